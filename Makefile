@@ -1,0 +1,48 @@
+# Two commands on a fresh machine (Python 3.11+, make):
+#   make run   — set everything up and start the dashboard on the demo data
+#   make test  — set everything up and run every test (browser tests included)
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.requirements-installed
+CHROMIUM ?= /usr/bin/chromium
+PORT   ?= 8501
+
+.PHONY: setup run test lint bench browser vendor clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+# Debian's Chromium for the browser tests; Playwright drives it (no browser download).
+browser:
+	@test -x $(CHROMIUM) || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+run: setup
+	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+
+test: setup browser
+	$(PY) -m pytest
+
+lint: setup
+	$(VENV)/bin/ruff check partner_directory tests bench app.py pages
+	$(VENV)/bin/ruff format --check partner_directory tests bench app.py pages
+	$(VENV)/bin/mypy partner_directory
+
+bench: setup
+	$(PY) bench/run_all.py
+
+# Refresh the map's scripts and styles in static/ from the npm registry.
+vendor:
+	sh scripts/vendor_static.sh
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-output

@@ -1,0 +1,32 @@
+"""Every exception the package raises, under one base class.
+
+Each also inherits the built-in exception it resembles, so a caller that
+only knows Python's own exceptions still catches it. Every message is a plain
+sentence fit to show to a person; no caller needs to show a traceback.
+"""
+
+from __future__ import annotations
+
+
+class PartnerDirectoryError(Exception):
+    """Base class of every error raised by ``partner_directory``."""
+
+
+class UnreadableFileError(PartnerDirectoryError, ValueError):
+    """The file cannot be read as a table at all (missing, binary, empty …)."""
+
+
+class SchemaError(PartnerDirectoryError, ValueError):
+    """The table can be read but lacks required columns or repeats a header."""
+
+
+class PublishConflictError(PartnerDirectoryError, RuntimeError):
+    """Someone else published a newer version since this one was loaded."""
+
+
+class StoreLockedError(PartnerDirectoryError, TimeoutError):
+    """The data store stayed locked by another writer for too long."""
+
+
+class ConfigurationError(PartnerDirectoryError, ValueError):
+    """A configuration value is missing or malformed."""

@@ -1,0 +1,99 @@
+"""Writing partner tables for people and spreadsheets: CSV and Excel.
+
+Every CSV is UTF-8 with a byte-order mark (so Excel shows Polish letters)
+and formula-guarded (see :mod:`partner_directory.guard`); every Excel cell is
+written as text, never as a formula. Files are replaced atomically: a reader
+sees the old file or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from .guard import guard_cell
+from .schema import COLUMNS, DERIVED_COLUMNS
+
+CSV_ENCODING = "utf-8-sig"
+
+
+def export_columns(table: pd.DataFrame, *, extra: Sequence[str] = ()) -> list[str]:
+    """The columns a file gets: the schema's, then ``extra``, then the table's unknown columns."""
+    known = set(COLUMNS) | set(DERIVED_COLUMNS) | set(extra)
+    return [*COLUMNS, *extra, *(c for c in table.columns if c not in known)]
+
+
+def _text(value: object) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return str(value)
+
+
+def csv_bytes(table: pd.DataFrame, *, columns: Sequence[str] | None = None) -> bytes:
+    """Return ``table`` as guarded CSV bytes (UTF-8 with BOM, comma, CRLF like Excel).
+
+    ``columns`` defaults to :func:`export_columns`; missing columns are written empty.
+    """
+    columns = list(columns or export_columns(table))
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([guard_cell(c) for c in columns])
+    present = [c if c in table.columns else None for c in columns]
+    for values in zip(*(table[c] if c is not None else [""] * len(table) for c in present), strict=True):
+        writer.writerow([guard_cell(_text(v)) for v in values])
+    return buffer.getvalue().encode(CSV_ENCODING)
+
+
+def xlsx_bytes(table: pd.DataFrame, *, columns: Sequence[str] | None = None, sheet_title: str = "Partners") -> bytes:
+    """Return ``table`` as an .xlsx workbook in which every cell is text (no formulas)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    columns = list(columns or export_columns(table))
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=sheet_title[:31])
+
+    def text_cell(value: str) -> WriteOnlyCell:
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"  # "=…" would otherwise become a formula
+        return cell
+
+    sheet.append([text_cell(c) for c in columns])
+    present = [c if c in table.columns else None for c in columns]
+    for values in zip(*(table[c] if c is not None else [""] * len(table) for c in present), strict=True):
+        sheet.append([text_cell(_text(v)) for v in values])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def write_atomically(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder, fsync and rename.
+
+    On any error the temporary file is removed and ``path`` is untouched.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_table(table: pd.DataFrame, path: str | Path, *, columns: Sequence[str] | None = None) -> None:
+    """Write ``table`` to ``path`` as CSV, or as Excel when the path ends in ``.xlsx``."""
+    path = Path(path)
+    data = xlsx_bytes(table, columns=columns) if path.suffix.lower() == ".xlsx" else csv_bytes(table, columns=columns)
+    write_atomically(path, data)

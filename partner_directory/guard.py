@@ -1,0 +1,48 @@
+"""The formula guard: spreadsheet cells that would run as formulas get a leading apostrophe.
+
+OWASP's CSV-injection rule: a cell beginning with ``=``, ``+``, ``-``, ``@``,
+tab or carriage return is read by Excel and LibreOffice as a formula. Writing
+``'`` in front makes it text. Plain numbers (``-73.9857``) and phone numbers
+(``+48 58 123 45 67``) cannot run anything and stay readable.
+
+:func:`unguard_cell` undoes :func:`guard_cell` exactly, so loading a file the
+project wrote gives back the values it started from.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: Characters that make a spreadsheet treat a cell as a formula.
+FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+GUARD = "'"
+
+# A plain number, or a phone number: "+", digits and single spaces only —
+# neither can name a cell or call a function.
+_HARMLESS = re.compile(r"[+-]?\d+(?:[.,]\d+)?|\+\d+(?: \d+)*")
+
+
+def _is_dangerous(value: str) -> bool:
+    return value.startswith(FORMULA_TRIGGERS) and not _HARMLESS.fullmatch(value)
+
+
+def _needs_guard(value: str) -> bool:
+    # A value that already starts with guard characters before a trigger gets
+    # one more, so that unguarding stays exact.
+    return _is_dangerous(value.lstrip(GUARD))
+
+
+def guard_cell(value: str) -> str:
+    """Return ``value`` safe to open in a spreadsheet.
+
+    >>> guard_cell("=HYPERLINK(\\"http://x\\")"), guard_cell("+48 58 123 45 67"), guard_cell("-12.5")
+    ('\\'=HYPERLINK("http://x")', '+48 58 123 45 67', '-12.5')
+    """
+    return GUARD + value if _needs_guard(value) else value
+
+
+def unguard_cell(value: str) -> str:
+    """Undo :func:`guard_cell`: ``unguard_cell(guard_cell(v)) == v`` for every string."""
+    if value.startswith(GUARD) and _needs_guard(value):
+        return value[len(GUARD) :]
+    return value

@@ -1,0 +1,20 @@
+"""Shared fixtures: the small real files under tests/files and the project root."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FILES = Path(__file__).resolve().parent / "files"
+
+
+@pytest.fixture
+def files() -> Path:
+    return FILES
+
+
+@pytest.fixture
+def root() -> Path:
+    return ROOT

@@ -1,0 +1,84 @@
+"""The command line, run as a real process the way staff scripts run it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+
+def run(*args: str, cwd=ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "partner_directory", *args],
+        capture_output=True, text=True, cwd=cwd, timeout=120, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+    )
+
+
+def test_validate_clean_file_exits_0(files):
+    result = run("validate", str(files / "polish_cp1250_semicolon.csv"))
+    assert result.returncode == 0, result.stderr
+    assert "2 rows, 0 errors" in result.stdout
+
+
+def test_validate_json_lists_errors_with_rows(files):
+    result = run("validate", str(files / "problems.csv"), "--json")
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert report["rows"] == 17
+    assert any(
+        e["row"] == 7 and e["column"] == "website" and "javascript:alert(1)" in e["message"] for e in report["errors"]
+    )
+    assert any(w["row"] == 12 for w in report["warnings"])
+
+
+def test_validate_in_polish(files):
+    result = run("--lang", "pl", "validate", str(files / "problems.csv"))
+    assert result.returncode == 1
+    assert "wiersz 6, contact_email · Błąd: „not-an-email” nie jest poprawnym adresem e-mail." in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "sentence"),
+    [("nope.csv", "does not exist"), ("", "is a folder"), ("empty.csv", "is empty"),
+     ("binary.csv", "binary data"), ("notes.pdf", "has the extension .pdf")],
+)
+def test_unusable_input_exits_2_with_one_sentence(files, name, sentence):
+    result = run("validate", str(files / name))
+    assert result.returncode == 2
+    assert sentence in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_missing_columns_is_one_clear_message(files):
+    result = run("validate", str(files / "missing_columns.csv"))
+    assert result.returncode == 1
+    assert "lacks the required column(s) country, city or address; the columns found are: Nazwa, Telefon" in result.stdout
+
+
+def test_export_writes_canonical_csv(files, tmp_path):
+    out = tmp_path / "out.csv"
+    result = run("export", str(files / "polish_cp1250_semicolon.csv"), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    text = out.read_bytes().decode("utf-8-sig")
+    header, first = text.splitlines()[:2]
+    assert header.startswith("partner_id,partner_name,office_name,address,postal_code,city,country")
+    assert "pomorski-klaster-ict-gdansk,Pomorski Klaster ICT" in first
+    assert ",PL," in first and "https://klaster.example.org" in first
+    assert "desk; meeting_room; internet" in first
+
+
+def test_export_to_xlsx_and_to_a_folder(files, tmp_path):
+    assert run("export", str(files / "polish.xlsx"), "--out", str(tmp_path / "o.xlsx")).returncode == 0
+    result = run("export", str(files / "polish.xlsx"), "--out", str(tmp_path))
+    assert result.returncode == 2 and "is a folder" in result.stderr
+
+
+def test_usage_error_is_not_a_traceback():
+    result = run("validate")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
