@@ -15,11 +15,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from generate import generate, write  # noqa: E402
+from generate import generate, write
 
-from partner_directory.export import csv_bytes  # noqa: E402
-from partner_directory.loading import load_file  # noqa: E402
-from partner_directory.validation import check  # noqa: E402
+from partner_directory.export import csv_bytes
+from partner_directory.loading import load_file
+from partner_directory.validation import check
 
 ROWS = 10_000
 REPEATS = 5

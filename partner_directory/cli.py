@@ -28,7 +28,14 @@ def _default_language() -> str:
 
 def _print_report(report: Report, name: str, language: str, stream: TextIO) -> None:
     print(
-        t("cli.summary", language, name=name, rows=report.rows, errors=len(report.errors), warnings=len(report.warnings)),
+        t(
+            "cli.summary",
+            language,
+            name=name,
+            rows=report.rows,
+            errors=len(report.errors),
+            warnings=len(report.warnings),
+        ),
         file=stream,
     )
     for problem in report.problems:
@@ -61,7 +68,9 @@ def _write(checked: CheckedTable, out: Path, language: str, *, extra: Sequence[s
     try:
         write_table(checked.table, out, columns=export_columns(checked.table, extra=extra))
     except OSError as error:
-        raise PartnerDirectoryError(t("cli.cannot_write", language, path=out, reason=error.strerror or error)) from error
+        raise PartnerDirectoryError(
+            t("cli.cannot_write", language, path=out, reason=error.strerror or error)
+        ) from error
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -87,17 +96,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _register_extensions(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _register_extensions(commands: argparse._SubParsersAction) -> None:
     """Commands of other modules (geocode, search, map) add themselves here."""
     for register in _EXTENSIONS:
         register(commands)
 
 
-_EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = []  # type: ignore[type-arg]
+_EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = []
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
+    from . import commands  # noqa: F401  (registers geocode, search and map)
+
     parser = build_parser()
     args = parser.parse_args(argv)
     language = args.lang

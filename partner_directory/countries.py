@@ -22,25 +22,79 @@ from .text import fold_compact
 
 #: Short and colloquial forms that no pycountry table holds, English and Polish.
 SHORT_FORMS: Mapping[str, str] = {
-    "USA": "US", "U.S.A.": "US", "U.S.": "US", "United States of America": "US", "America": "US",
-    "Stany Zjednoczone Ameryki": "US", "Stany": "US",
-    "UK": "GB", "U.K.": "GB", "Great Britain": "GB", "Britain": "GB", "England": "GB",
-    "Scotland": "GB", "Wales": "GB", "Northern Ireland": "GB", "Anglia": "GB", "Szkocja": "GB",
-    "UAE": "AE", "U.A.E.": "AE", "Emirates": "AE", "ZEA": "AE", "Emiraty": "AE",
+    "USA": "US",
+    "U.S.A.": "US",
+    "U.S.": "US",
+    "United States of America": "US",
+    "America": "US",
+    "Stany Zjednoczone Ameryki": "US",
+    "Stany": "US",
+    "UK": "GB",
+    "U.K.": "GB",
+    "Great Britain": "GB",
+    "Britain": "GB",
+    "England": "GB",
+    "Scotland": "GB",
+    "Wales": "GB",
+    "Northern Ireland": "GB",
+    "Anglia": "GB",
+    "Szkocja": "GB",
+    "UAE": "AE",
+    "U.A.E.": "AE",
+    "Emirates": "AE",
+    "ZEA": "AE",
+    "Emiraty": "AE",
     "Emiraty Arabskie": "AE",
-    "South Korea": "KR", "Korea": "KR", "Republic of Korea": "KR", "ROK": "KR",
-    "North Korea": "KP", "DPRK": "KP",
-    "Czech Republic": "CZ", "Republika Czeska": "CZ", "Czech": "CZ",
-    "Russia": "RU", "Rosja": "RU",
-    "Holland": "NL", "The Netherlands": "NL",
-    "Vatican": "VA", "Vatican City": "VA", "Ivory Coast": "CI", "Turkey": "TR",
-    "Macedonia": "MK", "Swaziland": "SZ", "Burma": "MM", "Cape Verde": "CV",
-    "East Timor": "TL", "Bosnia": "BA", "Taiwan": "TW", "Republic of China": "TW", "ROC": "TW",
-    "Hong Kong": "HK", "Macau": "MO", "Palestine": "PS", "Laos": "LA", "Syria": "SY",
-    "Iran": "IR", "Moldova": "MD", "Bolivia": "BO", "Venezuela": "VE", "Tanzania": "TZ",
-    "Vietnam": "VN", "Brunei": "BN", "Micronesia": "FM", "DRC": "CD", "DR Congo": "CD",
-    "Congo-Kinshasa": "CD", "Congo-Brazzaville": "CG", "KSA": "SA", "Saudi": "SA",
-    "PRC": "CN", "Mainland China": "CN", "Россия": "RU", "Росія": "RU", "Deutschland": "DE",
+    "South Korea": "KR",
+    "Korea": "KR",
+    "Republic of Korea": "KR",
+    "ROK": "KR",
+    "North Korea": "KP",
+    "DPRK": "KP",
+    "Czech Republic": "CZ",
+    "Republika Czeska": "CZ",
+    "Czech": "CZ",
+    "Russia": "RU",
+    "Rosja": "RU",
+    "Holland": "NL",
+    "The Netherlands": "NL",
+    "Vatican": "VA",
+    "Vatican City": "VA",
+    "Ivory Coast": "CI",
+    "Turkey": "TR",
+    "Macedonia": "MK",
+    "Swaziland": "SZ",
+    "Burma": "MM",
+    "Cape Verde": "CV",
+    "East Timor": "TL",
+    "Bosnia": "BA",
+    "Taiwan": "TW",
+    "Republic of China": "TW",
+    "ROC": "TW",
+    "Hong Kong": "HK",
+    "Macau": "MO",
+    "Palestine": "PS",
+    "Laos": "LA",
+    "Syria": "SY",
+    "Iran": "IR",
+    "Moldova": "MD",
+    "Bolivia": "BO",
+    "Venezuela": "VE",
+    "Tanzania": "TZ",
+    "Vietnam": "VN",
+    "Brunei": "BN",
+    "Micronesia": "FM",
+    "DRC": "CD",
+    "DR Congo": "CD",
+    "Congo-Kinshasa": "CD",
+    "Congo-Brazzaville": "CG",
+    "KSA": "SA",
+    "Saudi": "SA",
+    "PRC": "CN",
+    "Mainland China": "CN",
+    "Россия": "RU",
+    "Росія": "RU",
+    "Deutschland": "DE",
 }
 
 #: Continent codes (GeoNames) in display order.
@@ -52,7 +106,25 @@ _POLISH_DISPLAY: Mapping[str, str] = {"TW": "Tajwan", "PS": "Palestyna", "CD": "
 
 # Translations are tried in this order, so a name that means two countries in
 # two languages goes to the one of the language listed first.
-_PREFERRED_LOCALES = ("pl", "de", "fr", "es", "it", "pt", "nl", "sv", "fi", "da", "nb", "cs", "uk", "ru", "ja", "zh_CN", "ko")
+_PREFERRED_LOCALES = (
+    "pl",
+    "de",
+    "fr",
+    "es",
+    "it",
+    "pt",
+    "nl",
+    "sv",
+    "fi",
+    "da",
+    "nb",
+    "cs",
+    "uk",
+    "ru",
+    "ja",
+    "zh_CN",
+    "ko",
+)
 
 
 @dataclass(frozen=True)
@@ -73,9 +145,7 @@ def _locales() -> list[str]:
 
 def _iso_names(country: object) -> list[str]:
     return [
-        name
-        for name in (getattr(country, attr, None) for attr in ("name", "common_name", "official_name"))
-        if name
+        name for name in (getattr(country, attr, None) for attr in ("name", "common_name", "official_name")) if name
     ]
 
 
@@ -160,7 +230,7 @@ def _translated_name(code: str, language: str) -> str:
     common = getattr(entry, "common_name", None)
     if common and translation.gettext(common) != common:
         return translation.gettext(common)
-    return translation.gettext(entry.name)
+    return translation.gettext(entry.name) if entry is not None else found.name
 
 
 def country_name(code: str, language: str = "en") -> str:

@@ -18,14 +18,14 @@ from pathlib import Path
 import pandas as pd
 
 from .guard import guard_cell
-from .schema import COLUMNS, DERIVED_COLUMNS
+from .schema import COLUMNS, COMPUTED_COLUMNS, DERIVED_COLUMNS
 
 CSV_ENCODING = "utf-8-sig"
 
 
 def export_columns(table: pd.DataFrame, *, extra: Sequence[str] = ()) -> list[str]:
     """The columns a file gets: the schema's, then ``extra``, then the table's unknown columns."""
-    known = set(COLUMNS) | set(DERIVED_COLUMNS) | set(extra)
+    known = set(COLUMNS) | set(DERIVED_COLUMNS) | set(COMPUTED_COLUMNS) | set(extra)
     return [*COLUMNS, *extra, *(c for c in table.columns if c not in known)]
 
 

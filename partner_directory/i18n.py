@@ -45,8 +45,8 @@ def t(key: str, language: str = DEFAULT_LANGUAGE, /, **fields: Any) -> str:
     Falls back to English, then to the key itself, so a missing translation
     shows up as a readable key instead of an exception.
 
-    >>> t("app.title", "pl")  # doctest: +SKIP
-    'Katalog partnerów BRA'
+    >>> t("validation.no_rows", "pl")
+    'Plik ma nagłówek, ale nie ma w nim żadnego wiersza z partnerem.'
     """
     texts = tables().get(key)
     if texts is None:

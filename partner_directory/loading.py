@@ -101,9 +101,7 @@ def load_bytes(data: bytes, *, filename: str = "") -> LoadedTable:
     suffix = Path(filename).suffix.lower()
     label = filename or "The file"
     if suffix == ".xls" or data.startswith(_OLE_MAGIC):
-        raise UnreadableFileError(
-            f"{label} is an old Excel (.xls) workbook; save it as .xlsx or as CSV and try again."
-        )
+        raise UnreadableFileError(f"{label} is an old Excel (.xls) workbook; save it as .xlsx or as CSV and try again.")
     if suffix and suffix not in SUPPORTED_SUFFIXES:
         raise UnreadableFileError(
             f"{label} has the extension {suffix}; the directory reads CSV (.csv, .tsv, .txt) and Excel (.xlsx) files."

@@ -38,6 +38,9 @@ COLUMNS: tuple[str, ...] = (
 #: Columns the validated table adds that are not written back to the partner file.
 DERIVED_COLUMNS: tuple[str, ...] = ("source_row", "continent")
 
+#: Columns computed for the screen (coordinates as numbers, search scores); never written to files.
+COMPUTED_COLUMNS: tuple[str, ...] = ("lat", "lon", "score", "distance_km")
+
 #: Columns geocoding adds; written by ``geocode`` and kept in the published file.
 GEOCODE_COLUMNS: tuple[str, ...] = ("geocode_source", "geocode_precision")
 
@@ -95,9 +98,19 @@ SERVICE_ALIASES: Mapping[str, str] = {
 HEADER_ALIASES: Mapping[str, tuple[str, ...]] = {
     "partner_id": ("partner id", "id", "identyfikator", "id partnera", "slug"),
     "partner_name": (
-        "partner name", "partner", "name", "organisation", "organization", "cluster",
-        "cluster name", "nazwa", "nazwa klastra", "nazwa partnera", "klaster",
-        "organizacja", "partner nazwa",
+        "partner name",
+        "partner",
+        "name",
+        "organisation",
+        "organization",
+        "cluster",
+        "cluster name",
+        "nazwa",
+        "nazwa klastra",
+        "nazwa partnera",
+        "klaster",
+        "organizacja",
+        "partner nazwa",
     ),
     "office_name": ("office", "office name", "biuro", "oddzial", "nazwa biura", "siedziba", "buro"),
     "address": ("street", "adres", "ulica", "street address", "anschrift", "strasse", "adresse"),
@@ -115,7 +128,14 @@ HEADER_ALIASES: Mapping[str, tuple[str, ...]] = {
     "website": ("www", "url", "strona www", "strona", "web", "web site", "strona internetowa", "webseite", "homepage"),
     "description": ("opis", "notes", "uwagi", "beschreibung", "about"),
     "bra_since": ("bra since", "member since", "w bra od", "czlonek od", "since", "data przystapienia"),
-    "last_verified": ("last verified", "verified", "zweryfikowano", "data weryfikacji", "ostatnia weryfikacja", "sprawdzono"),
+    "last_verified": (
+        "last verified",
+        "verified",
+        "zweryfikowano",
+        "data weryfikacji",
+        "ostatnia weryfikacja",
+        "sprawdzono",
+    ),
 }
 
 

@@ -323,7 +323,9 @@ def _check_across_rows(records: list[dict[str, Any]]) -> list[Problem]:
             continue
         if given in first_row_of_id:
             problems.append(
-                Problem(ERROR, "duplicate_id", record["source_row"], "partner_id", given, {"other": first_row_of_id[given]})
+                Problem(
+                    ERROR, "duplicate_id", record["source_row"], "partner_id", given, {"other": first_row_of_id[given]}
+                )
             )
         else:
             first_row_of_id[given] = record["source_row"]
@@ -336,8 +338,12 @@ def _check_across_rows(records: list[dict[str, Any]]) -> list[Problem]:
         if key in first_row_of_office:
             problems.append(
                 Problem(
-                    WARNING, "duplicate_office", record["source_row"], "partner_name",
-                    record["partner_name"], {"other": first_row_of_office[key]},
+                    WARNING,
+                    "duplicate_office",
+                    record["source_row"],
+                    "partner_name",
+                    record["partner_name"],
+                    {"other": first_row_of_office[key]},
                 )
             )
         else:

@@ -14,7 +14,11 @@ from tests.conftest import ROOT
 def run(*args: str, cwd=ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "partner_directory", *args],
-        capture_output=True, text=True, cwd=cwd, timeout=120, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
     )
 
 
@@ -43,8 +47,13 @@ def test_validate_in_polish(files):
 
 @pytest.mark.parametrize(
     ("name", "sentence"),
-    [("nope.csv", "does not exist"), ("", "is a folder"), ("empty.csv", "is empty"),
-     ("binary.csv", "binary data"), ("notes.pdf", "has the extension .pdf")],
+    [
+        ("nope.csv", "does not exist"),
+        ("", "is a folder"),
+        ("empty.csv", "is empty"),
+        ("binary.csv", "binary data"),
+        ("notes.pdf", "has the extension .pdf"),
+    ],
 )
 def test_unusable_input_exits_2_with_one_sentence(files, name, sentence):
     result = run("validate", str(files / name))
@@ -57,7 +66,9 @@ def test_unusable_input_exits_2_with_one_sentence(files, name, sentence):
 def test_missing_columns_is_one_clear_message(files):
     result = run("validate", str(files / "missing_columns.csv"))
     assert result.returncode == 1
-    assert "lacks the required column(s) country, city or address; the columns found are: Nazwa, Telefon" in result.stdout
+    assert (
+        "lacks the required column(s) country, city or address; the columns found are: Nazwa, Telefon" in result.stdout
+    )
 
 
 def test_export_writes_canonical_csv(files, tmp_path):

@@ -9,14 +9,14 @@ from partner_directory.export import csv_bytes, write_atomically, write_table, x
 from partner_directory.loading import load_bytes, load_file
 from partner_directory.validation import check
 
-HOSTILE = "=HYPERLINK(\"http://evil.example.com\",\"click\")"
+HOSTILE = '=HYPERLINK("http://evil.example.com","click")'
 
 
 def _table():
     data = (
         "name,city,country,contact_phone,description,longitude,latitude,postal_code,Notatki\n"
-        f"\"{HOSTILE.replace(chr(34), chr(34) * 2)}\",Gdańsk,PL,+48 58 123 45 67,@SUM(1),-73.98,40.7,00950,'=keep\n"
-        "NA,Łódź,PL,,\"-2+3\",,,,None\n"
+        f'"{HOSTILE.replace(chr(34), chr(34) * 2)}",Gdańsk,PL,+48 58 123 45 67,@SUM(1),-73.98,40.7,00950,\'=keep\n'
+        'NA,Łódź,PL,,"-2+3",,,,None\n'
     ).encode()
     return check(load_bytes(data, filename="x.csv")).table
 

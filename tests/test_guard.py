@@ -5,7 +5,7 @@ import pytest
 from partner_directory.guard import guard_cell, unguard_cell
 
 CASES = [
-    ("=HYPERLINK(\"http://evil\",\"x\")", "'=HYPERLINK(\"http://evil\",\"x\")"),
+    ('=HYPERLINK("http://evil","x")', '\'=HYPERLINK("http://evil","x")'),
     ("+SUM(1,2)", "'+SUM(1,2)"),
     ("-2+3", "'-2+3"),
     ("@cmd", "'@cmd"),

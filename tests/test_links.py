@@ -49,8 +49,15 @@ def test_safe_href(value, href):
 
 @pytest.mark.parametrize(
     ("value", "ok"),
-    [("anna@example.org", True), ("a.b+c@sub.example.co.uk", True), ("anna@example", False),
-     ("anna example.org", False), ("<a@b.org>", False), ("a@b.org, c@d.org", False), ("", False)],
+    [
+        ("anna@example.org", True),
+        ("a.b+c@sub.example.co.uk", True),
+        ("anna@example", False),
+        ("anna example.org", False),
+        ("<a@b.org>", False),
+        ("a@b.org, c@d.org", False),
+        ("", False),
+    ],
 )
 def test_is_email(value, ok):
     assert is_email(value) is ok

@@ -31,8 +31,17 @@ def test_polish_letters_survive_every_encoding_and_delimiter(files, name, encodi
 def test_polish_headers_map_to_schema(files):
     loaded = load_file(files / "polish_utf8.csv")
     assert loaded.mapping.columns == (
-        "partner_name", "city", "country", "address", "postal_code", "contact_email",
-        "contact_phone", "website", "sectors", "services", "description",
+        "partner_name",
+        "city",
+        "country",
+        "address",
+        "postal_code",
+        "contact_email",
+        "contact_phone",
+        "website",
+        "sectors",
+        "services",
+        "description",
     )
 
 

@@ -55,7 +55,9 @@ def test_messages_name_the_value_in_both_languages(problems_report, row, column,
 def test_report_json_shape(problems_report):
     data = problems_report.to_dict()
     assert data["rows"] == 17
-    assert {"row": 6, "column": "contact_email", "message": "“not-an-email” is not a valid e-mail address."} in data["errors"]
+    assert {"row": 6, "column": "contact_email", "message": "“not-an-email” is not a valid e-mail address."} in data[
+        "errors"
+    ]
     assert all(set(entry) == {"row", "column", "message"} for entry in data["errors"] + data["warnings"])
 
 
@@ -103,7 +105,7 @@ def test_generated_ids_are_unique_and_do_not_steal_given_ones():
 
 
 def test_country_taken_from_address():
-    data = b"name,address,country\nA,\"Hauptstrasse 1, 10115 Berlin, Germany\",\n"
+    data = b'name,address,country\nA,"Hauptstrasse 1, 10115 Berlin, Germany",\n'
     checked = check(load_bytes(data, filename="x.csv"))
     assert checked.table["country"][0] == "DE"
     assert [p.code for p in checked.report.problems] == ["country_inferred"]
@@ -133,8 +135,15 @@ def test_demo_data_is_valid(root):
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("2026-11-27", dt.date(2026, 11, 27)), ("27.11.2026", dt.date(2026, 11, 27)), ("27/11/2026", dt.date(2026, 11, 27)),
-     ("2026", dt.date(2026, 1, 1)), ("2026-11-27 10:00:00", dt.date(2026, 11, 27)), ("yesterday", None), ("31.02.2026", None)],
+    [
+        ("2026-11-27", dt.date(2026, 11, 27)),
+        ("27.11.2026", dt.date(2026, 11, 27)),
+        ("27/11/2026", dt.date(2026, 11, 27)),
+        ("2026", dt.date(2026, 1, 1)),
+        ("2026-11-27 10:00:00", dt.date(2026, 11, 27)),
+        ("yesterday", None),
+        ("31.02.2026", None),
+    ],
 )
 def test_parse_date(text, expected):
     assert parse_date(text) == expected
@@ -142,7 +151,16 @@ def test_parse_date(text, expected):
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("54.35", 54.35), ("54,35", 54.35), ("-73.9", -73.9), ("−73.9", -73.9), (" 18 ", 18.0), ("1e5", None), ("N54", None), ("", None)],
+    [
+        ("54.35", 54.35),
+        ("54,35", 54.35),
+        ("-73.9", -73.9),
+        ("−73.9", -73.9),
+        (" 18 ", 18.0),
+        ("1e5", None),
+        ("N54", None),
+        ("", None),
+    ],
 )
 def test_parse_number(text, expected):
     assert parse_number(text) == expected

