@@ -64,13 +64,11 @@ def _export(args: argparse.Namespace) -> int:
 
 def _write(checked: CheckedTable, out: Path, language: str, *, extra: Sequence[str] = ()) -> None:
     if out.is_dir():
-        raise PartnerDirectoryError(t("cli.out_is_folder", language, path=out))
+        raise PartnerDirectoryError("out_is_folder", path=out)
     try:
         write_table(checked.table, out, columns=export_columns(checked.table, extra=extra))
     except OSError as error:
-        raise PartnerDirectoryError(
-            t("cli.cannot_write", language, path=out, reason=error.strerror or error)
-        ) from error
+        raise PartnerDirectoryError("cannot_write", path=out, reason=error.strerror or error) from error
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -115,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except PartnerDirectoryError as error:
-        print(str(error), file=sys.stderr)
+        print(error.message(language), file=sys.stderr)
         return EXIT_UNUSABLE
     except KeyboardInterrupt:
         print(t("cli.interrupted", language), file=sys.stderr)

@@ -68,3 +68,25 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 cli._EXTENSIONS.append(register)
+
+
+def _hash_password(args: argparse.Namespace) -> int:
+    import getpass
+
+    from .auth import hash_password
+
+    password = sys.stdin.readline().rstrip("\n") if args.stdin else getpass.getpass(t("cli.password", args.lang))
+    if len(password) < 8:
+        print(t("cli.password_short", args.lang), file=sys.stderr)
+        return cli.EXIT_UNUSABLE
+    print(hash_password(password))
+    return cli.EXIT_OK
+
+
+def register_hash_password(commands: argparse._SubParsersAction) -> None:
+    command = commands.add_parser("hash-password", help="make the salted hash of a staff password for secrets.toml")
+    command.add_argument("--stdin", action="store_true", help="read the password from standard input")
+    command.set_defaults(run=_hash_password)
+
+
+cli._EXTENSIONS.append(register_hash_password)

@@ -62,14 +62,14 @@ def _convert(name: str, kind: object, raw: str) -> object:
             return True
         if raw.lower() in {"0", "false", "no", "off", "nie"}:
             return False
-        raise ConfigurationError(f"{PREFIX}{name.upper()} must be true or false, not {raw!r}.")
+        raise ConfigurationError("config_bool", name=PREFIX + name.upper(), value=raw)
     if "float" in kind:
         try:
             value = float(raw)
         except ValueError:
-            raise ConfigurationError(f"{PREFIX}{name.upper()} must be a number, not {raw!r}.") from None
+            raise ConfigurationError("config_number", name=PREFIX + name.upper(), value=raw) from None
         if value < 0:
-            raise ConfigurationError(f"{PREFIX}{name.upper()} must not be negative.")
+            raise ConfigurationError("config_negative", name=PREFIX + name.upper())
         return value
     if "Path" in kind:
         path = Path(raw).expanduser()

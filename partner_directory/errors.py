@@ -9,7 +9,26 @@ from __future__ import annotations
 
 
 class PartnerDirectoryError(Exception):
-    """Base class of every error raised by ``partner_directory``."""
+    """Base class of every error raised by ``partner_directory``.
+
+    An error names its kind by ``code`` (a key ``error.<code>`` of the
+    translation tables) with ``params`` filling in the sentence, so that it can
+    be shown in English (``str(error)``) or Polish (``error.message("pl")``).
+    """
+
+    def __init__(self, code: str, /, **params: object) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+    def message(self, language: str = "en") -> str:
+        """The error as one plain sentence in ``language``."""
+        from .i18n import t
+
+        return t(f"error.{self.code}", language, **self.params)
+
+    def __str__(self) -> str:
+        return self.message("en")
 
 
 class UnreadableFileError(PartnerDirectoryError, ValueError):
@@ -30,3 +49,7 @@ class StoreLockedError(PartnerDirectoryError, TimeoutError):
 
 class ConfigurationError(PartnerDirectoryError, ValueError):
     """A configuration value is missing or malformed."""
+
+
+class InvalidValueError(PartnerDirectoryError, ValueError):
+    """A value typed by a person is out of range (e.g. coordinates)."""

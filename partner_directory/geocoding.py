@@ -315,18 +315,17 @@ class Geocoder:
             return GeocodeResult(cached.latitude, cached.longitude, "cache", cached.precision, cached.label)
         for resolver in self.resolvers:
             result = resolver.resolve(query)
-            if result is not None and _is_valid(result):
+            if (
+                result is not None
+                and result.latitude is not None
+                and result.longitude is not None
+                and _is_valid(result)
+            ):
                 if self.cache is not None:
-                    self.cache.put(
-                        query.key,
-                        CachedPlace(
-                            result.latitude,
-                            result.longitude,
-                            result.source,  # type: ignore[arg-type]
-                            result.precision,
-                            result.label,
-                        ),
+                    place = CachedPlace(
+                        result.latitude, result.longitude, result.source, result.precision, result.label
                     )
+                    self.cache.put(query.key, place)
                 return result
         return UNRESOLVED
 

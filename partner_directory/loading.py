@@ -82,13 +82,13 @@ def load_file(path: str | Path) -> LoadedTable:
     """
     path = Path(path)
     if not path.exists():
-        raise UnreadableFileError(f"The file {path} does not exist.")
+        raise UnreadableFileError("missing_file", path=path)
     if path.is_dir():
-        raise UnreadableFileError(f"{path} is a folder, not a file.")
+        raise UnreadableFileError("is_folder", path=path)
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise UnreadableFileError(f"The file {path} cannot be opened ({error.strerror}).") from error
+        raise UnreadableFileError("cannot_open", path=path, reason=error.strerror) from error
     return load_bytes(data, filename=path.name)
 
 
@@ -99,24 +99,22 @@ def load_bytes(data: bytes, *, filename: str = "") -> LoadedTable:
     mislabelled ``.csv`` is still read as a workbook.
     """
     suffix = Path(filename).suffix.lower()
-    label = filename or "The file"
+    label = filename or "—"
     if suffix == ".xls" or data.startswith(_OLE_MAGIC):
-        raise UnreadableFileError(f"{label} is an old Excel (.xls) workbook; save it as .xlsx or as CSV and try again.")
+        raise UnreadableFileError("old_excel", name=label)
     if suffix and suffix not in SUPPORTED_SUFFIXES:
-        raise UnreadableFileError(
-            f"{label} has the extension {suffix}; the directory reads CSV (.csv, .tsv, .txt) and Excel (.xlsx) files."
-        )
+        raise UnreadableFileError("extension", name=label, suffix=suffix)
     if not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
-        raise UnreadableFileError(f"{label} is empty.")
+        raise UnreadableFileError("empty", name=label)
     if data.startswith(_ZIP_MAGIC):
         return _load_workbook(data, label)
     if suffix in EXCEL_SUFFIXES:
-        raise UnreadableFileError(f"{label} is not a valid Excel workbook.")
+        raise UnreadableFileError("bad_workbook", name=label)
     text, encoding = decode(data, label=label)
     return _load_csv_text(text, encoding)
 
 
-def decode(data: bytes, *, label: str = "The file") -> tuple[str, str]:
+def decode(data: bytes, *, label: str = "—") -> tuple[str, str]:
     """Decode CSV bytes, detecting the encoding; return ``(text, encoding)``.
 
     Order: a byte-order mark; strict UTF-8; otherwise Windows-1250 or Latin-1,
@@ -128,7 +126,7 @@ def decode(data: bytes, *, label: str = "The file") -> tuple[str, str]:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return _strict(data, "utf-16", label), "utf-16"
     if b"\x00" in data[:_SNIFF_CHARS]:
-        raise UnreadableFileError(f"{label} is not a text table (it holds binary data).")
+        raise UnreadableFileError("binary", name=label)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -138,7 +136,7 @@ def decode(data: bytes, *, label: str = "The file") -> tuple[str, str]:
     else:
         encoding = "utf-8"
     if _looks_binary(text):
-        raise UnreadableFileError(f"{label} is not a text table (it holds binary data).")
+        raise UnreadableFileError("binary", name=label)
     return text, encoding
 
 
@@ -146,7 +144,7 @@ def _strict(data: bytes, encoding: str, label: str) -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as error:
-        raise UnreadableFileError(f"{label} says it is {encoding.upper()} but is not readable as such.") from error
+        raise UnreadableFileError("bad_encoding", name=label, encoding=encoding.upper()) from error
 
 
 def _plausibility(text: str, encoding: str) -> int:
@@ -193,7 +191,7 @@ def _records(text: str, delimiter: str, *, limit: int | None = None) -> list[lis
             if limit is not None and len(records) >= limit:
                 break
     except csv.Error as error:
-        raise UnreadableFileError(f"The file cannot be read as CSV ({error}).") from error
+        raise UnreadableFileError("bad_csv", reason=str(error)) from error
     return records
 
 
@@ -211,10 +209,10 @@ def _load_workbook(data: bytes, label: str) -> LoadedTable:
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
-        raise UnreadableFileError(f"{label} is not a valid Excel workbook.") from error
+        raise UnreadableFileError("bad_workbook", name=label) from error
     try:
         if not workbook.worksheets:
-            raise UnreadableFileError(f"{label} has no worksheet.")
+            raise UnreadableFileError("no_sheet", name=label)
         sheet = workbook.worksheets[0]
         records = [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
     finally:
@@ -239,7 +237,7 @@ def _cell_text(value: object) -> str:
 def _table_from_records(records: Sequence[Sequence[str]], source: SourceInfo) -> LoadedTable:
     header_index = next((i for i, record in enumerate(records) if any(c.strip() for c in record)), None)
     if header_index is None:
-        raise UnreadableFileError("The file holds no table (every row is empty).")
+        raise UnreadableFileError("no_table")
     header = list(records[header_index])
     while header and not header[-1].strip():  # trailing empty columns Excel leaves behind
         header.pop()
