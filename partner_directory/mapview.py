@@ -1,0 +1,1058 @@
+"""The offices map: clustered markers, safe popups and offline country outlines.
+
+``build_map`` turns a frame of offices into a :class:`folium.Map` for
+streamlit-folium's ``st_folium``; ``render_standalone_html`` turns it into one
+self-contained HTML page. Both load only Leaflet and Leaflet.markercluster,
+vendored under ``static/`` by ``scripts/vendor_static.sh``; nothing but map
+tiles comes from the internet, and a bundled country-outline layer lies under
+the tiles, so the map still shows the world when no tile server answers.
+
+How the page is built, and why:
+
+* All offices travel as ONE compact JSON array (see :data:`ROW_FIELDS`, each
+  distinct text stored once by :func:`pack_rows`); a small script turns each
+  row into a circle marker inside one marker-cluster group. 10,000 offices
+  build and render in about 0.06 s into 1.6 MB of HTML (``bench/bench_map.py``).
+* Office data is hostile until proven otherwise. The array is serialised so it
+  cannot leave its ``<script>`` (``<``, ``>``, ``&``, U+2028, U+2029 escaped)
+  nor be read as a Jinja template (``{`` and ``}`` escaped: folium re-parses
+  every element's output as a template, so a ``{{ … }}`` in a partner name
+  would otherwise run on the server). Popups are built in the browser with
+  ``textContent`` only, and a link gets its ``href`` only when both Python and
+  the browser agree that it is http(s) or a plain e-mail address.
+* Folium's own ``Popup``, ``Tooltip`` and ``FastMarkerCluster`` are not used
+  for office data: they neither escape HTML nor protect against the template
+  re-parse.
+
+Clicks reach the app through streamlit-folium (0.27.4; read from its frontend
+bundle). Once, right after the map script runs, it adds its click listener to
+every layer then in ``map._layers``; a listener on a group also hears clicks
+on the group's members, because Leaflet passes events up to parent groups.
+It reports ``last_object_clicked`` (the event's ``latlng``) and
+``last_object_clicked_popup`` (``innerText`` of the clicked layer's popup, if
+that popup holds an element; an older value stays when it has none). Left as
+is, the cluster group's inner layer would report clicks on cluster icons and
+spider legs too, and a marker's first click would carry no popup. So the
+script adds the cluster group only after that moment, builds the popup on the
+first click, and forwards office-marker clicks -- with the office's own
+position -- to a small "relay" layer that streamlit-folium does listen to.
+:func:`clicked_partner_id` maps the reported values back to a partner.
+Passing ``feature_group_to_add`` or ``layer_control`` to ``st_folium`` makes
+it listen to every layer again, cluster icons included. Never put office text
+into a tooltip: streamlit-folium reads tooltips through ``innerHTML``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+import folium
+import jinja2
+import numpy as np
+import pandas as pd
+from branca.element import Element, Figure, MacroElement
+from folium.elements import JSCSSMixin
+
+from partner_directory.errors import ConfigurationError
+from partner_directory.i18n import normalise_language, t
+
+STATIC_DIR: Final = Path(__file__).resolve().parent.parent / "static"
+"""Project folder that Streamlit serves at ``/app/static/``."""
+
+DEFAULT_ASSET_BASE_URL: Final = "/app/static/"
+
+LEAFLET_JS: Final = "leaflet/leaflet.js"
+LEAFLET_CSS: Final = "leaflet/leaflet.css"
+MARKERCLUSTER_JS: Final = "leaflet.markercluster/leaflet.markercluster.js"
+MARKERCLUSTER_CSS: Final = (
+    "leaflet.markercluster/MarkerCluster.css",
+    "leaflet.markercluster/MarkerCluster.Default.css",
+)
+COUNTRY_OUTLINES: Final = "world/countries-110m.geojson"
+
+# The view for a map without offices: the whole inhabited world.
+DEFAULT_CENTER: Final = (20.0, 10.0)
+DEFAULT_ZOOM: Final = 2
+MIN_ZOOM: Final = 1
+# Fitting the bounds of a single office must not zoom to street level.
+FIT_MAX_ZOOM: Final = 12
+FIT_PADDING_PIXELS: Final = (24, 24)
+# Leaflet.markercluster needs a finite maximum zoom even without tiles.
+NO_TILES_MAX_ZOOM: Final = 18
+
+# Coordinates are sent with 6 decimals (about 0.1 m); a click is matched back
+# to an office within this many degrees (about 1 m).
+COORDINATE_DECIMALS: Final = 6
+CLICK_TOLERANCE_DEGREES: Final = 1e-5
+
+# Ask st_folium for exactly these, so that panning does not rerun the app.
+CLICK_RETURNED_OBJECTS: Final = ("last_object_clicked", "last_object_clicked_popup")
+
+SERVICE_KEYS: Final = ("desk", "meeting_room", "internet", "introductions", "events")
+
+# Precision codes carried in the lowest two bits of a row's flags.
+PRECISION_CODES: Final = {"address": 0, "city": 1, "country": 2}
+PRECISION_UNKNOWN: Final = 3
+FLAG_PRECISION_MASK: Final = 3
+FLAG_SELECTED: Final = 4
+FLAG_WEBSITE_LINK: Final = 8
+FLAG_WEBSITE_ADD_SCHEME: Final = 16
+FLAG_EMAIL_LINK: Final = 32
+
+ROW_FIELDS: Final = (
+    "latitude",
+    "longitude",
+    "flags",
+    "partner_id",
+    "partner_name",
+    "office_name",
+    "city",
+    "country_name",
+    "sectors",
+    "services",
+    "contact_name",
+    "contact_email",
+    "website",
+)
+"""Order of the values in each row of the data array sent to the browser."""
+
+_TEXT_COLUMNS: Final = (
+    "partner_id",
+    "partner_name",
+    "office_name",
+    "city",
+    "country",
+    "country_name",
+    "sectors",
+    "services",
+    "contact_name",
+    "contact_email",
+    "website",
+    "geocode_precision",
+)
+
+_LABEL_KEYS: Final = {
+    "approximate": "map.approximate",
+    "approximateCity": "map.approximate.city",
+    "approximateCountry": "map.approximate.country",
+    "sectors": "map.sectors",
+    "services": "map.services",
+    "contact": "map.contact",
+    "email": "map.email",
+    "website": "map.website",
+    "partnerId": "map.partner_id",
+    "legendExact": "map.legend.exact",
+    "legendApproximate": "map.legend.approximate",
+    "legendSelected": "map.legend.selected",
+}
+
+# Marker looks, passed to Leaflet's circleMarker. The radius stays at most 10
+# pixels: Leaflet then reports a click at the marker's own position rather
+# than at the mouse, which clicked_partner_id relies on.
+MARKER_STYLES: Final = {
+    "exact": {
+        "radius": 7,
+        "color": "#1e40af",
+        "weight": 1.5,
+        "fillColor": "#3b82f6",
+        "fillOpacity": 0.9,
+    },
+    "approximate": {
+        "radius": 7,
+        "color": "#4b5563",
+        "weight": 2,
+        "dashArray": "3 3",
+        "fillColor": "#ffffff",
+        "fillOpacity": 0.6,
+    },
+    "selected": {
+        "radius": 9,
+        "color": "#9a3412",
+        "weight": 3,
+        "fillColor": "#f97316",
+        "fillOpacity": 0.95,
+    },
+}
+OUTLINE_STYLE: Final = {
+    "color": "#9ca3af",
+    "weight": 0.7,
+    "fillColor": "#f5f3ee",
+    "fillOpacity": 1,
+}
+SEA_COLOUR: Final = "#dbe7ef"
+CLUSTER_OPTIONS: Final = {
+    "maxClusterRadius": 45,
+    "showCoverageOnHover": False,
+    "spiderfyOnMaxZoom": True,
+    "spiderfyDistanceMultiplier": 1.6,
+}
+
+_JINJA_DELIMITERS: Final = ("{{", "{%", "{#")
+_SCRIPT_ESCAPES: Final = (
+    ("<", "\\u003c"),
+    (">", "\\u003e"),
+    ("&", "\\u0026"),
+    ("\u2028", "\\u2028"),
+    ("\u2029", "\\u2029"),
+)
+_JSON_STRING: Final = re.compile(r'"(?:[^"\\]|\\.)*"')
+# Deliberately narrower than RFC 5322: no "?", "%" or "&" that could add
+# headers to a mailto: link. The browser applies the same rule.
+_EMAIL: Final = re.compile(r"[A-Za-z0-9._+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+# "www.example.com/path": a web address written without its scheme.
+_BARE_HOST: Final = re.compile(r"(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}(?::[0-9]{1,5})?(?:[/?#][^\s<>\"'`\\]*)?")
+_UNSAFE_URL_CHARACTERS: Final = re.compile(r"[\s\x00-\x1f\x7f<>\"'`\\]")
+
+
+@dataclass(frozen=True)
+class TileConfig:
+    """Where map tiles come from.
+
+    ``url_template`` is a Leaflet tile URL such as
+    ``https://tile.example.org/{z}/{x}/{y}.png`` or a path on the app's own
+    server (``/tiles/{z}/{x}/{y}.png``); an empty template means no tiles.
+    ``attribution`` is trusted HTML shown in the map corner, as the tile
+    provider requires. ``max_zoom`` is the deepest zoom the tiles offer.
+
+    Raises :class:`~partner_directory.errors.ConfigurationError` for a
+    template that is neither http(s) nor a path, or for template syntax
+    (``{{``, ``{%``, ``{#``) in either text.
+    """
+
+    url_template: str
+    attribution: str
+    max_zoom: int = 19
+
+    def __post_init__(self) -> None:
+        url = self.url_template.strip()
+        if url and not url.lower().startswith(("https://", "http://", "/")):
+            raise ConfigurationError("tile_url", value=self.url_template)
+        if url and not self.attribution.strip():
+            raise ConfigurationError("tile_attribution")
+        for text in (self.url_template, self.attribution):
+            if any(delimiter in text for delimiter in _JINJA_DELIMITERS):
+                raise ConfigurationError("tile_template", value=text)
+        if not 0 < self.max_zoom <= 30:
+            raise ConfigurationError("tile_zoom", value=self.max_zoom)
+
+    @property
+    def enabled(self) -> bool:
+        """Whether this configuration adds a tile layer at all."""
+        return bool(self.url_template.strip())
+
+
+OPENSTREETMAP: Final = TileConfig(
+    url_template="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+    attribution=('&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'),
+    max_zoom=19,
+)
+"""The default tiles: OpenStreetMap's standard layer with its required credit."""
+
+
+# ---------------------------------------------------------------------------
+# Public API
+
+
+def build_map(
+    offices: pd.DataFrame,
+    *,
+    language: str = "en",
+    tiles: TileConfig | None = OPENSTREETMAP,
+    asset_base_url: str = DEFAULT_ASSET_BASE_URL,
+    inline_assets: bool = False,
+    selected_id: str | None = None,
+) -> folium.Map:
+    """Return a folium map of ``offices``, ready for ``st_folium`` or rendering.
+
+    Arguments:
+        offices: one row per office, with the columns of the input contract
+            (``partner_id`` … ``website`` as text, ``latitude``/``longitude``
+            as floats, ``geocode_precision``). Rows without coordinates are
+            left out; missing text columns count as empty.
+        language: ``"en"`` or ``"pl"`` (a locale such as ``"pl-PL"`` works too)
+            for every word in popups and the legend.
+        tiles: the tile source; ``None`` or an empty ``url_template`` gives a
+            map of country outlines only.
+        asset_base_url: where ``static/`` is served, ending in ``/``. Prefix it
+            with Streamlit's ``server.baseUrlPath`` when that is set.
+        inline_assets: put Leaflet, Leaflet.markercluster and the outlines
+            into the page instead of loading them from ``asset_base_url``
+            (used by :func:`render_standalone_html`).
+        selected_id: a ``partner_id`` whose offices are highlighted.
+
+    Returns a :class:`folium.Map` fitted to the offices (or showing the world
+    when there are none). Its ``default_js``/``default_css`` are replaced on
+    this instance only, so folium's CDN links are never emitted. Changing any
+    argument -- ``selected_id`` too -- changes the map's script, and
+    streamlit-folium then mounts a fresh map at the fitted view.
+
+    Raises :class:`~partner_directory.errors.ConfigurationError` when
+    ``inline_assets`` is set but ``static/`` has not been vendored, or when
+    ``asset_base_url`` holds spaces, quotes or angle brackets.
+
+    >>> import pandas as pd
+    >>> m = build_map(pd.DataFrame(), tiles=None)
+    >>> m.get_bounds()
+    [[None, None], [None, None]]
+    """
+    language = normalise_language(language)
+    if _UNSAFE_URL_CHARACTERS.search(asset_base_url) or any(
+        delimiter in asset_base_url for delimiter in _JINJA_DELIMITERS
+    ):
+        raise ConfigurationError("asset_url", value=asset_base_url)
+    base_url = asset_base_url if asset_base_url.endswith("/") else asset_base_url + "/"
+    tile_config = tiles if tiles is not None and tiles.enabled else None
+    max_zoom = tile_config.max_zoom if tile_config else NO_TILES_MAX_ZOOM
+
+    fmap = folium.Map(location=DEFAULT_CENTER, zoom_start=DEFAULT_ZOOM, tiles=None)
+    fmap.options["max_zoom"] = max_zoom
+    fmap.options["min_zoom"] = MIN_ZOOM
+    fmap.options["world_copy_jump"] = True
+    # Instance attributes shadow folium's class-wide CDN lists for this map only.
+    if inline_assets:
+        fmap.default_js = []
+        fmap.default_css = []
+        fmap.add_child(_InlineAssets(_read_assets()))
+    else:
+        fmap.default_js = [("leaflet", base_url + LEAFLET_JS)]
+        fmap.default_css = [("leaflet_css", base_url + LEAFLET_CSS)]
+
+    fmap.add_child(
+        _CountryOutlines(
+            url=base_url + COUNTRY_OUTLINES,
+            geojson=_read_outlines() if inline_assets else None,
+        )
+    )
+    if tile_config is not None:
+        folium.TileLayer(
+            tiles=tile_config.url_template.strip(),
+            attr=tile_config.attribution,
+            max_zoom=tile_config.max_zoom,
+            name="tiles",
+        ).add_to(fmap)
+
+    rows, bounds = office_rows(offices, language=language, selected_id=selected_id)
+    fmap.add_child(
+        _OfficeMarkers(
+            rows,
+            bounds=bounds,
+            language=language,
+            asset_base_url=None if inline_assets else base_url,
+        )
+    )
+    if bounds is not None:
+        fmap.fit_bounds(bounds, padding=FIT_PADDING_PIXELS, max_zoom=FIT_MAX_ZOOM)
+    return fmap
+
+
+def render_standalone_html(
+    offices: pd.DataFrame,
+    *,
+    language: str = "en",
+    tiles: TileConfig | None = OPENSTREETMAP,
+    selected_id: str | None = None,
+) -> str:
+    """Return one self-contained HTML page showing ``offices`` on a map.
+
+    Leaflet, Leaflet.markercluster and the country outlines are inlined; only
+    tiles (if any) are fetched from outside. Arguments are as for
+    :func:`build_map`. Raises
+    :class:`~partner_directory.errors.ConfigurationError` when ``static/``
+    has not been vendored.
+    """
+    fmap = build_map(
+        offices,
+        language=language,
+        tiles=tiles,
+        inline_assets=True,
+        selected_id=selected_id,
+    )
+    figure = fmap.get_root()
+    assert isinstance(figure, Figure)
+    figure.title = _html_text(t("map.title", normalise_language(language)))
+    return figure.render()
+
+
+def clicked_partner_id(
+    st_folium_result: Mapping[str, Any] | None,
+    offices: pd.DataFrame,
+    *,
+    tolerance: float = CLICK_TOLERANCE_DEGREES,
+) -> str | None:
+    """Return the ``partner_id`` of the office marker last clicked, if any.
+
+    ``st_folium_result`` is what ``st_folium(build_map(offices), ...,
+    returned_objects=CLICK_RETURNED_OBJECTS)`` returned, and ``offices`` the
+    frame the map was built from. streamlit-folium reports a marker click as
+
+    * ``last_object_clicked``: ``{"lat": …, "lng": …}`` -- the office's own
+      position (the map script reports it even when a cluster is spread out),
+    * ``last_object_clicked_popup``: the popup's visible text, whose last line
+      is ``"<Partner ID label>: <partner_id>"``.
+
+    The position picks the offices within ``tolerance`` degrees; when they
+    belong to several partners (offices at one city centre, say), the popup's
+    last line decides. With no position, the popup alone is used. Returns
+    ``None`` for no click, a click away from every office, or a choice the
+    two values cannot settle.
+
+    >>> import pandas as pd
+    >>> offices = pd.DataFrame({"partner_id": ["P1"], "latitude": [52.2], "longitude": [21.0]})
+    >>> clicked_partner_id({"last_object_clicked": {"lat": 52.2, "lng": 21.0}}, offices)
+    'P1'
+    """
+    if not st_folium_result or offices is None or offices.empty or "partner_id" not in offices:
+        return None
+    partner_ids = _text_column(offices, "partner_id")
+    popup = st_folium_result.get("last_object_clicked_popup")
+    popup_text = popup if isinstance(popup, str) else ""
+    position = _clicked_position(st_folium_result.get("last_object_clicked"))
+
+    if position is not None:
+        latitudes = _numeric_column(offices, "latitude")
+        longitudes = _numeric_column(offices, "longitude")
+        near = (np.abs(latitudes - position[0]) <= tolerance) & (
+            np.abs(_wrap_longitude(longitudes - position[1])) <= tolerance
+        )
+        candidates = list(dict.fromkeys(partner_ids[i] for i in np.flatnonzero(near)))
+    elif popup_text:
+        candidates = list(dict.fromkeys(partner_ids))
+    else:
+        return None
+
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates or not popup_text:
+        return None
+    return _partner_named_by_popup(popup_text, candidates)
+
+
+def office_rows(
+    offices: pd.DataFrame,
+    *,
+    language: str = "en",
+    selected_id: str | None = None,
+) -> tuple[list[list[Any]], list[list[float]] | None]:
+    """Return the data array for the browser and the bounds of its offices.
+
+    Each row holds the values named in :data:`ROW_FIELDS`; ``flags`` combines
+    the precision code (:data:`PRECISION_CODES`, unknown = 3) with
+    :data:`FLAG_SELECTED`, :data:`FLAG_WEBSITE_LINK`,
+    :data:`FLAG_WEBSITE_ADD_SCHEME` and :data:`FLAG_EMAIL_LINK`. Services are
+    translated into ``language``; sectors and services are joined with
+    ``", "``. Rows without valid coordinates are skipped. Bounds are
+    ``[[south, west], [north, east]]``, or ``None`` with no rows.
+    """
+    if offices is None or offices.empty:
+        return [], None
+    latitudes = _numeric_column(offices, "latitude")
+    longitudes = _numeric_column(offices, "longitude")
+    valid = np.isfinite(latitudes) & np.isfinite(longitudes) & (np.abs(latitudes) <= 90) & (np.abs(longitudes) <= 180)
+    keep = np.flatnonzero(valid)
+    if keep.size == 0:
+        return [], None
+
+    columns = {name: _text_column(offices, name) for name in _TEXT_COLUMNS}
+    services = _service_translator(normalise_language(language))
+    selected = None if selected_id is None else str(selected_id)
+    rounded_latitudes = np.round(latitudes[keep], COORDINATE_DECIMALS).tolist()
+    rounded_longitudes = np.round(longitudes[keep], COORDINATE_DECIMALS).tolist()
+
+    rows: list[list[Any]] = []
+    for position, index in enumerate(keep.tolist()):
+        partner_id = columns["partner_id"][index]
+        website = columns["website"][index].strip()
+        email = columns["contact_email"][index].strip()
+        flags = PRECISION_CODES.get(columns["geocode_precision"][index].strip().lower(), PRECISION_UNKNOWN)
+        if selected is not None and partner_id == selected:
+            flags |= FLAG_SELECTED
+        flags |= _website_flags(website)
+        if email_is_linkable(email):
+            flags |= FLAG_EMAIL_LINK
+        rows.append(
+            [
+                rounded_latitudes[position],
+                rounded_longitudes[position],
+                flags,
+                partner_id,
+                columns["partner_name"][index],
+                columns["office_name"][index],
+                columns["city"][index],
+                columns["country_name"][index] or columns["country"][index],
+                _joined_list(columns["sectors"][index]),
+                services(columns["services"][index]),
+                columns["contact_name"][index],
+                email,
+                website,
+            ]
+        )
+    bounds = [
+        [float(latitudes[keep].min()), float(longitudes[keep].min())],
+        [float(latitudes[keep].max()), float(longitudes[keep].max())],
+    ]
+    return rows, bounds
+
+
+def pack_rows(rows: list[list[Any]]) -> tuple[list[str], list[list[Any]]]:
+    """Store each distinct text once: return the texts and rows that point into them.
+
+    The first three values of a row (latitude, longitude, flags) are kept;
+    every text after them becomes its position in the returned list. Partner
+    names, websites, cities, sectors and services repeat across offices, so
+    this keeps 10,000 offices well under 2 MB of HTML.
+
+    >>> pack_rows([[1.0, 2.0, 0, "P1", "Acme"], [3.0, 4.0, 0, "P1", ""]])
+    (['', 'P1', 'Acme'], [[1.0, 2.0, 0, 1, 2], [3.0, 4.0, 0, 1, 0]])
+    """
+    positions: dict[str, int] = {"": 0}
+    packed = []
+    for row in rows:
+        packed.append([*row[:3], *(positions.setdefault(value, len(positions)) for value in row[3:])])
+    return list(positions), packed
+
+
+def website_link(value: str) -> str | None:
+    """Return the address a website value may link to, or ``None``.
+
+    Only ``http``/``https`` addresses with a host qualify; a bare host name
+    such as ``www.example.com`` is given ``https://``. Anything else --
+    ``javascript:``, ``data:``, relative paths, text with spaces or quotes --
+    is shown as plain text.
+
+    >>> website_link("www.example.com/en")
+    'https://www.example.com/en'
+    >>> website_link("javascript:alert(1)") is None
+    True
+    """
+    flags = _website_flags(value.strip())
+    if flags & FLAG_WEBSITE_ADD_SCHEME:
+        return "https://" + value.strip()
+    if flags & FLAG_WEBSITE_LINK:
+        return value.strip()
+    return None
+
+
+def email_is_linkable(value: str) -> bool:
+    """Whether ``value`` is a plain e-mail address safe to put behind ``mailto:``.
+
+    >>> email_is_linkable("anna@example.pl"), email_is_linkable("a@b.pl?cc=x@y.pl")
+    (True, False)
+    """
+    return bool(_EMAIL.fullmatch(value))
+
+
+# ---------------------------------------------------------------------------
+# Office data helpers
+
+
+def _text_column(offices: pd.DataFrame, name: str) -> list[str]:
+    """The column as plain strings: missing values become "", numbers their text."""
+    if name not in offices.columns:
+        return [""] * len(offices)
+    return [str(value) for value in offices[name].astype("string").fillna("").tolist()]
+
+
+def _numeric_column(offices: pd.DataFrame, name: str) -> np.ndarray:
+    if name not in offices.columns:
+        return np.full(len(offices), np.nan)
+    return pd.to_numeric(offices[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def _wrap_longitude(delta: np.ndarray) -> np.ndarray:
+    """Bring longitude differences into [-180, 180): a map panned past 180° reports 190°."""
+    return (delta + 180.0) % 360.0 - 180.0
+
+
+def _clicked_position(value: Any) -> tuple[float, float] | None:
+    if not isinstance(value, Mapping):
+        return None
+    try:
+        latitude, longitude = float(value["lat"]), float(value["lng"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not (math.isfinite(latitude) and math.isfinite(longitude)):
+        return None
+    return latitude, longitude
+
+
+def _collapse_whitespace(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _partner_named_by_popup(popup_text: str, candidates: Sequence[str]) -> str | None:
+    """Pick the candidate whose id ends the popup text (``"…: <partner_id>"``).
+
+    The browser may or may not insert line breaks, and collapses spaces, so
+    both sides are compared with whitespace collapsed. When one id is a
+    suffix of another (``"7"`` and ``"X: 7"``) the longer match wins.
+    """
+    text = _collapse_whitespace(popup_text)
+    matches = [
+        candidate for candidate in candidates if candidate and text.endswith(": " + _collapse_whitespace(candidate))
+    ]
+    if not matches:
+        return None
+    longest = max(len(_collapse_whitespace(match)) for match in matches)
+    best = [match for match in matches if len(_collapse_whitespace(match)) == longest]
+    return best[0] if len(best) == 1 else None
+
+
+@lru_cache(maxsize=4096)
+def _website_flags(value: str) -> int:
+    if not value or _UNSAFE_URL_CHARACTERS.search(value):
+        return 0
+    if value.lower().startswith(("http://", "https://")):
+        try:
+            parts = urlsplit(value)
+            hostname = parts.hostname
+            parts.port  # noqa: B018 -- raises ValueError for a malformed port
+        except ValueError:
+            return 0
+        return FLAG_WEBSITE_LINK if hostname else 0
+    if _BARE_HOST.fullmatch(value):
+        return FLAG_WEBSITE_LINK | FLAG_WEBSITE_ADD_SCHEME
+    return 0
+
+
+@lru_cache(maxsize=4096)
+def _joined_list(value: str) -> str:
+    """``"Robotics; AI"`` -> ``"Robotics, AI"``."""
+    return ", ".join(part.strip() for part in value.split(";") if part.strip())
+
+
+def _service_translator(language: str) -> Callable[[str], str]:
+    @lru_cache(maxsize=1024)
+    def translate(value: str) -> str:
+        names = []
+        for part in value.split(";"):
+            key = part.strip()
+            if not key:
+                continue
+            names.append(t(f"map.service.{key}", language) if key in SERVICE_KEYS else key)
+        return ", ".join(names)
+
+    return translate
+
+
+# ---------------------------------------------------------------------------
+# Serialisation
+
+
+def script_json(value: Any, *, has_objects: bool = True) -> str:
+    """Serialise ``value`` as a JavaScript literal safe inside ``<script>``.
+
+    ``<``, ``>``, ``&``, U+2028 and U+2029 become ``\\uXXXX`` escapes, so no
+    text can close the script, open an HTML comment or end a JS line; ``{``
+    and ``}`` inside strings are escaped too, so folium's Jinja re-parse
+    never sees ``{{``, ``{%`` or ``{#``. ``has_objects=False`` promises that
+    ``value`` holds only lists and scalars; then every brace is inside a
+    string and the fast whole-text replacement is used.
+
+    >>> script_json(["</script>{{x}}"], has_objects=False)
+    '["\\\\u003c/script\\\\u003e\\\\u007b\\\\u007bx\\\\u007d\\\\u007d"]'
+    """
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    for raw, escaped in _SCRIPT_ESCAPES:
+        text = text.replace(raw, escaped)
+    if "{" not in text and "}" not in text:
+        return text
+    if has_objects:
+        return _JSON_STRING.sub(_escape_braces, text)
+    return _escape_braces_in(text)
+
+
+def _escape_braces(match: re.Match[str]) -> str:
+    return _escape_braces_in(match.group(0))
+
+
+def _escape_braces_in(text: str) -> str:
+    return text.replace("{", "\\u007b").replace("}", "\\u007d")
+
+
+def _html_text(text: str) -> str:
+    """Escape trusted text for an HTML text node that folium will not escape."""
+    return (
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("{", "&#123;")
+        .replace("}", "&#125;")
+    )
+
+
+def _inline_tag(tag: str, code: str) -> str:
+    """Wrap vendored code in ``<script>``/``<style>`` so it cannot end the tag early."""
+    # "</" is "<\/" to JavaScript strings and regular expressions alike;
+    # in CSS, "\/" is an escaped "/".
+    closing = re.compile(rf"</(?={tag})", re.IGNORECASE)
+    code = closing.sub(r"<\\/", code).replace("<!--", "<\\!--")
+    return f"<{tag}>\n{code}\n</{tag}>"
+
+
+@lru_cache(maxsize=1)
+def _read_assets() -> str:
+    """Leaflet and Leaflet.markercluster as inline ``<style>``/``<script>`` tags."""
+    styles = [LEAFLET_CSS, *MARKERCLUSTER_CSS]
+    scripts = [LEAFLET_JS, MARKERCLUSTER_JS]
+    parts = [_inline_tag("style", _read_static(path)) for path in styles]
+    parts += [_inline_tag("script", _read_static(path)) for path in scripts]
+    return "\n".join(parts)
+
+
+@lru_cache(maxsize=1)
+def _read_outlines() -> Any:
+    return json.loads(_read_static(COUNTRY_OUTLINES))
+
+
+def _read_static(relative_path: str) -> str:
+    path = STATIC_DIR / relative_path
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigurationError("missing_asset", path=relative_path, folder=STATIC_DIR) from error
+
+
+# ---------------------------------------------------------------------------
+# Folium elements
+
+
+class _Raw(Element):
+    """Text emitted as it is, never compiled as a Jinja template."""
+
+    _template = jinja2.Template("{{ this.text }}")
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class _SafeMacroElement(MacroElement):
+    """A MacroElement whose rendered macros are not parsed as templates again.
+
+    branca's ``MacroElement.render`` wraps each macro's output in
+    ``Element(output)``, which compiles it as a new Jinja template; data in
+    that output would then be evaluated on the server. streamlit-folium
+    calls the ``script`` macro directly and never does that second pass.
+    """
+
+    def render(self, **kwargs: Any) -> str:
+        figure = self.get_root()
+        if not isinstance(figure, Figure):
+            raise TypeError("This map element can only be rendered inside a folium Figure.")
+        module = self._template.module
+        for part, target in (
+            ("header", figure.header),
+            ("html", figure.html),
+            ("script", figure.script),
+        ):
+            macro = getattr(module, part, None)
+            if macro is not None:
+                target.add_child(_Raw(macro(self, kwargs)), name=self.get_name())
+        for child in self._children.values():
+            child.render(**kwargs)
+        return ""
+
+
+class _InlineAssets(_SafeMacroElement):
+    """Leaflet and Leaflet.markercluster inlined in the page header."""
+
+    _template = jinja2.Template("{% macro header(this, kwargs) %}{{ this.assets }}{% endmacro %}")
+
+    def __init__(self, assets: str) -> None:
+        super().__init__()
+        self._name = "InlineAssets"
+        self.assets = assets
+
+
+class _CountryOutlines(_SafeMacroElement):
+    """Country shapes under the tiles, fetched from ``url`` or given inline."""
+
+    _template = jinja2.Template(
+        "{% macro script(this, kwargs) %}\n"
+        "({{ this.factory }})({{ this._parent.get_name() }}, {{ this.options_json }});\n"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, *, url: str, geojson: Any | None) -> None:
+        super().__init__()
+        self._name = "CountryOutlines"
+        self.factory = _OUTLINES_JS
+        self.options_json = script_json({"url": url, "geojson": geojson, "style": OUTLINE_STYLE})
+
+
+class _OfficeMarkers(JSCSSMixin, _SafeMacroElement):
+    """All offices as circle markers in one marker-cluster group."""
+
+    _template = jinja2.Template(
+        "{% macro header(this, kwargs) %}\n"
+        "<style>\n"
+        "#{{ this._parent.get_name() }} { background: {{ this.sea_colour }}; }\n"
+        "{{ this.css }}\n"
+        "</style>\n"
+        "{% endmacro %}\n"
+        "{% macro script(this, kwargs) %}\n"
+        "var {{ this.get_name() }} = ({{ this.factory }})(\n"
+        "    {{ this._parent.get_name() }},\n"
+        "    {{ this.strings_json }},\n"
+        "    {{ this.rows_json }},\n"
+        "    {{ this.options_json }}\n"
+        ");\n"
+        "{% endmacro %}"
+    )
+
+    def __init__(
+        self,
+        rows: list[list[Any]],
+        *,
+        bounds: list[list[float]] | None,
+        language: str,
+        asset_base_url: str | None,
+    ) -> None:
+        super().__init__()
+        self._name = "OfficeMarkers"
+        self._bounds = bounds
+        self.factory = _OFFICES_JS
+        self.css = _OFFICES_CSS
+        self.sea_colour = SEA_COLOUR
+        strings, packed_rows = pack_rows(rows)
+        self.strings_json = script_json(strings, has_objects=False)
+        self.rows_json = script_json(packed_rows, has_objects=False)
+        self.options_json = script_json(
+            {
+                "fields": list(ROW_FIELDS),
+                "labels": {name: t(key, language) for name, key in _LABEL_KEYS.items()},
+                "styles": MARKER_STYLES,
+                "cluster": CLUSTER_OPTIONS,
+                "flags": {
+                    "precisionMask": FLAG_PRECISION_MASK,
+                    "selected": FLAG_SELECTED,
+                    "websiteLink": FLAG_WEBSITE_LINK,
+                    "websiteAddScheme": FLAG_WEBSITE_ADD_SCHEME,
+                    "emailLink": FLAG_EMAIL_LINK,
+                },
+                "precision": {"city": PRECISION_CODES["city"], "country": PRECISION_CODES["country"]},
+            }
+        )
+        # Per instance, so other maps keep folium's class-wide lists untouched.
+        if asset_base_url is None:
+            self.default_js = []
+            self.default_css = []
+        else:
+            self.default_js = [("markerclusterjs", asset_base_url + MARKERCLUSTER_JS)]
+            self.default_css = [
+                (f"markercluster_css_{index}", asset_base_url + path) for index, path in enumerate(MARKERCLUSTER_CSS)
+            ]
+
+    def _get_self_bounds(self) -> list[list[float | None]]:
+        if self._bounds is None:
+            return [[None, None], [None, None]]
+        return [list(corner) for corner in self._bounds]
+
+
+# ---------------------------------------------------------------------------
+# Browser code. Kept free of "{{", "{%" and "{#" (Jinja syntax) and of data:
+# office values arrive only through the JSON array.
+
+_OFFICES_CSS: Final = """
+.pd-popup { font: 13px/1.4 system-ui, sans-serif; max-width: 300px; }
+.pd-popup .pd-partner { font-weight: 600; font-size: 14px; }
+.pd-popup .pd-place { color: #4b5563; }
+.pd-popup .pd-approximate { color: #92400e; font-style: italic; margin-top: 2px; }
+.pd-popup .pd-field { margin-top: 3px; overflow-wrap: anywhere; }
+.pd-popup .pd-label { color: #4b5563; }
+.pd-popup .pd-id { color: #6b7280; font-size: 11px; margin-top: 6px; }
+.pd-legend { background: rgba(255, 255, 255, 0.9); padding: 4px 8px; border-radius: 4px;
+  font: 12px/1.5 system-ui, sans-serif; box-shadow: 0 1px 4px rgba(0, 0, 0, 0.3); }
+.pd-legend .pd-swatch { display: inline-block; width: 10px; height: 10px; border: 2px solid;
+  border-radius: 50%; vertical-align: middle; margin-right: 6px; }
+"""
+
+_OFFICES_JS: Final = r"""
+function (map, strings, rows, options) {
+  "use strict";
+  var at = Object.create(null);
+  options.fields.forEach(function (name, index) { at[name] = index; });
+  // Text values are positions in "strings", where each text is stored once.
+  function text(row, field) { return strings[row[at[field]]]; }
+  var labels = options.labels;
+  var flags = options.flags;
+  var styles = options.styles;
+
+  function precisionOf(row) { return row[at.flags] & flags.precisionMask; }
+  function isApproximate(row) { return precisionOf(row) !== 0; }
+
+  function styleOf(row) {
+    if (row[at.flags] & flags.selected) { return styles.selected; }
+    return isApproximate(row) ? styles.approximate : styles.exact;
+  }
+
+  function checkedUrl(candidate, protocols) {
+    var url;
+    try { url = new URL(candidate); } catch (error) { return null; }
+    return protocols.indexOf(url.protocol) >= 0 ? url : null;
+  }
+
+  function websiteHref(row) {
+    var value = text(row, "website");
+    if (!value || !(row[at.flags] & flags.websiteLink)) { return null; }
+    var url = checkedUrl(
+      (row[at.flags] & flags.websiteAddScheme) ? "https://" + value : value,
+      ["http:", "https:"]
+    );
+    return url && url.hostname ? url.href : null;
+  }
+
+  var EMAIL = /^[A-Za-z0-9._+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$/;
+  function emailHref(row) {
+    var value = text(row, "contact_email");
+    if (!value || !(row[at.flags] & flags.emailLink) || !EMAIL.test(value)) { return null; }
+    var url = checkedUrl("mailto:" + value, ["mailto:"]);
+    return url ? url.href : null;
+  }
+
+  function addText(parent, tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    node.textContent = text;
+    parent.appendChild(node);
+    return node;
+  }
+
+  function addField(parent, label, value, href, external) {
+    if (!value) { return; }
+    var line = addText(parent, "div", "pd-field", "");
+    addText(line, "span", "pd-label", label + ": ");
+    if (href) {
+      var link = addText(line, "a", "", value);
+      link.href = href;
+      if (external) { link.target = "_blank"; link.rel = "noopener noreferrer"; }
+    } else {
+      addText(line, "span", "", value);
+    }
+  }
+
+  function buildPopup(row) {
+    var root = document.createElement("div");
+    root.className = "pd-popup";
+    addText(root, "div", "pd-partner", text(row, "partner_name") || text(row, "office_name"));
+    if (text(row, "partner_name") && text(row, "office_name")) {
+      addText(root, "div", "pd-office", text(row, "office_name"));
+    }
+    var place = [text(row, "city"), text(row, "country_name")].filter(Boolean).join(", ");
+    if (place) { addText(root, "div", "pd-place", place); }
+    if (isApproximate(row)) {
+      var precision = precisionOf(row);
+      addText(root, "div", "pd-approximate",
+        precision === options.precision.city ? labels.approximateCity :
+        precision === options.precision.country ? labels.approximateCountry :
+        labels.approximate);
+    }
+    addField(root, labels.sectors, text(row, "sectors"));
+    addField(root, labels.services, text(row, "services"));
+    addField(root, labels.contact, text(row, "contact_name"));
+    addField(root, labels.email, text(row, "contact_email"), emailHref(row), false);
+    addField(root, labels.website, text(row, "website"), websiteHref(row), true);
+    // Last, so the app can read the partner from streamlit-folium's popup text.
+    if (text(row, "partner_id")) {
+      addText(root, "div", "pd-id", labels.partnerId + ": " + text(row, "partner_id"));
+    }
+    return root;
+  }
+
+  var group = L.markerClusterGroup(options.cluster);
+  // streamlit-folium listens for clicks on the layers that are on the map
+  // when this script ends. Only "relay" is there then; the cluster group
+  // joins right after. So a click on a cluster icon or a spider leg is never
+  // reported, and an office click is reported only once its popup exists.
+  var relay = L.featureGroup().addTo(map);
+
+  group.on("click", function (event) {
+    var marker = event.layer;
+    if (!marker || !marker.officeRow) { return; }
+    // Report the office's own position, also when a cluster has been spread
+    // out around it ("spiderfied"), so the app can find the office again.
+    event.latlng = marker._preSpiderfyLatlng || marker.getLatLng();
+    if (!marker.getPopup()) {
+      // Popups are built on first click: 10,000 eager popups cost seconds.
+      marker.bindPopup(buildPopup(marker.officeRow), { maxWidth: 320 });
+      marker.openPopup();
+    }
+    // As Leaflet's own popup click does: keep the click from reaching the
+    // map, which would close the popup and fold a spread-out cluster.
+    L.DomEvent.stop(event);
+    relay.fire("click", event);
+  });
+
+  var markers = new Array(rows.length);
+  for (var index = 0; index < rows.length; index++) {
+    var row = rows[index];
+    var marker = L.circleMarker([row[at.latitude], row[at.longitude]], styleOf(row));
+    marker.officeRow = row;
+    markers[index] = marker;
+  }
+  window.setTimeout(function () {
+    group.addLayers(markers);
+    group.addTo(map);
+  }, 0);
+
+  if (rows.length) {
+    var legend = L.control({ position: "bottomleft" });
+    legend.onAdd = function () {
+      var box = L.DomUtil.create("div", "pd-legend");
+      var entries = [[styles.exact, labels.legendExact], [styles.approximate, labels.legendApproximate]];
+      if (rows.some(function (row) { return row[at.flags] & flags.selected; })) {
+        entries.push([styles.selected, labels.legendSelected]);
+      }
+      entries.forEach(function (entry) {
+        var style = entry[0];
+        var line = addText(box, "div", "", "");
+        var swatch = addText(line, "span", "pd-swatch", "");
+        swatch.style.borderColor = style.color;
+        swatch.style.borderStyle = style.dashArray ? "dashed" : "solid";
+        swatch.style.backgroundColor = style.fillColor;
+        addText(line, "span", "", entry[1]);
+      });
+      return box;
+    };
+    legend.addTo(map);
+  }
+  return group;
+}
+"""
+
+_OUTLINES_JS: Final = r"""
+function (map, options) {
+  "use strict";
+  // Below the tile pane (z-index 200): tiles cover the outlines when they
+  // load, and the outlines show the world when no tile server answers.
+  var pane = map.createPane("pd-outlines");
+  pane.style.zIndex = "150";
+  pane.style.pointerEvents = "none";
+  function draw(geojson) {
+    L.geoJSON(geojson, {
+      pane: "pd-outlines",
+      interactive: false,
+      style: function () { return options.style; }
+    }).addTo(map);
+  }
+  if (options.geojson) {
+    draw(options.geojson);
+  } else {
+    fetch(options.url)
+      .then(function (response) {
+        if (!response.ok) { throw new Error("HTTP " + response.status); }
+        return response.json();
+      })
+      .then(draw)
+      .catch(function (error) { console.warn("Country outlines not loaded:", error); });
+  }
+}
+"""

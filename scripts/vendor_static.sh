@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# Copy the map's browser code and the country outlines into static/.
+#
+# The map must work without any content delivery network: Streamlit serves
+# static/ at /app/static/ (server.enableStaticServing = true) and the
+# self-contained HTML export inlines the same files. This script fetches the
+# pinned npm packages with `npm pack` (no install scripts run), copies the few
+# files the map needs next to each package's licence, converts the world-atlas
+# TopoJSON to a small GeoJSON and writes static/README.md.
+#
+# Usage: scripts/vendor_static.sh   (needs bash, node and npm; run from anywhere)
+if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
+set -euo pipefail
+
+LEAFLET_VERSION="1.9.4"
+MARKERCLUSTER_VERSION="1.5.3"
+WORLD_ATLAS_VERSION="2.0.2"
+# Used only to convert TopoJSON to GeoJSON here; nothing of it is shipped.
+TOPOJSON_CLIENT_VERSION="3.1.0"
+# Decimal places kept in outline coordinates: 2 is about 1 km, finer than the
+# 1:110m source, and keeps the file small.
+OUTLINE_DECIMALS="2"
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+static="$root/static"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+unpack() {  # unpack NAME VERSION -> $work/NAME
+    local name="$1" version="$2" tarball
+    tarball="$(cd "$work" && npm pack --silent "$name@$version" | tail -n 1)"
+    mkdir -p "$work/$name"
+    tar -xzf "$work/$tarball" -C "$work/$name" --strip-components=1
+}
+
+# Drop the trailing source-map comment: the .map files are not shipped, and a
+# browser with developer tools open would otherwise ask the server for them.
+copy_without_source_map() {  # copy_without_source_map SOURCE TARGET
+    grep -v '^//# sourceMappingURL=' "$1" > "$2"
+}
+
+unpack leaflet "$LEAFLET_VERSION"
+unpack leaflet.markercluster "$MARKERCLUSTER_VERSION"
+unpack world-atlas "$WORLD_ATLAS_VERSION"
+unpack topojson-client "$TOPOJSON_CLIENT_VERSION"
+
+rm -rf "$static/leaflet" "$static/leaflet.markercluster" "$static/world"
+mkdir -p "$static/leaflet" "$static/leaflet.markercluster" "$static/world"
+
+copy_without_source_map "$work/leaflet/dist/leaflet.js" "$static/leaflet/leaflet.js"
+cp "$work/leaflet/dist/leaflet.css" "$static/leaflet/leaflet.css"
+cp "$work/leaflet/LICENSE" "$static/leaflet/LICENSE"
+
+copy_without_source_map "$work/leaflet.markercluster/dist/leaflet.markercluster.js" \
+    "$static/leaflet.markercluster/leaflet.markercluster.js"
+cp "$work/leaflet.markercluster/dist/MarkerCluster.css" \
+    "$work/leaflet.markercluster/dist/MarkerCluster.Default.css" \
+    "$static/leaflet.markercluster/"
+cp "$work/leaflet.markercluster/MIT-LICENCE.txt" "$static/leaflet.markercluster/LICENSE"
+
+cp "$work/world-atlas/LICENSE" "$static/world/LICENSE"
+node - "$work/topojson-client/dist/topojson-client.js" \
+    "$work/world-atlas/countries-110m.json" \
+    "$static/world/countries-110m.geojson" \
+    "$OUTLINE_DECIMALS" <<'NODE'
+const fs = require("fs");
+const [clientPath, topologyPath, outputPath, decimals] = process.argv.slice(2);
+const topojson = require(clientPath);
+const topology = JSON.parse(fs.readFileSync(topologyPath, "utf8"));
+const scale = 10 ** Number(decimals);
+const round = (value) => Math.round(value * scale) / scale;
+
+// Round a ring and drop points that became equal to their predecessor.
+function ring(points) {
+  const out = [];
+  for (const [lng, lat] of points) {
+    const point = [round(lng), round(lat)];
+    const last = out[out.length - 1];
+    if (!last || last[0] !== point[0] || last[1] !== point[1]) out.push(point);
+  }
+  return out;
+}
+// Leaflet draws in plain longitude, so a ring that crosses the antimeridian
+// (Fiji, Chukotka, Wrangel Island) would be drawn as a band across the whole
+// world. Continue such a ring past 180 degrees instead. Antarctica's ring,
+// which goes once around the pole, does not close when continued and is kept.
+function unwrap(points) {
+  const out = [points[0].slice()];
+  for (let i = 1; i < points.length; i++) {
+    let lng = points[i][0];
+    const previous = out[i - 1][0];
+    while (lng - previous > 180) lng -= 360;
+    while (previous - lng > 180) lng += 360;
+    out.push([lng, points[i][1]]);
+  }
+  const first = out[0], last = out[out.length - 1];
+  if (first[0] !== last[0] || first[1] !== last[1]) return points;
+  const west = Math.min(...out.map((p) => p[0]));
+  return west < -180 ? out.map(([lng, lat]) => [lng + 360, lat]) : out;
+}
+const polygon = (rings) => rings.map(ring).filter((r) => r.length >= 4).map(unwrap);
+
+const collection = topojson.feature(topology, topology.objects.countries);
+const features = [];
+for (const feature of collection.features) {
+  const geometry = feature.geometry;
+  if (!geometry) continue;
+  let coordinates;
+  if (geometry.type === "Polygon") {
+    coordinates = polygon(geometry.coordinates);
+  } else if (geometry.type === "MultiPolygon") {
+    coordinates = geometry.coordinates.map(polygon).filter((p) => p.length > 0);
+  } else {
+    continue;
+  }
+  if (coordinates.length === 0) continue;
+  features.push({
+    type: "Feature",
+    properties: { name: (feature.properties || {}).name || "" },
+    geometry: { type: geometry.type, coordinates },
+  });
+}
+fs.writeFileSync(outputPath, JSON.stringify({ type: "FeatureCollection", features }));
+console.log(`countries-110m.geojson: ${features.length} countries`);
+NODE
+
+cat > "$static/README.md" <<EOF
+# Vendored browser assets
+
+Written by \`scripts/vendor_static.sh\`; do not edit by hand, re-run the
+script instead. Streamlit serves this folder at \`/app/static/\` when
+\`server.enableStaticServing = true\`; \`partner_directory.mapview\` links these
+files in the app and inlines them in the self-contained HTML export, so the
+map loads no code from the internet.
+
+| Folder | npm package | Version | Licence | Files |
+| --- | --- | --- | --- | --- |
+| \`leaflet/\` | leaflet | $LEAFLET_VERSION | BSD-2-Clause (\`leaflet/LICENSE\`) | \`leaflet.js\`, \`leaflet.css\` |
+| \`leaflet.markercluster/\` | leaflet.markercluster | $MARKERCLUSTER_VERSION | MIT (\`leaflet.markercluster/LICENSE\`, the package's \`MIT-LICENCE.txt\`) | \`leaflet.markercluster.js\`, \`MarkerCluster.css\`, \`MarkerCluster.Default.css\` |
+| \`world/\` | world-atlas | $WORLD_ATLAS_VERSION | ISC (\`world/LICENSE\`); the shapes are Natural Earth 1:110m admin-0 countries, public domain | \`countries-110m.geojson\` |
+
+Changes made while copying:
+
+- \`leaflet.js\` and \`leaflet.markercluster.js\`: the trailing
+  \`//# sourceMappingURL=\` comment is removed, because the source maps are
+  not shipped.
+- \`countries-110m.geojson\`: converted from the package's
+  \`countries-110m.json\` TopoJSON with topojson-client $TOPOJSON_CLIENT_VERSION
+  (ISC, used only for the conversion), coordinates rounded to
+  $OUTLINE_DECIMALS decimal places, repeated points dropped, rings that cross
+  the antimeridian continued past 180° (so Leaflet does not draw them as
+  bands around the world), only the \`name\` property kept.
+EOF
+
+echo "Vendored into $static:"
+(cd "$static" && find . -type f | sort | xargs ls -l | awk '{print $5, $9}')

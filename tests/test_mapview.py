@@ -1,0 +1,504 @@
+"""Tests of partner_directory.mapview: offline, on the rendered HTML."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import folium
+import pandas as pd
+import pytest
+
+from partner_directory import mapview
+from partner_directory.errors import ConfigurationError
+from partner_directory.i18n import tables
+from partner_directory.mapview import (
+    FLAG_EMAIL_LINK,
+    FLAG_PRECISION_MASK,
+    FLAG_SELECTED,
+    FLAG_WEBSITE_ADD_SCHEME,
+    FLAG_WEBSITE_LINK,
+    OPENSTREETMAP,
+    ROW_FIELDS,
+    TileConfig,
+    build_map,
+    clicked_partner_id,
+    email_is_linkable,
+    office_rows,
+    pack_rows,
+    render_standalone_html,
+    script_json,
+    website_link,
+)
+
+HOSTILE = (
+    "<img src=x onerror=alert(1)> </script><script>alert(2)</script> "
+    "`${alert(3)}` \"double\" 'single' {{ 123456789 * 2 }} {% raw %} {# c #} "
+    "<!-- \u2028 \u2029 </SCRIPT >"
+)
+# What the Jinja expression in HOSTILE would print if it were ever evaluated.
+EVALUATED = "246913578"
+# Scripts in every page: folium's L_NO_TOUCH switch, Leaflet, markercluster, the map.
+SCRIPTS_PER_PAGE = 4
+
+
+def office(**values: object) -> dict[str, object]:
+    """One office row with harmless defaults."""
+    row: dict[str, object] = {
+        "partner_id": "P1",
+        "partner_name": "Acme Cluster",
+        "office_name": "Head office",
+        "city": "Gdańsk",
+        "country": "PL",
+        "country_name": "Poland",
+        "sectors": "Robotics; AI",
+        "services": "desk; events",
+        "contact_name": "Anna Nowak",
+        "contact_email": "anna@example.pl",
+        "website": "https://acme.example.pl",
+        "latitude": 54.35,
+        "longitude": 18.65,
+        "geocode_precision": "address",
+    }
+    row.update(values)
+    return row
+
+
+def frame(*rows: dict[str, object]) -> pd.DataFrame:
+    return pd.DataFrame(list(rows))
+
+
+@pytest.fixture
+def hostile_offices() -> pd.DataFrame:
+    text_columns = [
+        "partner_id",
+        "partner_name",
+        "office_name",
+        "city",
+        "country_name",
+        "sectors",
+        "services",
+        "contact_name",
+    ]
+    return frame(
+        office(**{column: f"{column} {HOSTILE}" for column in text_columns}),
+        office(
+            partner_id="P2",
+            contact_email="javascript:alert(1)//@example.pl",
+            website="javascript:alert(1)",
+            latitude=50.06,
+            longitude=19.94,
+        ),
+        office(partner_id="P3", website="data:text/html,<script>alert(1)</script>", latitude=52.2),
+        office(partner_id="P4", website=" JaVaScRiPt:alert(1)", contact_email=HOSTILE, latitude=51.1),
+    )
+
+
+def app_html(offices: pd.DataFrame, **options: object) -> str:
+    return build_map(offices, **options).get_root().render()
+
+
+def map_call_arguments(html: str) -> tuple[list[str], list[list[object]], dict[str, object]]:
+    """The strings, rows and options literals passed to the office-marker script."""
+    match = re.search(r"\(\n    map_[0-9a-f]+,\n    (.*),\n    (.*),\n    (.*)\n\);", html)
+    assert match, "office-marker call not found"
+    strings, rows, options = (json.loads(group) for group in match.groups())
+    return strings, rows, options
+
+
+def unpacked_rows(html: str) -> list[dict[str, object]]:
+    strings, rows, _ = map_call_arguments(html)
+    out = []
+    for row in rows:
+        values = row[:3] + [strings[position] for position in row[3:]]
+        out.append(dict(zip(ROW_FIELDS, values)))
+    return out
+
+
+# --- hostile text ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["app", "standalone"])
+def test_hostile_text_never_reaches_the_html_raw(hostile_offices, mode):
+    html = app_html(hostile_offices) if mode == "app" else render_standalone_html(hostile_offices)
+    assert "<img src=x onerror" not in html
+    assert "<script>alert" not in html
+    assert "<!--" not in html
+    assert "\u2028" not in html and "\u2029" not in html
+    assert EVALUATED not in html, "office data was evaluated as a Jinja template"
+    assert re.search(r"href\s*=\s*[\"']?\s*(javascript|data):", html, re.IGNORECASE) is None
+
+
+@pytest.mark.parametrize("mode", ["app", "standalone"])
+def test_script_closing_tags_in_data_do_not_close_the_script(hostile_offices, mode):
+    benign = frame(office())
+    render = app_html if mode == "app" else render_standalone_html
+    for offices in (benign, hostile_offices):
+        html = render(offices)
+        assert len(re.findall(r"</script", html, re.IGNORECASE)) == SCRIPTS_PER_PAGE
+        assert len(re.findall(r"<script\b", html, re.IGNORECASE)) == SCRIPTS_PER_PAGE
+
+
+def test_hostile_text_arrives_in_the_browser_data_unchanged(hostile_offices):
+    rows = unpacked_rows(app_html(hostile_offices))
+    first = rows[0]
+    assert first["partner_name"] == f"partner_name {HOSTILE}"
+    assert first["partner_id"] == f"partner_id {HOSTILE}"
+    assert first["city"] == f"city {HOSTILE}"
+    assert first["contact_name"] == f"contact_name {HOSTILE}"
+
+
+def test_template_syntax_in_data_is_escaped_not_evaluated(hostile_offices):
+    html = app_html(hostile_offices)
+    assert "\\u007b\\u007b 123456789 * 2 \\u007d\\u007d" in html
+    assert "{{" not in html.split("<body>")[1]
+    assert "{%" not in html and "{#" not in html
+
+
+def test_unsafe_links_are_not_links(hostile_offices):
+    rows = {row["partner_id"]: row for row in unpacked_rows(app_html(hostile_offices))}
+    for partner_id in ("P2", "P3", "P4"):
+        flags = rows[partner_id]["flags"]
+        assert not flags & (FLAG_WEBSITE_LINK | FLAG_WEBSITE_ADD_SCHEME), partner_id
+    assert not rows["P2"]["flags"] & FLAG_EMAIL_LINK
+    assert not rows["P4"]["flags"] & FLAG_EMAIL_LINK
+    # The text itself is still shown.
+    assert rows["P2"]["website"] == "javascript:alert(1)"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("https://acme.example.pl/en?x=1#top", "https://acme.example.pl/en?x=1#top"),
+        ("http://acme.example.pl", "http://acme.example.pl"),
+        ("HTTPS://ACME.EXAMPLE.PL", "HTTPS://ACME.EXAMPLE.PL"),
+        ("www.acme.example.pl", "https://www.acme.example.pl"),
+        ("acme.pl/kontakt", "https://acme.pl/kontakt"),
+        ("  https://acme.pl  ", "https://acme.pl"),
+        ("javascript:alert(1)", None),
+        (" JaVaScRiPt:alert(1)", None),
+        ("java\tscript:alert(1)", None),
+        ("javascript://acme.pl/%0aalert(1)", None),
+        ("data:text/html,<script>alert(1)</script>", None),
+        ("vbscript:msgbox(1)", None),
+        ("mailto:anna@example.pl", None),
+        ("//evil.example", None),
+        ("/relative/path", None),
+        ("http://", None),
+        ('https://acme.pl/"onmouseover=alert(1)', None),
+        ("https://ac me.pl", None),
+        ("https://acme.pl:99999999", None),
+        ("Acme website", None),
+        ("", None),
+    ],
+)
+def test_website_link(value, expected):
+    assert website_link(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("anna@example.pl", True),
+        ("anna.nowak+bra@biuro.example.com.pl", True),
+        ("anna@example.pl?cc=eve@example.pl", False),
+        ("anna@example.pl&body=x", False),
+        ("javascript:alert(1)//@example.pl", False),
+        ("<img src=x>@example.pl", False),
+        ("anna@localhost", False),
+        ("anna example.pl", False),
+        ("", False),
+    ],
+)
+def test_email_is_linkable(value, expected):
+    assert email_is_linkable(value) is expected
+
+
+def test_script_json_escapes_everything_that_could_break_out():
+    text = script_json({"k": ["</script><!--{{x}}{%y%}\u2028\u2029&"]})
+    for raw in ("<", ">", "&", "\u2028", "\u2029", "{{", "{%"):
+        assert raw not in text.replace('{"k"', "")
+    assert json.loads(text) == {"k": ["</script><!--{{x}}{%y%}\u2028\u2029&"]}
+
+
+def test_pack_rows_stores_each_text_once():
+    strings, packed = pack_rows([[1.0, 2.0, 0, "P1", "Acme"], [3.0, 4.0, 1, "P1", "Acme"]])
+    assert strings == ["", "P1", "Acme"]
+    assert packed == [[1.0, 2.0, 0, 1, 2], [3.0, 4.0, 1, 1, 2]]
+
+
+# --- precision, selection, translations ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("precision", "code"),
+    [("address", 0), ("city", 1), ("country", 2), ("none", 3), ("", 3), ("CITY", 1)],
+)
+def test_precision_is_carried_in_the_flags(precision, code):
+    rows, _ = office_rows(frame(office(geocode_precision=precision)))
+    assert rows[0][ROW_FIELDS.index("flags")] & FLAG_PRECISION_MASK == code
+
+
+def test_approximate_markers_have_their_own_style_and_label():
+    html = app_html(frame(office(geocode_precision="city")), language="pl")
+    _, _, options = map_call_arguments(html)
+    assert options["styles"]["approximate"] != options["styles"]["exact"]
+    assert options["labels"]["approximateCity"] == "Przybliżona lokalizacja: centrum miasta"
+    assert all(style["radius"] <= 10 for style in options["styles"].values())
+
+
+def test_selected_partner_is_flagged():
+    offices = frame(office(partner_id="P1"), office(partner_id="P2", latitude=50.0))
+    rows = unpacked_rows(app_html(offices, selected_id="P2"))
+    assert [bool(row["flags"] & FLAG_SELECTED) for row in rows] == [False, True]
+
+
+def test_services_are_translated_and_lists_joined():
+    rows = unpacked_rows(app_html(frame(office(services="desk; meeting_room; other")), language="pl"))
+    assert rows[0]["services"] == "Biurko, Sala spotkań, other"
+    assert rows[0]["sectors"] == "Robotics, AI"
+
+
+def test_every_label_exists_in_both_languages():
+    table = tables()
+    keys = [*mapview._LABEL_KEYS.values(), "map.title"]
+    keys += [f"map.service.{key}" for key in mapview.SERVICE_KEYS]
+    for key in keys:
+        assert table[key]["en"] and table[key]["pl"], key
+    assert all(
+        key.startswith("map.")
+        for key in json.loads(
+            (mapview.Path(mapview.__file__).with_name("translations") / "map.json").read_text("utf-8")
+        )
+    )
+
+
+# --- bounds, empty frames, missing coordinates ------------------------------
+
+
+def test_map_fits_the_offices_bounds():
+    offices = frame(office(latitude=54.35, longitude=18.65), office(latitude=-33.9, longitude=151.2))
+    fmap = build_map(offices)
+    assert fmap.get_bounds() == [[-33.9, 18.65], [54.35, 151.2]]
+    html = fmap.get_root().render()
+    assert re.search(r"fitBounds\(\s*\[\[-33\.9, 18\.65\], \[54\.35, 151\.2\]\]", html)
+    assert '"maxZoom": 12' in html
+
+
+def test_map_sets_max_zoom_for_markercluster():
+    assert '"maxZoom": 19' in app_html(frame(office()))
+    assert '"maxZoom": 18' in app_html(frame(office()), tiles=None)
+
+
+@pytest.mark.parametrize(
+    "offices",
+    [
+        pd.DataFrame(),
+        pd.DataFrame(columns=["partner_id", "latitude", "longitude"]),
+        frame(office(latitude=float("nan"), longitude=float("nan"))),
+    ],
+    ids=["no columns", "no rows", "no coordinates"],
+)
+@pytest.mark.parametrize("mode", ["app", "standalone"])
+def test_empty_frame_gives_a_world_map(offices, mode):
+    html = app_html(offices) if mode == "app" else render_standalone_html(offices)
+    assert re.search(r"map_[0-9a-f]+\.fitBounds", html) is None
+    assert "center: [20.0, 10.0]" in html
+    assert "L.markerClusterGroup" in html
+    assert "world/countries-110m.geojson" in html or '"FeatureCollection"' in html
+
+
+def test_rows_without_valid_coordinates_are_skipped():
+    offices = frame(
+        office(partner_id="ok"),
+        office(partner_id="no-lat", latitude=float("nan")),
+        office(partner_id="no-lng", longitude=None),
+        office(partner_id="text", latitude="north"),
+        office(partner_id="off-earth", latitude=95.0),
+    )
+    rows, bounds = office_rows(offices)
+    assert [row[ROW_FIELDS.index("partner_id")] for row in rows] == ["ok"]
+    assert bounds == [[54.35, 18.65], [54.35, 18.65]]
+
+
+def test_missing_and_non_text_values_become_text():
+    offices = pd.DataFrame(
+        {
+            "partner_id": pd.Series([7, None], dtype=object),
+            "latitude": [1.0, 2.0],
+            "longitude": [3.0, 4.0],
+        }
+    )
+    rows, _ = office_rows(offices)
+    assert [row[ROW_FIELDS.index("partner_id")] for row in rows] == ["7", ""]
+
+
+# --- assets: nothing from a CDN ---------------------------------------------
+
+ALLOWED_URLS = {
+    "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+    "https://www.openstreetmap.org/copyright",
+}
+
+
+def test_app_mode_references_no_url_but_tiles_and_attribution():
+    html = app_html(frame(office(website="")))
+    urls = {url.rstrip("\\") for url in re.findall(r"https?://[^\s\"'<>)]+", html)}
+    assert urls == ALLOWED_URLS
+    for name in ("cdn", "jquery", "bootstrap", "awesome", "fontawesome", "glyphicons"):
+        assert name not in html.lower(), name
+
+
+def test_app_mode_loads_leaflet_and_markercluster_from_the_static_folder():
+    html = app_html(frame(office()), asset_base_url="/base/app/static")
+    scripts = re.findall(r'<script src="([^"]+)"', html)
+    styles = re.findall(r'<link rel="stylesheet" href="([^"]+)"', html)
+    assert scripts == [
+        "/base/app/static/leaflet/leaflet.js",
+        "/base/app/static/leaflet.markercluster/leaflet.markercluster.js",
+    ]
+    assert styles == [
+        "/base/app/static/leaflet/leaflet.css",
+        "/base/app/static/leaflet.markercluster/MarkerCluster.css",
+        "/base/app/static/leaflet.markercluster/MarkerCluster.Default.css",
+    ]
+    assert '"/base/app/static/world/countries-110m.geojson"' in html
+
+
+def test_static_files_exist_for_every_link():
+    for path in (
+        mapview.LEAFLET_JS,
+        mapview.LEAFLET_CSS,
+        mapview.MARKERCLUSTER_JS,
+        *mapview.MARKERCLUSTER_CSS,
+        mapview.COUNTRY_OUTLINES,
+    ):
+        assert (mapview.STATIC_DIR / path).is_file(), path
+    for folder in ("leaflet", "leaflet.markercluster", "world"):
+        assert (mapview.STATIC_DIR / folder / "LICENSE").is_file(), folder
+    outlines = json.loads((mapview.STATIC_DIR / mapview.COUNTRY_OUTLINES).read_text("utf-8"))
+    assert outlines["type"] == "FeatureCollection" and len(outlines["features"]) > 150
+    assert (mapview.STATIC_DIR / mapview.COUNTRY_OUTLINES).stat().st_size < 400_000
+
+
+def test_folium_defaults_are_left_alone():
+    before_js, before_css = list(folium.Map.default_js), list(folium.Map.default_css)
+    build_map(frame(office())).get_root().render()
+    assert folium.Map.default_js == before_js
+    assert folium.Map.default_css == before_css
+    assert "jquery" in folium.Map().get_root().render()
+
+
+def test_unsafe_asset_base_url_is_refused():
+    with pytest.raises(ConfigurationError):
+        build_map(frame(office()), asset_base_url='/static/"><script>')
+
+
+def test_standalone_page_inlines_everything_but_tiles(hostile_offices):
+    html = render_standalone_html(hostile_offices, language="pl")
+    assert re.search(r"<script[^>]*\bsrc\s*=", html, re.IGNORECASE) is None
+    assert re.search(r"<link[^>]*\bhref\s*=", html, re.IGNORECASE) is None
+    assert "Leaflet 1.9.4" in html
+    assert "L.MarkerClusterGroup" in html
+    assert '"FeatureCollection"' in html
+    assert "<title>Biura partnerów</title>" in html
+    assert "https://tile.openstreetmap.org/{z}/{x}/{y}.png" in html
+
+
+# --- tiles ------------------------------------------------------------------
+
+
+def test_default_tiles_are_openstreetmap_with_attribution():
+    html = app_html(frame(office()))
+    assert "L.tileLayer" in html
+    assert OPENSTREETMAP.url_template in html
+    assert "openstreetmap.org/copyright" in html
+
+
+@pytest.mark.parametrize("tiles", [None, TileConfig("", "")], ids=["None", "empty url"])
+def test_no_tiles(tiles):
+    html = app_html(frame(office()), tiles=tiles)
+    assert "L.tileLayer" not in html
+    assert "openstreetmap" not in html.lower()
+
+
+def test_custom_tiles():
+    tiles = TileConfig("/tiles/{z}/{x}/{y}.png", "Tiles &copy; BRA", max_zoom=16)
+    html = app_html(frame(office()), tiles=tiles)
+    assert '"/tiles/{z}/{x}/{y}.png"' in html
+    assert "Tiles \\u0026copy; BRA" in html
+    assert '"maxZoom": 16' in html
+
+
+@pytest.mark.parametrize(
+    ("url", "attribution"),
+    [
+        ("javascript:alert(1)//{z}", "x"),
+        ("tiles/{z}/{x}/{y}.png", "x"),
+        ("https://t.example/{z}/{x}/{y}.png", ""),
+        ("https://t.example/{{z}}/{x}/{y}.png", "x"),
+        ("https://t.example/{z}/{x}/{y}.png", "{% raw %}"),
+    ],
+)
+def test_invalid_tile_config_is_refused(url, attribution):
+    with pytest.raises(ConfigurationError):
+        TileConfig(url, attribution)
+
+
+# --- clicks -----------------------------------------------------------------
+
+
+@pytest.fixture
+def clicked_offices() -> pd.DataFrame:
+    return frame(
+        office(partner_id="P1", latitude=52.2297, longitude=21.0122),
+        office(partner_id="P2", latitude=52.0, longitude=20.0),
+        office(partner_id="P3", latitude=52.0, longitude=20.0),
+        office(partner_id="X: P3", latitude=52.0, longitude=20.0),
+        office(partner_id="P4", latitude=10.0, longitude=179.9),
+        office(partner_id="P1", latitude=48.0, longitude=2.0),
+    )
+
+
+def popup_text(partner_id: str, *, rendered: bool = True) -> str:
+    """The popup text as streamlit-folium reads it (innerText; textContent when closed)."""
+    lines = ["Acme", "Head office", "Warsaw, Poland", f"Partner ID: {partner_id}"]
+    return "\n".join(lines) if rendered else "".join(lines)
+
+
+@pytest.mark.parametrize(
+    ("result", "expected"),
+    [
+        (None, None),
+        ({}, None),
+        ({"last_object_clicked": None, "last_object_clicked_popup": None}, None),
+        ({"last_object_clicked": {"lat": 52.2297, "lng": 21.0122}}, "P1"),
+        ({"last_object_clicked": {"lat": 48.0000004, "lng": 2.0000004}}, "P1"),
+        ({"last_object_clicked": {"lat": 10.0, "lng": -180.1}}, "P4"),
+        ({"last_object_clicked": {"lat": 1.0, "lng": 1.0}, "last_object_clicked_popup": popup_text("P1")}, None),
+        ({"last_object_clicked": {"lat": 52.0, "lng": 20.0}, "last_object_clicked_popup": popup_text("P2")}, "P2"),
+        ({"last_object_clicked": {"lat": 52.0, "lng": 20.0}, "last_object_clicked_popup": popup_text("P3")}, "P3"),
+        (
+            {"last_object_clicked": {"lat": 52.0, "lng": 20.0}, "last_object_clicked_popup": popup_text("X: P3")},
+            "X: P3",
+        ),
+        (
+            {
+                "last_object_clicked": {"lat": 52.0, "lng": 20.0},
+                "last_object_clicked_popup": popup_text("P3", rendered=False),
+            },
+            "P3",
+        ),
+        # A popup left over from an earlier click elsewhere settles nothing.
+        ({"last_object_clicked": {"lat": 52.0, "lng": 20.0}, "last_object_clicked_popup": popup_text("P1")}, None),
+        ({"last_object_clicked": {"lat": 52.0, "lng": 20.0}}, None),
+        ({"last_object_clicked_popup": popup_text("P2")}, "P2"),
+        ({"last_object_clicked": {"lat": "bad", "lng": 20.0}}, None),
+    ],
+)
+def test_clicked_partner_id(clicked_offices, result, expected):
+    assert clicked_partner_id(result, clicked_offices) == expected
+
+
+def test_clicked_partner_id_with_an_empty_frame():
+    assert clicked_partner_id({"last_object_clicked": {"lat": 1, "lng": 2}}, pd.DataFrame()) is None

@@ -1,0 +1,358 @@
+"""The offices map in a real headless Chromium (Debian's package, driven by Playwright).
+
+These tests fail, not skip, when Chromium is missing: install it with
+``make browser`` (``apt-get install chromium``). All network access except to
+the local Streamlit server is blocked, so the map must work from the vendored
+assets alone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from playwright.sync_api import Browser, Frame, FrameLocator, Page, Route, expect, sync_playwright
+
+from partner_directory.mapview import STATIC_DIR, render_standalone_html
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+HOSTILE = "<img src=x onerror=alert(1)> </script><script>alert(2)</script> `${alert(3)}` {{ 7*7 }} <!--"
+OFFICE_MARKERS = ".leaflet-overlay-pane path.leaflet-interactive:not([fill='none'])"
+
+
+def office(**values: object) -> dict[str, object]:
+    row: dict[str, object] = {
+        "partner_id": "P1",
+        "partner_name": "Acme Cluster",
+        "office_name": "Head office",
+        "city": "Gdańsk",
+        "country": "PL",
+        "country_name": "Poland",
+        "sectors": "Robotics; AI",
+        "services": "desk; events",
+        "contact_name": "Anna Nowak",
+        "contact_email": "anna@example.pl",
+        "website": "https://acme.example.pl",
+        "latitude": 54.35,
+        "longitude": 18.65,
+        "geocode_precision": "address",
+    }
+    row.update(values)
+    return row
+
+
+def world_offices() -> pd.DataFrame:
+    """300 harmless offices around the world; far out at sea one hostile, one with links, one with a data: URL."""
+    rng = random.Random(1)
+    rows = [
+        office(
+            partner_id=f"P{index}",
+            partner_name=f"Partner {index}",
+            latitude=rng.uniform(-50, 65),
+            longitude=rng.uniform(-150, 160),
+            geocode_precision="address" if index % 2 else "city",
+        )
+        for index in range(300)
+    ]
+    text_columns = ["partner_id", "partner_name", "office_name", "city", "country_name", "sectors", "contact_name"]
+    rows.append(
+        office(
+            **{column: f"{column} {HOSTILE}" for column in text_columns},
+            services="desk; " + HOSTILE,
+            contact_email="javascript:alert(1)//@example.pl",
+            website="javascript:alert(1)",
+            latitude=0.0,
+            longitude=-170.0,
+        )
+    )
+    rows.append(office(partner_id="LINKS", latitude=-40.0, longitude=-170.0))
+    rows.append(
+        office(
+            partner_id="DATA",
+            website="data:text/html,<script>alert(1)</script>",
+            latitude=-20.0,
+            longitude=-170.0,
+            geocode_precision="country",
+        )
+    )
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    assert Path(CHROMIUM).exists(), f"Chromium is missing at {CHROMIUM}: run `make browser` (apt-get install chromium)."
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class OpenedPage:
+    """A page that records dialogs and every request it had to block."""
+
+    def __init__(self, page: Page, allowed_prefix: str | None = None) -> None:
+        self.page = page
+        self.dialogs: list[str] = []
+        self.blocked: list[str] = []
+        self.errors: list[str] = []
+        self.allowed_prefix = allowed_prefix
+        page.on("dialog", self._on_dialog)
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+        page.route("**/*", self._route)
+
+    def _on_dialog(self, dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def _route(self, route: Route) -> None:
+        url = route.request.url
+        if url.startswith(("http://", "https://")) and not (
+            self.allowed_prefix and url.startswith(self.allowed_prefix)
+        ):
+            self.blocked.append(url)
+            route.abort()
+        else:
+            route.continue_()
+
+
+@pytest.fixture(scope="module")
+def standalone_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("map") / "map.html"
+    path.write_text(render_standalone_html(world_offices()), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def standalone(browser: Browser, standalone_file: Path) -> Iterator[OpenedPage]:
+    page = browser.new_page(viewport={"width": 1200, "height": 800})
+    opened = OpenedPage(page)
+    page.goto(standalone_file.as_uri())
+    page.locator(".leaflet-pd-outlines-pane path").first.wait_for(state="attached")
+    page.locator(".marker-cluster").first.wait_for()
+    yield opened
+    page.close()
+
+
+def zoom_to(page: Page, latitude: float, longitude: float, zoom: int) -> None:
+    page.evaluate(
+        """([latitude, longitude, zoom]) => {
+            const name = Object.keys(window).find((key) => /^map_[0-9a-f]+$/.test(key));
+            window[name].setView([latitude, longitude], zoom, { animate: false });
+        }""",
+        [latitude, longitude, zoom],
+    )
+    page.wait_for_timeout(400)
+
+
+def click_centre(page: Page, locator) -> None:
+    box = locator.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
+def test_standalone_map_shows_outlines_markers_and_clusters_offline(standalone: OpenedPage):
+    page = standalone.page
+    assert page.locator(".leaflet-pd-outlines-pane path").count() > 150
+    assert page.locator(".marker-cluster").count() > 10
+    assert page.locator(OFFICE_MARKERS).count() > 0
+    assert "Approximate location" in page.locator(".pd-legend").inner_text()
+    assert standalone.errors == []
+    # Only tiles were asked for outside the page, and they could not load.
+    assert standalone.blocked
+    assert all(url.startswith("https://tile.openstreetmap.org/") for url in standalone.blocked)
+
+
+def test_approximate_offices_are_drawn_hollow_and_dashed(standalone: OpenedPage):
+    page = standalone.page
+    zoom_to(page, -20.0, -170.0, 9)
+    marker = page.locator(OFFICE_MARKERS)
+    expect(marker).to_have_count(1)
+    assert marker.get_attribute("stroke-dasharray") == "3 3"
+    assert marker.get_attribute("fill") == "#ffffff"
+    click_centre(page, marker)
+    popup = page.locator(".leaflet-popup-content")
+    expect(popup).to_contain_text("Approximate location: country only")
+    # A data: URL is shown, not linked.
+    expect(popup).to_contain_text("data:text/html,<script>alert(1)</script>")
+    assert page.locator(".leaflet-popup-content a[href^='data:']").count() == 0
+
+
+def test_popup_shows_hostile_text_as_text(standalone: OpenedPage):
+    page = standalone.page
+    zoom_to(page, 0.0, -170.0, 9)
+    marker = page.locator(OFFICE_MARKERS)
+    expect(marker).to_have_count(1)
+    click_centre(page, marker)
+    popup = page.locator(".leaflet-popup-content")
+    expect(popup).to_contain_text(f"partner_name {HOSTILE}")
+    text = popup.inner_text()
+    for column in ("office_name", "city", "country_name", "sectors", "contact_name", "partner_id"):
+        assert f"{column} {HOSTILE}" in text, column
+    assert "javascript:alert(1)" in text
+    assert popup.locator("img, script, iframe").count() == 0
+    assert popup.locator("a").count() == 0
+    page.wait_for_timeout(300)
+    assert standalone.dialogs == []
+    assert standalone.errors == []
+
+
+def test_popup_links_are_only_http_and_mailto(standalone: OpenedPage):
+    page = standalone.page
+    zoom_to(page, -40.0, -170.0, 9)
+    marker = page.locator(OFFICE_MARKERS)
+    expect(marker).to_have_count(1)
+    click_centre(page, marker)
+    popup = page.locator(".leaflet-popup-content")
+    expect(popup).to_contain_text("Partner ID: LINKS")
+    hrefs = popup.locator("a").evaluate_all("links => links.map((link) => link.href)")
+    assert hrefs == ["mailto:anna@example.pl", "https://acme.example.pl/"]
+    assert popup.locator("a[target='_blank']").get_attribute("rel") == "noopener noreferrer"
+    # Every link on the page but Leaflet's own "#close" buttons.
+    protocols = page.locator("a[href]:not([href^='#'])").evaluate_all("links => links.map((link) => link.protocol)")
+    assert set(protocols) <= {"http:", "https:", "mailto:"}
+
+
+# --- in Streamlit, through streamlit-folium ----------------------------------
+
+APP = """
+import json
+import sys
+
+sys.path.insert(0, {root!r})
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from partner_directory.mapview import CLICK_RETURNED_OBJECTS, build_map, clicked_partner_id
+
+offices = pd.DataFrame({offices!r})
+result = st_folium(
+    build_map(offices),
+    key="map",
+    height=500,
+    use_container_width=True,
+    returned_objects=list(CLICK_RETURNED_OBJECTS),
+)
+st.text("partner=" + str(clicked_partner_id(result, offices)))
+st.text("clicks=" + json.dumps(result, sort_keys=True))
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def streamlit_url(tmp_path_factory) -> Iterator[str]:
+    folder = tmp_path_factory.mktemp("app")
+    offices = [
+        office(partner_id="P1", latitude=52.2297, longitude=21.0122),
+        office(partner_id="P2", partner_name="Beta", latitude=52.0, longitude=20.0, geocode_precision="city"),
+        office(partner_id="P3", partner_name="Gamma", latitude=52.0, longitude=20.0, geocode_precision="city"),
+    ]
+    (folder / "app.py").write_text(APP.format(root=str(ROOT), offices=offices), encoding="utf-8")
+    (folder / "static").symlink_to(STATIC_DIR, target_is_directory=True)
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(folder / "app.py"),
+            "--server.headless=true",
+            f"--server.port={port}",
+            "--server.enableStaticServing=true",
+            "--browser.gatherUsageStats=false",
+        ],
+        cwd=folder,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://localhost:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.3)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def map_frame(page: Page) -> tuple[FrameLocator, Frame]:
+    locator = page.frame_locator('iframe[title="streamlit_folium\\.st_folium"]')
+    locator.locator(".leaflet-pd-outlines-pane path").first.wait_for(state="attached", timeout=30_000)
+    locator.locator(OFFICE_MARKERS).first.wait_for(timeout=30_000)
+    frame = next(frame for frame in page.frames if frame.url.startswith(page.url.rstrip("/") + "/component"))
+    return locator, frame
+
+
+def test_streamlit_reports_the_clicked_office(browser: Browser, streamlit_url: str):
+    page = browser.new_page(viewport={"width": 1000, "height": 1000})
+    opened = OpenedPage(page, allowed_prefix=streamlit_url)
+    page.goto(streamlit_url)
+    page.wait_for_selector("[data-testid='stAppViewContainer']")
+    frame, _ = map_frame(page)
+    partner = page.get_by_text("partner=", exact=False)
+    expect(partner).to_have_text("partner=None")
+
+    # A lone office: found by its position alone.
+    click_centre(page, frame.locator(OFFICE_MARKERS).first)
+    expect(partner).to_have_text("partner=P1", timeout=15_000)
+    clicks = page.get_by_text("clicks=", exact=False)
+    expect(clicks).to_contain_text('"last_object_clicked": {"lat": 52.2297, "lng": 21.0122}')
+
+    # Two offices at one city centre form a cluster; clicking it spreads them
+    # out and is not itself reported as an office click.
+    click_centre(page, frame.locator(".marker-cluster").first)
+    expect(frame.locator(OFFICE_MARKERS)).to_have_count(3)
+    page.wait_for_timeout(1500)
+    expect(partner).to_have_text("partner=P1")
+
+    # Each spread-out office reports the city centre; the popup says which one.
+    seen = set()
+    for index in range(3):
+        marker = frame.locator(OFFICE_MARKERS).nth(index)
+        if marker.get_attribute("stroke-dasharray") != "3 3":
+            continue  # the lone exact office P1
+        click_centre(page, marker)
+        # The popup being closed fades out for 0.2 s before it leaves the page.
+        popup = frame.locator(".leaflet-popup-content")
+        expect(popup).to_have_count(1)
+        expect(popup).to_contain_text("Approximate location")
+        shown = popup.inner_text().strip().rsplit("Partner ID: ", 1)[1]
+        expect(partner).to_have_text(f"partner={shown}", timeout=15_000)
+        expect(clicks).to_contain_text('"last_object_clicked": {"lat": 52, "lng": 20}')
+        seen.add(shown)
+    assert seen == {"P2", "P3"}
+    assert opened.dialogs == []
+    assert opened.errors == []
+    assert all(url.startswith("https://tile.openstreetmap.org/") for url in opened.blocked)
+    payload = json.loads(clicks.inner_text().split("=", 1)[1])
+    assert set(payload) == {"last_object_clicked", "last_object_clicked_popup"}
+    page.close()
