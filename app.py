@@ -1,22 +1,26 @@
-"""The BRA partner directory dashboard (``streamlit run app.py``)."""
+"""The BRA partner directory (``streamlit run app.py``): navigation and the language switch.
+
+Members' pages are public; the office's data page is offered only to signed-in
+staff (and checks again itself, since a page is reachable by its address).
+"""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import streamlit as st
 
-from partner_directory.errors import PartnerDirectoryError
-from partner_directory.validation import check_file
+import staff_auth
+import ui
+from partner_directory.i18n import t
 
-DATA_FILE = Path(os.environ.get("PARTNER_DIRECTORY_DATA", "data/partners.csv"))
+st.set_page_config(page_title=t("ui.title", ui.language()), page_icon="🤝", layout="wide")
 
-st.set_page_config(page_title="BRA partner directory", layout="wide")
-st.title("BRA partner directory")
-try:
-    checked = check_file(DATA_FILE)
-except PartnerDirectoryError as error:
-    st.error(str(error))
+lang = ui.language_switch()
+pages = [
+    st.Page("pages/directory.py", title=t("nav.directory", lang), icon="🗺️", default=True, url_path="directory"),
+    st.Page("pages/overview.py", title=t("nav.overview", lang), icon="📊", url_path="overview"),
+]
+if staff_auth.current_staff():
+    pages.append(st.Page("pages/staff.py", title=t("nav.staff", lang), icon="🗂️", url_path="staff"))
 else:
-    st.dataframe(checked.table, hide_index=True)
+    pages.append(st.Page("pages/sign_in.py", title=t("nav.sign_in", lang), icon="🔐", url_path="sign-in"))
+st.navigation(pages).run()

@@ -1,0 +1,349 @@
+"""Members' page: search, filters, the map and the list, the partner card and the visit request."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+import ui
+from partner_directory.countries import country_name
+from partner_directory.export import csv_bytes, export_columns, xlsx_bytes
+from partner_directory.i18n import t
+from partner_directory.languages import language_name
+from partner_directory.links import safe_href
+from partner_directory.mapview import CLICK_RETURNED_OBJECTS, TileConfig, build_map, clicked_partner_id
+from partner_directory.schema import GEOCODE_COLUMNS, SERVICES, split_list
+from partner_directory.search import Criteria, SearchIndex, facet_values, format_radius, search
+from partner_directory.visit import Host, VisitRequest, check_visit, default_services, visit_link
+
+FILTER_KEYS = {
+    "countries": "f_country",
+    "continents": "f_continent",
+    "sectors": "f_sector",
+    "services": "f_service",
+    "languages": "f_language",
+}
+SELECTED = "selected_partner"
+
+
+def _restore_from_url() -> None:
+    """On a session's first run, put the search from the URL into the widgets (a shared link)."""
+    if st.session_state.get("_restored"):
+        return
+    st.session_state["_restored"] = True
+    criteria = Criteria.from_query_params(
+        st.query_params.to_dict()
+        | {key: st.query_params.get_all(key) for key in ("country", "continent", "sector", "service", "language")}
+    )
+    st.session_state["q"] = criteria.text
+    st.session_state["near"] = criteria.near
+    st.session_state["radius"] = int(criteria.radius_km or 300)
+    for field, key in FILTER_KEYS.items():
+        st.session_state[key] = list(getattr(criteria, field))
+    if st.query_params.get("partner"):
+        st.session_state[SELECTED] = st.query_params["partner"]
+
+
+def _clear() -> None:
+    st.session_state["q"] = ""
+    st.session_state["near"] = ""
+    st.session_state["radius"] = 300
+    for key in FILTER_KEYS.values():
+        st.session_state[key] = []
+    st.session_state.pop(SELECTED, None)
+
+
+def _criteria() -> Criteria:
+    return Criteria(
+        text=st.session_state.get("q", ""),
+        near=st.session_state.get("near", ""),
+        radius_km=float(st.session_state.get("radius") or 300) if st.session_state.get("near") else None,
+        **{field: tuple(st.session_state.get(key) or ()) for field, key in FILTER_KEYS.items()},
+    )
+
+
+def _search_form(index: SearchIndex, lang: str) -> None:
+    facets = facet_values(index, language=lang)
+    # Keep only options that exist, so a stale link cannot break a widget.
+    allowed = {
+        "f_country": [code for code, _ in facets.countries],
+        "f_continent": [code for code, _ in facets.continents],
+        "f_sector": list(facets.sectors),
+        "f_service": [code for code, _ in facets.services],
+        "f_language": [code for code, _ in facets.languages],
+    }
+    for key, options in allowed.items():
+        st.session_state[key] = [value for value in st.session_state.get(key, []) if value in options]
+    names = {
+        "f_country": dict(facets.countries),
+        "f_continent": dict(facets.continents),
+        "f_service": dict(facets.services),
+        "f_language": dict(facets.languages),
+    }
+
+    top = st.columns([3, 2, 1])
+    top[0].text_input(t("ui.search", lang), key="q", placeholder=t("ui.search_placeholder", lang))
+    top[1].text_input(t("ui.near", lang), key="near", placeholder=t("ui.near_placeholder", lang))
+    top[2].number_input(t("ui.radius", lang), key="radius", min_value=1, max_value=20000, step=50)
+    filters = st.columns(5)
+    for column, (key, label) in zip(
+        filters,
+        [
+            ("f_country", "ui.country"),
+            ("f_continent", "ui.continent"),
+            ("f_sector", "ui.sector"),
+            ("f_service", "ui.service"),
+            ("f_language", "ui.language"),
+        ],
+        strict=True,
+    ):
+        column.multiselect(
+            t(label, lang),
+            options=allowed[key],
+            key=key,
+            placeholder=t("ui.any", lang),
+            format_func=(lambda value, key=key: names[key].get(value, value)) if key in names else str,
+        )
+
+
+def _share(criteria: Criteria, lang: str) -> None:
+    params: dict[str, str | list[str]] = dict(criteria.to_query_params())
+    params["lang"] = lang
+    if st.session_state.get(SELECTED):
+        params["partner"] = st.session_state[SELECTED]
+    st.query_params.from_dict(params)
+
+
+def _list_frame(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
+    def links(column: str, prefix: str = "") -> list[str | None]:
+        return [safe_href(prefix + value) if value else None for value in rows[column].astype(str)]
+
+    return pd.DataFrame(
+        {
+            "partner": rows["partner_name"],
+            "office": rows["office_name"],
+            "city": rows["city"],
+            "country": [country_name(code, lang) for code in rows["country"]],
+            "distance": rows["distance_km"].round(0),
+            "sectors": rows["sectors"],
+            "services": [
+                ", ".join(t(f"service.{s}", lang) for s in split_list(v) if s in SERVICES) for v in rows["services"]
+            ],
+            "email": links("contact_email", "mailto:"),
+            "website": links("website"),
+        }
+    )
+
+
+def _offices_for_map(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
+    return rows.assign(
+        latitude=rows["lat"], longitude=rows["lon"], country_name=[country_name(c, lang) for c in rows["country"]]
+    )
+
+
+def _card(table: pd.DataFrame, partner_id: str, lang: str) -> None:
+    match = table[table["partner_id"] == partner_id]
+    if match.empty:
+        return
+    office = match.iloc[0]
+    offices = table[table["partner_name"].str.casefold() == str(office["partner_name"]).casefold()]
+    with st.container(border=True):
+        st.subheader(office["partner_name"], anchor=False)
+        left, right = st.columns([3, 2])
+        with left:
+            place = ", ".join(
+                p
+                for p in (
+                    office["office_name"],
+                    office["address"],
+                    office["postal_code"],
+                    office["city"],
+                    country_name(office["country"], lang),
+                )
+                if p
+            )
+            st.markdown(f"📍 {ui.md(place)}")
+            if office["geocode_precision"] in ("city", "country"):
+                st.caption(t("ui.approximate", lang))
+            if office["description"]:
+                st.markdown(ui.md(office["description"]))
+            rows = [
+                (t("ui.sector", lang), office["sectors"]),
+                (t("ui.language", lang), ", ".join(language_name(c, lang) for c in split_list(office["languages"]))),
+                (t("ui.contact", lang), office["contact_name"]),
+                (t("ui.phone", lang), office["contact_phone"]),
+                (t("ui.bra_since", lang), office["bra_since"]),
+                (t("ui.last_verified", lang), office["last_verified"] or t("ui.never", lang)),
+            ]
+            for label, value in rows:
+                if value:
+                    st.markdown(f"**{ui.md(label)}:** {ui.md(value)}")
+            links = st.columns(2)
+            email_link = safe_href("mailto:" + office["contact_email"]) if office["contact_email"] else None
+            if email_link:
+                links[0].link_button(f"✉️ {office['contact_email']}", email_link)
+            website_link = safe_href(office["website"])
+            if website_link:
+                links[1].link_button(f"🌐 {t('ui.website', lang)}", website_link)
+            offered = split_list(office["services"])
+            st.markdown(f"**{ui.md(t('ui.services_offered', lang))}**")
+            st.markdown(
+                "  \n".join(("✅ " if s in offered else "▫️ ") + ui.md(t(f"service.{s}", lang)) for s in SERVICES)
+            )
+            if len(offices) > 1:
+                st.markdown(f"**{ui.md(t('ui.all_offices', lang, count=len(offices)))}**")
+                st.dataframe(
+                    pd.DataFrame(
+                        {
+                            t("ui.col.office", lang): offices["office_name"],
+                            t("ui.col.city", lang): offices["city"],
+                            t("ui.col.country", lang): [country_name(c, lang) for c in offices["country"]],
+                            t("ui.col.contact", lang): offices["contact_name"],
+                        }
+                    ),
+                    hide_index=True,
+                )
+        with right:
+            _visit_form(office, offered, lang)
+
+
+def _visit_form(office: pd.Series, offered: list[str], lang: str) -> None:
+    config = ui.settings()
+    st.markdown(f"**{ui.md(t('ui.plan_visit', lang))}**")
+    st.caption(t("ui.visit_terms", lang))
+    today = dt.date.today()
+    start_default = today + dt.timedelta(days=14)
+    with st.form(f"visit-{office['partner_id']}"):
+        company = st.text_input(t("ui.visit.company", lang))
+        person = st.text_input(t("ui.visit.name", lang))
+        dates = st.date_input(
+            t("ui.visit.dates", lang),
+            value=(start_default, start_default + dt.timedelta(days=2)),
+            min_value=today,
+            format="YYYY-MM-DD",
+        )
+        people = st.number_input(t("ui.visit.people", lang), min_value=1, max_value=20, value=1)
+        services = st.multiselect(
+            t("ui.visit.services", lang),
+            options=[s for s in SERVICES if s in offered] or list(SERVICES),
+            default=list(default_services(offered)),
+            format_func=lambda s: t(f"service.{s}", lang),
+        )
+        note = st.text_area(t("ui.visit.note", lang), height=68)
+        sent = st.form_submit_button(t("ui.visit.prepare", lang), type="primary")
+    if not sent:
+        return
+    if not isinstance(dates, tuple) or len(dates) != 2:
+        st.error(t("ui.visit.pick_two_dates", lang))
+        return
+    request = VisitRequest(dates[0], dates[1], int(people), tuple(services), company, person, note)
+    host = Host(
+        office["partner_name"], office["office_name"], office["city"], office["contact_name"], office["contact_email"]
+    )
+    problems = check_visit(request, host, today=today, language=lang)
+    if problems:
+        st.error("  \n".join(ui.md(p) for p in problems))
+        return
+    link = visit_link(
+        request,
+        host,
+        home_cluster_name=config.home_cluster_name,
+        home_cluster_email=config.home_cluster_email,
+        language=lang,
+    )
+    if link:
+        st.success(t("ui.visit.ready", lang))
+        st.link_button(t("ui.visit.open_mail", lang), link, type="primary")
+
+
+def page() -> None:
+    lang = ui.language()
+    st.title(t("ui.title", lang), anchor=False)
+    st.caption(t("ui.intro", lang))
+    found = ui.directory()
+    ui.show_directory_problem(found, lang)
+    index = ui.search_index()
+    _restore_from_url()
+    _search_form(index, lang)
+    criteria = _criteria()
+    result = search(index, criteria, language=lang)
+    line = st.columns([5, 1])
+    line[0].markdown(f"**{ui.md(result.description)}**")
+    line[1].button(t("ui.clear", lang), on_click=_clear, width="stretch", key="clear")
+    for problem in result.problems:
+        st.warning(problem)
+
+    rows = result.rows
+    left, right = st.columns([3, 2])
+    with left:
+        offices = _offices_for_map(rows, lang)
+        config = ui.settings()
+        tiles = TileConfig(config.tile_url, config.tile_attribution) if config.tile_url else None
+        the_map = build_map(offices, language=lang, tiles=tiles, selected_id=st.session_state.get(SELECTED))
+        clicked = st_folium(
+            the_map, key="map", height=520, use_container_width=True, returned_objects=list(CLICK_RETURNED_OBJECTS)
+        )
+        partner = clicked_partner_id(clicked, offices)
+        if partner and partner != st.session_state.get("_last_map_click"):
+            st.session_state["_last_map_click"] = partner
+            st.session_state[SELECTED] = partner
+    with right:
+        listing = _list_frame(rows, lang)
+        event = st.dataframe(
+            listing,
+            key="list",
+            hide_index=True,
+            height=520,
+            on_select="rerun",
+            selection_mode="single-row",
+            column_config={
+                "partner": st.column_config.TextColumn(t("ui.col.partner", lang)),
+                "office": st.column_config.TextColumn(t("ui.col.office", lang)),
+                "city": st.column_config.TextColumn(t("ui.col.city", lang)),
+                "country": st.column_config.TextColumn(t("ui.col.country", lang)),
+                "distance": st.column_config.NumberColumn(t("ui.col.distance", lang), format="%d km"),
+                "sectors": st.column_config.TextColumn(t("ui.col.sectors", lang)),
+                "services": st.column_config.TextColumn(t("ui.col.services", lang)),
+                "email": st.column_config.LinkColumn(t("ui.col.email", lang), display_text=r"mailto:(.*)"),
+                "website": st.column_config.LinkColumn(t("ui.col.website", lang)),
+            },
+            column_order=[c for c in listing.columns if c != "distance" or criteria.near],
+        )
+        selected_rows = event.selection.rows if event is not None else []
+        if selected_rows and selected_rows[0] < len(rows):
+            st.session_state[SELECTED] = rows.iloc[selected_rows[0]]["partner_id"]
+        downloads = st.columns(2)
+        columns = export_columns(rows, extra=GEOCODE_COLUMNS)
+        # Files are made only when clicked, so a filter change does not pay for them.
+        downloads[0].download_button(
+            t("ui.download_csv", lang),
+            lambda: csv_bytes(rows, columns=columns),
+            file_name="bra-partners.csv",
+            mime="text/csv",
+            on_click="ignore",
+            width="stretch",
+            key="download_csv",
+        )
+        downloads[1].download_button(
+            t("ui.download_xlsx", lang),
+            lambda: xlsx_bytes(rows, columns=columns),
+            file_name="bra-partners.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            on_click="ignore",
+            width="stretch",
+            key="download_xlsx",
+        )
+    _share(criteria, lang)
+    selected = st.session_state.get(SELECTED)
+    if selected:
+        _card(found.table, selected, lang)
+    elif len(rows):
+        st.caption(t("ui.select_hint", lang))
+    if criteria.near and result.place is not None:
+        st.caption(t("ui.near_place", lang, place=result.place.name, radius=format_radius(criteria.radius_km or 300)))
+
+
+page()

@@ -1,0 +1,44 @@
+"""Running the dashboard with AppTest against a private copy of the data."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+
+APP = str(ROOT / "app.py")
+
+
+def prepare(monkeypatch, tmp_path: Path, *, data: bytes | None = None, password_hash: str = "") -> Path:
+    """Point the app at a copy of the demo data (or ``data``) in ``tmp_path``; return the data file."""
+    data_file = tmp_path / "partners.csv"
+    if data is None:
+        shutil.copy(ROOT / "data" / "partners.csv", data_file)
+    else:
+        data_file.write_bytes(data)
+    monkeypatch.setenv("PARTNER_DIRECTORY_DATA_FILE", str(data_file))
+    monkeypatch.setenv("PARTNER_DIRECTORY_HISTORY_DIR", str(tmp_path / "history"))
+    monkeypatch.setenv("PARTNER_DIRECTORY_GEOCODE_CACHE", str(tmp_path / "geocache.sqlite"))
+    if password_hash:
+        monkeypatch.setenv("PARTNER_DIRECTORY_STAFF_PASSWORD_HASH", password_hash)
+    else:
+        monkeypatch.delenv("PARTNER_DIRECTORY_STAFF_PASSWORD_HASH", raising=False)
+    st.cache_resource.clear()  # settings and directories are cached per process
+    st.cache_data.clear()
+    return data_file
+
+
+def app() -> AppTest:
+    return AppTest.from_file(APP, default_timeout=120)
+
+
+def texts(at: AppTest) -> str:
+    """Everything the page says, as one string, for assertions on sentences."""
+    parts = [m.value for m in at.markdown] + [e.value for e in at.error] + [w.value for w in at.warning]
+    parts += [i.value for i in at.info] + [s.value for s in at.success] + [c.value for c in at.caption]
+    parts += [t.value for t in at.title]
+    return "\n".join(str(p) for p in parts)

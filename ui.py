@@ -1,0 +1,113 @@
+"""Streamlit glue shared by the pages: settings, language, cached data, safe text.
+
+Only layout helpers live here; every decision is in ``partner_directory``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import streamlit as st
+
+from partner_directory.config import Settings
+from partner_directory.directory import Directory, content_version, load_directory
+from partner_directory.errors import ConfigurationError
+from partner_directory.i18n import LANGUAGES, normalise_language, t
+from partner_directory.search import SearchIndex
+
+LANGUAGE_KEY = "lang"
+SWITCH_KEY = "language_switch"
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def md(text: object) -> str:
+    """Escape ``text`` for ``st.markdown``: data never becomes a link, HTML, LaTeX or formatting."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text or "")).replace("\n", "  \n")
+
+
+@st.cache_resource
+def settings() -> Settings:
+    """The settings from the environment (``PARTNER_DIRECTORY_*``); a bad value stops with a sentence."""
+    try:
+        return Settings.from_env()
+    except ConfigurationError as error:
+        st.error(error.message(language()))
+        st.stop()
+        raise  # unreachable: st.stop() ends the script
+
+
+def language() -> str:
+    """The chosen language: the switch, else the URL's ``lang``, else the browser's language."""
+    if LANGUAGE_KEY not in st.session_state:
+        st.session_state[LANGUAGE_KEY] = normalise_language(
+            st.query_params.get(LANGUAGE_KEY) or getattr(st.context, "locale", None)
+        )
+    return str(st.session_state[LANGUAGE_KEY])
+
+
+def language_switch() -> str:
+    """The language switch in the sidebar; returns the chosen language (also kept in the URL)."""
+    current = language()
+    if SWITCH_KEY not in st.session_state:
+        st.session_state[SWITCH_KEY] = current
+
+    def changed() -> None:
+        chosen = st.session_state.get(SWITCH_KEY)
+        if chosen in LANGUAGES:
+            st.session_state[LANGUAGE_KEY] = chosen
+        else:  # clicking the chosen language unselects it: keep the language
+            st.session_state[SWITCH_KEY] = st.session_state[LANGUAGE_KEY]
+
+    st.sidebar.segmented_control(
+        "Language / Język",
+        options=list(LANGUAGES),
+        format_func=lambda code: {"en": "English", "pl": "Polski"}[code],
+        key=SWITCH_KEY,
+        on_change=changed,
+        label_visibility="collapsed",
+    )
+    st.query_params[LANGUAGE_KEY] = st.session_state[LANGUAGE_KEY]
+    return str(st.session_state[LANGUAGE_KEY])
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _directory(path: str, version: str, cache_path: str) -> Directory:
+    # Keyed on the content's version: a file the office publishes shows at the next interaction.
+    # cache_resource (not cache_data): the table is shared read-only, so the search index built
+    # for it is reused across reruns instead of rebuilt for a copy.
+    return load_directory(Path(path), cache_path=cache_path)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _search_index(path: str, version: str, cache_path: str) -> SearchIndex:
+    from partner_directory.gazetteer import default_gazetteer
+
+    # With the gazetteer, "Munich" finds the office typed as "München".
+    return SearchIndex.build(_directory(path, version, cache_path).table, resolve_place=default_gazetteer().find_place)
+
+
+def _key() -> tuple[str, str, str]:
+    config = settings()
+    path = Path(config.data_file)
+    try:
+        version = content_version(path.read_bytes())
+    except OSError:
+        version = "missing"
+    return str(path), version, str(config.geocode_cache)
+
+
+def directory() -> Directory:
+    """The published directory, checked and placed, cached until the file's content changes."""
+    return _directory(*_key())
+
+
+def search_index() -> SearchIndex:
+    """The search index of :func:`directory`'s table, built once per published version."""
+    return _search_index(*_key())
+
+
+def show_directory_problem(found: Directory, lang: str) -> None:
+    """Say in one sentence why there is nothing to show, when that is the case."""
+    if found.problem:
+        st.info(t(found.problem, lang))
