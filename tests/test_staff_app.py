@@ -1,0 +1,156 @@
+"""The office's data page with AppTest: sign-in, upload, errors, compare, publish, restore, conflicts."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from partner_directory.auth import hash_password
+from tests.apptest import app, prepare, texts
+from tests.conftest import ROOT
+
+PASSWORD = "correct horse battery"
+HASH = hash_password(PASSWORD)
+
+POLISH_HEADER = "Nazwa klastra;Miasto;Kraj;E-mail;Strona WWW;Usługi\r\n"
+GOOD_ROWS = (
+    "Pomorski Klaster ICT;Gdańsk;Polska;biuro@pomorski.example.org;pomorski.example.org;biurko|sala konferencyjna\r\n"
+    "Klaster Żeglugi;Gdynia;Polska;kontakt@zegluga.example.org;https://zegluga.example.org;internet\r\n"
+)
+BAD_ROW = "Zły Klaster;Sopot;Polska;to-nie-email;javascript:alert(1);biurko\r\n"
+
+
+def signed_in(monkeypatch, tmp_path, *, data: bytes | None = None) -> AppTest:
+    prepare(monkeypatch, tmp_path, data=data, password_hash=HASH)
+    at = app().run()
+    at.switch_page("pages/sign_in.py").run()
+    at.text_input(key="staff_name").input("Anna Nowak")
+    at.text_input(key="staff_password").input(PASSWORD)
+    at.button[0].click().run()
+    at.switch_page("pages/staff.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def upload(at: AppTest, name: str, data: bytes) -> AppTest:
+    at.file_uploader(key="upload").set_value((name, data, "text/csv")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_the_page_refuses_without_sign_in_even_by_its_address(monkeypatch, tmp_path):
+    data_file = prepare(monkeypatch, tmp_path, password_hash=HASH)
+    before = data_file.read_bytes()
+    at = app().run()
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("pages/staff.py")
+    direct = AppTest.from_file(str(ROOT / "pages" / "staff.py"), default_timeout=60).run()
+    assert [e.value for e in direct.error] == [
+        "This page is for signed-in office staff only. Sign in on the “Office sign-in” page."
+    ]
+    assert not direct.file_uploader and not direct.button
+    assert data_file.read_bytes() == before
+
+
+def test_without_any_sign_in_configured_nothing_is_allowed(monkeypatch, tmp_path):
+    prepare(monkeypatch, tmp_path)
+    at = app().run()
+    at.switch_page("pages/sign_in.py").run()
+    assert "No staff sign-in is configured" in texts(at)
+    assert not at.text_input
+    assert "password_hash" in at.code[0].value
+
+
+def test_a_wrong_password_is_refused_and_slowed_down(monkeypatch, tmp_path):
+    prepare(monkeypatch, tmp_path, password_hash=HASH)
+    at = app().run()
+    at.switch_page("pages/sign_in.py").run()
+    at.text_input(key="staff_name").input("Eve")
+    at.text_input(key="staff_password").input("guess")
+    at.button[0].click().run()
+    assert "The password is not right" in texts(at)
+    at.button[0].click().run()  # at once again: made to wait
+    assert "Too many failed attempts" in texts(at)
+    with pytest.raises(ValueError):
+        at.switch_page("pages/staff.py")
+
+
+def test_upload_fix_compare_publish_and_restore(monkeypatch, tmp_path):
+    at = signed_in(monkeypatch, tmp_path)
+    data_file = tmp_path / "partners.csv"
+    original = data_file.read_bytes()
+
+    upload(at, "partnerzy.csv", (POLISH_HEADER + GOOD_ROWS + BAD_ROW).encode("cp1250"))
+    page = texts(at)
+    assert "3 rows read: 2 errors" in page
+    errors = next(d.value for d in at.dataframe if "Message" in d.value.columns)
+    assert list(errors["Row"]) == [4, 4]
+    assert "“to-nie-email” is not a valid e-mail address." in set(errors["Message"])
+    assert at.button(key="publish").disabled
+    assert data_file.read_bytes() == original
+
+    upload(at, "partnerzy-poprawione.csv", (POLISH_HEADER + GOOD_ROWS).encode("cp1250"))
+    assert "2 rows read: 0 errors" in texts(at)
+    assert "2 added · 0 changed · 62 removed" in texts(at)
+    at.button(key="geocode").click().run()
+    assert not at.exception
+    at.button(key="publish").click().run()
+    assert "Published: version" in texts(at)
+    published = data_file.read_bytes().decode("utf-8-sig")
+    assert "Klaster Żeglugi" in published and "Baltic" not in published
+
+    members = app().run()  # a member's session sees the new list at once
+    assert len(members.dataframe[0].value) == 2
+    assert set(members.dataframe[0].value["partner"]) == {"Pomorski Klaster ICT", "Klaster Żeglugi"}
+
+    at.run()
+    restore_buttons = [b for b in at.button if b.key and b.key.startswith("restore-")]
+    assert len(restore_buttons) == 1  # the list before the first publish
+    restore_buttons[0].click().run()
+    assert "is published again" in texts(at)
+    assert "Baltic" in data_file.read_bytes().decode("utf-8-sig")
+    # Three versions now (before, upload, restore); only the uploaded one can be restored again.
+    assert len([b for b in at.download_button if b.key and b.key.startswith("download-")]) == 3
+    assert len([b for b in at.button if b.key and b.key.startswith("restore-")]) == 1
+
+
+def test_a_stale_publish_is_refused_with_two_sessions(monkeypatch, tmp_path):
+    first = signed_in(monkeypatch, tmp_path)
+    second = app().run()
+    second.switch_page("pages/sign_in.py").run()
+    second.text_input(key="staff_name").input("Piotr")
+    second.text_input(key="staff_password").input(PASSWORD)
+    second.button[0].click().run()
+    second.switch_page("pages/staff.py").run()
+
+    for session, extra in ((first, ""), (second, "Klaster Trzeci;Sopot;Polska;;;\r\n")):
+        upload(session, "p.csv", (POLISH_HEADER + GOOD_ROWS + extra).encode("utf-8"))
+        session.button(key="geocode").click().run()
+    first.button(key="publish").click().run()
+    assert "Published: version" in texts(first)
+    after_first = (tmp_path / "partners.csv").read_bytes()
+    second.button(key="publish").click().run()
+    assert "Someone else published a new version" in texts(second)
+    assert (tmp_path / "partners.csv").read_bytes() == after_first
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "sentence"),
+    [
+        ("empty.csv", b"", "is empty"),
+        ("only-header.csv", b"partner_name,city,country\r\n", "has a header but no partner rows"),
+        ("columns.csv", b"Nazwa,Telefon\r\nA,1\r\n", "lacks the required column(s) country, city or address"),
+        ("twice.csv", b"name,city,country,email,mail\r\nA,Gdynia,PL,a@example.org,b@example.org\r\n", "is given twice"),
+        ("picture.png", b"\x89PNG\r\n\x1a\n\x00\x00", "has the extension .png"),
+        ("renamed.csv", b"\x89PNG\r\n\x1a\n\x00\x00" * 20, "binary data"),
+        ("big.csv", b"partner_name,city,country\r\n" + b"A,Gdynia,PL\r\n" * 1_000_000, "the limit is 10 MB"),
+    ],
+)
+def test_bad_uploads_get_one_clear_message_and_change_nothing(monkeypatch, tmp_path, name, data, sentence):
+    at = signed_in(monkeypatch, tmp_path)
+    before = (tmp_path / "partners.csv").read_bytes()
+    upload(at, name, data)
+    assert sentence in texts(at)
+    assert len(at.error) == 1
+    assert not [b for b in at.button if b.key == "publish"]
+    assert (tmp_path / "partners.csv").read_bytes() == before
