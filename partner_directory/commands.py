@@ -13,6 +13,7 @@ from typing import TextIO
 
 from . import cli
 from .config import Settings
+from .errors import PartnerDirectoryError
 from .i18n import t
 from .schema import GEOCODE_COLUMNS
 from .validation import check_file
@@ -59,12 +60,111 @@ def _geocode(args: argparse.Namespace) -> int:
     return cli.EXIT_OK if checked.report.ok else cli.EXIT_DATA_ERRORS
 
 
+def _placed(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The file checked and placed offline (cache + gazetteer): fast and needs no network."""
+    from .geocache import GeocodeCache
+    from .geocoding import Geocoder
+
+    checked = check_file(args.file)
+    settings = Settings.from_env()
+    table, _ = Geocoder.offline(cache=GeocodeCache(settings.geocode_cache)).geocode_table(checked.table)
+    return checked, table
+
+
+def _search(args: argparse.Namespace) -> int:
+    from .countries import country_name
+    from .search import Criteria, search
+
+    _checked, table = _placed(args)
+    criteria = Criteria(
+        text=args.q or "",
+        countries=tuple(args.country or ()),
+        sectors=tuple(args.sector or ()),
+        services=tuple(args.service or ()),
+        near=args.near or "",
+        radius_km=args.km,
+    )
+    # Country and service names typed on the command line are understood like URL parameters.
+    criteria = Criteria.from_query_params(criteria.to_query_params())
+    result = search(table, criteria, language=args.lang)
+    rows = result.rows
+    for problem in result.problems:
+        print(problem, file=sys.stderr)
+    columns = ["partner_id", "partner_name", "office_name", "city", "country", "sectors", "services",
+               "contact_name", "contact_email", "website"]
+    if criteria.near:
+        columns.insert(5, "distance_km")
+    out = rows[columns].copy()
+    if "distance_km" in out.columns:
+        out["distance_km"] = out["distance_km"].round(1)
+    if args.format == "json":
+        import json
+
+        records = out.astype(object).where(out.notna(), None).to_dict("records")
+        json.dump({"description": result.description, "offices": records}, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+    elif args.format == "csv":
+        from .export import csv_bytes
+
+        sys.stdout.write(csv_bytes(out, columns=columns).decode("utf-8-sig"))
+        print(result.description, file=sys.stderr)
+    else:
+        print(result.description)
+        out["country"] = [country_name(code, args.lang) for code in out["country"]]
+        if len(out):
+            print(out.drop(columns=["partner_id", "website"]).to_string(index=False, na_rep=""))
+    return cli.EXIT_OK if len(rows) else cli.EXIT_DATA_ERRORS
+
+
+def _map(args: argparse.Namespace) -> int:
+    from .config import OSM_ATTRIBUTION
+    from .export import write_atomically
+    from .mapview import TileConfig, render_standalone_html
+
+    _checked, table = _placed(args)
+    settings = Settings.from_env()
+    tiles = None if args.no_tiles else TileConfig(settings.tile_url, settings.tile_attribution or OSM_ATTRIBUTION)
+    from .countries import country_name
+
+    offices = table.assign(
+        latitude=table["lat"], longitude=table["lon"], country_name=[country_name(c, args.lang) for c in table["country"]]
+    )
+    html = render_standalone_html(offices, language=args.lang, tiles=tiles)
+    out = Path(args.out)
+    if out.is_dir():
+        raise PartnerDirectoryError("out_is_folder", path=out)
+    try:
+        write_atomically(out, html.encode("utf-8"))
+    except OSError as error:
+        raise PartnerDirectoryError("cannot_write", path=out, reason=error.strerror or error) from error
+    placed = int(table["lat"].notna().sum())
+    print(t("cli.map_written", args.lang, path=out, placed=placed, rows=len(table)))
+    return cli.EXIT_OK
+
+
 def register(commands: argparse._SubParsersAction) -> None:
     geocode = commands.add_parser("geocode", help="place every office; write coordinates, source and precision")
     geocode.add_argument("file")
     geocode.add_argument("--out", required=True, help="output file (.csv or .xlsx)")
     geocode.add_argument("--offline", action="store_true", help="never ask an online geocoder")
     geocode.set_defaults(run=_geocode)
+
+    search = commands.add_parser("search", help="search the offices like the dashboard does")
+    search.add_argument("file")
+    search.add_argument("--q", help="free text (accent- and typo-tolerant)")
+    search.add_argument("--country", action="append", help="country in any language or code (repeatable)")
+    search.add_argument("--sector", action="append", help="sector (repeatable)")
+    search.add_argument("--service", action="append", help="desk, meeting_room, internet, introductions, events")
+    search.add_argument("--near", help="a city or country in any language")
+    search.add_argument("--km", type=float, help="radius around --near in km (default 300)")
+    search.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    search.set_defaults(run=_search)
+
+    map_command = commands.add_parser("map", help="write the map as one self-contained HTML page")
+    map_command.add_argument("file")
+    map_command.add_argument("--out", required=True, help="output .html file")
+    map_command.add_argument("--no-tiles", action="store_true", help="country outlines only, no tile server")
+    map_command.set_defaults(run=_map)
 
 
 cli._EXTENSIONS.append(register)

@@ -82,6 +82,7 @@ def write_atomically(path: str | Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(handle, file_mode())
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
@@ -90,6 +91,13 @@ def write_atomically(path: str | Path, data: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def file_mode() -> int:
+    """The permissions a new file normally gets (0666 less the umask); ``mkstemp`` would make it private."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def write_table(table: pd.DataFrame, path: str | Path, *, columns: Sequence[str] | None = None) -> None:

@@ -20,7 +20,7 @@ from filelock import FileLock, Timeout
 
 from .directory import content_version
 from .errors import PublishConflictError, StoreLockedError, UnreadableFileError
-from .export import write_atomically
+from .export import file_mode, write_atomically
 
 CHANGE_LOG = "changes.log"
 
@@ -144,6 +144,7 @@ class Store:
         )
         written: list[Path] = []
         try:
+            os.fchmod(handle, file_mode())
             with os.fdopen(handle, "wb") as stream:
                 stream.write(data)
                 stream.flush()

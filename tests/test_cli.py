@@ -93,3 +93,35 @@ def test_usage_error_is_not_a_traceback():
     result = run("validate")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
+
+
+def test_geocode_writes_places_and_lists_unresolved_rows(files, tmp_path):
+    out = tmp_path / "placed.csv"
+    result = run("geocode", str(files / "problems.csv"), "--out", str(out), "--offline")
+    assert result.returncode == 1  # the file has errors; the places are written anyway
+    assert "Not placed (spreadsheet rows): 4, 13." in result.stdout
+    header = out.read_bytes().decode("utf-8-sig").splitlines()[0]
+    assert header.endswith("geocode_source,geocode_precision")
+
+
+def test_search_command_formats(files, root):
+    table = run("search", str(root / "data" / "partners.csv"), "--q", "robtics", "--near", "Danzig", "--km", "1500")
+    assert table.returncode == 0, table.stderr
+    assert table.stdout.startswith("4 partners in 4 countries")
+    as_json = run("search", str(root / "data" / "partners.csv"), "--country", "Niemcy", "--format", "json")
+    data = json.loads(as_json.stdout)
+    assert {office["country"] for office in data["offices"]} == {"DE"}
+    as_csv = run("search", str(root / "data" / "partners.csv"), "--service", "biurko", "--format", "csv")
+    assert as_csv.stdout.startswith("partner_id,partner_name")
+    nothing = run("search", str(root / "data" / "partners.csv"), "--q", "zzzzqqq")
+    assert nothing.returncode == 1
+
+
+def test_map_command_writes_one_self_contained_page(root, tmp_path):
+    out = tmp_path / "map.html"
+    result = run("--lang", "pl", "map", str(root / "data" / "partners.csv"), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    html = out.read_text(encoding="utf-8")
+    assert "<script src=" not in html and 'rel="stylesheet" href="http' not in html
+    assert "L.markerClusterGroup" in html
+    assert oct(out.stat().st_mode & 0o777) != "0o600"  # readable by the web server that embeds it
