@@ -151,7 +151,7 @@ def _card(table: pd.DataFrame, partner_id: str, lang: str) -> None:
     office = match.iloc[0]
     offices = table[table["partner_name"].str.casefold() == str(office["partner_name"]).casefold()]
     with st.container(border=True):
-        st.subheader(office["partner_name"], anchor=False)
+        st.subheader(ui.md(office["partner_name"]), anchor=False)
         left, right = st.columns([3, 2])
         with left:
             place = ", ".join(
@@ -184,7 +184,7 @@ def _card(table: pd.DataFrame, partner_id: str, lang: str) -> None:
             links = st.columns(2)
             email_link = safe_href("mailto:" + office["contact_email"]) if office["contact_email"] else None
             if email_link:
-                links[0].link_button(f"✉️ {office['contact_email']}", email_link)
+                links[0].link_button("✉️ " + ui.md(office["contact_email"]), email_link)
             website_link = safe_href(office["website"])
             if website_link:
                 links[1].link_button(f"🌐 {t('ui.website', lang)}", website_link)
@@ -274,7 +274,7 @@ def page() -> None:
     line[0].markdown(f"**{ui.md(result.description)}**")
     line[1].button(t("ui.clear", lang), on_click=_clear, width="stretch", key="clear")
     for problem in result.problems:
-        st.warning(problem)
+        st.warning(ui.md(problem))
 
     rows = result.rows
     left, right = st.columns([3, 2])

@@ -38,7 +38,7 @@ def _report(candidate: publishing.Candidate, lang: str) -> None:
     file_level = [p for p in report.errors if p.row is None]
     if file_level:
         for problem in file_level:
-            st.error(problem.message(lang))
+            st.error(ui.md(problem.message(lang)))
         return
     frame = report.to_frame(lang)
     severity = t("validation.header.severity", lang)
@@ -151,7 +151,7 @@ def _places(candidate: publishing.Candidate, lang: str) -> publishing.Candidate:
         try:
             candidate = publishing.apply_manual_coordinates(candidate, changes)
         except PartnerDirectoryError as error:
-            st.error(error.message(lang))
+            st.error(ui.md(error.message(lang)))
         else:
             st.session_state[CANDIDATE] = candidate
             st.success(t("staff.coordinates_saved", lang, count=len(changes)))
@@ -205,7 +205,7 @@ def _upload_tab(lang: str) -> None:
             )
         except PartnerDirectoryError as error:
             st.session_state.pop(CANDIDATE, None)
-            st.error(error.message(lang))
+            st.error(ui.md(error.message(lang)))
 
 
 def _edit_tab(lang: str) -> None:
@@ -220,7 +220,7 @@ def _edit_tab(lang: str) -> None:
         try:
             st.session_state[CANDIDATE] = publishing.prepare_edit(edited, store)
         except PartnerDirectoryError as error:
-            st.error(error.message(lang))
+            st.error(ui.md(error.message(lang)))
 
 
 def _history_tab(author: str, lang: str) -> None:
