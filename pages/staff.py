@@ -138,6 +138,7 @@ def _places(candidate: publishing.Candidate, lang: str) -> publishing.Candidate:
             "city": st.column_config.TextColumn(t("staff.col.city", lang)),
         },
     )
+    _suggestions(candidate, attention, lang)
     if st.button(t("staff.save_coordinates", lang), key="save_coordinates"):
         changes = {}
         for row, original in zip(editor.to_dict("records"), attention.to_dict("records"), strict=True):
@@ -156,6 +157,40 @@ def _places(candidate: publishing.Candidate, lang: str) -> publishing.Candidate:
             st.session_state[CANDIDATE] = candidate
             st.success(t("staff.coordinates_saved", lang, count=len(changes)))
     return candidate
+
+
+def _suggestions(candidate: publishing.Candidate, attention: pd.DataFrame, lang: str) -> None:
+    """Pick a place the gazetteer suggests for an office, instead of typing coordinates."""
+    from partner_directory.gazetteer import default_gazetteer
+
+    with st.expander(t("staff.suggest", lang)):
+        labels = {
+            row["partner_id"]: f"{row['partner_name']} · {row['city'] or row['address']}"
+            for row in attention.to_dict("records")
+        }
+        office = st.selectbox(
+            t("staff.suggest_office", lang), options=list(labels), format_func=labels.get, key="suggest_office"
+        )
+        row = attention[attention["partner_id"] == office]
+        places = publishing.suggested_places(row.iloc[0].to_dict(), default_gazetteer()) if len(row) else []
+        if not places:
+            st.caption(t("staff.no_suggestions", lang))
+            return
+        choice = st.selectbox(
+            t("staff.suggest_place", lang),
+            options=range(len(places)),
+            key="suggest_place",
+            format_func=lambda i: (
+                f"{places[i].name} ({places[i].country}, {places[i].population:,} · {places[i].latitude:.3f}, {places[i].longitude:.3f})"
+            ),
+        )
+        if st.button(t("staff.use_place", lang), key="use_place"):
+            place = places[choice]
+            st.session_state[CANDIDATE] = publishing.apply_manual_coordinates(
+                candidate, {office: (place.latitude, place.longitude)}
+            )
+            st.session_state[NOTICE] = t("staff.coordinates_saved", lang, count=1)
+            st.rerun()
 
 
 def _publish(candidate: publishing.Candidate, author: str, lang: str) -> None:

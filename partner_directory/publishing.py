@@ -15,6 +15,7 @@ import pandas as pd
 from .compare import Diff, compare
 from .errors import InvalidValueError, UnreadableFileError
 from .export import csv_bytes, export_columns
+from .gazetteer import Gazetteer, Place
 from .geocoding import APPROXIMATE, Geocoder
 from .loading import load_bytes
 from .schema import COLUMNS, GEOCODE_COLUMNS
@@ -119,6 +120,19 @@ def needs_attention(table: pd.DataFrame) -> pd.DataFrame:
         return table.iloc[0:0]
     mask = table["geocode_precision"].isin(APPROXIMATE) | (table["geocode_precision"] == "none")
     return table[mask]
+
+
+def suggested_places(row: Mapping[str, object], gazetteer: Gazetteer, *, limit: int = 5) -> list[Place]:
+    """Places in the office's country whose names resemble its city (or, failing that, its address)."""
+    country = str(row.get("country") or "")
+    if len(country) != 2:
+        return []
+    for text in (str(row.get("city") or ""), str(row.get("address") or "")):
+        for part in reversed([p.strip() for p in text.replace("\n", ",").split(",") if p.strip()]):
+            found = gazetteer.suggest(part, country=country, limit=limit)
+            if found:
+                return found
+    return []
 
 
 def apply_manual_coordinates(candidate: Candidate, coordinates: Mapping[str, tuple[float, float]]) -> Candidate:

@@ -19,6 +19,7 @@ from partner_directory.publishing import (
     prepare_upload,
     publish,
     published_table,
+    suggested_places,
 )
 from partner_directory.store import Store
 
@@ -46,7 +47,12 @@ def test_edit_in_place_validates_compares_and_publishes(store, geocoder):
     edited = editable(table)
     assert list(edited.columns)[-3:] == ["Notatki", "geocode_source", "geocode_precision"]
     edited.loc[1, "city"] = "Wrocław"
-    edited.loc[len(edited)] = {**dict.fromkeys(edited.columns, ""), "partner_name": "Gamma", "city": "Sopot", "country": "Polska"}
+    edited.loc[len(edited)] = {
+        **dict.fromkeys(edited.columns, ""),
+        "partner_name": "Gamma",
+        "city": "Sopot",
+        "country": "Polska",
+    }
     candidate = prepare_edit(edited, store)
     assert candidate.report.ok and candidate.base_version == version
     assert candidate.diff.counts() == (1, 1, 0)
@@ -78,12 +84,16 @@ def test_unchanged_offices_keep_their_places_and_moved_ones_lose_them(store):
     candidate = prepare_upload(upload, "new.csv", store, max_bytes=10_000)
     rows = candidate.table.set_index("partner_id")
     assert (rows.loc["a", "latitude"], rows.loc["a", "geocode_source"]) == ("54.35", "manual")
-    moved = prepare_upload(upload.replace(b"a,Alpha,Gda\xc5\x84sk", b"a,Alpha,Sopot"), "new.csv", store, max_bytes=10_000)
+    moved = prepare_upload(
+        upload.replace(b"a,Alpha,Gda\xc5\x84sk", b"a,Alpha,Sopot"), "new.csv", store, max_bytes=10_000
+    )
     assert moved.table.set_index("partner_id").loc["a", "latitude"] == ""
 
 
 def test_manual_coordinates_and_needs_attention(store, geocoder):
-    candidate = geocode(prepare_upload(b"name,city,country\r\nX,Nowhere Town,PL\r\n", "n.csv", store, max_bytes=10_000), geocoder)
+    candidate = geocode(
+        prepare_upload(b"name,city,country\r\nX,Nowhere Town,PL\r\n", "n.csv", store, max_bytes=10_000), geocoder
+    )
     assert list(needs_attention(candidate.table)["geocode_precision"]) == ["country"]
     partner_id = candidate.table["partner_id"][0]
     fixed = apply_manual_coordinates(candidate, {partner_id: (54.5, 18.5)})
@@ -99,3 +109,10 @@ def test_upload_size_limit(store):
         prepare_upload(b"x" * 2_000, "big.csv", store, max_bytes=1_000)
     assert raised.value.message("pl") == "big.csv ma 0.0 MB; limit to 0.001 MB."
     assert load_bytes(PUBLISHED, filename="p.csv").frame.shape[0] == 2
+
+
+def test_suggested_places_for_a_misspelt_city(store):
+    candidate = prepare_upload(b"name,city,country\r\nX,Gdnask,PL\r\n", "n.csv", store, max_bytes=10_000)
+    places = suggested_places(candidate.table.iloc[0].to_dict(), default_gazetteer())
+    assert places and places[0].name == "Gdańsk"
+    assert all(place.country == "PL" for place in places)

@@ -154,3 +154,17 @@ def test_bad_uploads_get_one_clear_message_and_change_nothing(monkeypatch, tmp_p
     assert len(at.error) == 1
     assert not [b for b in at.button if b.key == "publish"]
     assert (tmp_path / "partners.csv").read_bytes() == before
+
+
+def test_an_office_placed_approximately_gets_a_suggested_place(monkeypatch, tmp_path):
+    at = signed_in(monkeypatch, tmp_path)
+    upload(at, "p.csv", "name,city,country\r\nLiterówka,Gdnask,PL\r\n".encode())
+    at.button(key="geocode").click().run()
+    assert "1 offices need attention" in texts(at)
+    at.selectbox(key="suggest_place").select_index(0).run()
+    at.button(key="use_place").click().run()
+    assert "1 offices placed by hand." in texts(at)
+    assert "Every office is placed" in texts(at)
+    at.button(key="publish").click().run()
+    published = (tmp_path / "partners.csv").read_bytes().decode("utf-8-sig")
+    assert ",manual,address" in published and "54.35" in published
