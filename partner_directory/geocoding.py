@@ -307,12 +307,23 @@ class Geocoder:
         # from finding the street address.
         return self.online is None or self.online.gave_up or cached.source == "online" or cached.precision == "address"
 
-    def geocode(self, query: Query, *, cached: CachedPlace | None = None) -> GeocodeResult:
+    def geocode(self, query: Query) -> GeocodeResult:
         """Resolve one query through the chain (the cache first when there is one)."""
-        if self.cache is not None:
-            cached = cached or self.cache.get(query.key)
+        cached = self.cache.get(query.key) if self.cache is not None else None
+        result, new = self._resolve(query, cached)
+        if new is not None and self.cache is not None:
+            self.cache.put(query.key, new)
+        return result
+
+    def _remember(self, places: dict[str, CachedPlace]) -> None:
+        if self.cache is not None and places:
+            self.cache.put_many(dict(places))
+        places.clear()
+
+    def _resolve(self, query: Query, cached: CachedPlace | None) -> tuple[GeocodeResult, CachedPlace | None]:
+        """The chain after the cache lookup; returns the result and what to remember (if anything)."""
         if cached is not None and self._usable(cached):
-            return GeocodeResult(cached.latitude, cached.longitude, "cache", cached.precision, cached.label)
+            return GeocodeResult(cached.latitude, cached.longitude, "cache", cached.precision, cached.label), None
         for resolver in self.resolvers:
             result = resolver.resolve(query)
             if (
@@ -321,13 +332,9 @@ class Geocoder:
                 and result.longitude is not None
                 and _is_valid(result)
             ):
-                if self.cache is not None:
-                    place = CachedPlace(
-                        result.latitude, result.longitude, result.source, result.precision, result.label
-                    )
-                    self.cache.put(query.key, place)
-                return result
-        return UNRESOLVED
+                remember = CachedPlace(result.latitude, result.longitude, result.source, result.precision, result.label)
+                return result, remember
+        return UNRESOLVED, None
 
     def geocode_table(
         self,
@@ -370,13 +377,20 @@ class Geocoder:
                 )
             else:
                 record["geocode_source"], record["geocode_precision"] = "none", "none"
-        cached = self.cache.get_many([q.key for q in queries.values()]) if self.cache is not None else {}
+        keys = {position: query.key for position, query in queries.items()}
+        cached = self.cache.get_many(list(keys.values())) if self.cache is not None else {}
         answers: dict[str, GeocodeResult] = {}
+        remember: dict[str, CachedPlace] = {}
         for done, (position, query) in enumerate(queries.items(), start=1):
-            answer = answers.get(query.key)
+            key = keys[position]
+            answer = answers.get(key)
             if answer is None:
-                answer = self.geocode(query, cached=cached.get(query.key))
-                answers[query.key] = answer
+                answer, new = self._resolve(query, cached.get(key))
+                answers[key] = answer
+                if new is not None:
+                    remember[key] = new
+                    if len(remember) >= 500:  # one transaction per batch, not per row; a crash loses little
+                        self._remember(remember)
             record = records[position]
             record["geocode_source"], record["geocode_precision"] = answer.source, answer.precision
             if answer.resolved:
@@ -384,6 +398,7 @@ class Geocoder:
                 record["latitude"], record["longitude"] = _format(answer.latitude), _format(answer.longitude)
             if progress is not None and (done % 50 == 0 or done == len(queries)):
                 progress(done, len(queries))
+        self._remember(remember)
         for record in records:
             summary.by_precision[record["geocode_precision"]] += 1
             summary.by_source[record["geocode_source"]] += 1

@@ -13,9 +13,10 @@ from urllib.parse import quote, urlsplit
 WEB_SCHEMES: tuple[str, ...] = ("http", "https")
 LINK_SCHEMES: tuple[str, ...] = (*WEB_SCHEMES, "mailto")
 
-# Pragmatic, not RFC 5322: one @, no spaces, a dot in the domain, no quotes or
-# angle brackets that could close an attribute.
-_EMAIL = re.compile(r"[^@\s<>\"'`,;()\[\]\\]+@[^@\s<>\"'`,;()\[\]\\]+\.[^@\s<>\"'`,;()\[\]\\.]{2,}")
+# Pragmatic, not RFC 5322: letters (any script), digits and . _ + ' - before the @,
+# dotted labels after it. Nothing that could close an attribute or start a
+# mailto query (?, &, #), so an address can never smuggle in a cc or a body.
+_EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}")
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
 _HOST = re.compile(r"^[^\s/:?#@]+\.[^\s/:?#@]+")
 # Browsers ignore these inside a scheme ("java\tscript:"), so they are removed before judging.

@@ -63,6 +63,7 @@ from folium.elements import JSCSSMixin
 
 from partner_directory.errors import ConfigurationError
 from partner_directory.i18n import normalise_language, t
+from partner_directory.links import check_website, is_email, safe_href
 
 STATIC_DIR: Final = Path(__file__).resolve().parent.parent / "static"
 """Project folder that Streamlit serves at ``/app/static/``."""
@@ -206,9 +207,7 @@ _SCRIPT_ESCAPES: Final = (
 _JSON_STRING: Final = re.compile(r'"(?:[^"\\]|\\.)*"')
 # Deliberately narrower than RFC 5322: no "?", "%" or "&" that could add
 # headers to a mailto: link. The browser applies the same rule.
-_EMAIL: Final = re.compile(r"[A-Za-z0-9._+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 # "www.example.com/path": a web address written without its scheme.
-_BARE_HOST: Final = re.compile(r"(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}(?::[0-9]{1,5})?(?:[/?#][^\s<>\"'`\\]*)?")
 _UNSAFE_URL_CHARACTERS: Final = re.compile(r"[\s\x00-\x1f\x7f<>\"'`\\]")
 
 
@@ -532,12 +531,7 @@ def website_link(value: str) -> str | None:
     >>> website_link("javascript:alert(1)") is None
     True
     """
-    flags = _website_flags(value.strip())
-    if flags & FLAG_WEBSITE_ADD_SCHEME:
-        return "https://" + value.strip()
-    if flags & FLAG_WEBSITE_LINK:
-        return value.strip()
-    return None
+    return check_website(value.strip()).url if _website_flags(value.strip()) & FLAG_WEBSITE_LINK else None
 
 
 def email_is_linkable(value: str) -> bool:
@@ -546,7 +540,7 @@ def email_is_linkable(value: str) -> bool:
     >>> email_is_linkable("anna@example.pl"), email_is_linkable("a@b.pl?cc=x@y.pl")
     (True, False)
     """
-    return bool(_EMAIL.fullmatch(value))
+    return is_email(value)
 
 
 # ---------------------------------------------------------------------------
@@ -605,21 +599,22 @@ def _partner_named_by_popup(popup_text: str, candidates: Sequence[str]) -> str |
     return best[0] if len(best) == 1 else None
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=65_536)
 def _website_flags(value: str) -> int:
-    if not value or _UNSAFE_URL_CHARACTERS.search(value):
+    # The decision is links.check_website's; the map only refuses, in addition,
+    # characters that have no business in an address it puts into a page.
+    # The browser adds "https://" to the raw value itself, so a protocol-relative
+    # "//host" (which would become "https:////host") is shown as text.
+    if not value or _UNSAFE_URL_CHARACTERS.search(value) or value.startswith("//"):
         return 0
-    if value.lower().startswith(("http://", "https://")):
-        try:
-            parts = urlsplit(value)
-            hostname = parts.hostname
-            parts.port  # noqa: B018 -- raises ValueError for a malformed port
-        except ValueError:
-            return 0
-        return FLAG_WEBSITE_LINK if hostname else 0
-    if _BARE_HOST.fullmatch(value):
-        return FLAG_WEBSITE_LINK | FLAG_WEBSITE_ADD_SCHEME
-    return 0
+    checked = check_website(value)
+    if not checked.url or checked.problem not in (None, "added_scheme") or safe_href(checked.url) is None:
+        return 0
+    try:
+        urlsplit(checked.url).port  # noqa: B018 -- raises ValueError for a malformed port
+    except ValueError:
+        return 0
+    return FLAG_WEBSITE_LINK | (FLAG_WEBSITE_ADD_SCHEME if checked.problem == "added_scheme" else 0)
 
 
 @lru_cache(maxsize=4096)
