@@ -11,12 +11,14 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+import pandas as pd
+
 from . import cli
 from .config import Settings
 from .errors import PartnerDirectoryError
 from .i18n import t
 from .schema import GEOCODE_COLUMNS
-from .validation import check_file
+from .validation import CheckedTable, check_file
 
 
 class ProgressBar:
@@ -60,7 +62,7 @@ def _geocode(args: argparse.Namespace) -> int:
     return cli.EXIT_OK if checked.report.ok else cli.EXIT_DATA_ERRORS
 
 
-def _placed(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _placed(args: argparse.Namespace) -> tuple[CheckedTable, pd.DataFrame]:
     """The file checked and placed offline (cache + gazetteer): fast and needs no network."""
     from .geocache import GeocodeCache
     from .geocoding import Geocoder
@@ -90,8 +92,18 @@ def _search(args: argparse.Namespace) -> int:
     rows = result.rows
     for problem in result.problems:
         print(problem, file=sys.stderr)
-    columns = ["partner_id", "partner_name", "office_name", "city", "country", "sectors", "services",
-               "contact_name", "contact_email", "website"]
+    columns = [
+        "partner_id",
+        "partner_name",
+        "office_name",
+        "city",
+        "country",
+        "sectors",
+        "services",
+        "contact_name",
+        "contact_email",
+        "website",
+    ]
     if criteria.near:
         columns.insert(5, "distance_km")
     out = rows[columns].copy()
@@ -127,7 +139,9 @@ def _map(args: argparse.Namespace) -> int:
     from .countries import country_name
 
     offices = table.assign(
-        latitude=table["lat"], longitude=table["lon"], country_name=[country_name(c, args.lang) for c in table["country"]]
+        latitude=table["lat"],
+        longitude=table["lon"],
+        country_name=[country_name(c, args.lang) for c in table["country"]],
     )
     html = render_standalone_html(offices, language=args.lang, tiles=tiles)
     out = Path(args.out)
