@@ -6,14 +6,19 @@ Only layout helpers live here; every decision is in ``partner_directory``.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from partner_directory.config import Settings
 from partner_directory.directory import Directory, content_version, load_directory
 from partner_directory.errors import ConfigurationError
+from partner_directory.export import csv_bytes, export_columns, xlsx_bytes
 from partner_directory.i18n import LANGUAGES, normalise_language, t
+from partner_directory.schema import GEOCODE_COLUMNS
 from partner_directory.search import SearchIndex
 
 LANGUAGE_KEY = "lang"
@@ -105,6 +110,37 @@ def directory() -> Directory:
 def search_index() -> SearchIndex:
     """The search index of :func:`directory`'s table, built once per published version."""
     return _search_index(*_key())
+
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def table_downloads(
+    table: pd.DataFrame, *, labels: tuple[str, str], name: str, key: str, places: Sequence[Any]
+) -> None:
+    """A CSV and an Excel download of ``table`` (canonical columns, geocoding columns too).
+
+    The files are made only when clicked, so a rerun does not pay for them;
+    ``places`` are the two containers (e.g. columns) the buttons go into.
+    """
+    columns = export_columns(table, extra=GEOCODE_COLUMNS)
+    for place, label, suffix, make, mime in zip(
+        places,
+        labels,
+        ("csv", "xlsx"),
+        (csv_bytes, xlsx_bytes),
+        ("text/csv", XLSX_MIME),
+        strict=True,
+    ):
+        place.download_button(
+            label,
+            lambda make=make: make(table, columns=columns),
+            file_name=f"{name}.{suffix}",
+            mime=mime,
+            on_click="ignore",
+            width="stretch",
+            key=f"{key}_{suffix}",
+        )
 
 
 def show_directory_problem(found: Directory, lang: str) -> None:

@@ -8,7 +8,12 @@ from __future__ import annotations
 import argparse
 import csv
 import random
+import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from partner_directory.schema import COLUMNS, SERVICES
 
 # Real cities with their country written in different ways, so loading and
 # validation do the work they do on real files.
@@ -42,28 +47,7 @@ PLACES = [
     ("Dubai", "UAE", 25.2048, 55.2708),
 ]
 SECTORS = ["ICT", "AI", "Robotics", "Cybersecurity", "Maritime", "Energy", "Health", "Fintech", "Gaming", "Logistics"]
-SERVICES = ["desk", "meeting_room", "internet", "introductions", "events"]
-HEADER = [
-    "partner_id",
-    "partner_name",
-    "office_name",
-    "address",
-    "postal_code",
-    "city",
-    "country",
-    "latitude",
-    "longitude",
-    "sectors",
-    "services",
-    "languages",
-    "contact_name",
-    "contact_email",
-    "contact_phone",
-    "website",
-    "description",
-    "bra_since",
-    "last_verified",
-]
+HEADER = list(COLUMNS)
 
 
 def generate(count: int, *, coordinates: bool = True, seed: int = 7) -> list[list[str]]:

@@ -10,12 +10,11 @@ from streamlit_folium import st_folium
 
 import ui
 from partner_directory.countries import country_name
-from partner_directory.export import csv_bytes, export_columns, xlsx_bytes
 from partner_directory.i18n import t
 from partner_directory.languages import language_name
 from partner_directory.links import safe_href
 from partner_directory.mapview import CLICK_RETURNED_OBJECTS, TileConfig, build_map, clicked_partner_id
-from partner_directory.schema import GEOCODE_COLUMNS, SERVICES, split_list
+from partner_directory.schema import SERVICES, split_list
 from partner_directory.search import Criteria, SearchIndex, facet_values, format_radius, search
 from partner_directory.visit import Host, VisitRequest, check_visit, default_services, visit_link
 
@@ -315,26 +314,12 @@ def page() -> None:
         selected_rows = event.selection.rows if event is not None else []
         if selected_rows and selected_rows[0] < len(rows):
             st.session_state[SELECTED] = rows.iloc[selected_rows[0]]["partner_id"]
-        downloads = st.columns(2)
-        columns = export_columns(rows, extra=GEOCODE_COLUMNS)
-        # Files are made only when clicked, so a filter change does not pay for them.
-        downloads[0].download_button(
-            t("ui.download_csv", lang),
-            lambda: csv_bytes(rows, columns=columns),
-            file_name="bra-partners.csv",
-            mime="text/csv",
-            on_click="ignore",
-            width="stretch",
-            key="download_csv",
-        )
-        downloads[1].download_button(
-            t("ui.download_xlsx", lang),
-            lambda: xlsx_bytes(rows, columns=columns),
-            file_name="bra-partners.xlsx",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            on_click="ignore",
-            width="stretch",
-            key="download_xlsx",
+        ui.table_downloads(
+            rows,
+            labels=(t("ui.download_csv", lang), t("ui.download_xlsx", lang)),
+            name="bra-partners",
+            key="download",
+            places=st.columns(2),
         )
     _share(criteria, lang)
     selected = st.session_state.get(SELECTED)

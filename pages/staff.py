@@ -11,7 +11,7 @@ import staff_auth
 import ui
 from partner_directory import publishing
 from partner_directory.errors import PartnerDirectoryError, PublishConflictError, StoreLockedError
-from partner_directory.export import csv_bytes, export_columns, xlsx_bytes
+from partner_directory.export import csv_bytes
 from partner_directory.geocoding import Geocoder
 from partner_directory.i18n import t
 from partner_directory.schema import COLUMNS, GEOCODE_COLUMNS
@@ -310,23 +310,13 @@ def _summary(summary: str, lang: str) -> str:
 def _downloads_tab(lang: str) -> None:
     store = _store()
     table, _ = publishing.published_table(store)
-    columns = export_columns(table, extra=GEOCODE_COLUMNS)
     cols = st.columns(3)
-    cols[0].download_button(
-        t("staff.download_csv", lang),
-        lambda: csv_bytes(table, columns=columns),
-        file_name="partners.csv",
-        mime="text/csv",
-        on_click="ignore",
-        key="published_csv",
-    )
-    cols[1].download_button(
-        t("staff.download_xlsx", lang),
-        lambda: xlsx_bytes(table, columns=columns),
-        file_name="partners.xlsx",
-        on_click="ignore",
-        key="published_xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ui.table_downloads(
+        table,
+        labels=(t("staff.download_csv", lang), t("staff.download_xlsx", lang)),
+        name="partners",
+        key="published",
+        places=cols[:2],
     )
     template = pd.DataFrame(columns=list(COLUMNS))
     cols[2].download_button(
