@@ -27,9 +27,10 @@ def _store() -> Store:
     return Store(config.data_file, history_dir=config.history_dir, lock_timeout=config.lock_timeout)
 
 
-@st.cache_resource(show_spinner=False)
 def _geocoder() -> Geocoder:
-    # Shared: one rate limiter and one memory of failed queries for the whole server.
+    # A new chain for each geocoding run: Nominatim's rule "do not retry a failed
+    # query" and the give-up after connection failures hold for one run, not for
+    # the server's lifetime (the network may come back).
     return Geocoder.from_settings(ui.settings())
 
 
