@@ -10,6 +10,7 @@ import streamlit as st
 import staff_auth
 import ui
 from partner_directory import publishing
+from partner_directory.countries import country_name
 from partner_directory.errors import PartnerDirectoryError, PublishConflictError, StoreLockedError
 from partner_directory.export import csv_bytes
 from partner_directory.geocoding import Geocoder
@@ -72,7 +73,7 @@ def _diff(candidate: publishing.Candidate, lang: str) -> None:
     st.markdown(t("staff.diff_summary", lang, added=added, changed=changed, removed=removed))
     if added:
         with st.expander(t("staff.added", lang, count=added)):
-            st.dataframe(diff.added[["partner_id", "partner_name", "city", "country"]], hide_index=True)
+            st.dataframe(_rows(diff.added, lang), hide_index=True)
     if changed:
         with st.expander(t("staff.changed", lang, count=changed), expanded=True):
             st.dataframe(
@@ -93,7 +94,19 @@ def _diff(candidate: publishing.Candidate, lang: str) -> None:
             )
     if removed:
         with st.expander(t("staff.removed", lang, count=removed)):
-            st.dataframe(diff.removed[["partner_id", "partner_name", "city", "country"]], hide_index=True)
+            st.dataframe(_rows(diff.removed, lang), hide_index=True)
+
+
+def _rows(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Whole added or removed rows, shown by id, name, city and country under translated headers."""
+    return pd.DataFrame(
+        {
+            "partner_id": table["partner_id"],
+            t("staff.col.partner", lang): table["partner_name"],
+            t("staff.col.city", lang): table["city"],
+            t("staff.col.country", lang): [country_name(code, lang) for code in table["country"]],
+        }
+    )
 
 
 def _places(candidate: publishing.Candidate, lang: str) -> publishing.Candidate:
