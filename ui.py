@@ -52,22 +52,25 @@ def language() -> str:
 
 
 def language_switch() -> str:
-    """The language switch in the sidebar; returns the chosen language (also kept in the URL)."""
+    """The language switch in the sidebar; returns the chosen language (also kept in the URL).
+
+    The widget shows the session's language as its default rather than holding
+    it: Streamlit may give a sidebar widget a new identity once the navigation
+    is known, and a widget that owned the value would then show nothing.
+    """
     current = language()
-    if SWITCH_KEY not in st.session_state:
-        st.session_state[SWITCH_KEY] = current
 
     def changed() -> None:
         chosen = st.session_state.get(SWITCH_KEY)
         if chosen in LANGUAGES:
             st.session_state[LANGUAGE_KEY] = chosen
-        else:  # clicking the chosen language unselects it: keep the language
-            st.session_state[SWITCH_KEY] = st.session_state[LANGUAGE_KEY]
 
     st.sidebar.segmented_control(
         "Language / Język",
         options=list(LANGUAGES),
         format_func=lambda code: {"en": "English", "pl": "Polski"}[code],
+        default=current,
+        required=True,
         key=SWITCH_KEY,
         on_change=changed,
         label_visibility="collapsed",

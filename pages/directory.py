@@ -46,6 +46,24 @@ def _restore_from_url() -> None:
         st.session_state[SELECTED] = st.query_params["partner"]
 
 
+def _pick(partner: str | None, memory: str) -> None:
+    """Select ``partner`` when the map or the list reports a new pick.
+
+    ``memory`` remembers the last pick of that widget, because both keep
+    reporting it on every rerun: only a change selects, so a later pick in the
+    other widget is not overridden.
+    """
+    if partner is None:
+        st.session_state.pop(memory, None)
+        return
+    if partner == st.session_state.get(memory):
+        return
+    st.session_state[memory] = partner
+    if partner != st.session_state.get(SELECTED):
+        st.session_state[SELECTED] = partner
+        st.rerun()
+
+
 def _clear() -> None:
     st.session_state["q"] = ""
     st.session_state["near"] = ""
@@ -266,6 +284,9 @@ def page() -> None:
     ui.show_directory_problem(found, lang)
     index = ui.search_index()
     _restore_from_url()
+    # Streamlit forgets the values of a page's widgets while another page is shown.
+    for key, default in (("q", ""), ("near", ""), ("radius", 300)):
+        st.session_state.setdefault(key, default)
     _search_form(index, lang)
     criteria = _criteria()
     result = search(index, criteria, language=lang)
@@ -285,10 +306,9 @@ def page() -> None:
         clicked = st_folium(
             the_map, key="map", height=520, use_container_width=True, returned_objects=list(CLICK_RETURNED_OBJECTS)
         )
-        partner = clicked_partner_id(clicked, offices)
-        if partner and partner != st.session_state.get("_last_map_click"):
-            st.session_state["_last_map_click"] = partner
-            st.session_state[SELECTED] = partner
+        # A new click selects the partner and reruns at once, so the map is rebuilt
+        # with the selection now rather than on the next click (which it would eat).
+        _pick(clicked_partner_id(clicked, offices), "_last_map_click")
     with right:
         listing = _list_frame(rows, lang)
         event = st.dataframe(
@@ -312,8 +332,8 @@ def page() -> None:
             column_order=[c for c in listing.columns if c != "distance" or criteria.near],
         )
         selected_rows = event.selection.rows if event is not None else []
-        if selected_rows and selected_rows[0] < len(rows):
-            st.session_state[SELECTED] = rows.iloc[selected_rows[0]]["partner_id"]
+        in_range = selected_rows and selected_rows[0] < len(rows)
+        _pick(rows.iloc[selected_rows[0]]["partner_id"] if in_range else None, "_last_list_pick")
         ui.table_downloads(
             rows,
             labels=(t("ui.download_csv", lang), t("ui.download_xlsx", lang)),
