@@ -9,9 +9,7 @@ assets alone.
 from __future__ import annotations
 
 import json
-import os
 import random
-import socket
 import subprocess
 import sys
 import time
@@ -21,17 +19,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from playwright.sync_api import Browser, Frame, FrameLocator, Page, Route, expect, sync_playwright
+from playwright.sync_api import Browser, Frame, FrameLocator, Page, Route, expect
 
 from partner_directory.mapview import STATIC_DIR, render_standalone_html
+from tests.browser import OFFICE_MARKERS, chromium, click_centre, free_port
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 HOSTILE = "<img src=x onerror=alert(1)> </script><script>alert(2)</script> `${alert(3)}` {{ 7*7 }} <!--"
-OFFICE_MARKERS = ".leaflet-overlay-pane path.leaflet-interactive:not([fill='none'])"
 
 
 def office(**values: object) -> dict[str, object]:
@@ -94,11 +90,8 @@ def world_offices() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    assert Path(CHROMIUM).exists(), f"Chromium is missing at {CHROMIUM}: run `make browser` (apt-get install chromium)."
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    with chromium() as launched:
+        yield launched
 
 
 class OpenedPage:
@@ -156,12 +149,6 @@ def zoom_to(page: Page, latitude: float, longitude: float, zoom: int) -> None:
         [latitude, longitude, zoom],
     )
     page.wait_for_timeout(400)
-
-
-def click_centre(page: Page, locator) -> None:
-    box = locator.bounding_box()
-    assert box is not None
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
 
 
 def test_standalone_map_shows_outlines_markers_and_clusters_offline(standalone: OpenedPage):
@@ -251,12 +238,6 @@ result = st_folium(
 st.text("partner=" + str(clicked_partner_id(result, offices)))
 st.text("clicks=" + json.dumps(result, sort_keys=True))
 """
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
