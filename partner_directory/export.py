@@ -78,19 +78,34 @@ def write_atomically(path: str | Path, data: bytes) -> None:
 
     On any error the temporary file is removed and ``path`` is untouched.
     """
+    temporary = write_temporary(path, data)
+    try:
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def write_temporary(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to a new temporary file next to ``path``, flushed and fsynced; return its path.
+
+    The caller renames it over ``path`` (``os.replace``) or removes it. On an
+    error while writing, the temporary file is removed and the error raised.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    temporary = Path(name)
     try:
         os.fchmod(handle, file_mode())
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        os.replace(temporary, path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
+    return temporary
 
 
 def file_mode() -> int:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from filelock import FileLock, Timeout
 
 from .directory import content_version
 from .errors import PublishConflictError, StoreLockedError, UnreadableFileError
-from .export import file_mode, write_atomically
+from .export import write_atomically, write_temporary
 
 CHANGE_LOG = "changes.log"
 
@@ -138,17 +137,9 @@ class Store:
             self._record(current, Version(id=current_id or "", created=_now(), author="—", summary="initial"))
 
         new_id = content_version(data)
-        self.data_file.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(
-            prefix=f".{self.data_file.name}.", suffix=".tmp", dir=self.data_file.parent
-        )
+        temporary = write_temporary(self.data_file, data)
         written: list[Path] = []
         try:
-            os.fchmod(handle, file_mode())
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(data)
-                stream.flush()
-                os.fsync(stream.fileno())
             added, changed, removed = counts
             version = Version(
                 id=new_id,
@@ -165,7 +156,7 @@ class Store:
             os.replace(temporary, self.data_file)
             _fsync_folder(self.data_file.parent)
         except BaseException:
-            Path(temporary).unlink(missing_ok=True)
+            temporary.unlink(missing_ok=True)
             for path in written:
                 path.unlink(missing_ok=True)
             raise

@@ -23,32 +23,12 @@ from playwright.sync_api import Browser, Frame, FrameLocator, Page, Route, expec
 
 from partner_directory.mapview import STATIC_DIR, render_standalone_html
 from tests.browser import OFFICE_MARKERS, chromium, click_centre, free_port
+from tests.test_mapview import office
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = "<img src=x onerror=alert(1)> </script><script>alert(2)</script> `${alert(3)}` {{ 7*7 }} <!--"
-
-
-def office(**values: object) -> dict[str, object]:
-    row: dict[str, object] = {
-        "partner_id": "P1",
-        "partner_name": "Acme Cluster",
-        "office_name": "Head office",
-        "city": "Gdańsk",
-        "country": "PL",
-        "country_name": "Poland",
-        "sectors": "Robotics; AI",
-        "services": "desk; events",
-        "contact_name": "Anna Nowak",
-        "contact_email": "anna@example.pl",
-        "website": "https://acme.example.pl",
-        "latitude": 54.35,
-        "longitude": 18.65,
-        "geocode_precision": "address",
-    }
-    row.update(values)
-    return row
 
 
 def world_offices() -> pd.DataFrame:
