@@ -33,6 +33,8 @@ CSV_SUFFIXES: tuple[str, ...] = (".csv", ".tsv", ".txt")
 EXCEL_SUFFIXES: tuple[str, ...] = (".xlsx", ".xlsm")
 SUPPORTED_SUFFIXES: tuple[str, ...] = CSV_SUFFIXES + EXCEL_SUFFIXES
 DELIMITERS: tuple[str, ...] = (",", ";", "\t")
+#: How far down a title or notes above the header row are looked past.
+HEADER_SEARCH_ROWS = 10
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls / .doc
@@ -235,7 +237,7 @@ def _cell_text(value: object) -> str:
 
 
 def _table_from_records(records: Sequence[Sequence[str]], source: SourceInfo) -> LoadedTable:
-    header_index = next((i for i, record in enumerate(records) if any(c.strip() for c in record)), None)
+    header_index = _header_index(records)
     if header_index is None:
         raise UnreadableFileError("no_table")
     header = list(records[header_index])
@@ -259,6 +261,21 @@ def _table_from_records(records: Sequence[Sequence[str]], source: SourceInfo) ->
         row_numbers.append(row_number)
     frame = pd.DataFrame(rows, columns=_unique(mapping.columns), dtype=object)
     return LoadedTable(frame=frame, mapping=mapping, row_numbers=row_numbers, source=source, long_rows=long_rows)
+
+
+def _header_index(records: Sequence[Sequence[str]]) -> int | None:
+    """The header row: the first of the first few rows naming a required column, else the first non-empty row.
+
+    Spreadsheets often carry a title ("Lista partnerów BRA") and a blank row above the header.
+    """
+    non_empty = [i for i, record in enumerate(records[:HEADER_SEARCH_ROWS]) if any(c.strip() for c in record)]
+    for index in non_empty:
+        columns = map_headers(records[index]).columns
+        if "partner_name" in columns and ("country" in columns or "city" in columns):
+            return index
+    if non_empty:
+        return non_empty[0]
+    return next((i for i, record in enumerate(records) if any(c.strip() for c in record)), None)
 
 
 def _unique(columns: Sequence[str]) -> list[str]:

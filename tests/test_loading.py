@@ -138,3 +138,18 @@ def test_decode_prefers_windows_1250_for_polish_text():
 def test_guard_is_removed_on_load():
     loaded = load_bytes(b"name,city,country,description\nA,Gdynia,PL,'=1+2\n", filename="x.csv")
     assert loaded.frame["description"][0] == "=1+2"
+
+
+def test_a_title_above_the_header_is_skipped_and_rows_keep_their_numbers():
+    data = "Lista partnerów BRA;;\r\nstan na 2026-11-27;;\r\n;;\r\nNazwa;Miasto;Kraj\r\nA;Gdynia;PL\r\n".encode(
+        "cp1250"
+    )
+    loaded = load_bytes(data, filename="title.csv")
+    assert loaded.mapping.columns == ("partner_name", "city", "country")
+    assert loaded.row_numbers == [5]
+
+
+def test_old_mac_line_endings():
+    loaded = load_bytes(b"name;city;country\rA;Gdynia;PL\rB;Sopot;PL\r", filename="mac.csv")
+    assert list(loaded.frame["city"]) == ["Gdynia", "Sopot"]
+    assert loaded.row_numbers == [2, 3]
