@@ -250,6 +250,11 @@ def _check_country(record: dict[str, Any], problem: Any) -> None:
     record["continent"] = countries.continent_of(code)
 
 
+#: A city named without a country is taken to be in the country of the most
+#: populous place of that name only when that place has at least this many inhabitants.
+INFER_COUNTRY_MIN_POPULATION = 100_000
+
+
 def _country_from_place(record: Mapping[str, Any]) -> str | None:
     # "Hauptstraße 1, 10115 Berlin, Germany" — a country usually closes an address.
     for column in ("address", "city"):
@@ -257,6 +262,13 @@ def _country_from_place(record: Mapping[str, Any]) -> str | None:
             words = re.sub(r"\d", " ", part).strip()
             if words and (code := countries.resolve_country(words)) and len(words) > 3:
                 return code
+    # "Łódź" alone: a well-known city says where it is (the gazetteer is loaded only for such rows).
+    if record["city"]:
+        from .gazetteer import default_gazetteer
+
+        place = default_gazetteer().find_city(record["city"])
+        if place is not None and place.population >= INFER_COUNTRY_MIN_POPULATION:
+            return place.country
     return None
 
 

@@ -164,3 +164,18 @@ def test_parse_date(text, expected):
 )
 def test_parse_number(text, expected):
     assert parse_number(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("city", "country"),
+    [("Łódź", "PL"), ("München", "DE"), ("東京", "JP"), ("Kraków", "PL"), ("São Paulo", "BR")],
+)
+def test_country_taken_from_a_well_known_city(city, country):
+    checked = check(load_bytes(f"name,city,country\nA,{city},\n".encode(), filename="x.csv"))
+    assert checked.table["country"][0] == country
+    assert [p.code for p in checked.report.problems] == ["country_inferred"]
+
+
+def test_a_small_or_unknown_place_does_not_guess_a_country():
+    checked = check(load_bytes(b"name,city,country\nA,Nowhere Town,\nB,Biot,\n", filename="x.csv"))
+    assert [p.code for p in checked.report.errors] == ["missing_country", "missing_country"]
