@@ -119,8 +119,8 @@ def _places(candidate: publishing.Candidate, lang: str) -> publishing.Candidate:
             )
             bar.empty()
             st.session_state[CANDIDATE] = candidate
-        else:
-            return candidate
+            st.rerun()  # show the result without the button that is no longer needed
+        return candidate
     attention = publishing.needs_attention(candidate.table)
     if attention.empty:
         st.success(t("staff.all_placed", lang))
