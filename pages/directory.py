@@ -10,6 +10,7 @@ from streamlit_folium import st_folium
 
 import ui
 from partner_directory.countries import country_name
+from partner_directory.errors import ConfigurationError
 from partner_directory.i18n import t
 from partner_directory.languages import language_name
 from partner_directory.links import safe_href
@@ -301,7 +302,11 @@ def page() -> None:
     with left:
         offices = _offices_for_map(rows, lang)
         config = ui.settings()
-        tiles = TileConfig(config.tile_url, config.tile_attribution) if config.tile_url else None
+        try:
+            tiles = TileConfig(config.tile_url, config.tile_attribution) if config.tile_url else None
+        except ConfigurationError as error:  # a bad tile setting must not cost members the map
+            st.warning(ui.md(error.message(lang)))
+            tiles = None
         the_map = build_map(offices, language=lang, tiles=tiles, selected_id=st.session_state.get(SELECTED))
         clicked = st_folium(
             the_map, key="map", height=520, use_container_width=True, returned_objects=list(CLICK_RETURNED_OBJECTS)

@@ -135,3 +135,20 @@ def test_overview_counts(monkeypatch, tmp_path):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Partners"] == "47" and metrics["Offices"] == "62" and metrics["Countries"] == "36"
     assert int(metrics["Placed approximately"]) >= 1
+
+
+def test_a_bad_tile_setting_keeps_the_map_and_says_why(monkeypatch, tmp_path):
+    prepare(monkeypatch, tmp_path)
+    monkeypatch.setenv("PARTNER_DIRECTORY_TILE_URL", "javascript:alert(1)")
+    at = app().run()
+    assert not at.exception
+    assert "must start with https://, http:// or /" in texts(at)
+    assert len(at.dataframe[0].value) == 62
+
+
+def test_a_bad_setting_is_one_sentence(monkeypatch, tmp_path):
+    prepare(monkeypatch, tmp_path)
+    monkeypatch.setenv("PARTNER_DIRECTORY_UPLOAD_MAX_MB", "ten")
+    at = app().run()
+    assert not at.exception
+    assert "PARTNER_DIRECTORY_UPLOAD_MAX_MB must be a number, not “ten”." in texts(at)
