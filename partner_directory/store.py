@@ -9,6 +9,7 @@ ever deleted: restoring an old version publishes it again as a new version.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -131,15 +132,15 @@ class Store:
         current_id = None if current is None else content_version(current)
         if current_id != base_version:
             raise PublishConflictError("stale_publish")
-        self.history_dir.mkdir(parents=True, exist_ok=True)
-        if current is not None and not any(v.id == current_id for v in self.versions()):
-            # The file was there before the directory kept history (demo data, a copy by hand).
-            self._record(current, Version(id=current_id or "", created=_now(), author="—", summary="initial"))
-
-        new_id = content_version(data)
+        # The new file is written first: if that fails, nothing at all has changed.
         temporary = write_temporary(self.data_file, data)
         written: list[Path] = []
         try:
+            if current is not None and not any(v.id == current_id for v in self.versions()):
+                # The file was there before the directory kept history (demo data, a copy by hand).
+                initial = Version(id=current_id or "", created=_now(), author="—", summary="initial")
+                written += self._record(current, initial)
+            new_id = content_version(data)
             added, changed, removed = counts
             version = Version(
                 id=new_id,
@@ -152,13 +153,15 @@ class Store:
                 rows=rows,
                 previous=current_id or "",
             )
-            written = self._record(data, version)
+            written += self._record(data, version)
             os.replace(temporary, self.data_file)
             _fsync_folder(self.data_file.parent)
         except BaseException:
             temporary.unlink(missing_ok=True)
             for path in written:
                 path.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # a history folder this attempt created, now empty
+                self.history_dir.rmdir()
             raise
         self._log(version)
         return version

@@ -29,7 +29,9 @@ def snapshot(store: Store) -> dict[str, bytes]:
     files = {"published": store.data_file.read_bytes()}
     if store.history_dir.exists():
         files.update({p.name: p.read_bytes() for p in sorted(store.history_dir.iterdir())})
-    files["folder"] = "\n".join(sorted(os.listdir(store.data_file.parent))).encode()
+    # The lock file stays by design (filelock); everything else must be as it was.
+    names = [name for name in os.listdir(store.data_file.parent) if not name.endswith(".lock")]
+    files["folder"] = "\n".join(sorted(names)).encode()
     return files
 
 
@@ -90,6 +92,23 @@ def test_a_write_error_in_the_temporary_file_changes_nothing(store, monkeypatch)
     assert snapshot(store) == before
 
 
+def test_a_write_error_on_the_very_first_publish_leaves_no_history(store, monkeypatch):
+    before = snapshot(store)
+    real_fdopen = os.fdopen
+
+    def failing_fdopen(fd, mode="r", *args, **kwargs):
+        stream = real_fdopen(fd, mode, *args, **kwargs)
+        stream.close()
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fdopen", failing_fdopen)
+    with pytest.raises(OSError, match="No space"):
+        store.publish(V2, author="anna", base_version=store.current_version(), summary="upload")
+    monkeypatch.undo()
+    assert snapshot(store) == before
+    assert not store.history_dir.exists()
+
+
 def test_a_failure_while_recording_history_changes_nothing(store, monkeypatch):
     before = snapshot(store)
     import partner_directory.store as module
@@ -108,7 +127,7 @@ def test_a_failure_while_recording_history_changes_nothing(store, monkeypatch):
         store.publish(V2, author="anna", base_version=store.current_version(), summary="upload")
     monkeypatch.undo()
     after = snapshot(store)
-    assert after["published"] == before["published"]
+    assert after == before  # the published file, and no half-recorded history
     assert [k for k in after if k.endswith(".tmp")] == []
     assert not [name for name in after["folder"].decode().split() if name.endswith(".tmp")]
 
