@@ -20,16 +20,20 @@ GOOD_ROWS = (
 BAD_ROW = "Zły Klaster;Sopot;Polska;to-nie-email;javascript:alert(1);biurko\r\n"
 
 
-def signed_in(monkeypatch, tmp_path, *, data: bytes | None = None) -> AppTest:
-    prepare(monkeypatch, tmp_path, data=data, password_hash=HASH)
-    at = app().run()
+def sign_in(at: AppTest, name: str) -> AppTest:
+    """Sign a session in with the staff password and open the data page."""
     at.switch_page("pages/sign_in.py").run()
-    at.text_input(key="staff_name").input("Anna Nowak")
+    at.text_input(key="staff_name").input(name)
     at.text_input(key="staff_password").input(PASSWORD)
     at.button[0].click().run()
     at.switch_page("pages/staff.py").run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def signed_in(monkeypatch, tmp_path, *, data: bytes | None = None) -> AppTest:
+    prepare(monkeypatch, tmp_path, data=data, password_hash=HASH)
+    return sign_in(app().run(), "Anna Nowak")
 
 
 def upload(at: AppTest, name: str, data: bytes) -> AppTest:
@@ -116,12 +120,7 @@ def test_upload_fix_compare_publish_and_restore(monkeypatch, tmp_path):
 
 def test_a_stale_publish_is_refused_with_two_sessions(monkeypatch, tmp_path):
     first = signed_in(monkeypatch, tmp_path)
-    second = app().run()
-    second.switch_page("pages/sign_in.py").run()
-    second.text_input(key="staff_name").input("Piotr")
-    second.text_input(key="staff_password").input(PASSWORD)
-    second.button[0].click().run()
-    second.switch_page("pages/staff.py").run()
+    second = sign_in(app().run(), "Piotr")
 
     for session, extra in ((first, ""), (second, "Klaster Trzeci;Sopot;Polska;;;\r\n")):
         upload(session, "p.csv", (POLISH_HEADER + GOOD_ROWS + extra).encode("utf-8"))
