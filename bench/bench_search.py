@@ -12,7 +12,6 @@ import random
 import string
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,6 +21,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import timing
 from generate import generate, write
 
 from partner_directory.search import Criteria, SearchIndex, facet_values, search
@@ -52,13 +52,8 @@ def random_words(rng: random.Random, count: int) -> str:
     return " ".join("".join(rng.choices(string.ascii_lowercase, k=rng.randint(4, 10))) for _ in range(count))
 
 
-def best(function: Callable[[], object], repeats: int = REPEATS) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
+def best(function: Callable[[], object], repeats: int = REPEATS, before: Callable[[], object] | None = None) -> float:
+    return timing.best(function, repeats, before)
 
 
 def geocoded_table() -> pd.DataFrame:
