@@ -53,3 +53,7 @@ class ConfigurationError(PartnerDirectoryError, ValueError):
 
 class InvalidValueError(PartnerDirectoryError, ValueError):
     """A value typed by a person is out of range (e.g. coordinates)."""
+
+
+class InputTooLargeError(UnreadableFileError):
+    """The input is over its budget (see :mod:`partner_directory.limits`); refused before the work."""

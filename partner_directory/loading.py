@@ -17,17 +17,22 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import logging
+import re
 import unicodedata
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from .errors import UnreadableFileError
+from .errors import InputTooLargeError, UnreadableFileError
 from .guard import unguard_cell
+from .limits import DEFAULT_LIMITS, Limits
 from .schema import HeaderMapping, map_headers
+
+log = logging.getLogger(__name__)
 
 CSV_SUFFIXES: tuple[str, ...] = (".csv", ".tsv", ".txt")
 EXCEL_SUFFIXES: tuple[str, ...] = (".xlsx", ".xlsm")
@@ -76,11 +81,13 @@ class LoadedTable:
     long_rows: list[tuple[int, int]] = field(default_factory=list)
 
 
-def load_file(path: str | Path) -> LoadedTable:
+def load_file(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> LoadedTable:
     """Read a CSV or Excel file from disk.
 
     Raises :class:`UnreadableFileError` with a plain sentence for a missing
-    file, a directory, an unsupported extension, an empty or binary file.
+    file, a directory, an unsupported extension, an empty or binary file, and
+    :class:`InputTooLargeError` for a file over ``limits`` (its size is checked
+    before a byte is read).
     """
     path = Path(path)
     if not path.exists():
@@ -88,20 +95,31 @@ def load_file(path: str | Path) -> LoadedTable:
     if path.is_dir():
         raise UnreadableFileError("is_folder", path=path)
     try:
-        data = path.read_bytes()
+        size = path.stat().st_size
+        if size > limits.max_file_bytes:
+            raise _too_big(path.name, size, limits.max_file_bytes)
+        with path.open("rb") as stream:  # a device or a growing file: never read past the budget
+            data = stream.read(limits.max_file_bytes + 1)
     except OSError as error:
         raise UnreadableFileError("cannot_open", path=path, reason=error.strerror) from error
-    return load_bytes(data, filename=path.name)
+    return load_bytes(data, filename=path.name, limits=limits)
 
 
-def load_bytes(data: bytes, *, filename: str = "") -> LoadedTable:
+def _too_big(name: str, size: int, limit: int) -> InputTooLargeError:
+    return InputTooLargeError("too_big", name=name, size=f"{size / 1_000_000:.1f}", limit=f"{limit / 1_000_000:g}")
+
+
+def load_bytes(data: bytes, *, filename: str = "", limits: Limits = DEFAULT_LIMITS) -> LoadedTable:
     """Read a table from the bytes of an uploaded or stored file.
 
     ``filename`` decides between CSV and Excel by its extension; a workbook
-    mislabelled ``.csv`` is still read as a workbook.
+    mislabelled ``.csv`` is still read as a workbook. Every budget of
+    ``limits`` is checked before the work it bounds (see :mod:`partner_directory.limits`).
     """
     suffix = Path(filename).suffix.lower()
     label = filename or "—"
+    if len(data) > limits.max_file_bytes:
+        raise _too_big(label, len(data), limits.max_file_bytes)
     if suffix == ".xls" or data.startswith(_OLE_MAGIC):
         raise UnreadableFileError("old_excel", name=label)
     if suffix and suffix not in SUPPORTED_SUFFIXES:
@@ -109,11 +127,11 @@ def load_bytes(data: bytes, *, filename: str = "") -> LoadedTable:
     if not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
         raise UnreadableFileError("empty", name=label)
     if data.startswith(_ZIP_MAGIC):
-        return _load_workbook(data, label)
+        return _load_workbook(data, label, limits)
     if suffix in EXCEL_SUFFIXES:
         raise UnreadableFileError("bad_workbook", name=label)
     text, encoding = decode(data, label=label)
-    return _load_csv_text(text, encoding)
+    return _load_csv_text(text, encoding, label, limits)
 
 
 def decode(data: bytes, *, label: str = "—") -> tuple[str, str]:
@@ -184,42 +202,154 @@ def detect_delimiter(text: str) -> str:
     return max(DELIMITERS, key=score)
 
 
-def _records(text: str, delimiter: str, *, limit: int | None = None) -> list[list[str]]:
+def _records(
+    text: str, delimiter: str, *, limit: int | None = None, label: str = "—", limits: Limits | None = None
+) -> list[list[str]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
     records: list[list[str]] = []
     try:
         for record in reader:
+            if limits is not None:
+                _check_record(record, len(records) + 1, label, limits)
             records.append(record)
             if limit is not None and len(records) >= limit:
                 break
     except csv.Error as error:
+        if limits is not None and "field limit" in str(error):  # a cell longer than csv's own 131,072 characters
+            raise InputTooLargeError(
+                "cell_too_long", name=label, row=reader.line_num, limit=limits.max_cell_chars
+            ) from error
         raise UnreadableFileError("bad_csv", reason=str(error)) from error
     return records
 
 
-def _load_csv_text(text: str, encoding: str) -> LoadedTable:
+def _check_record(record: Sequence[str], row: int, label: str, limits: Limits) -> None:
+    """Refuse a row over the budget: too many rows, too many (non-empty) columns, a too long cell."""
+    if row > limits.max_rows:
+        raise InputTooLargeError("too_many_rows", name=label, limit=limits.max_rows)
+    width = len(record)
+    while width and not record[width - 1]:
+        width -= 1
+    if width > limits.max_columns:
+        raise InputTooLargeError("too_many_columns", name=label, count=width, limit=limits.max_columns)
+    if any(len(cell) > limits.max_cell_chars for cell in record):
+        raise InputTooLargeError("cell_too_long", name=label, row=row, limit=limits.max_cell_chars)
+
+
+def _load_csv_text(text: str, encoding: str, label: str = "—", limits: Limits = DEFAULT_LIMITS) -> LoadedTable:
     if text.startswith("\ufeff"):
         text = text[1:]
     delimiter = detect_delimiter(text)
-    records = _records(text, delimiter)
+    records = _records(text, delimiter, label=label, limits=limits)
     return _table_from_records(records, SourceInfo(format="csv", encoding=encoding, delimiter=delimiter))
 
 
-def _load_workbook(data: bytes, label: str) -> LoadedTable:
+# XML a workbook never needs: a document type can declare entities that expand to gigabytes.
+_DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
+# Rows and cells of a sheet's XML, with or without a namespace prefix.
+_ROW_OR_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)[\s/>]")
+_SCAN_CHUNK = 1 << 20
+
+
+def _check_package(archive: zipfile.ZipFile, label: str, limits: Limits) -> None:
+    """Refuse a workbook over its budget before any XML of it is parsed.
+
+    The zip's own directory gives every part's unpacked size (Python's zipfile
+    never unpacks more than that), so the sum and each part's packing ratio are
+    known for free. Then every XML part is streamed once: a document type
+    (entity declarations) is refused, and so is a sheet row with more cells than Excel allows.
+    """
+    parts = archive.infolist()
+    if len(parts) > limits.max_parts:
+        raise InputTooLargeError("workbook_too_many_parts", name=label, count=len(parts), limit=limits.max_parts)
+    unpacked = sum(part.file_size for part in parts)
+    if unpacked > limits.max_unpacked_bytes:
+        raise InputTooLargeError(
+            "workbook_unpacks_too_big",
+            name=label,
+            size=f"{unpacked / 1_000_000:.0f}",
+            limit=f"{limits.max_unpacked_bytes / 1_000_000:g}",
+        )
+    for part in parts:
+        ratio = part.file_size / max(part.compress_size, 1)
+        if part.file_size >= limits.ratio_applies_from_bytes and ratio > limits.max_compression_ratio:
+            raise InputTooLargeError(
+                "workbook_packed_too_tight", name=label, ratio=f"{ratio:.0f}", limit=f"{limits.max_compression_ratio:g}"
+            )
+    for part in parts:
+        if part.filename.endswith((".xml", ".rels", ".vml")):
+            _scan_xml(archive, part, label, limits, sheet=part.filename.startswith("xl/worksheets/"))
+
+
+def _scan_xml(archive: zipfile.ZipFile, part: zipfile.ZipInfo, label: str, limits: Limits, *, sheet: bool) -> None:
+    cells_in_row = 0
+    carry = b""
+    try:
+        with archive.open(part) as stream:
+            while True:
+                chunk = stream.read(_SCAN_CHUNK)
+                window = carry + chunk
+                # Keep a tag cut at the window's edge for the next round, so it is seen whole exactly once.
+                cut = window.rfind(b"<", max(0, len(window) - 64)) if chunk else -1
+                ready, carry = (window[:cut], window[cut:]) if cut > 0 else (window, b"")
+                if _DOCTYPE.search(ready):
+                    raise InputTooLargeError("workbook_entities", name=label)
+                if sheet:
+                    for match in _ROW_OR_CELL.finditer(ready):
+                        if match.group(1) == b"row":
+                            cells_in_row = 0
+                            continue
+                        cells_in_row += 1
+                        if cells_in_row > limits.max_row_cells:
+                            raise InputTooLargeError("workbook_row_too_wide", name=label, limit=limits.max_row_cells)
+                if not chunk:
+                    break
+    except UnreadableFileError:
+        raise
+    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError) as error:
+        log.warning("The workbook %s has a damaged part %s: %s", label, part.filename, error)
+        raise UnreadableFileError("damaged_workbook", name=label, part=part.filename) from error
+
+
+def _load_workbook(data: bytes, label: str, limits: Limits = DEFAULT_LIMITS) -> LoadedTable:
     import openpyxl  # imported here: reading CSV should not pay for it
 
     try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError, OSError) as error:
+        raise UnreadableFileError("bad_workbook", name=label) from error
+    with archive:
+        _check_package(archive, label, limits)
+    try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
+    except Exception as error:  # openpyxl raises many kinds for a broken package; each is one sentence
+        log.warning("The workbook %s cannot be opened: %r", label, error)
         raise UnreadableFileError("bad_workbook", name=label) from error
     try:
         if not workbook.worksheets:
             raise UnreadableFileError("no_sheet", name=label)
         sheet = workbook.worksheets[0]
-        records = [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+        if hasattr(sheet, "reset_dimensions"):
+            sheet.reset_dimensions()  # read what the sheet holds, not what its <dimension> claims
+        records = list(_sheet_records(sheet.iter_rows(values_only=True), label, limits))
+    except UnreadableFileError:
+        raise
+    except Exception as error:  # broken sheet XML, a refused entity, a bad value: one sentence, details logged
+        log.warning("The workbook %s cannot be read: %r", label, error)
+        raise UnreadableFileError("damaged_workbook", name=label, part=getattr(sheet, "title", "?")) from error
     finally:
         workbook.close()
     return _table_from_records(records, SourceInfo(format="xlsx"))
+
+
+def _sheet_records(rows: Iterable[Sequence[object]], label: str, limits: Limits) -> Iterator[list[str]]:
+    for number, row in enumerate(rows, start=1):
+        values = list(row)
+        while values and values[-1] is None:  # trailing empty cells are formatting, not content
+            values.pop()
+        record = [_cell_text(value) for value in values]
+        _check_record(record, number, label, limits)
+        yield record
 
 
 def _cell_text(value: object) -> str:

@@ -196,13 +196,16 @@ def map_headers(headers: Iterable[str]) -> HeaderMapping:
     columns: list[str] = []
     duplicates: list[tuple[str, str]] = []
     seen: set[str] = set()
+    seen_keys: set[str] = set()  # folded, so "Notes" and "notes" are one column; one set keeps this linear
     for position, header in enumerate(headers, start=1):
         clean = header.strip()
         column = canonical_column(clean) if clean else None
         name = column or clean or f"column_{position}"
-        if name in seen or (column is None and header_key(name) in {header_key(s) for s in seen}):
+        key = header_key(name)
+        if name in seen or (column is None and key in seen_keys):
             duplicates.append((clean, name))
         seen.add(name)
+        seen_keys.add(key)
         columns.append(name)
     return HeaderMapping(headers=headers, columns=tuple(columns), duplicates=tuple(duplicates))
 
