@@ -54,10 +54,32 @@ def config() -> AuthConfig:
     )
 
 
+@dataclass(frozen=True)
+class SignedIn:
+    """The session's sign-in, kept as an object no widget state can be: a browser can only send plain values."""
+
+    name: str
+
+
 @st.cache_resource
 def _throttle() -> Throttle:
     # One per server process, shared by every session: a new tab does not reset it.
     return Throttle(base_delay=1.0, max_delay=30.0)
+
+
+def client_key() -> str:
+    """Who is signing in, for the throttle: the address the connection comes from.
+
+    Streamlit's server (uvicorn) takes the address from ``X-Forwarded-For`` only
+    when the connection comes from a trusted proxy (by default the same machine),
+    so a client cannot choose its own key by sending that header. Connections
+    from the same machine (``ip_address`` is ``None`` then) share one key.
+    """
+    try:
+        address = st.context.ip_address
+    except Exception:  # no request context (tests, a bare script run)
+        address = None
+    return f"ip:{address}" if address else "ip:local"
 
 
 def current_staff() -> str | None:
@@ -72,25 +94,29 @@ def current_staff() -> str | None:
                     return email or str(user.get("name") or "staff")
         except Exception:  # noqa: S110 — a broken provider configuration falls back to the password
             pass
-    name = st.session_state.get(STAFF_USER)
-    return str(name) if name and settings.password_hash else None
+    try:
+        signed_in = st.session_state.get(STAFF_USER)
+    except Exception:  # a forged or stale widget state under this name: not a sign-in
+        signed_in = None
+    return signed_in.name if isinstance(signed_in, SignedIn) and settings.password_hash else None
 
 
 def try_password(name: str, password: str) -> str:
-    """Check a password sign-in; returns ``"ok"``, ``"wait"`` (too many failures) or ``"wrong"``."""
+    """Check a password sign-in; returns ``"ok"``, ``"wait"`` (in the back-off window) or ``"wrong"``.
+
+    At most one password check per back-off window for each client (see
+    :class:`partner_directory.auth.Throttle`): guesses sent together from one
+    client are not all checked, and a flood from elsewhere does not lock staff out.
+    """
     settings = config()
-    throttle = _throttle()
-    key = "staff"  # one shared account: slow down every failure, whatever the name
-    wait = throttle.wait_seconds(key)
-    if wait > 0:
-        return "wait"
-    if settings.password_hash and verify_password(password, settings.password_hash):
-        throttle.succeeded(key)
-        st.session_state[STAFF_USER] = name.strip() or "staff"
-        return "ok"
-    throttle.failed(key)
-    time.sleep(0.5)  # every failure costs time, even the first
-    return "wrong"
+    if not settings.password_hash:
+        return "wrong"
+    outcome = _throttle().attempt(client_key(), lambda: verify_password(password, settings.password_hash))
+    if outcome == "ok":
+        st.session_state[STAFF_USER] = SignedIn(name.strip() or "staff")
+    elif outcome == "wrong":
+        time.sleep(0.5)  # every failure costs the guesser time, even the first
+    return outcome
 
 
 def sign_out() -> None:

@@ -5,6 +5,7 @@ Only layout helpers live here; every decision is in ``partner_directory``.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,6 +21,8 @@ from partner_directory.export import csv_bytes, export_columns, xlsx_bytes
 from partner_directory.i18n import LANGUAGES, normalise_language, t
 from partner_directory.schema import GEOCODE_COLUMNS
 from partner_directory.search import SearchIndex
+
+_log = logging.getLogger("partner_directory.ui")
 
 LANGUAGE_KEY = "lang"
 SWITCH_KEY = "language_switch"
@@ -42,8 +45,38 @@ def settings() -> Settings:
         raise  # unreachable: st.stop() ends the script
 
 
+def drop_forged_widget_states() -> None:
+    """Forget widget states a browser could never have sent, before any widget is drawn.
+
+    A browser names every widget state by the id Streamlit generated for the
+    widget (``$$ID-…``). A state under any other name (``staff_user=x`` sent
+    over the WebSocket by hand) has no widget behind it, and Streamlit raises a
+    ``KeyError`` for it as soon as the page draws a widget. Such states are
+    dropped here, logged, and never reach the page.
+    """
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+        from streamlit.runtime.state.common import is_element_id
+
+        context = get_script_run_ctx()
+        if context is None:
+            return
+        widget_states = context.session_state._state._new_widget_state
+        forged = [k for k in list(widget_states.states) if not is_element_id(k) and k not in widget_states.widget_metadata]
+    except Exception:  # Streamlit's internals moved: nothing to drop here (the tests notice)
+        return
+    for key in forged:
+        widget_states.states.pop(key, None)
+    if forged:
+        _log.warning("Dropped widget states no browser sends: %s", ", ".join(repr(k) for k in forged[:10]))
+
+
 def language() -> str:
-    """The chosen language: the switch, else the URL's ``lang``, else the browser's language."""
+    """The chosen language: the switch, else the URL's ``lang``, else the browser's language.
+
+    Called first by every page, so it also drops forged widget states (see :func:`drop_forged_widget_states`).
+    """
+    drop_forged_widget_states()
     if LANGUAGE_KEY not in st.session_state:
         st.session_state[LANGUAGE_KEY] = normalise_language(
             st.query_params.get(LANGUAGE_KEY) or getattr(st.context, "locale", None)

@@ -67,6 +67,8 @@ def _write(checked: CheckedTable, out: Path, language: str, *, extra: Sequence[s
         raise PartnerDirectoryError("out_is_folder", path=out)
     try:
         write_table(checked.table, out, columns=export_columns(checked.table, extra=extra))
+    except PartnerDirectoryError:
+        raise  # already a sentence (e.g. a device or pipe that must not be replaced)
     except OSError as error:
         raise PartnerDirectoryError("cannot_write", path=out, reason=error.strerror or error) from error
 

@@ -149,6 +149,8 @@ def _map(args: argparse.Namespace) -> int:
         raise PartnerDirectoryError("out_is_folder", path=out)
     try:
         write_atomically(out, html.encode("utf-8"))
+    except PartnerDirectoryError:
+        raise  # already a sentence (e.g. a device or pipe that must not be replaced)
     except OSError as error:
         raise PartnerDirectoryError("cannot_write", path=out, reason=error.strerror or error) from error
     placed = int(table["lat"].notna().sum())

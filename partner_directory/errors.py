@@ -57,3 +57,19 @@ class InvalidValueError(PartnerDirectoryError, ValueError):
 
 class InputTooLargeError(UnreadableFileError):
     """The input is over its budget (see :mod:`partner_directory.limits`); refused before the work."""
+
+
+class ChangeLogError(PartnerDirectoryError, OSError):
+    """A version was published and kept in the history, but its change-log entry could not be written.
+
+    ``published`` (a :class:`~partner_directory.store.Version`) is the version
+    that is live now; the entry is written by the next publish or repair.
+    """
+
+    @property
+    def published(self) -> object:
+        return self.params.get("published")
+
+
+class NotARegularFileError(PartnerDirectoryError, OSError):
+    """A write was asked to replace something that is not a regular file (a device, a folder, a pipe)."""

@@ -4,6 +4,10 @@ Every CSV is UTF-8 with a byte-order mark (so Excel shows Polish letters)
 and formula-guarded (see :mod:`partner_directory.guard`); every Excel cell is
 written as text, never as a formula. Files are replaced atomically: a reader
 sees the old file or the new one, never half of one.
+
+A target that is a symbolic link is written through: the file the link points
+to is replaced and the link stays. A target that exists but is not a regular
+file (``/dev/full``, a pipe, a folder) is refused, never replaced.
 """
 
 from __future__ import annotations
@@ -11,12 +15,14 @@ from __future__ import annotations
 import csv
 import io
 import os
+import stat
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
+from .errors import NotARegularFileError
 from .guard import guard_cell
 from .schema import COLUMNS, COMPUTED_COLUMNS, DERIVED_COLUMNS
 
@@ -73,14 +79,36 @@ def xlsx_bytes(table: pd.DataFrame, *, columns: Sequence[str] | None = None, she
     return buffer.getvalue()
 
 
+def regular_file_target(path: str | Path) -> Path:
+    """The file a write to ``path`` replaces: ``path`` itself, or the file its symbolic link(s) point to.
+
+    Raises :class:`NotARegularFileError` when that exists and is not a regular
+    file, so a device or a folder is never replaced by a file.
+    """
+    path = Path(path)
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    try:
+        mode = target.stat().st_mode
+    except FileNotFoundError:
+        return target
+    except OSError:
+        return target  # unreadable: the write itself will say why
+    if not stat.S_ISREG(mode):
+        raise NotARegularFileError("not_a_regular_file", path=path)
+    return target
+
+
 def write_atomically(path: str | Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder, fsync and rename.
 
-    On any error the temporary file is removed and ``path`` is untouched.
+    On any error the temporary file is removed and ``path`` is untouched. A
+    symbolic link is written through; a device, pipe or folder is refused (see
+    :func:`regular_file_target`).
     """
-    temporary = write_temporary(path, data)
+    target = regular_file_target(path)
+    temporary = write_temporary(target, data)
     try:
-        os.replace(temporary, path)
+        os.replace(temporary, target)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise

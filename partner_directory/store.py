@@ -5,6 +5,17 @@ Publishing writes the new file to a temporary file in the same folder
 file in with ``os.replace`` — all under a file lock. A publish based on a
 version that someone else has replaced in the meantime is refused. Nothing is
 ever deleted: restoring an old version publishes it again as a new version.
+
+A crash at any moment leaves the three consistent. Before it touches anything,
+a publish writes what it is about to do to ``history/publishing.pending``;
+the next publish (or :meth:`Store.repair`, run when the staff page starts)
+finishes or undoes it: if the new file went live, its change-log entry is
+written; if not, the history records made for it are removed. Temporary files
+a crashed publish left behind are removed too — only files with the names the
+publisher itself gives them, nothing else in the folders.
+
+A data file that is a symbolic link stays one: publishing replaces the file it
+points to. A data file that is not a regular file (a device, a folder) is refused.
 """
 
 from __future__ import annotations
@@ -12,17 +23,25 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import logging
 import os
+import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from filelock import FileLock, Timeout
 
 from .directory import content_version
-from .errors import PublishConflictError, StoreLockedError, UnreadableFileError
-from .export import write_atomically, write_temporary
+from .errors import ChangeLogError, PublishConflictError, StoreLockedError, UnreadableFileError
+from .export import regular_file_target, write_atomically, write_temporary
+
+log = logging.getLogger(__name__)
 
 CHANGE_LOG = "changes.log"
+#: What a publish is about to do, written before it touches anything (see the module's docstring).
+PENDING = "publishing.pending"
+# The names write_temporary gives: "." + target + "." + mkstemp's 8 random characters + ".tmp".
+_TEMPORARY = re.compile(r"^\.(?P<target>.+)\.[a-z0-9_]{8}\.tmp$")
 
 
 @dataclass(frozen=True)
@@ -107,9 +126,22 @@ class Store:
         """
         try:
             with self.lock:
+                self._repair_locked()
                 return self._publish_locked(
                     data, author=author, base_version=base_version, summary=summary, counts=counts, rows=rows
                 )
+        except Timeout as error:
+            raise StoreLockedError("locked", seconds=f"{self.lock_timeout:g}") from error
+
+    def repair(self) -> list[str]:
+        """Finish or undo a publish that crashed, and remove its temporary files; say what was done.
+
+        Safe at any time: it takes the publishing lock, so it never touches a
+        publish in progress. Returns short descriptions for the log (empty when all was well).
+        """
+        try:
+            with self.lock:
+                return self._repair_locked()
         except Timeout as error:
             raise StoreLockedError("locked", seconds=f"{self.lock_timeout:g}") from error
 
@@ -128,48 +160,168 @@ class Store:
         counts: tuple[int, int, int],
         rows: int,
     ) -> Version:
+        target = regular_file_target(self.data_file)
         current = self.read_published()
         current_id = None if current is None else content_version(current)
         if current_id != base_version:
             raise PublishConflictError("stale_publish")
-        # The new file is written first: if that fails, nothing at all has changed.
-        temporary = write_temporary(self.data_file, data)
+        records: list[tuple[bytes, Version]] = []
+        if current is not None and not any(v.id == current_id for v in self.versions()):
+            # The file was there before the directory kept history (demo data, a copy by hand).
+            records.append((current, Version(id=current_id or "", created=_now(), author="—", summary="initial")))
+        added, changed, removed = counts
+        version = Version(
+            id=content_version(data),
+            created=_now(),
+            author=author,
+            summary=summary,
+            added=added,
+            changed=changed,
+            removed=removed,
+            rows=rows,
+            previous=current_id or "",
+        )
+        records.append((data, version))
+        made_folder = not self.history_dir.exists()
+        pending = {
+            "id": version.id,
+            "created": version.created,
+            "files": list(self._names(version)),
+            "entry": _log_entry(version),
+            # Entries of earlier live versions a repair could not log yet (the log was unwritable): kept, not lost.
+            "unlogged": self._unlogged_entries(),
+        }
         written: list[Path] = []
+        temporary: Path | None = None
         try:
-            if current is not None and not any(v.id == current_id for v in self.versions()):
-                # The file was there before the directory kept history (demo data, a copy by hand).
-                initial = Version(id=current_id or "", created=_now(), author="—", summary="initial")
-                written += self._record(current, initial)
-            new_id = content_version(data)
-            added, changed, removed = counts
-            version = Version(
-                id=new_id,
-                created=_now(),
-                author=author,
-                summary=summary,
-                added=added,
-                changed=changed,
-                removed=removed,
-                rows=rows,
-                previous=current_id or "",
-            )
-            written += self._record(data, version)
-            os.replace(temporary, self.data_file)
-            _fsync_folder(self.data_file.parent)
+            write_atomically(self.history_dir / PENDING, json.dumps(pending, ensure_ascii=False).encode("utf-8"))
+            written.append(self.history_dir / PENDING)
+            # The new file is written first: if that fails, nothing at all has changed.
+            temporary = write_temporary(target, data)
+            for content, record in records:
+                written += self._record(content, record)
+            os.replace(temporary, target)
+            temporary = None
+            _fsync_folder(target.parent)
         except BaseException:
-            temporary.unlink(missing_ok=True)
-            for path in written:
+            if temporary is not None:
+                temporary.unlink(missing_ok=True)
+            for path in reversed(written):
                 path.unlink(missing_ok=True)
-            with contextlib.suppress(OSError):  # a history folder this attempt created, now empty
-                self.history_dir.rmdir()
+            if made_folder:  # only a history folder this attempt created, and only when empty
+                with contextlib.suppress(OSError):
+                    self.history_dir.rmdir()
             raise
-        self._log(version)
+        # The new version is live and in the history from here on; what is left is its log entry.
+        try:
+            self._log(version)
+        except OSError as error:
+            log.error("Version %s is published but its change-log entry could not be written: %s", version.id, error)
+            raise ChangeLogError(
+                "change_log_failed", version=version.id, reason=error.strerror or error, published=version
+            ) from error
+        (self.history_dir / PENDING).unlink(missing_ok=True)
         return version
 
-    def _record(self, data: bytes, version: Version) -> list[Path]:
+    def _repair_locked(self) -> list[str]:
+        done: list[str] = []
+        for folder, allowed in ((regular_file_target(self.data_file).parent, None), (self.history_dir, "history")):
+            try:
+                names = os.listdir(folder)
+            except OSError:
+                continue
+            for name in names:
+                match = _TEMPORARY.match(name)
+                if match is None:
+                    continue
+                target = match.group("target")
+                ours = (
+                    target == regular_file_target(self.data_file).name
+                    if allowed is None
+                    else target == PENDING or target.endswith((".csv", ".json"))
+                )
+                if ours:
+                    with contextlib.suppress(OSError):
+                        (folder / name).unlink()
+                        done.append(f"removed the temporary file {folder / name}")
+        try:
+            done += self._repair_log_tail()
+        except OSError as error:
+            log.error("The change log cannot be repaired: %s", error)
+        pending_path = self.history_dir / PENDING
+        try:
+            pending = json.loads(pending_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return done
+        except (OSError, ValueError) as error:
+            log.error("The pending publish record %s cannot be read: %s", pending_path, error)
+            return done
+        live = self.current_version() == pending.get("id")
+        entries = list(pending.get("unlogged", [])) + ([pending["entry"]] if live else [])
+        if not live:
+            for name in pending.get("files", []):
+                if Path(name).name == name and name.endswith((".csv", ".json")):
+                    path = self.history_dir / name
+                    if path.exists():
+                        path.unlink()
+                        done.append(f"removed {path}, recorded by a publish that never went live")
+        try:
+            for entry in entries:
+                if not self._logged(str(entry.get("id")), str(entry.get("created", ""))):
+                    self._append_log(entry)
+                    done.append(f"wrote the missing change-log entry of version {entry.get('id')}")
+        except OSError as error:  # the log is still unwritable: the record stays for the next attempt
+            log.error("The missing change-log entries cannot be written yet: %s", error)
+            return done
+        pending_path.unlink(missing_ok=True)
+        for line in done:
+            log.warning("Repaired after an interrupted publish: %s", line)
+        return done
+
+    def _unlogged_entries(self) -> list[dict[str, object]]:
+        """The change-log entries a leftover pending record still owes (only when a repair could not finish)."""
+        try:
+            pending = json.loads((self.history_dir / PENDING).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return []
+        live_then = [pending["entry"]] if pending.get("id") == self.current_version() else []
+        return [*pending.get("unlogged", []), *live_then]
+
+    def _repair_log_tail(self) -> list[str]:
+        """Cut a change-log line a crash left half-written (the publish it began is finished or undone)."""
+        path = self.history_dir / CHANGE_LOG
+        try:
+            with path.open("rb+") as stream:
+                content = stream.read()
+                if not content or content.endswith(b"\n"):
+                    return []
+                stream.truncate(content.rfind(b"\n") + 1)
+                stream.flush()
+                os.fsync(stream.fileno())
+        except FileNotFoundError:
+            return []
+        return [f"cut a half-written line from {path}"]
+
+    def _logged(self, version_id: str, created: str) -> bool:
+        try:
+            lines = (self.history_dir / CHANGE_LOG).read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            return False
+        for line in lines:
+            with contextlib.suppress(ValueError):
+                entry = json.loads(line)
+                if entry.get("id") == version_id and entry.get("created") == created:
+                    return True
+        return False
+
+    def _names(self, version: Version) -> tuple[str, str]:
         stem = f"{version.created.replace(':', '').replace('-', '')}-{version.id}"
-        csv_path = self.history_dir / f"{stem}.csv"
-        meta_path = self.history_dir / f"{stem}.json"
+        return f"{stem}.csv", f"{stem}.json"
+
+    def _record(self, data: bytes, version: Version) -> list[Path]:
+        csv_name, meta_name = self._names(version)
+        csv_path = self.history_dir / csv_name
+        meta_path = self.history_dir / meta_name
         version_with_file = Version(**{**asdict(version), "file": csv_path.name})
         written: list[Path] = []
         try:
@@ -184,11 +336,21 @@ class Store:
         return written
 
     def _log(self, version: Version) -> None:
-        entry = {k: v for k, v in asdict(version).items() if k != "file"}
-        with (self.history_dir / CHANGE_LOG).open("a", encoding="utf-8") as log:
-            log.write(json.dumps(entry, ensure_ascii=False) + "\n")
-            log.flush()
-            os.fsync(log.fileno())
+        self._append_log(_log_entry(version))
+
+    def _append_log(self, entry: dict[str, object]) -> None:
+        line = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
+        # One write of the whole line: a crash leaves the line whole or a tail that repair cuts.
+        descriptor = os.open(self.history_dir / CHANGE_LOG, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+        try:
+            os.write(descriptor, line)
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+
+def _log_entry(version: Version) -> dict[str, object]:
+    return {k: v for k, v in asdict(version).items() if k != "file"}
 
 
 def _now() -> str:

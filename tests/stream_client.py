@@ -1,0 +1,81 @@
+"""A bare Streamlit session over its WebSocket, for what a browser would never send (forged widget states).
+
+It speaks the same protocol as the browser (``/_stcore/stream``, protobuf ``BackMsg``/``ForwardMsg``):
+it asks for a run with any widget states it likes and collects what the page shows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import websockets
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+
+@dataclass
+class Shown:
+    """What one run showed: texts of every element, exceptions, and the session's id."""
+
+    texts: list[str] = field(default_factory=list)
+    exceptions: list[str] = field(default_factory=list)
+    session_id: str = ""
+    finished: bool = False
+
+
+def _collect(message: ForwardMsg, shown: Shown) -> None:
+    kind = message.WhichOneof("type")
+    if kind == "new_session":
+        shown.session_id = message.new_session.initialize.session_id
+    elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
+        element = message.delta.new_element
+        which = element.WhichOneof("type")
+        if which == "exception":
+            shown.exceptions.append(f"{element.exception.type}: {element.exception.message}")
+            shown.texts.append("\n".join(element.exception.stack_trace))
+        elif which in ("markdown", "alert", "heading", "text"):
+            body = getattr(element, which)
+            shown.texts.append(getattr(body, "body", "") or getattr(body, "text", ""))
+        elif which == "button" or which == "text_input" or which == "file_uploader":
+            shown.texts.append(f"[{which}:{getattr(element, which).label}]")
+    elif kind == "script_finished":
+        shown.finished = True
+
+
+async def _run(
+    url: str, runs: Iterable[tuple[str, Mapping[str, str]]], *, headers: Mapping[str, str], timeout: float
+) -> list[Shown]:
+    results: list[Shown] = []
+    stream = url.replace("http://", "ws://") + "/_stcore/stream"
+    async with websockets.connect(stream, additional_headers=dict(headers), max_size=None) as socket:
+        for page, widgets in runs:
+            message = BackMsg()
+            state = message.rerun_script
+            state.query_string = ""
+            state.page_name = page
+            for widget_id, value in widgets.items():
+                widget = state.widget_states.widgets.add()
+                widget.id = widget_id
+                widget.string_value = value
+            await socket.send(message.SerializeToString())
+            shown = Shown()
+            while not shown.finished:
+                raw = await asyncio.wait_for(socket.recv(), timeout)
+                forward = ForwardMsg()
+                forward.ParseFromString(raw)
+                _collect(forward, shown)
+            results.append(shown)
+    return results
+
+
+def run_session(
+    url: str,
+    runs: Iterable[tuple[str, Mapping[str, str]]],
+    *,
+    headers: Mapping[str, str] | None = None,
+    timeout: float = 60,
+) -> list[Shown]:
+    """Open one session and ask for each ``(page, widget states)`` run in turn; return what each showed."""
+    return asyncio.run(_run(url, list(runs), headers=headers or {}, timeout=timeout))
