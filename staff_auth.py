@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+import server_guard
 from partner_directory.auth import Throttle, verify_password
 
 STAFF_USER = "staff_user"
@@ -79,11 +80,20 @@ def client_key() -> str:
         address = st.context.ip_address
     except Exception:  # no request context (tests, a bare script run)
         address = None
-    return f"ip:{address}" if address else "ip:local"
+    return f"ip:{address}" if isinstance(address, str) and address else "ip:local"
 
 
 def current_staff() -> str | None:
-    """The signed-in staff member's name or e-mail, or ``None``."""
+    """The signed-in staff member's name or e-mail, or ``None``.
+
+    Also tells the server's upload guard whether this session may upload (see ``server_guard``).
+    """
+    name = _current_staff()
+    server_guard.mark_session(staff=name is not None)
+    return name
+
+
+def _current_staff() -> str | None:
     settings = config()
     if settings.oidc:
         try:
@@ -121,6 +131,7 @@ def try_password(name: str, password: str) -> str:
 
 def sign_out() -> None:
     st.session_state.pop(STAFF_USER, None)
+    server_guard.mark_session(staff=False)
     if config().oidc:
         try:
             if st.user.is_logged_in:

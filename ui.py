@@ -7,20 +7,24 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
+import server_guard
+
 from partner_directory.config import Settings
 from partner_directory.directory import Directory, content_version, load_directory
-from partner_directory.errors import ConfigurationError
+from partner_directory.errors import ConfigurationError, PartnerDirectoryError
 from partner_directory.export import csv_bytes, export_columns, xlsx_bytes
 from partner_directory.i18n import LANGUAGES, normalise_language, t
 from partner_directory.schema import GEOCODE_COLUMNS
 from partner_directory.search import SearchIndex
+from partner_directory.store import Store
 
 _log = logging.getLogger("partner_directory.ui")
 
@@ -32,6 +36,25 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 def md(text: object) -> str:
     """Escape ``text`` for ``st.markdown``: data never becomes a link, HTML, LaTeX or formatting."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text or "")).replace("\n", "  \n")
+
+
+@contextmanager
+def failures_as_sentences(step: str, lang: str) -> Iterator[None]:
+    """Run one step of a page so that any failure becomes one sentence on the page, the details going to the log.
+
+    The project's own errors are already sentences; anything else (a library's
+    parser error, a full disk) is logged with its traceback and shown as
+    "“<step>” failed …" in the page's language. ``st.rerun``/``st.stop`` pass
+    through (they are not errors). ``step`` names a key ``ui.step.<step>``.
+    """
+    try:
+        yield
+    except PartnerDirectoryError as error:
+        _log.warning("Step %s: %s", step, error)
+        st.error(md(error.message(lang)))
+    except Exception:
+        _log.exception("Step %s of the page failed", step)
+        st.error(t("ui.step_failed", lang, step=t(f"ui.step.{step}", lang)))
 
 
 @st.cache_resource
@@ -71,12 +94,22 @@ def drop_forged_widget_states() -> None:
         _log.warning("Dropped widget states no browser sends: %s", ", ".join(repr(k) for k in forged[:10]))
 
 
+def _apply_server_guard() -> None:
+    try:
+        upload_max_mb = Settings.from_env().upload_max_mb
+    except ConfigurationError:
+        return  # the page says what is wrong with the setting
+    server_guard.apply(upload_max_mb)
+
+
 def language() -> str:
     """The chosen language: the switch, else the URL's ``lang``, else the browser's language.
 
-    Called first by every page, so it also drops forged widget states (see :func:`drop_forged_widget_states`).
+    Called first by every page, so it also drops forged widget states (see :func:`drop_forged_widget_states`)
+    and makes the server's upload limit the app's (see ``server_guard``).
     """
     drop_forged_widget_states()
+    _apply_server_guard()
     if LANGUAGE_KEY not in st.session_state:
         st.session_state[LANGUAGE_KEY] = normalise_language(
             st.query_params.get(LANGUAGE_KEY) or getattr(st.context, "locale", None)
@@ -110,6 +143,19 @@ def language_switch() -> str:
     )
     st.query_params[LANGUAGE_KEY] = st.session_state[LANGUAGE_KEY]
     return str(st.session_state[LANGUAGE_KEY])
+
+
+@st.cache_resource(show_spinner=False)
+def _repaired(data_file: str, history_dir: str, lock_timeout: float) -> list[str]:
+    # Once per server start (and per data file): finish or undo a publish a crash interrupted.
+    return Store(Path(data_file), history_dir=Path(history_dir), lock_timeout=lock_timeout).repair()
+
+
+def store() -> Store:
+    """The published file's store; the first use after a start repairs what a crashed publish left."""
+    config = settings()
+    _repaired(str(config.data_file), str(config.history_dir), config.lock_timeout)
+    return Store(config.data_file, history_dir=config.history_dir, lock_timeout=config.lock_timeout)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)

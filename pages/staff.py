@@ -7,11 +7,12 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+import server_guard
 import staff_auth
 import ui
 from partner_directory import publishing
 from partner_directory.countries import country_name
-from partner_directory.errors import PartnerDirectoryError, PublishConflictError, StoreLockedError
+from partner_directory.errors import ChangeLogError, PartnerDirectoryError, PublishConflictError, StoreLockedError
 from partner_directory.export import csv_bytes
 from partner_directory.geocoding import Geocoder
 from partner_directory.i18n import t
@@ -24,8 +25,7 @@ NOTICE = "staff_notice"
 
 
 def _store() -> Store:
-    config = ui.settings()
-    return Store(config.data_file, history_dir=config.history_dir, lock_timeout=config.lock_timeout)
+    return ui.store()
 
 
 def _geocoder() -> Geocoder:
@@ -218,6 +218,9 @@ def _publish(candidate: publishing.Candidate, author: str, lang: str) -> None:
     if st.button(t("staff.publish_button", lang), type="primary", disabled=not candidate.publishable, key="publish"):
         try:
             version = publishing.publish(candidate, _store(), author=author)
+        except ChangeLogError as error:  # live and in the history; only the log entry is missing: say exactly that
+            st.session_state.pop(CANDIDATE, None)
+            st.warning(ui.md(t("staff.published_without_log", lang, reason=error.message(lang))))
         except PublishConflictError:
             st.error(t("staff.conflict", lang))
         except StoreLockedError:
@@ -238,10 +241,12 @@ def _publish(candidate: publishing.Candidate, author: str, lang: str) -> None:
 
 def _upload_tab(lang: str) -> None:
     config = ui.settings()
+    limit_mb = server_guard.upload_limit_mb(config.upload_max_mb)  # the server refuses more (see server_guard)
     uploaded = st.file_uploader(
         t("staff.upload", lang),
         key="upload",  # any file: a wrong one gets our own sentence in the chosen language
-        help=t("staff.upload_help", lang, mb=f"{config.upload_max_mb:g}"),
+        help=t("staff.upload_help", lang, mb=limit_mb),
+        max_upload_size=limit_mb,
     )
     if uploaded is None:
         return
@@ -250,7 +255,7 @@ def _upload_tab(lang: str) -> None:
         st.session_state["_upload_marker"] = marker
         try:
             st.session_state[CANDIDATE] = publishing.prepare_upload(
-                uploaded.getvalue(), uploaded.name, _store(), max_bytes=int(config.upload_max_mb * 1_000_000)
+                uploaded.getvalue(), uploaded.name, _store(), max_bytes=limit_mb * server_guard.BYTES_PER_MB
             )
         except PartnerDirectoryError as error:
             st.session_state.pop(CANDIDATE, None)
@@ -351,7 +356,7 @@ def page() -> None:
         st.stop()
     st.title(t("staff.title", lang), anchor=False)
     top = st.columns([5, 1])
-    top[0].caption(t("staff.signed_in_as", lang, name=author, date=dt.date.today().isoformat()))
+    top[0].caption(t("staff.signed_in_as", lang, name=ui.md(author), date=dt.date.today().isoformat()))
     top[1].button(t("staff.sign_out", lang), on_click=staff_auth.sign_out, key="sign_out")
     if NOTICE in st.session_state:
         st.success(st.session_state.pop(NOTICE))
@@ -363,25 +368,31 @@ def page() -> None:
             t("staff.tab.downloads", lang),
         ]
     )
-    with upload:
+    # Each step on its own: a failure in one is a sentence there, and the other steps still work.
+    with upload, ui.failures_as_sentences("upload", lang):
         _upload_tab(lang)
-    with edit:
+    with edit, ui.failures_as_sentences("edit", lang):
         _edit_tab(lang)
-    with history:
+    with history, ui.failures_as_sentences("history", lang):
         _history_tab(author, lang)
-    with downloads:
+    with downloads, ui.failures_as_sentences("downloads", lang):
         _downloads_tab(lang)
     candidate = st.session_state.get(CANDIDATE)
-    if candidate is None:
+    if not isinstance(candidate, publishing.Candidate):
         return
     st.divider()
     st.header(t("staff.candidate", lang, origin=t(f"staff.summary.{candidate.origin}", lang)), anchor=False)
-    _report(candidate, lang)
+    with ui.failures_as_sentences("report", lang):
+        _report(candidate, lang)
     if any(p.row is None for p in candidate.report.errors):
         return
-    _diff(candidate, lang)
-    candidate = _places(candidate, lang)
-    _publish(candidate, author, lang)
+    with ui.failures_as_sentences("compare", lang):
+        _diff(candidate, lang)
+    with ui.failures_as_sentences("places", lang):
+        candidate = _places(candidate, lang)
+    with ui.failures_as_sentences("publish", lang):
+        _publish(candidate, author, lang)
 
 
-page()
+with ui.failures_as_sentences("page", ui.language()):
+    page()

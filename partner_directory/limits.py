@@ -15,6 +15,8 @@ from dataclasses import dataclass
 #: Excel's own limits: columns per sheet and characters per cell.
 EXCEL_MAX_COLUMNS = 16_384
 EXCEL_MAX_CELL_CHARS = 32_767
+#: A megabyte as Streamlit's upload limit counts it (and so every size this project states).
+MB = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -29,14 +31,14 @@ class Limits:
     number of parts, and ``max_row_cells`` the cell elements one row of its XML may hold.
     """
 
-    max_file_bytes: int = 50_000_000
+    max_file_bytes: int = 50 * MB
     max_rows: int = 100_000
     max_columns: int = 500
     max_cell_chars: int = EXCEL_MAX_CELL_CHARS
-    max_unpacked_bytes: int = 100_000_000
+    max_unpacked_bytes: int = 100 * MB
     max_compression_ratio: float = 100.0
     #: Parts smaller than this are not judged by their ratio (tiny XML packs oddly well or badly).
-    ratio_applies_from_bytes: int = 1_000_000
+    ratio_applies_from_bytes: int = MB
     max_parts: int = 1_000
     max_row_cells: int = EXCEL_MAX_COLUMNS
 

@@ -29,7 +29,7 @@ import pandas as pd
 
 from .errors import InputTooLargeError, UnreadableFileError
 from .guard import unguard_cell
-from .limits import DEFAULT_LIMITS, Limits
+from .limits import DEFAULT_LIMITS, MB, Limits
 from .schema import HeaderMapping, map_headers
 
 log = logging.getLogger(__name__)
@@ -106,7 +106,7 @@ def load_file(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> LoadedTab
 
 
 def _too_big(name: str, size: int, limit: int) -> InputTooLargeError:
-    return InputTooLargeError("too_big", name=name, size=f"{size / 1_000_000:.1f}", limit=f"{limit / 1_000_000:g}")
+    return InputTooLargeError("too_big", name=name, size=f"{size / MB:.1f}", limit=f"{limit / MB:g}")
 
 
 def load_bytes(data: bytes, *, filename: str = "", limits: Limits = DEFAULT_LIMITS) -> LoadedTable:
@@ -267,8 +267,8 @@ def _check_package(archive: zipfile.ZipFile, label: str, limits: Limits) -> None
         raise InputTooLargeError(
             "workbook_unpacks_too_big",
             name=label,
-            size=f"{unpacked / 1_000_000:.0f}",
-            limit=f"{limits.max_unpacked_bytes / 1_000_000:g}",
+            size=f"{unpacked / MB:.0f}",
+            limit=f"{limits.max_unpacked_bytes / MB:g}",
         )
     for part in parts:
         ratio = part.file_size / max(part.compress_size, 1)

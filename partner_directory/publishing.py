@@ -13,10 +13,11 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from .compare import Diff, compare
-from .errors import InvalidValueError, UnreadableFileError
+from .errors import InputTooLargeError, InvalidValueError, UnreadableFileError
 from .export import csv_bytes, export_columns
 from .gazetteer import Gazetteer, Place
 from .geocoding import APPROXIMATE, Geocoder
+from .limits import MB
 from .loading import load_bytes
 from .schema import COLUMNS, GEOCODE_COLUMNS
 from .store import Store, Version
@@ -67,9 +68,7 @@ def prepare_upload(data: bytes, filename: str, store: Store, *, max_bytes: int) 
     ``max_bytes`` or one that is not a table at all; nothing is written.
     """
     if len(data) > max_bytes:
-        raise UnreadableFileError(
-            "too_big", name=filename, size=f"{len(data) / 1_000_000:.1f}", limit=f"{max_bytes / 1_000_000:g}"
-        )
+        raise InputTooLargeError("too_big", name=filename, size=f"{len(data) / MB:.1f}", limit=f"{max_bytes / MB:g}")
     checked = check(load_bytes(data, filename=filename))
     return _candidate(checked.table, checked.report, store, origin="upload")
 

@@ -202,7 +202,6 @@ class Store:
                 written += self._record(content, record)
             os.replace(temporary, target)
             temporary = None
-            _fsync_folder(target.parent)
         except BaseException:
             if temporary is not None:
                 temporary.unlink(missing_ok=True)
@@ -213,6 +212,10 @@ class Store:
                     self.history_dir.rmdir()
             raise
         # The new version is live and in the history from here on; what is left is its log entry.
+        try:
+            _fsync_folder(target.parent)
+        except OSError as error:  # the rename is done; only its durability on power loss is in doubt
+            log.warning("The folder of %s could not be synced: %s", target, error)
         try:
             self._log(version)
         except OSError as error:

@@ -106,8 +106,8 @@ def test_manual_coordinates_and_needs_attention(store, geocoder):
 
 def test_upload_size_limit(store):
     with pytest.raises(UnreadableFileError) as raised:
-        prepare_upload(b"x" * 2_000, "big.csv", store, max_bytes=1_000)
-    assert raised.value.message("pl") == "big.csv ma 0.0 MB; limit to 0.001 MB."
+        prepare_upload(b"x" * 2 * 1024 * 1024, "big.csv", store, max_bytes=1024 * 1024)
+    assert raised.value.message("pl") == "big.csv ma 2.0 MB; limit to 1 MB."  # MB as Streamlit counts them
     assert load_bytes(PUBLISHED, filename="p.csv").frame.shape[0] == 2
 
 

@@ -1,0 +1,94 @@
+"""What the Streamlit server itself accepts, made to match the app: uploads from signed-in staff, within the app's limit.
+
+Streamlit's upload route (``PUT /_stcore/upload_file/<session>/<file>``)
+takes a file for any open session, up to ``server.maxUploadSize`` (200 MB by
+default) — an anonymous member's session too, though only the staff page has an
+uploader. Here, once per process:
+
+- ``server.maxUploadSize`` is set to the app's own limit
+  (``PARTNER_DIRECTORY_UPLOAD_MAX_MB``, whole MB of 1024 × 1024 bytes), which
+  the upload route reads for every request, and the staff page's uploader states
+  the same number (``st.file_uploader(max_upload_size=…)``);
+- the server's store of uploaded files refuses (HTTP 403) a file for a session
+  that is not signed in as staff, so nothing an anonymous session sends is kept.
+
+The route still reads a request up to the limit before refusing it; a proxy in
+front should cap request bodies too (see the README).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+_log = logging.getLogger("partner_directory.server_guard")
+_lock = threading.Lock()
+_staff_sessions: set[str] = set()
+_GUARD_MARK = "_partner_directory_upload_guard"
+BYTES_PER_MB = 1024 * 1024
+
+
+def upload_limit_mb(upload_max_mb: float) -> int:
+    """The upload limit in the whole MB Streamlit counts in (at least 1)."""
+    return max(1, int(upload_max_mb))
+
+
+def apply(upload_max_mb: float) -> None:
+    """Make the server's upload limit the app's and let only signed-in staff sessions upload."""
+    from streamlit import config
+
+    limit = upload_limit_mb(upload_max_mb)
+    if config.get_option("server.maxUploadSize") != limit:
+        config.set_option("server.maxUploadSize", limit)
+    manager = _upload_manager()
+    if manager is None or getattr(manager, _GUARD_MARK, False):
+        return
+    with _lock:
+        if getattr(manager, _GUARD_MARK, False):
+            return
+        original = manager.add_file
+
+        def add_file(session_id: str, file: Any) -> None:
+            with _lock:
+                allowed = session_id in _staff_sessions
+            if not allowed:
+                from starlette.exceptions import HTTPException
+
+                _log.warning("Refused an upload of %s bytes from a session that is not signed in", len(file.data))
+                raise HTTPException(status_code=403, detail="Uploads are for signed-in office staff only.")
+            original(session_id, file)
+
+        manager.add_file = add_file
+        setattr(manager, _GUARD_MARK, True)
+
+
+def _upload_manager() -> Any:
+    try:
+        from streamlit.runtime import Runtime
+
+        return Runtime.instance().uploaded_file_mgr if Runtime.exists() else None
+    except Exception:  # AppTest and bare runs have no server
+        return None
+
+
+def _session_id() -> str | None:
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        context = get_script_run_ctx()
+        return context.session_id if context is not None else None
+    except Exception:
+        return None
+
+
+def mark_session(*, staff: bool) -> None:
+    """Record whether this session is signed in as staff (only those may upload)."""
+    session = _session_id()
+    if session is None:
+        return
+    with _lock:
+        if staff:
+            _staff_sessions.add(session)
+        else:
+            _staff_sessions.discard(session)
