@@ -94,6 +94,18 @@ def drop_forged_widget_states() -> None:
         _log.warning("Dropped widget states no browser sends: %s", ", ".join(repr(k) for k in forged[:10]))
 
 
+def _attach_log() -> None:
+    """Send the package's log (details behind every sentence on a page) to the server's log, once."""
+    logger = logging.getLogger("partner_directory")
+    if any(getattr(h, "_partner_directory_server_log", False) for h in logger.handlers):
+        return
+    handler = logging.StreamHandler()  # the server's stderr: its log
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler._partner_directory_server_log = True  # type: ignore[attr-defined]
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+
+
 def _apply_server_guard() -> None:
     try:
         upload_max_mb = Settings.from_env().upload_max_mb
@@ -108,6 +120,7 @@ def language() -> str:
     Called first by every page, so it also drops forged widget states (see :func:`drop_forged_widget_states`)
     and makes the server's upload limit the app's (see ``server_guard``).
     """
+    _attach_log()
     drop_forged_widget_states()
     _apply_server_guard()
     if LANGUAGE_KEY not in st.session_state:

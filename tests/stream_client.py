@@ -21,6 +21,7 @@ class Shown:
 
     texts: list[str] = field(default_factory=list)
     exceptions: list[str] = field(default_factory=list)
+    widgets: dict[str, str] = field(default_factory=dict)  # element kind + label → widget id
     session_id: str = ""
     finished: bool = False
 
@@ -38,14 +39,19 @@ def _collect(message: ForwardMsg, shown: Shown) -> None:
         elif which in ("markdown", "alert", "heading", "text"):
             body = getattr(element, which)
             shown.texts.append(getattr(body, "body", "") or getattr(body, "text", ""))
-        elif which == "button" or which == "text_input" or which == "file_uploader":
-            shown.texts.append(f"[{which}:{getattr(element, which).label}]")
-    elif kind == "script_finished":
-        shown.finished = True
+        elif which in ("button", "text_input", "file_uploader"):
+            widget = getattr(element, which)
+            shown.texts.append(f"[{which}:{widget.label}]")
+            shown.widgets[widget.id.rsplit("-", 1)[-1] if which == "text_input" else f"{which}:{widget.label}"] = widget.id
+    elif kind == "script_finished" and message.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+        shown.finished = True  # a run that ends in st.rerun() goes on with the next run
+
+
+Widgets = Mapping[str, "str | bool"]
 
 
 async def _run(
-    url: str, runs: Iterable[tuple[str, Mapping[str, str]]], *, headers: Mapping[str, str], timeout: float
+    url: str, runs: Iterable[tuple[str, Widgets]], *, headers: Mapping[str, str], timeout: float
 ) -> list[Shown]:
     results: list[Shown] = []
     stream = url.replace("http://", "ws://") + "/_stcore/stream"
@@ -58,7 +64,10 @@ async def _run(
             for widget_id, value in widgets.items():
                 widget = state.widget_states.widgets.add()
                 widget.id = widget_id
-                widget.string_value = value
+                if isinstance(value, bool):
+                    widget.trigger_value = value  # a button press
+                else:
+                    widget.string_value = value
             await socket.send(message.SerializeToString())
             shown = Shown()
             while not shown.finished:
@@ -72,7 +81,7 @@ async def _run(
 
 def run_session(
     url: str,
-    runs: Iterable[tuple[str, Mapping[str, str]]],
+    runs: Iterable[tuple[str, Widgets]],
     *,
     headers: Mapping[str, str] | None = None,
     timeout: float = 60,
