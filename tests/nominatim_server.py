@@ -18,8 +18,11 @@ from urllib.parse import parse_qs, urlsplit
 
 @dataclass
 class Behaviour:
-    mode: str = "ok"  # ok | slow | 429 | 500
+    mode: str = "ok"  # ok | slow | 429 | 500 | trickle (one byte every `delay` s) | huge (`huge_mb` MB of JSON)
     delay: float = 0.0
+    huge_mb: int = 300
+    with_length: bool = True  # huge: announce the size in Content-Length, or not
+    bytes_sent: int = 0
     places: dict[str, dict] = field(default_factory=dict)  # folded query substring → Nominatim JSON record
     requests: list[tuple[float, dict[str, list[str]], dict[str, str]]] = field(default_factory=list)
 
@@ -38,6 +41,9 @@ class NominatimServer:
                 behaviour.requests.append((time.monotonic(), params, dict(self.headers)))
                 if behaviour.mode == "slow":
                     time.sleep(behaviour.delay)
+                if behaviour.mode in {"trickle", "huge"}:
+                    self._send_hostile()
+                    return
                 if behaviour.mode in {"429", "500"}:
                     self.send_response(int(behaviour.mode))
                     self.end_headers()
@@ -59,6 +65,34 @@ class NominatimServer:
                     self.wfile.write(body)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (timeout test)
+
+            def _send_hostile(self) -> None:
+                record = json.dumps([place(54.35, 18.65, "Gdańsk", "pl")]).encode()
+                if behaviour.mode == "trickle":
+                    body, size = record, len(record)
+                else:
+                    filler = b" " * (1024 * 1024)
+                    size = behaviour.huge_mb * len(filler) + len(record)
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    if behaviour.mode == "trickle" or behaviour.with_length:
+                        self.send_header("Content-Length", str(size))
+                    self.end_headers()
+                    if behaviour.mode == "trickle":
+                        for byte in body:
+                            self.wfile.write(bytes([byte]))
+                            self.wfile.flush()
+                            behaviour.bytes_sent += 1
+                            time.sleep(behaviour.delay)
+                    else:
+                        self.wfile.write(record[:-1])
+                        for _ in range(behaviour.huge_mb):
+                            self.wfile.write(filler)
+                            behaviour.bytes_sent += len(filler)
+                        self.wfile.write(record[-1:])
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client hung up: what a bounded client does
 
             def log_message(self, *args: object) -> None:
                 pass
