@@ -13,7 +13,7 @@ from partner_directory.countries import country_name
 from partner_directory.errors import ConfigurationError
 from partner_directory.i18n import t
 from partner_directory.languages import language_name
-from partner_directory.links import safe_href
+from partner_directory.links import email_href, safe_href
 from partner_directory.mapview import CLICK_RETURNED_OBJECTS, TileConfig, build_map, clicked_partner_id
 from partner_directory.schema import SERVICES, split_list
 from partner_directory.search import Criteria, SearchIndex, facet_values, format_radius, search
@@ -136,8 +136,8 @@ def _share(criteria: Criteria, lang: str) -> None:
 
 
 def _list_frame(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
-    def links(column: str, prefix: str = "") -> list[str | None]:
-        return [safe_href(prefix + value) if value else None for value in rows[column].astype(str)]
+    def links(column: str) -> list[str | None]:
+        return [safe_href(value) if value else None for value in rows[column].astype(str)]
 
     return pd.DataFrame(
         {
@@ -150,7 +150,7 @@ def _list_frame(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
             "services": [
                 ", ".join(t(f"service.{s}", lang) for s in split_list(v) if s in SERVICES) for v in rows["services"]
             ],
-            "email": links("contact_email", "mailto:"),
+            "email": [email_href(value) if value else None for value in rows["contact_email"].astype(str)],
             "website": links("website"),
         }
     )
@@ -200,7 +200,7 @@ def _card(table: pd.DataFrame, partner_id: str, lang: str) -> None:
                 if value:
                     st.markdown(f"**{ui.md(label)}:** {ui.md(value)}")
             links = st.columns(2)
-            email_link = safe_href("mailto:" + office["contact_email"]) if office["contact_email"] else None
+            email_link = email_href(office["contact_email"]) if office["contact_email"] else None
             if email_link:
                 links[0].link_button("✉️ " + ui.md(office["contact_email"]), email_link)
             website_link = safe_href(office["website"])

@@ -35,14 +35,29 @@ def _needs_guard(value: str) -> bool:
 def guard_cell(value: str) -> str:
     """Return ``value`` safe to open in a spreadsheet.
 
+    A dangerous value gets one ``'`` in front — two when it ends with ``'``
+    itself, so that a value a person wrapped in apostrophes
+    (``'-- best partner --'``) is never mistaken for a guarded one when loaded.
+
     >>> guard_cell("=HYPERLINK(\\"http://x\\")"), guard_cell("+48 58 123 45 67"), guard_cell("-12.5")
     ('\\'=HYPERLINK("http://x")', '+48 58 123 45 67', '-12.5')
     """
-    return GUARD + value if _needs_guard(value) else value
+    if not _needs_guard(value):
+        return value
+    return GUARD * 2 + value if value.endswith(GUARD) else GUARD + value
 
 
 def unguard_cell(value: str) -> str:
-    """Undo :func:`guard_cell`: ``unguard_cell(guard_cell(v)) == v`` for every string."""
+    """Undo :func:`guard_cell`: ``unguard_cell(guard_cell(v)) == v`` for every string.
+
+    A value that ends with ``'`` is unguarded only when it starts with two
+    (what :func:`guard_cell` writes for it); one ``'`` at each end is a person's
+    own quoting and stays as typed.
+    """
+    if value.endswith(GUARD):
+        if value.startswith(GUARD * 2) and _needs_guard(value):
+            return value[2 * len(GUARD) :]
+        return value
     if value.startswith(GUARD) and _needs_guard(value):
         return value[len(GUARD) :]
     return value

@@ -92,8 +92,39 @@ def safe_href(value: str) -> str | None:
     if scheme in WEB_SCHEMES:
         return text if urlsplit(text).netloc else None
     if scheme == "mailto":
-        return text if is_email(text[len("mailto:") :].split("?", 1)[0]) else None
+        return text if _is_plain_mailto(text[len(match.group(0)) :]) else None
     return None
+
+
+#: What a mailto link may carry besides the address (the visit request's copy, subject and body).
+_MAILTO_FIELDS = frozenset({"cc", "subject", "body"})
+
+
+def _is_plain_mailto(rest: str) -> bool:
+    """One address by the e-mail rule, then only ``cc`` (one address), ``subject`` and ``body``; never ``bcc`` or ``to``."""
+    from urllib.parse import parse_qsl, unquote
+
+    address, _, query = rest.partition("?")
+    if not is_email(unquote(address)):
+        return False
+    try:
+        fields = parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query))
+    except ValueError:
+        return False
+    return all(name.lower() in _MAILTO_FIELDS and (name.lower() != "cc" or is_email(value)) for name, value in fields)
+
+
+def email_href(address: str) -> str | None:
+    """The ``mailto:`` link for one e-mail address, or ``None`` when it is not one address by :func:`is_email`.
+
+    The one rule for every e-mail link on the pages and on the map:
+    ``a@b.co?bcc=evil@x.example`` is not an address, so it never becomes a link
+    that adds headers.
+
+    >>> email_href("anna@example.org"), email_href("a@b.co?bcc=evil@x.example")
+    ('mailto:anna@example.org', None)
+    """
+    return mailto(address.strip())
 
 
 def mailto(address: str, *, subject: str = "", body: str = "", cc: str = "") -> str | None:

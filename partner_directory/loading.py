@@ -71,7 +71,7 @@ class LoadedTable:
     name, unknown columns under their own header, in file order.
     ``row_numbers[i]`` is the spreadsheet row of ``frame.iloc[i]`` (the header
     is row 1). ``long_rows`` lists ``(row, values)`` for rows with more values
-    than the header has columns.
+    than the header has columns; ``notes`` what reading noticed row by row.
     """
 
     frame: pd.DataFrame
@@ -79,6 +79,18 @@ class LoadedTable:
     row_numbers: list[int]
     source: SourceInfo
     long_rows: list[tuple[int, int]] = field(default_factory=list)
+    #: Warnings found while reading: ``Note(row, code, column, params)`` (a key ``validation.<code>``).
+    notes: list[Note] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something reading noticed about one row (a different encoding, a quote that swallowed rows)."""
+
+    row: int
+    code: str
+    column: str | None = None
+    params: dict[str, object] = field(default_factory=dict)
 
 
 def load_file(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> LoadedTable:
@@ -130,34 +142,98 @@ def load_bytes(data: bytes, *, filename: str = "", limits: Limits = DEFAULT_LIMI
         return _load_workbook(data, label, limits)
     if suffix in EXCEL_SUFFIXES:
         raise UnreadableFileError("bad_workbook", name=label)
-    text, encoding = decode(data, label=label)
-    return _load_csv_text(text, encoding, label, limits)
+    text, encoding, other_lines = decode_lines(data, label=label)
+    return _load_csv_text(text, encoding, label, limits, other_lines=other_lines)
 
 
 def decode(data: bytes, *, label: str = "—") -> tuple[str, str]:
     """Decode CSV bytes, detecting the encoding; return ``(text, encoding)``.
 
-    Order: a byte-order mark; strict UTF-8; otherwise Windows-1250 or Latin-1,
-    whichever gives the more plausible letters (ties go to Windows-1250, the
-    Polish Excel default). Raises :class:`UnreadableFileError` for binary data.
+    Order: a byte-order mark; UTF-16 without one (recognised by its zero
+    bytes); strict UTF-8; otherwise Windows-1250 or Latin-1, whichever gives
+    the more plausible letters (ties go to Windows-1250, the Polish Excel
+    default). A file whose lines are partly UTF-8 and partly not is read line by
+    line (see :func:`decode_lines`). Raises :class:`UnreadableFileError` for binary data.
+    """
+    text, encoding, _ = decode_lines(data, label=label)
+    return text, encoding
+
+
+def decode_lines(data: bytes, *, label: str = "—") -> tuple[str, str, list[int]]:
+    """Like :func:`decode`, and also the (1-based) lines read in another encoding than the rest.
+
+    When some lines with accented letters are valid UTF-8 and others are not, the
+    file was put together from two sources: each line is read in its own
+    encoding (the UTF-8 ones as UTF-8, the others as Windows-1250 or Latin-1),
+    and those other lines are returned so that the rows can be warned about.
+    The encoding is then named like ``"utf-8+cp1250"``.
     """
     if data.startswith(b"\xef\xbb\xbf"):
-        return _strict(data[3:], "utf-8", label), "utf-8-sig"
+        return _strict(data[3:], "utf-8", label), "utf-8-sig", []
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return _strict(data, "utf-16", label), "utf-16"
+        return _strict(data, "utf-16", label), "utf-16", []
     if b"\x00" in data[:_SNIFF_CHARS]:
-        raise UnreadableFileError("binary", name=label)
+        wide = _utf16_without_bom(data)
+        if wide is None:
+            raise UnreadableFileError("binary", name=label)
+        text = _strict(data, wide, label)
+        if _looks_binary(text):
+            raise UnreadableFileError("binary", name=label)
+        return text, wide, []
+    other_lines: list[int] = []
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        candidates = {name: data.decode(name, errors="replace") for name in ("cp1250", "latin-1")}
-        encoding = max(candidates, key=lambda name: (_plausibility(candidates[name], name), name == "cp1250"))
-        text = candidates[encoding]
+        text, encoding, other_lines = _decode_single_byte_or_mixed(data)
     else:
         encoding = "utf-8"
     if _looks_binary(text):
         raise UnreadableFileError("binary", name=label)
-    return text, encoding
+    return text, encoding, other_lines
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """``"utf-16-le"`` or ``"utf-16-be"`` when the zero bytes sit where UTF-16 puts them (mostly-Latin text)."""
+    sample = data[: _SNIFF_CHARS - _SNIFF_CHARS % 2]
+    pairs = len(sample) // 2
+    if pairs < 2 or len(data) % 2:
+        return None
+    zero_even = sample[0::2].count(0) / pairs
+    zero_odd = sample[1::2].count(0) / pairs
+    if zero_odd > 0.3 and zero_even < 0.05:
+        return "utf-16-le"
+    if zero_even > 0.3 and zero_odd < 0.05:
+        return "utf-16-be"
+    return None
+
+
+def _best_single_byte(data: bytes) -> str:
+    candidates = {name: data.decode(name, errors="replace") for name in ("cp1250", "latin-1")}
+    return max(candidates, key=lambda name: (_plausibility(candidates[name], name), name == "cp1250"))
+
+
+def _decode_single_byte_or_mixed(data: bytes) -> tuple[str, str, list[int]]:
+    lines = data.split(b"\n")
+    utf8_lines: list[int] = []
+    other: list[int] = []
+    for number, line in enumerate(lines, start=1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            other.append(number)
+        else:
+            utf8_lines.append(number)
+    single = _best_single_byte(b"\n".join(lines[n - 1] for n in other) if other else data)
+    if not utf8_lines:
+        return data.decode(single, errors="replace"), single, []
+    others = set(other)
+    text = "\n".join(
+        line.decode(single, errors="replace") if number in others else line.decode("utf-8")
+        for number, line in enumerate(lines, start=1)
+    )
+    return text, f"utf-8+{single}", other
 
 
 def _strict(data: bytes, encoding: str, label: str) -> str:
@@ -203,7 +279,13 @@ def detect_delimiter(text: str) -> str:
 
 
 def _records(
-    text: str, delimiter: str, *, limit: int | None = None, label: str = "—", limits: Limits | None = None
+    text: str,
+    delimiter: str,
+    *,
+    limit: int | None = None,
+    label: str = "—",
+    limits: Limits | None = None,
+    last_lines: list[int] | None = None,
 ) -> list[list[str]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
     records: list[list[str]] = []
@@ -212,6 +294,8 @@ def _records(
             if limits is not None:
                 _check_record(record, len(records) + 1, label, limits)
             records.append(record)
+            if last_lines is not None:
+                last_lines.append(reader.line_num)  # the physical line the record ends on
             if limit is not None and len(records) >= limit:
                 break
     except csv.Error as error:
@@ -236,12 +320,51 @@ def _check_record(record: Sequence[str], row: int, label: str, limits: Limits) -
         raise InputTooLargeError("cell_too_long", name=label, row=row, limit=limits.max_cell_chars)
 
 
-def _load_csv_text(text: str, encoding: str, label: str = "—", limits: Limits = DEFAULT_LIMITS) -> LoadedTable:
+def _load_csv_text(
+    text: str, encoding: str, label: str = "—", limits: Limits = DEFAULT_LIMITS, *, other_lines: Sequence[int] = ()
+) -> LoadedTable:
     if text.startswith("\ufeff"):
         text = text[1:]
     delimiter = detect_delimiter(text)
-    records = _records(text, delimiter, label=label, limits=limits)
-    return _table_from_records(records, SourceInfo(format="csv", encoding=encoding, delimiter=delimiter))
+    last_lines: list[int] = []
+    records = _records(text, delimiter, label=label, limits=limits, last_lines=last_lines)
+    table = _table_from_records(records, SourceInfo(format="csv", encoding=encoding, delimiter=delimiter))
+    table.notes += _encoding_notes(other_lines, last_lines, encoding)
+    table.notes += _quote_notes(records, delimiter, table)
+    table.notes.sort(key=lambda note: note.row)
+    return table
+
+
+_ENCODING_NAMES = {"cp1250": "Windows-1250", "latin-1": "Latin-1"}
+
+
+def _encoding_notes(other_lines: Sequence[int], last_lines: Sequence[int], encoding: str) -> list[Note]:
+    """One warning per row holding a line read in another encoding than the rest of the file."""
+    if not other_lines:
+        return []
+    import bisect
+
+    rows = sorted({bisect.bisect_left(last_lines, line) + 1 for line in other_lines})
+    name = _ENCODING_NAMES.get(encoding.split("+")[-1], encoding.split("+")[-1])
+    return [Note(row, "mixed_encoding", None, {"encoding": name}) for row in rows if row <= len(last_lines)]
+
+
+def _quote_notes(records: Sequence[Sequence[str]], delimiter: str, table: LoadedTable) -> list[Note]:
+    """Name a quote that opened a value and swallowed following lines that look like whole rows."""
+    width = len(table.mapping.columns)
+    if width < 2:
+        return []
+    first_data_row = (table.row_numbers[0] if table.row_numbers else 0) or 2
+    notes: list[Note] = []
+    for index in range(first_data_row - 1, len(records)):
+        for position, cell in enumerate(records[index][:width]):
+            if "\n" not in cell and "\r" not in cell:
+                continue
+            swallowed = cell.splitlines()[1:]
+            if any(line.count(delimiter) >= width - 1 for line in swallowed):
+                column = table.mapping.columns[position]
+                notes.append(Note(index + 1, "unbalanced_quote", column, {"lines": len(swallowed)}))
+    return notes
 
 
 # XML a workbook never needs: a document type can declare entities that expand to gigabytes.

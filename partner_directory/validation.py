@@ -154,6 +154,8 @@ def check(loaded: LoadedTable, *, today: dt.date | None = None) -> CheckedTable:
         problems.append(Problem(ERROR, "no_rows", None, None))
     for row, count in loaded.long_rows:
         problems.append(Problem(ERROR, "long_row", row, None, "", {"count": count, "width": len(mapping.headers)}))
+    for note in loaded.notes:  # what reading noticed: a row in another encoding, a quote that swallowed rows
+        problems.append(Problem(WARNING, note.code, note.row, note.column, "", dict(note.params)))
 
     table = _empty_table(loaded.frame, extras)
     if missing or loaded.frame.empty:
