@@ -16,7 +16,6 @@ import pandas as pd
 import streamlit as st
 
 import server_guard
-
 from partner_directory.config import Settings
 from partner_directory.directory import Directory, content_version, load_directory
 from partner_directory.errors import ConfigurationError, PartnerDirectoryError
@@ -85,7 +84,9 @@ def drop_forged_widget_states() -> None:
         if context is None:
             return
         widget_states = context.session_state._state._new_widget_state
-        forged = [k for k in list(widget_states.states) if not is_element_id(k) and k not in widget_states.widget_metadata]
+        forged = [
+            k for k in list(widget_states.states) if not is_element_id(k) and k not in widget_states.widget_metadata
+        ]
     except Exception:  # Streamlit's internals moved: nothing to drop here (the tests notice)
         return
     for key in forged:

@@ -13,6 +13,7 @@ gazetteer | none) and ``geocode_precision`` (address | city | country | none).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
@@ -163,7 +164,7 @@ def _bounded_adapter_factory(*, deadline: float, max_bytes: int) -> Callable[...
     from geopy.adapters import AdapterHTTPError, RequestsAdapter
     from geopy.exc import GeocoderParseError, GeocoderServiceError, GeocoderTimedOut, GeocoderUnavailable
 
-    class BoundedRequestsAdapter(RequestsAdapter):  # type: ignore[misc]
+    class BoundedRequestsAdapter(RequestsAdapter):
         def get_json(self, url: str, *, timeout: float, headers: dict[str, str]) -> Any:
             text = self.get_text(url, timeout=timeout, headers=headers)
             try:
@@ -220,10 +221,9 @@ def _bounded_adapter_factory(*, deadline: float, max_bytes: int) -> Callable[...
 
 def _limit_next_read(response: Any, seconds: float) -> None:
     """Let the next read of ``response`` wait at most ``seconds`` (the socket's timeout; best effort)."""
-    try:
+    # Another transport has no such socket: the read timeout given to the request still bounds each read.
+    with contextlib.suppress(AttributeError):
         response.raw._connection.sock.settimeout(max(0.05, seconds))
-    except AttributeError:
-        pass  # another transport: the read timeout given to the request still bounds each read
 
 
 class _ToPackageLog(logging.Handler):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -128,7 +127,9 @@ def many_rows_workbook(rows: int = 1_500_000) -> bytes:
     def pieces():
         yield head.encode()
         for start in range(2, rows + 2, 10_000):
-            yield "".join(_row(r, [f"P{r}", "Gdańsk", "PL"]) for r in range(start, min(start + 10_000, rows + 2))).encode()
+            yield "".join(
+                _row(r, [f"P{r}", "Gdańsk", "PL"]) for r in range(start, min(start + 10_000, rows + 2))
+            ).encode()
         yield ("</sheetData>" + tail).encode()
 
     return workbook(stream=pieces())
@@ -166,7 +167,12 @@ def run_command(*args: str, env: dict[str, str] | None = None, timeout: float = 
     """Run ``python -m partner_directory ARGS`` and measure its wall time and peak memory (MB)."""
     with tempfile.TemporaryDirectory() as folder:
         peak_file = Path(folder) / "peak"
-        environment = {**os.environ, "PARTNER_DIRECTORY_LANGUAGE": "en", "HOSTILE_PEAK_FILE": str(peak_file), **(env or {})}
+        environment = {
+            **os.environ,
+            "PARTNER_DIRECTORY_LANGUAGE": "en",
+            "HOSTILE_PEAK_FILE": str(peak_file),
+            **(env or {}),
+        }
         started = time.monotonic()
         try:
             done = subprocess.run(

@@ -42,7 +42,9 @@ def _collect(message: ForwardMsg, shown: Shown) -> None:
         elif which in ("button", "text_input", "file_uploader"):
             widget = getattr(element, which)
             shown.texts.append(f"[{which}:{widget.label}]")
-            shown.widgets[widget.id.rsplit("-", 1)[-1] if which == "text_input" else f"{which}:{widget.label}"] = widget.id
+            shown.widgets[widget.id.rsplit("-", 1)[-1] if which == "text_input" else f"{which}:{widget.label}"] = (
+                widget.id
+            )
     elif kind == "script_finished" and message.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
         shown.finished = True  # a run that ends in st.rerun() goes on with the next run
 

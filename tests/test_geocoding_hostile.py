@@ -76,7 +76,9 @@ def test_out_of_range_latitude_too(gazetteer, tmp_path):
 
 def test_geopys_warnings_go_to_the_log_not_stderr(tmp_path):
     data = tmp_path / "p.csv"
-    data.write_text("partner_name,address,city,country\nA,Mariacka 1,Gdańsk,PL\nB,Długa 5,Gdańsk,PL\n", encoding="utf-8")
+    data.write_text(
+        "partner_name,address,city,country\nA,Mariacka 1,Gdańsk,PL\nB,Długa 5,Gdańsk,PL\n", encoding="utf-8"
+    )
     with NominatimServer() as server:
         server.behaviour.places = {"mariacka": place(95.0, 18.6, "Mariacka 1, Gdańsk", "PL")}
         environment = {

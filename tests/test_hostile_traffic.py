@@ -11,9 +11,7 @@ import math
 import shutil
 import threading
 import time
-import urllib.request
 import uuid
-from pathlib import Path
 
 import pytest
 
@@ -107,9 +105,11 @@ def test_a_flood_from_one_address_does_not_lock_out_staff_elsewhere(server):
     # Nine sessions at once: eight guessing from one address, the office signing in from another.
     outcomes = parallel(
         9,
-        lambda i: attempt(server, ids, PASSWORD, forwarded_for="192.0.2.10")
-        if i == 8
-        else f"flood:{attempt(server, ids, f'guess {i}', forwarded_for='198.51.100.66')}",
+        lambda i: (
+            attempt(server, ids, PASSWORD, forwarded_for="192.0.2.10")
+            if i == 8
+            else f"flood:{attempt(server, ids, f'guess {i}', forwarded_for='198.51.100.66')}"
+        ),
     )
     flood = [o for o in outcomes if o.startswith("flood:")]
     assert "ok" in outcomes, outcomes  # was: the shared back-off made the office wait too
@@ -162,7 +162,10 @@ def uploads_from_session(server, sizes: list[int], *, sign_in: bool) -> list[int
         async with websockets.connect(server.url.replace("http", "ws") + "/_stcore/stream", max_size=None) as socket:
             runs: list[tuple[str, dict]] = [("", {})]
             if sign_in:
-                runs = [("sign-in", {ids["name"]: "Anna", ids["password"]: PASSWORD, ids["submit"]: True}), ("staff", {})]
+                runs = [
+                    ("sign-in", {ids["name"]: "Anna", ids["password"]: PASSWORD, ids["submit"]: True}),
+                    ("staff", {}),
+                ]
             session = ""
             for page, widgets in runs:
                 message = BackMsg()

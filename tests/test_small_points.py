@@ -52,16 +52,21 @@ def test_the_card_offers_no_mail_button_for_an_address_with_headers(monkeypatch,
 
 def test_a_file_mixing_utf8_and_windows_1250_rows_is_read_row_by_row_and_warned():
     data = (
-        "partner_name,city,country\r\n".encode()
-        + "Pomorski Klaster,Gdańsk,PL\r\n".encode("utf-8")
+        b"partner_name,city,country\r\n"
+        + "Pomorski Klaster,Gdańsk,PL\r\n".encode()
         + "Klaster Śląski,Katowice,PL\r\n".encode("cp1250")
-        + "Klaster Łódzki,Łódź,PL\r\n".encode("utf-8")
+        + "Klaster Łódzki,Łódź,PL\r\n".encode()
     )
     checked = check(load_bytes(data, filename="mixed.csv"))
     assert list(checked.table["city"]) == ["Gdańsk", "Katowice", "Łódź"]  # was: "GdaĹ„sk"
     assert list(checked.table["partner_name"]) == ["Pomorski Klaster", "Klaster Śląski", "Klaster Łódzki"]
     warnings = [(p.row, p.message("en")) for p in checked.report.warnings]
-    assert warnings == [(3, "This row is in Windows-1250 while the rest of the file is UTF-8; it was read as Windows-1250, check its letters.")]
+    assert warnings == [
+        (
+            3,
+            "This row is in Windows-1250 while the rest of the file is UTF-8; it was read as Windows-1250, check its letters.",
+        )
+    ]
     assert checked.report.warnings[0].message("pl").startswith("Ten wiersz")
 
 

@@ -190,7 +190,9 @@ def test_a_change_log_that_cannot_be_written_is_reported_exactly(tmp_path):
     with pytest.raises(ChangeLogError) as caught:
         store.publish(V3, author="anna", base_version=store.current_version(), summary="upload")
     version = caught.value.published
-    assert str(caught.value).startswith(f"Version {version.id} is published and kept in the history, but its change-log")
+    assert str(caught.value).startswith(
+        f"Version {version.id} is published and kept in the history, but its change-log"
+    )
     assert store.data_file.read_bytes() == V3  # what the message says is true
     assert any(v.id == version.id for v in store.versions())
     log_path.rmdir()
