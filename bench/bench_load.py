@@ -86,7 +86,7 @@ def _percentile(values: list[float], percent: int) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(percent / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(percent / 100 * (len(ordered) - 1)))]
 
 
 class Member:

@@ -22,6 +22,7 @@ Streamlit process this script started, and removes its temporary folder.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import secrets
 import shutil
@@ -136,7 +137,7 @@ def wait_healthy(url: str, process: subprocess.Popen[bytes], *, timeout: float) 
         if process.poll() is not None:
             raise RuntimeError(f"{url}: the process exited with {process.returncode}")
         try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:  # noqa: S310 (http only)
                 if response.status == 200:
                     return
         except OSError:
@@ -147,26 +148,22 @@ def wait_healthy(url: str, process: subprocess.Popen[bytes], *, timeout: float) 
 
 def _loopback(address: str) -> str:
     """Where this machine reaches a listener on ``address`` (all addresses: the loopback)."""
-    return "127.0.0.1" if address in ("0.0.0.0", "") else ("[::1]" if address == "::" else address)
+    return "127.0.0.1" if address in ("0.0.0.0", "") else ("[::1]" if address == "::" else address)  # noqa: S104
 
 
 def stop(processes: list[subprocess.Popen[bytes]]) -> None:
     """SIGTERM every process (and its group), then SIGKILL what is left after the timeout."""
     for process in processes:
         if process.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
     deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
     for process in processes:
         try:
             process.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             process.wait()
 
 
