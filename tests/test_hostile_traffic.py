@@ -36,7 +36,7 @@ def server(tmp_path_factory):
 
 
 def sign_in_ids(server) -> dict[str, str]:
-    (shown,) = run_session(server.url, [("sign-in", {})])
+    (shown,) = run_session(server.url, [("staff", {})])
     assert not shown.exceptions, shown.exceptions
     ids = shown.widgets
     return {"name": ids["staff_name"], "password": ids["staff_password"], "submit": ids["button:Sign in"]}
@@ -47,7 +47,7 @@ def attempt(server, ids, password: str, *, forwarded_for: str | None = None) -> 
     headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
     widgets = {ids["name"]: "Eve", ids["password"]: password, ids["submit"]: True}
     # The sign-in, then the office's page in the same session: only a signed-in session sees it.
-    shown = run_session(server.url, [("sign-in", widgets), ("staff", {})], headers=headers)
+    shown = run_session(server.url, [("staff", widgets), ("staff", {})], headers=headers)
     assert not shown[0].exceptions and not shown[1].exceptions, (shown[0].exceptions, shown[1].exceptions)
     text = "\n".join(shown[0].texts)
     if WRONG in text:
@@ -78,7 +78,7 @@ def parallel(count: int, work) -> list[str]:
 
 
 def test_a_forged_widget_state_from_a_member_session_gets_nothing(server):
-    runs = [("", {"staff_user": "x"}), ("staff", {"staff_user": "x"}), ("sign-in", {"staff_user": "Eve"})]
+    runs = [("", {"staff_user": "x"}), ("staff", {"staff_user": "x"}), ("staff", {"staff_user": "Eve"})]
     for shown in run_session(server.url, runs):
         assert not shown.exceptions, shown.exceptions  # was: KeyError 'st.session_state has no key "staff_user"'
         text = "\n".join(shown.texts)
@@ -163,7 +163,7 @@ def uploads_from_session(server, sizes: list[int], *, sign_in: bool) -> list[int
             runs: list[tuple[str, dict]] = [("", {})]
             if sign_in:
                 runs = [
-                    ("sign-in", {ids["name"]: "Anna", ids["password"]: PASSWORD, ids["submit"]: True}),
+                    ("staff", {ids["name"]: "Anna", ids["password"]: PASSWORD, ids["submit"]: True}),
                     ("staff", {}),
                 ]
             session = ""

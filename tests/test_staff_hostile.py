@@ -34,7 +34,7 @@ def test_a_hostile_upload_gets_one_sentence_within_seconds(monkeypatch, tmp_path
         assert "2 rows" in shown or "rows: 2" in shown or "Pomorski Klaster ICT" in shown, shown[:500]
     else:
         assert sentence in shown
-    assert "Traceback" not in shown and "File \"" not in shown
+    assert "Traceback" not in shown and 'File "' not in shown
 
 
 def test_an_unexpected_failure_in_a_step_is_a_sentence_and_the_other_steps_still_work(monkeypatch, tmp_path, caplog):
