@@ -8,7 +8,6 @@ keeps the session's state.
 from __future__ import annotations
 
 import os
-import time
 from dataclasses import dataclass
 
 import streamlit as st
@@ -66,7 +65,8 @@ class SignedIn:
 @st.cache_resource
 def _throttle() -> Throttle:
     # One per server process, shared by every session: a new tab does not reset it.
-    return Throttle(base_delay=1.0, max_delay=30.0)
+    # Every failure costs half a second, then a window of 2, 4, 8 … s (see the README).
+    return Throttle(base_delay=2.0, max_delay=30.0, failure_pause=0.5)
 
 
 def client_key() -> str:
@@ -125,8 +125,6 @@ def try_password(name: str, password: str) -> str:
     outcome = _throttle().attempt(client_key(), lambda: verify_password(password, settings.password_hash))
     if outcome == "ok":
         st.session_state[STAFF_USER] = SignedIn(name.strip() or "staff")
-    elif outcome == "wrong":
-        time.sleep(0.5)  # every failure costs the guesser time, even the first
     return outcome
 
 

@@ -64,7 +64,8 @@ class Throttle:
     expired entries go first), so a flood from many addresses costs bounded
     memory and still refuses no one who has not failed; at most
     ``concurrent_checks`` password checks run at once (they queue, never refuse),
-    which bounds the CPU scrypt may take.
+    which bounds the CPU scrypt may take. A failed attempt also costs its client
+    ``failure_pause`` seconds (holding no check slot) before its window starts.
 
     Shared by all sessions of a process, so opening a new browser tab does not reset it.
     """
@@ -73,6 +74,7 @@ class Throttle:
     max_delay: float = 30.0
     max_clients: int = 10_000
     concurrent_checks: int = 2
+    failure_pause: float = 0.0
     _clients: dict[str, _Client] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _checks: threading.Semaphore | None = None
@@ -100,6 +102,10 @@ class Throttle:
             assert self._checks is not None
             with self._checks:
                 right = check()
+            if not right and self.failure_pause and now is None:
+                # Every failure costs the guesser time, even the first: the client stays busy meanwhile
+                # (its other attempts are refused), no check slot is held, and its window starts after.
+                time.sleep(self.failure_pause)
         except BaseException:
             with self._lock:
                 client.busy = False
