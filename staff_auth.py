@@ -65,8 +65,8 @@ class SignedIn:
 @st.cache_resource
 def _throttle() -> Throttle:
     # One per server process, shared by every session: a new tab does not reset it.
-    # Every failure costs half a second, then a window of 2, 4, 8 … s (see the README).
-    return Throttle(base_delay=2.0, max_delay=30.0, failure_pause=0.5)
+    # Every failure costs half a second, then a window of 1, 2, 4 … s (see the README).
+    return Throttle(base_delay=1.0, max_delay=30.0, failure_pause=0.5)
 
 
 def client_key() -> str:
