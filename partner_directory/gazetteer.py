@@ -336,6 +336,7 @@ class Gazetteer:
         self._region_names: list[str] = meta["region_names"]
         self._region_keys: dict[str, list[int]] = meta["region_keys"]
         self._admin_codes_by_country: dict[str, list[str]] = meta["admin_codes_by_country"]
+        self._us_zip3: dict[str, list[str]] = meta["us_zip3"]
         self._key_hashes: npt.NDArray[np.int64] = arrays["key_hashes"]
         self._key_offsets: npt.NDArray[np.int32] = arrays["key_offsets"]
         self._posting_place: npt.NDArray[np.int32] = arrays["posting_place"]
@@ -444,7 +445,9 @@ class Gazetteer:
           codes ("ME" in "Portland, ME 04101"), admin1 and admin2 names in any
           spelling GeoNames or ISO 3166-2 know ("North Yorkshire", "Brandenburg",
           "woj. kujawsko-pomorskie"), and for the United States the state of a ZIP
-          code (the ``zipcodes`` package's offline table).
+          code (by its first three digits, from the ``zipcodes`` package's
+          offline table). Other countries' postal codes are not used: no offline
+          table of them ships with a package, and a wrong guess is worse than none.
         * A city name several places share is decided by the hints, then by the
           address naming one of them in full ("15230 Frankfurt (Oder)"), then by
           population only when the largest has :data:`AMBIGUITY_POPULATION_FACTOR`
@@ -461,9 +464,9 @@ class Gazetteer:
         code = country.strip().upper()
         city_text = "" if is_placeholder(city) else city.strip()
         hints = self._region_hints(" , ".join((address, city, postal_code)), code, city_key=name_key(city_text))
-        zip_state = _us_zip_state(f"{postal_code} {address}") if code == "US" else None
-        if zip_state is not None and zip_state in self._admin_index:
-            hints = Hints(hints.admin | {self._admin_index[zip_state]}, hints.regions)
+        if code == "US":
+            states = self._zip_states(f"{postal_code} {address}")
+            hints = Hints(hints.admin | {self._admin_index[s] for s in states if s in self._admin_index}, hints.regions)
         in_address = self._address_place(address, country_id, hints) if address.strip() else None
         if city_text:
             key_id = self._key_id(name_key(city_text))
@@ -635,6 +638,11 @@ class Gazetteer:
         ):
             return best_alternate, False
         return best_primary, True
+
+    def _zip_states(self, text: str) -> list[str]:
+        """The states a US ZIP code in ``text`` lies in (by its first three digits)."""
+        match = _US_ZIP.search(text)
+        return self._us_zip3.get(match.group(1)[:3], []) if match else []
 
     def _decide(self, key_id: int, country_id: int, hints: Hints, in_address: int | None) -> Location:
         """Choose among the places of the country a city name can mean; see :meth:`locate`."""
@@ -867,18 +875,24 @@ def is_placeholder(text: str) -> bool:
     return name_key(text) in PLACEHOLDERS
 
 
-def _us_zip_state(text: str) -> str | None:
-    """The state of the first US ZIP code in ``text`` (offline table of the ``zipcodes`` package)."""
-    match = _US_ZIP.search(text)
-    if match is None:
-        return None
-    try:
-        import zipcodes  # imported late: its table takes a few tenths of a second to load
+def _us_zip3_states() -> dict[str, list[str]]:
+    """The states of each three-digit US ZIP prefix (the ``zipcodes`` package's offline table).
 
-        found = zipcodes.matching(match.group(1))
-    except (ImportError, ValueError, TypeError):
-        return None
-    return str(found[0].get("state") or "") or None if found else None
+    Prefixes belong to one state almost always; the eight that cross a border
+    list every state they reach. Empty without the package.
+    """
+    try:
+        import zipcodes  # listing its table takes seconds: done once, when the index is built
+
+        entries = zipcodes.list_all()
+    except (ImportError, OSError, ValueError):
+        return {}
+    states: dict[str, set[str]] = {}
+    for entry in entries:
+        code, state = str(entry.get("zip_code") or ""), str(entry.get("state") or "")
+        if len(code) == 5 and code.isdigit() and state:
+            states.setdefault(code[:3], set()).add(state)
+    return {prefix: sorted(found) for prefix, found in sorted(states.items())}
 
 
 def _haversine_km(latitude_a: float, longitude_a: float, latitude_b: float, longitude_b: float) -> float:
@@ -1036,6 +1050,7 @@ def _build_index(key: str) -> dict[str, Any]:
         "region_names": region_names,
         "region_keys": region_keys,
         "admin_codes_by_country": {code: sorted(codes) for code, codes in admin_codes_by_country.items()},
+        "us_zip3": _us_zip3_states(),
     }
     return {
         "meta": _text_array(json.dumps(meta, ensure_ascii=False)),

@@ -289,7 +289,7 @@ def test_empty_criteria_returns_everything_in_table_order(demo):
 
 def test_rows_keep_the_table_columns_and_index(demo):
     result = search(demo, Criteria(text="robotics"))
-    assert list(result.rows.columns) == [*demo.columns, "score", "distance_km"]
+    assert list(result.rows.columns) == [*demo.columns, "score", "distance_km", "distance_text"]
     assert set(result.rows.index) <= set(demo.index)
     assert (result.rows["score"].diff().dropna() <= 0).all()  # best first
 
@@ -437,7 +437,6 @@ NEAR_TABLE = frame(
         ("Monachium", 600, ["muenchen", "berlin"]),
         ("東京", 100, ["tokyo"]),
         ("Tokio", 100, ["tokyo"]),
-        ("Polska", 400, ["warszawa", "gdansk", "gdynia"]),  # a country with a radius: from its reference point
     ],
 )
 def test_near(find_place, near, radius, expected):
@@ -465,6 +464,17 @@ def test_country_as_place_without_radius_filters_by_country(find_place):
     assert result.rows["distance_km"].isna().all()
     assert result.place is not None and result.place.kind == "country"
     assert result.description == "3 partners (4 offices) in 1 country · in Poland"
+
+
+def test_near_a_country_with_a_radius_means_its_offices_and_says_so(find_place):
+    """Before: distance from the capital, so Gdańsk counted as 284 km "near Polska" and Poznań not at all."""
+    result = search(NEAR_TABLE, Criteria(near="Polska", radius_km=300), resolve_place=find_place)
+    assert found(result) == ["gdansk", "gdynia", "warszawa", "poznan"]
+    assert result.rows["distance_km"].isna().all() and (result.rows["distance_text"] == "").all()
+    assert result.description == (
+        "3 partners (4 offices) in 1 country · in Poland. "
+        "A country has no single centre, so the distance was not used: these are the offices in Poland."
+    )
     assert search(NEAR_TABLE, Criteria(near="Niemcy"), language="pl", resolve_place=find_place).description == (
         "Znaleziono 2 partnerów w 1 kraju · kraj: Niemcy"
     )
@@ -488,12 +498,18 @@ def test_near_combined_with_text_and_filters(find_place):
     assert found(search(NEAR_TABLE, criteria, resolve_place=find_place)) == ["gdansk", "warszawa", "berlin"]
 
 
-def test_unknown_place_is_reported_and_not_used(find_place):
+def test_unknown_place_gets_a_sentence_and_no_results(find_place):
+    """Before: every office came back, as if "near Xyzzy" meant "anywhere"."""
     result = search(NEAR_TABLE, Criteria(near="Xyzzy", radius_km=50), resolve_place=find_place)
-    assert len(result.rows) == len(NEAR_TABLE) and result.place is None
-    assert result.problems == ("No place called “Xyzzy” is known, so distance was not used.",)
+    assert len(result.rows) == 0 and result.place is None
+    assert result.problems == (
+        "No place called “Xyzzy” is known, so no office can be said to be near it. "
+        "Check the spelling, or try a larger town nearby.",
+    )
+    assert result.description == "No partners found · near “Xyzzy” (not found)"
     polish = search(NEAR_TABLE, Criteria(near="Xyzzy"), language="pl", resolve_place=find_place)
-    assert polish.problems == ("Nie znamy miejsca o nazwie „Xyzzy”, więc odległość nie została uwzględniona.",)
+    assert polish.problems[0].startswith("Nie znamy miejsca o nazwie „Xyzzy”, więc nie da się wskazać biur")
+    assert len(polish.rows) == 0
 
 
 def test_default_resolver_is_the_gazetteer(find_place):
@@ -514,8 +530,11 @@ def test_float_lat_lon_columns_win_over_text():
 
 
 def test_city_names_from_the_gazetteer_become_searchable(find_place):
-    plain = SearchIndex.build(NEAR_TABLE)
+    plain = SearchIndex.build(NEAR_TABLE, resolve_place=None)
     enriched = SearchIndex.build(NEAR_TABLE, resolve_place=find_place)
+    default = SearchIndex.build(NEAR_TABLE)  # what the dashboard and the search command both build
+    for query in ("Munich", "Warsaw", "Prague", "Monachium"):
+        assert found(search(default, Criteria(text=query))) == found(search(enriched, Criteria(text=query)))
     assert found(search(plain, Criteria(text="Munich"))) == []
     assert found(search(enriched, Criteria(text="Munich"))) == ["muenchen"]
     assert found(search(enriched, Criteria(text="Warsaw"))) == ["warszawa"]
