@@ -471,7 +471,7 @@ class Gazetteer:
         if city_text:
             key_id = self._key_id(name_key(city_text))
             if key_id is not None and self._postings_in(key_id, country_id):
-                return self._decide(key_id, country_id, hints, in_address)
+                return self._decide(key_id, country_id, hints, in_address, name_key(city_text))
             inside = self._address_place(city_text, country_id, hints)
             if inside is not None:
                 return Location(self._place(inside))
@@ -644,11 +644,15 @@ class Gazetteer:
         match = _US_ZIP.search(text)
         return self._us_zip3.get(match.group(1)[:3], []) if match else []
 
-    def _decide(self, key_id: int, country_id: int, hints: Hints, in_address: int | None) -> Location:
+    def _decide(self, key_id: int, country_id: int, hints: Hints, in_address: int | None, key: str) -> Location:
         """Choose among the places of the country a city name can mean; see :meth:`locate`."""
         postings = self._postings_in(key_id, country_id)
         in_region = [(place, own) for place, own in postings if hints and self._in_region(place, hints)]
-        if in_address is not None and any(self._near(in_address, place) for place, _ in in_region or postings):
+        if in_address is not None and (
+            in_address in {place for place, _ in in_region or postings}
+            # "Frankfurt" with "15230 Frankfurt (Oder)": the address names it in full
+            or (key in name_key(self._names[in_address]) and any(self._near(in_address, p) for p, _ in postings))
+        ):
             return Location(self._place(in_address))
         candidates = in_region or postings
         found = self._match_key_id(key_id, country_id, hints if in_region else NO_HINTS)
@@ -1082,6 +1086,9 @@ _GENERIC_REGION_WORDS = frozenset(
 #: Languages whose ISO 3166-2 names (pycountry) are added to the GeoNames region names.
 _REGION_NAME_LOCALES = ("en", "de", "pl", "fr", "es", "it", "pt", "nl", "cs", "sv", "da", "fi")
 
+#: Lowest similarity (``fuzz.ratio`` of letters) for linking an ISO 3166-2 name to a GeoNames region name.
+_REGION_LINK_MIN_RATIO = 70
+
 #: A place takes the regions of the nearest GeoNames point of its country within this distance.
 _REGION_POINT_MAX_KM = 50.0
 
@@ -1205,21 +1212,43 @@ def _add_iso_region_names(keys: dict[str, set[int]]) -> None:
     for key, found in keys.items():
         country, text = key.split("|", 1)
         by_link.setdefault(country, {}).setdefault(_link_key(text), set()).update(found)
+    unmatched: dict[str, list[tuple[set[str], list[str]]]] = {}
     for subdivision in pycountry.subdivisions:
         country = subdivision.country_code
         links = by_link.get(country)
         if not links:
             continue
         spellings = {subdivision.name, *(translation.gettext(subdivision.name) for translation in translations)}
-        spellings |= {part.strip() for spelling in list(spellings) for part in re.split(r"[\[\]/,]", spelling)}
+        spellings |= {part.strip() for spelling in list(spellings) for part in re.split(r"[\[\]/,()]", spelling)}
+        spellings.discard("")
         matched: set[int] = set()
         for spelling in spellings:
-            matched |= links.get(_link_key(spelling), set()) if spelling else set()
-        if not matched:
-            continue
-        for spelling in spellings:
-            for variant in _region_keys(spelling) if spelling else ():
-                keys.setdefault(f"{country}|{variant}", set()).update(matched)
+            matched |= links.get(_link_key(spelling), set())
+        if matched:
+            _add_spellings(keys, country, spellings, matched)
+        elif subdivision.parent_code is None:
+            unmatched.setdefault(country, []).append((spellings, [_link_key(spelling) for spelling in spellings]))
+    # "Sachsen" is "Saxony", "Nordrhein-Westfalen" "North Rhine-Westphalia": a top-level
+    # subdivision and a GeoNames region that are each other's most similar name are one.
+    for country, subdivisions in unmatched.items():
+        links = by_link[country]
+        names = list(links)
+
+        def similarity(link_keys: list[str], name: str) -> float:
+            return max(fuzz.ratio(link, name) for link in link_keys)
+
+        for spellings, link_keys in subdivisions:
+            best = max(names, key=lambda name, keys_=link_keys: similarity(keys_, name))  # type: ignore[misc]
+            score = similarity(link_keys, best)
+            rival = max(subdivisions, key=lambda other: similarity(other[1], best))
+            if score >= _REGION_LINK_MIN_RATIO and rival[1] is link_keys:
+                _add_spellings(keys, country, spellings, links[best])
+
+
+def _add_spellings(keys: dict[str, set[int]], country: str, spellings: set[str], regions: set[int]) -> None:
+    for spelling in spellings:
+        for variant in _region_keys(spelling):
+            keys.setdefault(f"{country}|{variant}", set()).update(regions)
 
 
 def _postings_of(
