@@ -820,3 +820,131 @@ def test_missing_columns_and_odd_values_are_tolerated():
     assert list(result.rows["partner_name"]) == ["Alpha"]
     assert len(search(table, Criteria(services=("desk",))).rows) == 0
     assert len(search(table.iloc[0:0], Criteria(text="x")).rows) == 0
+
+
+# -- issue 11: the member's language, honest distances ------------------------------------------------
+
+SECTOR_TABLE = frame(
+    office("ai", partner_name="Neural Works", country="PL", sectors="AI"),
+    office("ai-pl", partner_name="Klaster SI", country="PL", sectors="Sztuczna inteligencja"),
+    office("robots", partner_name="Arm Makers", country="DE", sectors="Robotics"),
+    office("cyber", partner_name="Shield Co", country="EE", sectors="Cybersecurity"),
+    office("games", partner_name="Pixel Forge", country="FI", sectors="Gaming"),
+    office("sea", partner_name="Harbour Tech", country="NO", sectors="Maritime"),
+    office("sea-pl", partner_name="Klaster Bałtycki", country="PL", sectors="Gospodarka morska"),
+    office("freight", partner_name="Cargo Link", country="LV", sectors="Logistics"),
+    office("power", partner_name="Wind Works", country="DK", sectors="Energy"),
+    office("med", partner_name="Care Hub", country="CH", sectors="Health"),
+)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("AI", {"ai", "ai-pl"}),
+        ("sztuczna inteligencja", {"ai", "ai-pl"}),
+        ("artificial intelligence", {"ai", "ai-pl"}),
+        ("robotyka", {"robots"}),
+        ("cyberbezpieczeństwo", {"cyber"}),
+        ("gry", {"games"}),
+        ("gaming", {"games"}),
+        ("morski", {"sea", "sea-pl"}),
+        ("maritime", {"sea", "sea-pl"}),
+        ("logistyka", {"freight"}),
+        ("energetyka", {"power"}),
+        ("zdrowie", {"med"}),
+        ("health", {"med"}),
+    ],
+)
+def test_sector_words_in_polish_and_english(query, expected):
+    """Before: "robotyka", "gry" or "zdrowie" found nothing in an English-written file, and the reverse."""
+    index = SearchIndex.build(SECTOR_TABLE, resolve_place=None)
+    assert set(found(search(index, Criteria(text=query)))) == expected
+
+
+def test_the_word_as_typed_ranks_above_its_synonym():
+    index = SearchIndex.build(SECTOR_TABLE, resolve_place=None)
+    assert list(search(index, Criteria(text="maritime")).rows["partner_id"]) == ["sea", "sea-pl"]
+    assert list(search(index, Criteria(text="gospodarka morska")).rows["partner_id"]) == ["sea-pl", "sea"]
+
+
+def test_every_synonym_group_is_in_both_languages():
+    from partner_directory.i18n import tables
+
+    groups = {key: texts for key, texts in tables().items() if key.startswith("synonyms.")}
+    assert len(groups) >= 8
+    for texts in groups.values():
+        assert all(term.strip() for language in ("en", "pl") for term in texts[language].split(";"))
+
+
+CITY_TABLE = frame(
+    office("muenchen", city="München", country="DE", latitude="48.137", longitude="11.575"),
+    office("milano", city="Milano", country="IT", latitude="45.464", longitude="9.190"),
+    office("roma", city="Roma", country="IT", latitude="41.893", longitude="12.483"),
+    office("wien", city="Wien", country="AT", latitude="48.208", longitude="16.373"),
+    office("kobenhavn", city="København", country="DK", latitude="55.676", longitude="12.568"),
+    office("lisboa", city="Lisboa", country="PT", latitude="38.722", longitude="-9.139"),
+    office("telaviv", city="Tel Aviv-Yafo", country="IL", latitude="32.085", longitude="34.782"),
+    office("warszawa", city="Warszawa", country="PL", latitude="52.230", longitude="21.011"),
+    office("praha", city="Praha", country="CZ", latitude="50.088", longitude="14.421"),
+    office("garching", city="Garching bei München", country="DE", latitude="48.249", longitude="11.651"),
+)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Monachium", {"muenchen"}),
+        ("Munich", {"muenchen", "garching"}),
+        ("Mediolan", {"milano"}),
+        ("Rzym", {"roma"}),
+        ("Wiedeń", {"wien"}),
+        ("Kopenhaga", {"kobenhavn"}),
+        ("Lizbona", {"lisboa"}),
+        ("Tel Awiw", {"telaviv"}),
+        ("Warsaw", {"warszawa"}),
+        ("Prague", {"praha"}),
+        ("Praga", {"praha"}),
+    ],
+)
+def test_a_city_is_found_by_its_name_in_other_languages(query, expected):
+    index = SearchIndex.build(CITY_TABLE)  # the gazetteer by default, as in the dashboard and the command
+    assert set(found(search(index, Criteria(text=query)))) >= expected
+    assert set(found(search(index, Criteria(text=query)))) <= expected | {"garching"}
+
+
+PRECISION_TABLE = frame(
+    office("street", city="Gdańsk", country="PL", latitude="54.3497", longitude="18.6536", geocode_precision="address"),
+    office("city", city="Gdańsk", country="PL", latitude="54.35227", longitude="18.64912", geocode_precision="city"),
+    office("far", city="Gdynia", country="PL", latitude="54.51889", longitude="18.53188", geocode_precision="city"),
+    # placed at Poland's reference point (Warsaw) because its city was not known
+    office("vague", city="Headquarters", country="PL", latitude="52.22977", longitude="21.01178",
+           geocode_precision="country"),
+)  # fmt: skip
+
+
+def gdansk(name):
+    return Place("Gdańsk", "PL", 54.35227, 18.64912, "city") if name == "Gdańsk" else None
+
+
+def test_an_office_placed_only_at_its_city_is_never_zero_km_as_if_exact():
+    rows = search(PRECISION_TABLE, Criteria(near="Gdańsk", radius_km=400), resolve_place=gdansk).rows
+    texts = dict(zip(rows["partner_id"], rows["distance_text"], strict=True))
+    assert texts["street"] == "0.4 km"
+    assert texts["city"] == "under 10 km (in the city; street not known)"
+    assert texts["far"] == "≈ 20 km (from the city centre)"
+
+
+def test_an_office_placed_only_in_its_country_has_no_distance():
+    """Before: it stood at the capital, "0.0 km" from Warsaw and within 300 km of Gdańsk."""
+    result = search(PRECISION_TABLE, Criteria(near="Gdańsk", radius_km=400), resolve_place=gdansk)
+    assert "vague" not in found(result)
+    assert result.description.endswith("1 office without a known location was left out.")
+
+
+def test_format_distance_in_polish():
+    from partner_directory.search import format_distance
+
+    assert format_distance(12.34, "address", "pl") == "12,3 km"
+    assert format_distance(57.2, "city", "pl") == "ok. 57 km (od centrum miasta)"
+    assert format_distance(3.0, "country", "pl") == format_distance(float("nan"), "address", "pl") == ""
