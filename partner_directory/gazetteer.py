@@ -150,20 +150,20 @@ STREET_WORDS_AFTER_NAME = frozenset(
 #: even where a village has that name. English, Polish, German, French, Spanish,
 #: Italian, Portuguese, Dutch.
 PLACEHOLDERS = frozenset(
-    {
-        "headquarters", "headquarter", "head quarters", "hq", "head office", "main office", "main", "office",
-        "central office", "home office", "corporate office", "downtown", "uptown", "midtown", "city centre",
-        "city center", "centre", "center", "town centre", "town center", "city", "town", "n a", "na", "none",
-        "unknown", "tbd", "tba", "various", "several", "multiple", "online", "remote", "virtual", "same",
-        "see address", "see above", "other", "centrum", "siedziba", "siedziba glowna", "glowna siedziba",
-        "biuro", "biuro glowne", "glowne biuro", "oddzial", "miasto", "brak", "nieznane", "rozne",
-        "zentrale", "hauptsitz", "hauptverwaltung", "hauptbuero", "buero", "innenstadt", "stadtmitte",
-        "zentrum", "stadtzentrum", "niederlassung", "unbekannt", "siege", "siege social", "bureau",
-        "bureau principal", "centre ville", "agence", "inconnu", "sede", "sede central", "sede principal",
-        "sede social", "oficina", "oficina central", "oficina principal", "oficinas centrales", "centro",
-        "centro ciudad", "desconocido", "sede centrale", "sede legale", "ufficio", "centro citta",
-        "escritorio", "escritorio central", "hoofdkantoor", "kantoor", "centrum stad",
-    }  # fmt: skip
+    phrase.strip()
+    for phrase in """
+    headquarters; headquarter; head quarters; hq; head office; main office; main; office; central office;
+    home office; corporate office; downtown; uptown; midtown; city centre; city center; centre; center;
+    town centre; town center; city; town; n a; na; none; unknown; tbd; tba; various; several; multiple;
+    online; remote; virtual; same; see address; see above; other; centrum; siedziba; siedziba glowna;
+    glowna siedziba; biuro; biuro glowne; glowne biuro; oddzial; miasto; brak; nieznane; rozne; zentrale;
+    hauptsitz; hauptverwaltung; hauptbuero; buero; innenstadt; stadtmitte; zentrum; stadtzentrum;
+    niederlassung; unbekannt; siege; siege social; bureau; bureau principal; centre ville; agence; inconnu;
+    sede; sede central; sede principal; sede social; oficina; oficina central; oficina principal;
+    oficinas centrales; centro; centro ciudad; desconocido; sede centrale; sede legale; ufficio;
+    centro citta; escritorio; escritorio central; hoofdkantoor; kantoor; centrum stad
+    """.split(";")  # noqa: SIM905 - a phrase list reads best as phrases
+    if phrase.strip()
 )
 
 #: Same-name places in one country: the most populous is taken without a hint from

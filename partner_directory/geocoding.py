@@ -432,7 +432,12 @@ class Geocoder:
             suggestions[position] = "; ".join(answer.suggestions)
             if answer.note:
                 summary.attention.append(
-                    (int(record.get("source_row") or position + 2), query.city or query.address, answer.note, answer.suggestions)
+                    (
+                        int(record.get("source_row") or position + 2),
+                        query.city or query.address,
+                        answer.note,
+                        answer.suggestions,
+                    )
                 )
             if answer.resolved:
                 latitudes[position], longitudes[position] = answer.latitude, answer.longitude  # type: ignore[assignment]
@@ -470,7 +475,9 @@ def describe_note(note: str, suggestions: Iterable[str], language: str = "en") -
     if note == "typo":
         return t("geocoding.note.typo", language, place=places[0] if places else "?")
     if note in ("ambiguous", "unknown") and places:
-        listed = places[0] if len(places) == 1 else f"{', '.join(places[:-1])} {t('geocoding.or', language)} {places[-1]}"
+        listed = (
+            places[0] if len(places) == 1 else f"{', '.join(places[:-1])} {t('geocoding.or', language)} {places[-1]}"
+        )
         return t(f"geocoding.note.{note}", language, places=listed)
     if note == "placeholder":
         return t("geocoding.note.placeholder", language)

@@ -421,9 +421,7 @@ def _synonym_groups() -> dict[str, tuple[str, ...]]:
         if not key.startswith("synonyms."):
             continue
         terms = tuple(
-            dict.fromkeys(
-                " ".join(words(term)) for text in texts.values() for term in text.split(";") if words(term)
-            )
+            dict.fromkeys(" ".join(words(term)) for text in texts.values() for term in text.split(";") if words(term))
         )
         for term in terms:
             groups[term] = tuple(dict.fromkeys((*groups.get(term, ()), *terms)))
@@ -507,7 +505,7 @@ class SearchIndex:
         self._cjk_vocabulary: list[str] = []
 
     @classmethod
-    def build(cls, table: pd.DataFrame, *, resolve_place: PlaceResolver | None | str = "gazetteer") -> SearchIndex:
+    def build(cls, table: pd.DataFrame, *, resolve_place: PlaceResolver | str | None = "gazetteer") -> SearchIndex:
         """Prepare ``table`` (one row per office, text columns) for :func:`search`.
 
         Args:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
@@ -80,7 +81,7 @@ def test_radius_search_sorted_by_distance(monkeypatch, tmp_path):
     # Distances are as honest as the placement: "0.2 km" at an address, "≈ 20 km (from the city centre)"
     # or "under 10 km (in the city; street not known)" for an office placed only at its city.
     numbers = [float(re.search(r"\d+(?:[.,]\d+)?", text).group().replace(",", ".")) for text in listing["distance"]]
-    assert all(later >= earlier - 10 for earlier, later in zip(numbers, numbers[1:], strict=False))
+    assert all(later >= earlier - 10 for earlier, later in itertools.pairwise(numbers))
     assert set(listing["city"]) >= {"Gdańsk", "Warszawa", ""} - {""}
     assert max(numbers) <= 500
     city_only = listing[listing["precision"] == "city only"]

@@ -142,8 +142,9 @@ def test_geocode_prints_the_suggestions(files, tmp_path):
     assert "Springfield (Illinois)" in result.stdout
     assert "Row 19 (“Headquarters”): The city column holds no city name" in result.stdout
     polish = run("--lang", "pl", "geocode", str(files / "geocoding_real_rows.csv"), "--out", str(out), "--offline")
-    assert "Wiersz 31 („Lubln”): Nie znaleziono miasta o tej nazwie; umieszczono tylko w kraju. Czy chodzi o Lublin" in (
-        polish.stdout
+    assert (
+        "Wiersz 31 („Lubln”): Nie znaleziono miasta o tej nazwie; umieszczono tylko w kraju. Czy chodzi o Lublin"
+        in (polish.stdout)
     )
     placed = out.read_bytes().decode("utf-8-sig")
     assert "geocode_note" not in placed.splitlines()[0]  # doubts are for people, not for the file

@@ -581,7 +581,9 @@ def test_the_city_after_the_street_is_still_found(gazetteer):
     assert_near(gazetteer.find_in_address("Via Torino 5, 24121 Bergamo", country="IT"), "IT", 45.70, 9.67)
     assert_near(gazetteer.find_in_address("15 London Road, Leicester LE2 0QS", country="GB"), "GB", 52.64, -1.13)
     assert_near(gazetteer.find_in_address("ul. Gdańska 10, 85-005 Bydgoszcz", country="PL"), "PL", 53.12, 18.01)
-    assert_near(gazetteer.find_in_address("Berliner Straße 12, 60311 Frankfurt am Main", country="DE"), "DE", 50.11, 8.68)
+    assert_near(
+        gazetteer.find_in_address("Berliner Straße 12, 60311 Frankfurt am Main", country="DE"), "DE", 50.11, 8.68
+    )
 
 
 @pytest.mark.parametrize(

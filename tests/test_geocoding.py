@@ -91,7 +91,7 @@ def test_unknown_country_stays_unresolved_never_at_zero(gazetteer):
 def test_offline_answers_are_recomputed_not_served_from_the_cache(gazetteer, tmp_path):
     """The gazetteer answers in microseconds; an answer cached under older rules must not outlive them."""
     path = tmp_path / "geocache.sqlite"
-    rows = table("name,city,address,country\nA,Portland,\"Portland, ME 04101\",US\nB,Kraków,,PL\n")
+    rows = table('name,city,address,country\nA,Portland,"Portland, ME 04101",US\nB,Kraków,,PL\n')
     stale = Query(address="Portland, ME 04101", city="Portland", country="US")
     GeocodeCache(path).put(stale.key, CachedPlace(45.52, -122.68, "gazetteer", "city", "Portland"))  # Oregon
     first, _ = Geocoder.offline(gazetteer=gazetteer, cache=GeocodeCache(path)).geocode_table(rows)
@@ -244,11 +244,7 @@ def test_a_file_of_real_rows_has_no_confident_mistake(gazetteer, files):
 
 def test_doubt_is_recorded_with_suggestions(gazetteer):
     rows = table(
-        "name,city,address,country\n"
-        "A,Bydgosz,ul. Gdańska 10,PL\n"
-        "B,Springfield,,US\n"
-        "C,Headquarters,,US\n"
-        "D,Gdańsk,,PL\n"
+        "name,city,address,country\nA,Bydgosz,ul. Gdańska 10,PL\nB,Springfield,,US\nC,Headquarters,,US\nD,Gdańsk,,PL\n"
     )
     placed, summary = Geocoder.offline(gazetteer=gazetteer).geocode_table(rows)
     assert list(placed["geocode_precision"]) == ["city", "country", "country", "city"]
