@@ -160,3 +160,15 @@ def test_a_bad_setting_is_one_sentence(monkeypatch, tmp_path):
     at = app().run()
     assert not at.exception
     assert "PARTNER_DIRECTORY_UPLOAD_MAX_MB must be a number, not “ten”." in texts(at)
+
+
+@pytest.mark.parametrize(
+    ("partner", "location"),
+    [("pomeranian-ict-gdansk", "Location:** address"), ("pomeranian-ict-gdynia", "Location:** city only")],
+)
+def test_the_card_says_how_exactly_the_office_is_placed(monkeypatch, tmp_path, partner, location):
+    prepare(monkeypatch, tmp_path)
+    at = app()
+    at.query_params["partner"] = partner
+    at.run()
+    assert location in texts(at)
