@@ -191,4 +191,4 @@ def test_the_needs_attention_list_says_did_you_mean(monkeypatch, tmp_path):
     notes = dict(zip(attention["city"], attention["note"], strict=True))
     assert "placed at Bydgoszcz (Kujawsko-Pomorskie)" in notes["Bydgosz"]
     assert "Did you mean Springfield (Missouri)" in notes["Springfield"]
-    assert list(attention["latitude"].round(1))[0] == 53.1  # Bydgoszcz, not Gdańsk (54.4)
+    assert round(float(attention["latitude"].iloc[0]), 1) == 53.1  # Bydgoszcz, not Gdańsk (54.4)
