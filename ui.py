@@ -114,10 +114,9 @@ def _directory(path: str, version: str, cache_path: str) -> Directory:
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _search_index(path: str, version: str, cache_path: str) -> SearchIndex:
-    from partner_directory.gazetteer import default_gazetteer
-
-    # With the gazetteer, "Munich" finds the office typed as "München".
-    return SearchIndex.build(_directory(path, version, cache_path).table, resolve_place=default_gazetteer().find_place)
+    # Built exactly as the search command builds it: with the offline gazetteer, so "Munich"
+    # and "Monachium" find the office typed as "München".
+    return SearchIndex.build(_directory(path, version, cache_path).table)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)

@@ -145,7 +145,11 @@ def _list_frame(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
             "office": rows["office_name"],
             "city": rows["city"],
             "country": [country_name(code, lang) for code in rows["country"]],
-            "distance": rows["distance_km"].round(0),
+            "distance": rows["distance_text"] if "distance_text" in rows else rows["distance_km"].round(0),
+            "precision": [
+                t(f"search.precision.{p or 'none'}", lang)
+                for p in (rows["geocode_precision"] if "geocode_precision" in rows else [""] * len(rows))
+            ],
             "sectors": rows["sectors"],
             "services": [
                 ", ".join(t(f"service.{s}", lang) for s in split_list(v) if s in SERVICES) for v in rows["services"]
@@ -189,6 +193,7 @@ def _card(table: pd.DataFrame, partner_id: str, lang: str) -> None:
             if office["description"]:
                 st.markdown(ui.md(office["description"]))
             rows = [
+                (t("search.col.precision", lang), t(f"search.precision.{office['geocode_precision'] or 'none'}", lang)),
                 (t("ui.sector", lang), office["sectors"]),
                 (t("ui.language", lang), ", ".join(language_name(c, lang) for c in split_list(office["languages"]))),
                 (t("ui.contact", lang), office["contact_name"]),
@@ -328,7 +333,8 @@ def page() -> None:
                 "office": st.column_config.TextColumn(t("ui.col.office", lang)),
                 "city": st.column_config.TextColumn(t("ui.col.city", lang)),
                 "country": st.column_config.TextColumn(t("ui.col.country", lang)),
-                "distance": st.column_config.NumberColumn(t("ui.col.distance", lang), format="%d km"),
+                "distance": st.column_config.TextColumn(t("ui.col.distance", lang)),
+                "precision": st.column_config.TextColumn(t("search.col.precision", lang)),
                 "sectors": st.column_config.TextColumn(t("ui.col.sectors", lang)),
                 "services": st.column_config.TextColumn(t("ui.col.services", lang)),
                 "email": st.column_config.LinkColumn(t("ui.col.email", lang), display_text=r"mailto:(.*)"),

@@ -13,7 +13,7 @@ from partner_directory import publishing
 from partner_directory.countries import country_name
 from partner_directory.errors import PartnerDirectoryError, PublishConflictError, StoreLockedError
 from partner_directory.export import csv_bytes
-from partner_directory.geocoding import Geocoder
+from partner_directory.geocoding import Geocoder, describe_note
 from partner_directory.i18n import t
 from partner_directory.schema import COLUMNS, GEOCODE_COLUMNS
 from partner_directory.store import Store
@@ -133,11 +133,19 @@ def _places(candidate: publishing.Candidate, lang: str) -> publishing.Candidate:
                 "partner_name": attention["partner_name"],
                 "city": attention["city"],
                 "precision": [t(f"staff.precision.{p}", lang) for p in attention["geocode_precision"]],
+                "note": [
+                    describe_note(str(note or ""), str(places or "").split("; "), lang)
+                    for note, places in zip(
+                        attention.get("geocode_note", pd.Series("", index=attention.index)),
+                        attention.get("geocode_suggestions", pd.Series("", index=attention.index)),
+                        strict=True,
+                    )
+                ],
                 "latitude": pd.to_numeric(attention["lat"], errors="coerce"),
                 "longitude": pd.to_numeric(attention["lon"], errors="coerce"),
             }
         ),
-        disabled=["partner_id", "partner_name", "city", "precision"],
+        disabled=["partner_id", "partner_name", "city", "precision", "note"],
         hide_index=True,
         key="manual_coordinates",
         column_config={
@@ -148,6 +156,7 @@ def _places(candidate: publishing.Candidate, lang: str) -> publishing.Candidate:
                 t("staff.col.longitude", lang), min_value=-180, max_value=180, format="%.5f"
             ),
             "precision": st.column_config.TextColumn(t("staff.col.precision", lang)),
+            "note": st.column_config.TextColumn(t("geocoding.col.note", lang)),
             "partner_name": st.column_config.TextColumn(t("staff.col.partner", lang)),
             "city": st.column_config.TextColumn(t("staff.col.city", lang)),
         },
