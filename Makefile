@@ -33,8 +33,8 @@ test: setup browser
 	$(PY) -m pytest
 
 lint: setup
-	$(VENV)/bin/ruff check partner_directory tests bench app.py ui.py staff_auth.py pages
-	$(VENV)/bin/ruff format --check partner_directory tests bench app.py ui.py staff_auth.py pages
+	$(VENV)/bin/ruff check partner_directory tests bench app.py ui.py visit_form.py staff_auth.py pages
+	$(VENV)/bin/ruff format --check partner_directory tests bench app.py ui.py visit_form.py staff_auth.py pages
 	$(VENV)/bin/mypy partner_directory
 
 bench: setup

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
 import ui
+import visit_form
 from partner_directory.countries import country_name
 from partner_directory.errors import ConfigurationError
 from partner_directory.i18n import t
@@ -17,7 +16,6 @@ from partner_directory.links import safe_href
 from partner_directory.mapview import CLICK_RETURNED_OBJECTS, TileConfig, build_map, clicked_partner_id
 from partner_directory.schema import SERVICES, split_list
 from partner_directory.search import Criteria, SearchIndex, facet_values, format_radius, search
-from partner_directory.visit import Host, VisitRequest, check_visit, default_services, visit_link
 
 FILTER_KEYS = {
     "countries": "f_country",
@@ -225,56 +223,7 @@ def _card(table: pd.DataFrame, partner_id: str, lang: str) -> None:
                     hide_index=True,
                 )
         with right:
-            _visit_form(office, offered, lang)
-
-
-def _visit_form(office: pd.Series, offered: list[str], lang: str) -> None:
-    config = ui.settings()
-    st.markdown(f"**{ui.md(t('ui.plan_visit', lang))}**")
-    st.caption(t("ui.visit_terms", lang))
-    today = dt.date.today()
-    start_default = today + dt.timedelta(days=14)
-    with st.form(f"visit-{office['partner_id']}"):
-        company = st.text_input(t("ui.visit.company", lang))
-        person = st.text_input(t("ui.visit.name", lang))
-        dates = st.date_input(
-            t("ui.visit.dates", lang),
-            value=(start_default, start_default + dt.timedelta(days=2)),
-            min_value=today,
-            format="YYYY-MM-DD",
-        )
-        people = st.number_input(t("ui.visit.people", lang), min_value=1, max_value=20, value=1)
-        services = st.multiselect(
-            t("ui.visit.services", lang),
-            options=[s for s in SERVICES if s in offered] or list(SERVICES),
-            default=list(default_services(offered)),
-            format_func=lambda s: t(f"service.{s}", lang),
-        )
-        note = st.text_area(t("ui.visit.note", lang), height=68)
-        sent = st.form_submit_button(t("ui.visit.prepare", lang), type="primary")
-    if not sent:
-        return
-    if not isinstance(dates, tuple) or len(dates) != 2:
-        st.error(t("ui.visit.pick_two_dates", lang))
-        return
-    request = VisitRequest(dates[0], dates[1], int(people), tuple(services), company, person, note)
-    host = Host(
-        office["partner_name"], office["office_name"], office["city"], office["contact_name"], office["contact_email"]
-    )
-    problems = check_visit(request, host, today=today, language=lang)
-    if problems:
-        st.error("  \n".join(ui.md(p) for p in problems))
-        return
-    link = visit_link(
-        request,
-        host,
-        home_cluster_name=config.home_cluster_name,
-        home_cluster_email=config.home_cluster_email,
-        language=lang,
-    )
-    if link:
-        st.success(t("ui.visit.ready", lang))
-        st.link_button(t("ui.visit.open_mail", lang), link, type="primary")
+            visit_form.visit_form(office, offered, lang)
 
 
 def page() -> None:
