@@ -13,6 +13,7 @@ from partner_directory.errors import ConfigurationError
 from partner_directory.i18n import t
 from partner_directory.languages import language_name
 from partner_directory.links import safe_href
+from partner_directory.loosening import loosening_sentence, loosenings
 from partner_directory.mapview import CLICK_RETURNED_OBJECTS, TileConfig, build_map, clicked_partner_id
 from partner_directory.schema import SERVICES, split_list
 from partner_directory.search import Criteria, SearchIndex, facet_values, format_radius, search
@@ -245,6 +246,8 @@ def page() -> None:
     line[1].button(t("ui.clear", lang), on_click=_clear, width="stretch", key="clear")
     for problem in result.problems:
         st.warning(ui.md(problem))
+    if not result.offices and not criteria.is_empty:  # say which one filter to loosen
+        st.info(ui.md(loosening_sentence(loosenings(index, criteria), criteria, language=lang)))
 
     rows = result.rows
     left, right = st.columns([3, 2])
