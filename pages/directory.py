@@ -291,12 +291,8 @@ def page() -> None:
         selected_rows = event.selection.rows if event is not None else []
         in_range = selected_rows and selected_rows[0] < len(rows)
         _pick(rows.iloc[selected_rows[0]]["partner_id"] if in_range else None, "_last_list_pick")
-        ui.table_downloads(
-            rows,
-            labels=(t("ui.download_csv", lang), t("ui.download_xlsx", lang)),
-            name="bra-partners",
-            key="download",
-            places=st.columns(2),
+        ui.member_downloads(
+            rows, lang=lang, with_distance=bool(criteria.near) and result.place is not None, places=st.columns(2)
         )
     _share(criteria, lang)
     selected = st.session_state.get(SELECTED)
