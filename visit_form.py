@@ -101,15 +101,16 @@ def visit_form(office: pd.Series, offered: list[str], lang: str) -> None:
     if not link:
         return
     st.success(t("ui.visit.ready", lang))
-    buttons = st.columns(2)
-    buttons[0].link_button(t("ui.visit.open_mail", lang), link, type="primary", key="visit_open_mail")
+    # One under the other: side by side, the e-mail link's label would be cut off.
+    st.link_button(t("ui.visit.open_mail", lang), link, type="primary", width="stretch", key="visit_open_mail")
     stamp = dt.datetime.now(dt.UTC)
-    buttons[1].download_button(
+    st.download_button(
         t("ui.visit.download_calendar", lang),
         visit_calendar(request, host, stamp=stamp, language=written_in or "en", **home),
         file_name=f"bra-visit-{request.start.isoformat()}.ics",
         mime="text/calendar",
         on_click="ignore",
         help=t("ui.visit.calendar_help", lang),
+        width="stretch",
         key="visit_calendar",
     )
