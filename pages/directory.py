@@ -10,7 +10,7 @@ import ui
 import visit_form
 from partner_directory.countries import country_name
 from partner_directory.errors import ConfigurationError
-from partner_directory.i18n import t
+from partner_directory.i18n import t, tn
 from partner_directory.languages import language_name
 from partner_directory.links import safe_href
 from partner_directory.loosening import loosening_sentence, loosenings
@@ -211,7 +211,7 @@ def _card(table: pd.DataFrame, partner_id: str, lang: str) -> None:
                 "  \n".join(("✅ " if s in offered else "▫️ ") + ui.md(t(f"service.{s}", lang)) for s in SERVICES)
             )
             if len(offices) > 1:
-                st.markdown(f"**{ui.md(t('ui.all_offices', lang, count=len(offices)))}**")
+                st.markdown(f"**{ui.md(tn('ui.all_offices', len(offices), lang))}**")
                 st.dataframe(
                     pd.DataFrame(
                         {

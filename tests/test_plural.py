@@ -103,3 +103,31 @@ def test_the_issue_example_agrees():
     sentence = search(table(1, 1, 1), Criteria(text="Tokio"), language="pl").description
     assert sentence == "Znaleziono 1 partnera w 1 kraju · pasującego do „Tokio”"
     assert t("search.count.none", "pl") in search(table(1, 1, 1), Criteria(text="Oslo"), language="pl").description
+
+
+# A number field followed by a word outside a counted-phrase family is a phrase that may not agree.
+NUMBER_BEFORE_WORD = re.compile(
+    r"\{(count|rows|errors|warnings|placed|width|most|people|days|added|changed|removed)\} \w"
+)
+ALLOWED = {
+    "staff.diff_summary": "English participles ('2 added') do not inflect; Polish uses labels ('dodano: 2')",
+    "validation.long_row": "only for rows with more values than the header, so always 2 or more values",
+    "overview.not_shown": "'at most 1 each' / 'najwyżej 1 w każdym': no noun follows the number",
+    "staff.report_summary": "its fields hold counted phrases already worded by tn ('3 rows')",
+}
+
+
+def test_every_number_followed_by_a_word_is_a_counted_phrase():
+    found = {
+        key
+        for key, texts in tables().items()
+        if key.rpartition(".")[2] not in PLURAL_CATEGORIES
+        for text in texts.values()
+        if NUMBER_BEFORE_WORD.search(text)
+    }
+    assert found == set(ALLOWED)
+
+
+@pytest.mark.parametrize(("count", "polish"), [(1, "Jedyne biuro"), (3, "Wszystkie 3 biura"), (5, "Wszystkie 5 biur")])
+def test_all_offices_of_a_partner(count, polish):
+    assert tn("ui.all_offices", count, "pl").startswith(polish)
