@@ -23,6 +23,7 @@ from partner_directory.visit import (
     visit_link,
     working_days,
 )
+from tests.conftest import ROOT
 
 TODAY = dt.date(2026, 11, 27)  # a Friday
 HOST = Host(
@@ -346,3 +347,11 @@ def test_ics_escaping_and_folding():
     folded = ics_fold(long).encode("utf-8").split(b"\r\n")
     assert all(len(line) <= 75 for line in folded) and len(folded) > 2
     assert b"".join(line[1:] if n else line for n, line in enumerate(folded)).decode("utf-8") == long
+
+
+def test_no_decision_reads_the_clock():
+    """Every rule takes ``today`` from its caller, so tests can freeze it (the form passes PARTNER_DIRECTORY_TODAY)."""
+    source = (ROOT / "partner_directory" / "visit.py").read_text(encoding="utf-8")
+    assert "date.today" not in source and ".now(" not in source and "time.time" not in source
+    form = (ROOT / "visit_form.py").read_text(encoding="utf-8")
+    assert form.count("dt.date.today()") == 1 and "ui.settings().today or dt.date.today()" in form
