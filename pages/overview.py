@@ -64,4 +64,5 @@ def _bars(counts: dict[str, int], lang: str) -> None:
     st.bar_chart(frame, x="name", y=label, x_label="", horizontal=True, sort=False)
 
 
+ui.require_app_navigation()
 page()
