@@ -38,6 +38,16 @@ def today() -> dt.date:
     return ui.settings().today or dt.date.today()
 
 
+def _sent_key(partner: str) -> str:
+    return f"_visit_sent_{partner}"
+
+
+def _mark_sent(partner: str) -> None:
+    # A flag kept in the session, not the button's one-run value: the page may rerun before it
+    # reaches the form (a map pick, the switch to the app's navigation), and the request must survive.
+    st.session_state[_sent_key(partner)] = True
+
+
 def visit_form(office: pd.Series, offered: list[str], lang: str) -> None:
     """The "Plan a visit" form for ``office``; on a valid request, the e-mail link and the calendar file."""
     config = ui.settings()
@@ -85,8 +95,10 @@ def visit_form(office: pd.Series, offered: list[str], lang: str) -> None:
                 if listed
                 else t("ui.visit.language_fallback", lang)
             )
-        sent = st.form_submit_button(t("ui.visit.prepare", lang), type="primary", key="visit_prepare")
-    if not sent:
+        st.form_submit_button(
+            t("ui.visit.prepare", lang), type="primary", key="visit_prepare", on_click=_mark_sent, args=(partner,)
+        )
+    if not st.session_state.pop(_sent_key(partner), False):
         return
     if not isinstance(dates, tuple) or len(dates) != 2:
         st.error(t("ui.visit.pick_two_dates", lang))
