@@ -16,7 +16,7 @@ import pandas as pd
 from . import cli
 from .config import Settings
 from .errors import PartnerDirectoryError
-from .i18n import t
+from .i18n import t, tn
 from .schema import GEOCODE_COLUMNS
 from .validation import CheckedTable, check_file
 
@@ -55,7 +55,7 @@ def _geocode(args: argparse.Namespace) -> int:
     counts = ", ".join(
         f"{precision} {summary.by_precision.get(precision, 0)}" for precision in ("address", "city", "country", "none")
     )
-    print(t("cli.geocode_summary", language, rows=len(table), counts=counts))
+    print(t("cli.geocode_summary", language, offices=tn("count.offices", len(table), language), counts=counts))
     if summary.unresolved_rows:
         rows = ", ".join(str(row) for row in summary.unresolved_rows)
         print(t("cli.unresolved_rows", language, rows=rows))
@@ -162,7 +162,8 @@ def _map(args: argparse.Namespace) -> int:
     except OSError as error:
         raise PartnerDirectoryError("cannot_write", path=out, reason=error.strerror or error) from error
     placed = int(table["lat"].notna().sum())
-    print(t("cli.map_written", args.lang, path=out, placed=placed, rows=len(table)))
+    offices = tn("count.placed_of", len(table), args.lang, placed=placed)
+    print(t("cli.map_written", args.lang, path=out, offices=offices))
     return cli.EXIT_OK
 
 

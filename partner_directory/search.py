@@ -75,7 +75,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from .countries import CONTINENTS, continent_of, country_name, resolve_country
-from .i18n import t
+from .i18n import t, tn
 from .languages import language_name, resolve_language
 from .schema import SERVICE_ALIASES, SERVICES, canonical_service, split_list
 from .text import fold, fold_compact
@@ -88,6 +88,8 @@ DEFAULT_RADIUS_KM = 300.0
 
 #: Half the Earth's circumference: every office is within this distance of any place.
 MAX_RADIUS_KM = 20_040.0
+#: Stands in the list of fragments for "matching …" until the partner count it agrees with is known.
+_TEXT_FRAGMENT = "\0matching"
 
 #: Longest free text or place name read from query parameters.
 MAX_TEXT_LENGTH = 200
@@ -1004,7 +1006,7 @@ def search(
     scores: npt.NDArray[np.float64] | None = index.text_scores(criteria.text)
     if scores is not None:
         mask &= scores > 0
-        fragments.append(t("search.applied.text", language, text=" ".join(criteria.text.split())))
+        fragments.append(_TEXT_FRAGMENT)  # worded once the count it must agree with is known
 
     countries = _understood(criteria.countries, _understand_country, "unknown_country", problems, language)
     if countries:
@@ -1068,7 +1070,7 @@ def search(
                 )
             )
             if unlocated:
-                notes.append(t(f"search.note.unlocated.{_plural(unlocated, language)}", language, count=unlocated))
+                notes.append(tn("search.note.unlocated", unlocated, language))
     elif criteria.radius_km is not None:
         problems.append(
             t("search.problem.radius_without_place", language, radius=_number(criteria.radius_km, language))
@@ -1089,6 +1091,12 @@ def search(
     ]
     partners = int(np.unique(index.partner_ids[positions][index.partner_ids[positions] >= 0]).size)
     country_count = int(np.unique(index.country_ids[positions][index.country_ids[positions] >= 0]).size)
+    fragments = [
+        tn("search.applied.text", partners, language, text=" ".join(criteria.text.split()))
+        if fragment == _TEXT_FRAGMENT
+        else fragment
+        for fragment in fragments
+    ]
     description = _describe(len(positions), partners, country_count, fragments, notes, language)
     return SearchResult(
         rows=rows,
@@ -1149,27 +1157,14 @@ def _describe(
     if offices == 0:
         count = t("search.count.none", language)
     else:
-        parts = [t(f"search.count.partners.{_plural(partners, language)}", language, count=partners)]
+        parts = [tn("search.count.partners", partners, language)]
         if offices != partners:
-            parts.append(t(f"search.count.offices.{_plural(offices, language)}", language, count=offices))
+            parts.append(tn("search.count.offices", offices, language))
         if countries:
-            parts.append(t(f"search.count.countries.{_plural(countries, language)}", language, count=countries))
+            parts.append(tn("search.count.countries", countries, language))
         count = " ".join(parts)
     sentence = " · ".join([count, *fragments])
     return " ".join([f"{sentence}.", *notes]) if notes else sentence
-
-
-def _plural(count: int, language: str) -> str:
-    """Plural category: "one", "few" (Polish 2–4, 22–24 …) or "many".
-
-    >>> [_plural(n, "pl") for n in (1, 2, 5, 12, 22, 25)], _plural(2, "en")
-    (['one', 'few', 'many', 'many', 'few', 'many'], 'few')
-    """
-    if count == 1:
-        return "one"
-    if language == "pl":
-        return "few" if count % 10 in (2, 3, 4) and count % 100 not in (12, 13, 14) else "many"
-    return "few"
 
 
 def _join(names: list[str], conjunction: str, language: str) -> str:

@@ -586,10 +586,10 @@ def known_places(name: str) -> Place | None:
         (
             Criteria(text="robotics", continents=("EU",)),
             "pl",
-            "Znaleziono 5 partnerów (6 biur) w 2 krajach · pasujące do „robotics” · kontynent: Europa",
+            "Znaleziono 5 partnerów (6 biur) w 2 krajach · pasujących do „robotics” · kontynent: Europa",
         ),
         (Criteria(text="zzzz"), "en", "No partners found · matching “zzzz”"),
-        (Criteria(text="zzzz"), "pl", "Nie znaleziono partnerów · pasujące do „zzzz”"),
+        (Criteria(text="zzzz"), "pl", "Nie znaleziono partnerów · pasujących do „zzzz”"),
         (
             Criteria(sectors=("Gaming", "Maritime", "Software")),
             "en",
