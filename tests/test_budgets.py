@@ -54,7 +54,7 @@ def test_a_lying_dimension_is_read_by_what_the_sheet_holds(files):
     ("name", "sentence"),
     [
         ("bomb.xlsx", "bomb.xlsx unpacks to 286 MB; a workbook may unpack to at most 100 MB."),
-        ("wide.csv", "wide.csv has 100000 columns; a partner file may have at most 500."),
+        ("wide.csv", "wide.csv has too many columns (100000); a partner file may have at most 500."),
         ("rows.xlsx", "rows.xlsx unpacks to 267 MB; a workbook may unpack to at most 100 MB."),
         (
             "broken.xlsx",
@@ -78,7 +78,7 @@ def test_a_hostile_file_gets_one_sentence_fast_and_small(files, name, sentence):
 def test_the_sentence_is_polish_too(files):
     run = hostile.run_command("--lang", "pl", "validate", str(files / "wide.csv"))
     assert run.code == 2
-    assert run.stderr.strip() == "wide.csv ma 100000 kolumn; plik partnerów może mieć najwyżej 500."
+    assert run.stderr.strip() == "wide.csv ma za dużo kolumn (100000); plik partnerów może mieć najwyżej 500."
 
 
 def test_a_million_rows_are_refused_by_their_count_when_the_workbook_is_not_too_big(files):

@@ -16,7 +16,7 @@ from tests.test_staff_app import HASH, sign_in, upload
     [
         ("lying.xlsx", hostile.lying_dimension, None),
         ("bomb.xlsx", hostile.one_cell_bomb, "bomb.xlsx unpacks to 286 MB; a workbook may unpack to at most 100 MB."),
-        ("wide.csv", hostile.wide_csv, "wide.csv has 100000 columns; a partner file may have at most 500."),
+        ("wide.csv", hostile.wide_csv, "wide.csv has too many columns (100000); a partner file may have at most 500."),
         ("broken.xlsx", hostile.broken_sheet_xml, "broken.xlsx is a damaged Excel workbook"),
         ("entities.xlsx", hostile.entity_expansion, "entities.xlsx declares XML entities"),
     ],
