@@ -174,11 +174,14 @@ def nearby_cities(offices: pd.DataFrame) -> list[Any]:
 
 
 # Streamlit's own look, adjusted where it fails members (WCAG 2.1 AA):
-# captions are drawn at 60 % opacity (4.16:1 on white, below 4.5:1), and the
-# sidebar's page links show no focus ring when reached with Tab.
+# captions are drawn at 60 % opacity (4.16:1 on white, below 4.5:1), code
+# highlighting colours (the sign-in page's settings example) are as faint, and
+# the sidebar's page links show no focus ring when reached with Tab.
 PAGE_STYLE = """
 <style>
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #4b5563; opacity: 1; }
+[data-testid="stCode"] code span { color: inherit !important; }
+[data-testid="stCode"] code span.comment { color: #4b5563 !important; }
 [data-testid="stSidebarNav"] a:focus-visible,
 [data-testid="stSidebar"] button:focus-visible,
 [data-testid="stMain"] a:focus-visible {

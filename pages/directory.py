@@ -33,6 +33,7 @@ LIST_MAX_HEIGHT = 420
 APPROXIMATE_PRECISIONS = frozenset({"city", "country"})
 # What the list shows; the frame keeps the other columns for the tests and tools.
 LIST_COLUMNS = ("partner", "city", "country", "services")
+NEAR_LIST_COLUMNS = ("partner", "city", "country", "distance_text", "services")
 
 
 def _restore_from_url() -> None:
@@ -171,8 +172,10 @@ def _list_frame(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
                 for distance, precision in zip(rows["distance_km"], rows["geocode_precision"], strict=True)
             ],
             "sectors": rows["sectors"],
+            # Short words, so that all five fit beside the other columns at 1280 px.
             "services": [
-                ", ".join(t(f"service.{s}", lang) for s in split_list(v) if s in SERVICES) for v in rows["services"]
+                ", ".join(t(f"list.service.{s}", lang) for s in split_list(v) if s in SERVICES)
+                for v in rows["services"]
             ],
             "email": links("contact_email", "mailto:"),
             "website": links("website"),
@@ -362,7 +365,7 @@ def page() -> None:
     if len(rows):
         st.caption(t("ui.list_keys", lang))
     listing = _list_frame(rows, lang)
-    shown = [*LIST_COLUMNS, "distance_text"] if criteria.near else list(LIST_COLUMNS)
+    shown = list(NEAR_LIST_COLUMNS if criteria.near else LIST_COLUMNS)
     event = st.dataframe(
         listing,
         key="list",
@@ -371,7 +374,7 @@ def page() -> None:
         on_select="rerun",
         selection_mode="single-row",
         column_config={
-            "partner": st.column_config.TextColumn(t("ui.col.partner", lang), width="medium"),
+            "partner": st.column_config.TextColumn(t("ui.col.partner", lang)),
             "office": st.column_config.TextColumn(t("ui.col.office", lang)),
             "city": st.column_config.TextColumn(t("ui.col.city", lang)),
             "country": st.column_config.TextColumn(t("ui.col.country", lang)),
@@ -380,7 +383,7 @@ def page() -> None:
                 t("ui.col.distance", lang), help=t("ui.distance_approximate", lang)
             ),
             "sectors": st.column_config.TextColumn(t("ui.col.sectors", lang)),
-            "services": st.column_config.TextColumn(t("ui.col.services", lang), width="large"),
+            "services": st.column_config.TextColumn(t("ui.col.services", lang)),
             "email": st.column_config.LinkColumn(t("ui.col.email", lang), display_text=r"mailto:(.*)"),
             "website": st.column_config.LinkColumn(t("ui.col.website", lang)),
         },

@@ -418,7 +418,9 @@ class Gazetteer:
         return [self._place(place_id) for place_id in chosen]
 
     @staticmethod
-    def _cells(latitudes: npt.NDArray[np.float64], longitudes: npt.NDArray[np.float64], size: float, columns: int) -> Any:
+    def _cells(
+        latitudes: npt.NDArray[np.float64], longitudes: npt.NDArray[np.float64], size: float, columns: int
+    ) -> Any:
         rows = np.floor((np.clip(latitudes, -90, 90) + 90) / size).astype(np.int64)
         cols = np.floor(((longitudes + 180) % 360) / size).astype(np.int64)
         return rows * columns + cols

@@ -166,9 +166,7 @@ _LABEL_KEYS: Final = {
 
 # Cluster icons are named "39 offices" in the map's language; the browser picks
 # the CLDR plural category (Intl.PluralRules), these give each category's words.
-_CLUSTER_LABEL_KEYS: Final = {
-    category: f"map.cluster.{category}" for category in ("one", "few", "many", "other")
-}
+_CLUSTER_LABEL_KEYS: Final = {category: f"map.cluster.{category}" for category in ("one", "few", "many", "other")}
 
 # Marker looks, passed to Leaflet's circleMarker. The radius stays at most 10
 # pixels: Leaflet then reports a click at the marker's own position rather
