@@ -400,9 +400,9 @@ class Gazetteer:
         finite = np.isfinite(lat) & np.isfinite(lon)
         if limit <= 0 or not finite.any():
             return []
-        columns = int(math.ceil(360 / cell_degrees)) + 2
+        columns = math.ceil(360 / cell_degrees) + 2
         point_cells = np.unique(self._cells(lat[finite], lon[finite], cell_degrees, columns))
-        wanted = np.unique((point_cells[:, None] + _NEIGHBOURS(columns)[None, :]).ravel())
+        wanted = np.unique((point_cells[:, None] + _neighbours(columns)[None, :]).ravel())
         city_cells = self._cells(self._latitude, self._longitude, cell_degrees, columns)
         candidates = np.flatnonzero(np.isin(city_cells, wanted))  # ids run by falling population
         chosen: list[int] = []
@@ -606,7 +606,7 @@ class Gazetteer:
         )
 
 
-def _NEIGHBOURS(columns: int) -> npt.NDArray[np.int64]:  # noqa: N802 -- reads as a constant
+def _neighbours(columns: int) -> npt.NDArray[np.int64]:
     """Offsets of a grid cell and its eight neighbours in a row-major grid of ``columns``."""
     return np.array([dr * columns + dc for dr in (-1, 0, 1) for dc in (-1, 0, 1)], dtype=np.int64)
 

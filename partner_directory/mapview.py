@@ -20,6 +20,14 @@ How the page is built, and why:
   would otherwise run on the server). Popups are built in the browser with
   ``textContent`` only, and a link gets its ``href`` only when both Python and
   the browser agree that it is http(s) or a plain e-mail address.
+* The map must never scroll the app's page. streamlit-folium's frame is a
+  little shorter than its document, and Leaflet focuses the map on mousedown;
+  with the map partly out of the window the page then jumped under the mouse
+  and the click was lost. The frame's page cannot scroll (``overflow:
+  hidden``) and the map's container focuses with ``preventScroll``.
+* Without tiles the map still says where it is: 1:110m country outlines, the
+  1:50m ones once zoomed in (app only, fetched once), and, when given,
+  ``place_labels`` -- city names under the tile pane, so tiles cover them.
 * Folium's own ``Popup``, ``Tooltip`` and ``FastMarkerCluster`` are not used
   for office data: they neither escape HTML nor protect against the template
   re-parse.

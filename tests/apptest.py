@@ -53,9 +53,9 @@ def dialog_titles(at: AppTest) -> list[str]:
     def walk(node) -> None:
         for child in getattr(node, "children", {}).values():
             proto = getattr(child, "proto", None)
-            if type(child).__name__ == "Block" and proto is not None and proto.WhichOneof("type") == "dialog":
-                if proto.dialog.is_open:
-                    titles.append(proto.dialog.title)
+            is_dialog = type(child).__name__ == "Block" and proto is not None and proto.WhichOneof("type") == "dialog"
+            if is_dialog and proto.dialog.is_open:
+                titles.append(proto.dialog.title)
             walk(child)
 
     walk(at._tree)

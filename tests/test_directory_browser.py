@@ -10,11 +10,11 @@ to another host is aborted), so the map must say where it is on its own.
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Frame, Page, expect
@@ -469,5 +469,5 @@ def test_the_card_heading_follows_the_page_heading(browser, server):
             ".filter((h) => h.offsetParent !== null).map((h) => Number(h.tagName[1]))"
         )
         assert levels and levels[0] == 1, levels
-        for before, after in zip(levels, levels[1:], strict=False):
+        for before, after in itertools.pairwise(levels):
             assert after <= before + 1, levels
