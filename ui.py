@@ -6,12 +6,14 @@ Only layout helpers live here; every decision is in ``partner_directory``.
 from __future__ import annotations
 
 import re
+import runpy
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from partner_directory.config import Settings
 from partner_directory.directory import Directory, content_version, load_directory
@@ -21,6 +23,7 @@ from partner_directory.i18n import LANGUAGES, normalise_language, t
 from partner_directory.schema import GEOCODE_COLUMNS
 from partner_directory.search import SearchIndex
 
+APP_SCRIPT = Path(__file__).resolve().with_name("app.py")
 LANGUAGE_KEY = "lang"
 SWITCH_KEY = "language_switch"
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
@@ -29,6 +32,28 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 def md(text: object) -> str:
     """Escape ``text`` for ``st.markdown``: data never becomes a link, HTML, LaTeX or formatting."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text or "")).replace("\n", "  \n")
+
+
+def require_app_navigation(*, default_page: bool = False) -> None:
+    """Run the calling page only under ``app.py``'s navigation; call it first in every page.
+
+    Because the project has a ``pages/`` folder, a freshly started Streamlit
+    server (and AppTest, on every run) starts in the old folder mode: a deep
+    link such as ``/staff`` runs the page file on its own, every file in
+    ``pages/`` is listed in the sidebar and the language switch is missing.
+    Here such a run switches the server to ``st.navigation`` for good (the
+    switch ``st.navigation`` itself makes) and runs ``app.py`` in its place, in
+    the same run, so the interaction that started it (a click) is not lost.
+    The default page (``default_page=True``), which the navigation shows at
+    ``/``, starts a new run instead: its folder-mode address does not name a
+    page of the navigation, and a run in place would report "Page not found".
+    """
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        if default_page:
+            st.rerun()
+        runpy.run_path(str(APP_SCRIPT), run_name="__main__")
+        st.stop()
 
 
 @st.cache_resource
@@ -95,14 +120,25 @@ def _search_index(path: str, version: str, cache_path: str) -> SearchIndex:
     return SearchIndex.build(_directory(path, version, cache_path).table, resolve_place=default_gazetteer().find_place)
 
 
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _content_version(path: str, identity: tuple[int, int, int, int]) -> str:
+    # Hashed once per identity of the file, not at every rerun: publishing replaces the file
+    # (a new inode), and an edit in place changes its size or modification time.
+    try:
+        return content_version(Path(path).read_bytes())
+    except OSError:
+        return "missing"
+
+
 def _key() -> tuple[str, str, str]:
     config = settings()
     path = Path(config.data_file)
     try:
-        version = content_version(path.read_bytes())
+        found = path.stat()  # follows a symlink to the published file
     except OSError:
-        version = "missing"
-    return str(path), version, str(config.geocode_cache)
+        return str(path), "missing", str(config.geocode_cache)
+    identity = (found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns)
+    return str(path), _content_version(str(path), identity), str(config.geocode_cache)
 
 
 def directory() -> Directory:

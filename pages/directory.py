@@ -407,4 +407,5 @@ def page() -> None:
         _card(found.table, selected, lang)
 
 
+ui.require_app_navigation(default_page=True)
 page()

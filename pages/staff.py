@@ -1,4 +1,4 @@
-"""Office staff's page: upload or edit, check, compare, place, publish, history — behind a sign-in."""
+"""Office staff's page (``/staff``): the sign-in form, then upload or edit, check, compare, place, publish, history."""
 
 from __future__ import annotations
 
@@ -346,9 +346,9 @@ def _downloads_tab(lang: str) -> None:
 def page() -> None:
     lang = ui.language()
     author = staff_auth.current_staff()
-    if author is None:  # a hidden page is still reachable by its address: check again here
-        st.error(t("staff.refused", lang))
-        st.stop()
+    if author is None:  # not signed in, or the session is new: the sign-in form, at this same address
+        staff_auth.sign_in_form(lang)
+        return
     st.title(t("staff.title", lang), anchor=False)
     top = st.columns([5, 1])
     top[0].caption(t("staff.signed_in_as", lang, name=author, date=dt.date.today().isoformat()))
@@ -384,4 +384,5 @@ def page() -> None:
     _publish(candidate, author, lang)
 
 
+ui.require_app_navigation()
 page()
