@@ -71,9 +71,7 @@ def main() -> None:
     print(f"{'offices':>8}  {'mode':<10}  {'build+render':>12}  {'HTML':>9}")
     for size in SIZES:
         offices = random_offices(size)
-        gazetteer = default_gazetteer()
-
-        def app_map(offices=offices) -> str:
+        def app_map(offices=offices, gazetteer=default_gazetteer()) -> str:
             # As the members' page does: the cities near the offices are named on the map.
             labels = gazetteer.cities_near(offices["latitude"], offices["longitude"])
             return build_map(offices, place_labels=labels).get_root().render()

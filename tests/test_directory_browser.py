@@ -441,7 +441,7 @@ def serious(violations: list[dict]) -> list[dict]:
     [
         ("/", "BRA partner directory"),
         ("/overview", "The BRA network at a glance"),
-        ("/sign-in", "Office staff sign-in"),
+        ("/staff", "Office staff sign-in"),
         ("/?partner=pomeranian-ict-gdansk", "BRA partner directory"),
     ],
     ids=["directory", "overview", "sign-in", "card"],
