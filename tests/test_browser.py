@@ -117,9 +117,15 @@ def card_heading(app: AppPage, name: str):
 
 def close_card(app: AppPage) -> None:
     """Close the card as a member would (Escape); the search stays."""
+    # As a member does, once the card has settled: a dismissal while the app is
+    # still running can be lost by Streamlit (the card closes, the pick stays).
+    app.wait_until_idle()
+    app.page.wait_for_timeout(500)
     app.page.keyboard.press("Escape")
     expect(app.page.locator("[role='dialog']")).to_have_count(0, timeout=WAIT_MS)
     app.wait_until_idle()
+    # The map is drawn again without the highlight; the old one leaves the page first.
+    expect(app.page.locator(MAP_IFRAME)).to_have_count(1, timeout=WAIT_MS)
 
 
 def assert_no_foreign_requests(app: AppPage) -> None:
