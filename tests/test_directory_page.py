@@ -37,12 +37,12 @@ def test_a_near_search_adds_the_distance_and_says_where_it_is_measured_from(monk
     at = app().run()
     at.text_input(key="near").input("Munich").run()
     at.number_input(key="radius").set_value(400).run()
-    assert list(at.dataframe[0].proto.column_order) == ["partner", "city", "country", "distance_text", "services"]
+    assert list(at.dataframe[0].proto.column_order) == ["partner", "city", "country", "distance", "services"]
     listing = at.dataframe[0].value
-    # Offices placed only at their city are "≈ N km", never an exact-looking "0 km".
-    approximate = listing[[text.startswith("≈ ") for text in listing["distance_text"]]]
+    # Offices placed only at their city are never shown with an exact-looking "0 km".
+    approximate = listing[listing["precision"] == "city only"]
     assert len(approximate) >= 1
-    assert all(text.endswith(" km") for text in listing["distance_text"])
+    assert all(text.startswith(("≈", "under")) for text in approximate["distance"])
     # The sentence stands right under the result sentence, before the map and the list.
     order = _main_order(at)
     sentence = next(i for i, item in enumerate(order) if "Distances are measured from" in item)
