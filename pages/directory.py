@@ -147,6 +147,11 @@ def _share(criteria: Criteria, lang: str) -> None:
     st.query_params.from_dict(params)
 
 
+def _short_distance(text: object) -> str:
+    """``"≈ 57 km (from the city centre)"`` -> ``"≈ 57 km"``: the words in brackets are the column's help."""
+    return str(text or "").split(" (", 1)[0]
+
+
 def _list_frame(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
     def links(column: str, prefix: str = "") -> list[str | None]:
         return [safe_href(prefix + value) if value else None for value in rows[column].astype(str)]
@@ -158,7 +163,11 @@ def _list_frame(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
             "city": rows["city"],
             "country": [country_name(code, lang) for code in rows["country"]],
             # Honest about approximate placement: "≈ 57 km (from the city centre)", never "0.0 km".
-            "distance": rows["distance_text"] if "distance_text" in rows else rows["distance_km"].round(0),
+            # The list keeps the short form ("≈ 57 km", "under 10 km") so every column fits at
+            # 1280 px; the column's help and the card say what the approximation means.
+            "distance": [_short_distance(text) for text in rows["distance_text"]]
+            if "distance_text" in rows
+            else rows["distance_km"].round(0),
             "precision": [
                 t(f"search.precision.{p or 'none'}", lang)
                 for p in (rows["geocode_precision"] if "geocode_precision" in rows else [""] * len(rows))
@@ -324,7 +333,9 @@ def page() -> None:
             "office": st.column_config.TextColumn(t("ui.col.office", lang)),
             "city": st.column_config.TextColumn(t("ui.col.city", lang)),
             "country": st.column_config.TextColumn(t("ui.col.country", lang)),
-            "distance": st.column_config.TextColumn(t("ui.col.distance", lang)),
+            "distance": st.column_config.TextColumn(
+                t("ui.col.distance", lang), help=t("ui.distance_approximate", lang)
+            ),
             "precision": st.column_config.TextColumn(t("search.col.precision", lang)),
             "sectors": st.column_config.TextColumn(t("ui.col.sectors", lang)),
             "services": st.column_config.TextColumn(t("ui.col.services", lang)),

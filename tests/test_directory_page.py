@@ -43,6 +43,7 @@ def test_a_near_search_adds_the_distance_and_says_where_it_is_measured_from(monk
     approximate = listing[listing["precision"] == "city only"]
     assert len(approximate) >= 1
     assert all(text.startswith(("≈", "under")) for text in approximate["distance"])
+    assert all(text.endswith(" km") for text in approximate["distance"])
     # The sentence stands right under the result sentence, before the map and the list.
     order = _main_order(at)
     sentence = next(i for i, item in enumerate(order) if "Distances are measured from" in item)
