@@ -93,6 +93,11 @@ def try_password(name: str, password: str) -> str:
     return "wrong"
 
 
+def wait_seconds() -> float:
+    """How long the next password attempt must still wait (0 when it may be made now)."""
+    return _throttle().wait_seconds("staff")
+
+
 def sign_out() -> None:
     st.session_state.pop(STAFF_USER, None)
     if config().oidc:

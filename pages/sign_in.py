@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import streamlit as st
 
 import staff_auth
@@ -28,7 +30,11 @@ def page() -> None:
             outcome = staff_auth.try_password(name, password)
             if outcome == "ok":
                 st.rerun()
-            st.error(t(f"staff.sign_in_{outcome}", lang))
+            seconds = math.ceil(staff_auth.wait_seconds())
+            if outcome == "wait":
+                st.error(t("office.sign_in_wait", lang, seconds=max(seconds, 1)))
+            else:
+                st.error(t("staff.sign_in_wrong", lang) + " " + t("office.sign_in_next", lang, seconds=seconds))
 
 
 page()

@@ -41,6 +41,9 @@ class Settings:
     upload_max_mb: float = 10.0
     history_dir: Path = PROJECT_ROOT / "data" / "history"
     lock_timeout: float = 10.0
+    drafts_dir: Path = PROJECT_ROOT / "data" / "drafts"
+    draft_max_mb: float = 30.0
+    max_removed_share: float = 0.2
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

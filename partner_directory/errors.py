@@ -53,3 +53,11 @@ class ConfigurationError(PartnerDirectoryError, ValueError):
 
 class InvalidValueError(PartnerDirectoryError, ValueError):
     """A value typed by a person is out of range (e.g. coordinates)."""
+
+
+class RiskyPublishError(PartnerDirectoryError, RuntimeError):
+    """A publish that would remove many offices, drop columns or blank values was not confirmed."""
+
+
+class DraftTooBigError(PartnerDirectoryError, ValueError):
+    """A draft is larger than the configured limit, so it cannot be kept on the server."""
