@@ -126,9 +126,7 @@ def _offer_saved_draft(author: str, lang: str) -> bool:
     with st.container(border=True):
         st.info(t("office.draft_offer", lang, when=_saved_when(saved), what=_describe(saved, lang)))
         left, right, _ = st.columns([2, 2, 3])
-        if left.button(
-            t("office.draft_continue", lang, when=_saved_when(saved)), key="draft_continue", type="primary"
-        ):
+        if left.button(t("office.draft_continue", lang, when=_saved_when(saved)), key="draft_continue", type="primary"):
             st.session_state[DRAFT] = saved
             st.session_state[DECIDED] = True
             st.rerun()
@@ -442,9 +440,14 @@ def _places(candidate: publishing.Candidate, author: str, lang: str) -> None:
             attention.index, editor.to_dict("records"), latitude, longitude, strict=True
         ):
             new_latitude, new_longitude = row["latitude"], row["longitude"]
-            if pd.notna(new_latitude) and pd.notna(new_longitude) and (new_latitude, new_longitude) != (
-                old_latitude,
-                old_longitude,
+            if (
+                pd.notna(new_latitude)
+                and pd.notna(new_longitude)
+                and (new_latitude, new_longitude)
+                != (
+                    old_latitude,
+                    old_longitude,
+                )
             ):
                 changes[int(position)] = (float(new_latitude), float(new_longitude))
         try:

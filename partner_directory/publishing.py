@@ -299,23 +299,23 @@ def keep_published_values(candidate: Candidate) -> Draft:
             if not rows.iat[new, columns.index(column)]:
                 rows.iat[new, columns.index(column)] = _cell(before.get(column))
         compared = [c for c in PLACE_COLUMNS if c not in missing]  # a missing postal code is kept, not a move
-        if any(c in missing for c in COORDINATE_COLUMNS) and _same_place(before, candidate.table.iloc[new], compared):
-            if before.get("latitude") and before.get("longitude"):
-                for column in (*COORDINATE_COLUMNS, *GEOCODE_COLUMNS):
-                    rows.iat[new, columns.index(column)] = _cell(before.get(column))
+        if (
+            any(c in missing for c in COORDINATE_COLUMNS)
+            and before.get("latitude")
+            and before.get("longitude")
+            and _same_place(before, candidate.table.iloc[new], compared)
+        ):
+            for column in (*COORDINATE_COLUMNS, *GEOCODE_COLUMNS):
+                rows.iat[new, columns.index(column)] = _cell(before.get(column))
     headers = (*draft.headers, *((column, column) for column in missing))
     return replace(draft, rows=rows, headers=headers)
 
 
-def _same_place(
-    before: Mapping[str, Any], after: Mapping[str, Any], columns: Iterable[str] = PLACE_COLUMNS
-) -> bool:
+def _same_place(before: Mapping[str, Any], after: Mapping[str, Any], columns: Iterable[str] = PLACE_COLUMNS) -> bool:
     return all(fold(_cell(before.get(c))) == fold(_cell(after.get(c))) for c in columns)
 
 
-def place(
-    candidate: Candidate, geocoder: Geocoder, *, progress: Callable[[int, int], None] | None = None
-) -> Draft:
+def place(candidate: Candidate, geocoder: Geocoder, *, progress: Callable[[int, int], None] | None = None) -> Draft:
     """Place the offices that need it (new ones and those whose place changed); return the new draft."""
     positions = list(candidate.unplaced)
     if not positions:

@@ -54,7 +54,7 @@ def test_names_never_become_paths(tmp_path):
 def test_a_draft_over_the_limit_is_refused_and_the_kept_one_stays(tmp_path):
     drafts = DraftStore(tmp_path / "drafts", max_bytes=2_000)
     drafts.save(a_draft(2), author="anna")
-    with pytest.raises(DraftTooBigError, match="more than the 0.002 MB"):
+    with pytest.raises(DraftTooBigError, match=r"more than the 0\.002 MB"):
         drafts.save(a_draft(200), author="anna")
     assert len(drafts.load("anna").rows) == 2
     assert not [p for p in (tmp_path / "drafts").iterdir() if p.suffix == ".tmp"]

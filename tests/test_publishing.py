@@ -153,7 +153,8 @@ def test_unchanged_offices_keep_their_places_and_moved_ones_lose_them(tmp_path):
 
 def test_a_partial_file_is_guarded_and_can_keep_the_published_values(tmp_path):
     rows = "".join(
-        f"p{i},Partner {i},City {i},PL,{50 + i / 10},{18 + i / 10},2019-0{1 + i % 9}-01,2026-01-01\r\n" for i in range(10)
+        f"p{i},Partner {i},City {i},PL,{50 + i / 10},{18 + i / 10},2019-0{1 + i % 9}-01,2026-01-01\r\n"
+        for i in range(10)
     )
     path = tmp_path / "partners.csv"
     path.write_bytes(
@@ -260,9 +261,7 @@ def test_restore_records_its_true_counts_and_rows(store):
 
 
 def test_the_change_log_agrees_with_the_history(store):
-    publish(
-        evaluate(apply_edits(draft_from_published(store), edited={1: {"Notatki": "x"}}), store), store, author="a"
-    )
+    publish(evaluate(apply_edits(draft_from_published(store), edited={1: {"Notatki": "x"}}), store), store, author="a")
     initial = next(v for v in store.versions() if v.summary == "initial")
     restore(store, initial, author="b", base_version=store.current_version())
     log = [json.loads(line) for line in (store.history_dir / "changes.log").read_text().splitlines()]

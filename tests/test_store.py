@@ -172,4 +172,8 @@ def test_the_initial_version_is_logged_and_one_version_is_current(store):
     assert store.published_at() == restored.created_at
     log = [json.loads(line) for line in (store.history_dir / "changes.log").read_text().splitlines()]
     assert [entry["summary"] for entry in log] == ["initial", "upload", f"restore:{first}"]
-    assert [(e["added"], e["changed"], e["removed"], e["rows"]) for e in log] == [(1, 0, 0, 1), (1, 0, 0, 2), (0, 0, 1, 1)]
+    assert [(e["added"], e["changed"], e["removed"], e["rows"]) for e in log] == [
+        (1, 0, 0, 1),
+        (1, 0, 0, 2),
+        (0, 0, 1, 1),
+    ]
