@@ -1,7 +1,9 @@
 """The BRA partner directory (``streamlit run app.py``): navigation and the language switch.
 
-Members' pages are public; the office's data page is offered only to signed-in
-staff (and checks again itself, since a page is reachable by its address).
+Members' pages are public. The office has one address, ``/staff``: it shows the
+sign-in form to a person who is not signed in and the data page once signed in,
+so a reload or a bookmark never meets "Page not found" and staff land on the
+data page after signing in (the data page still checks the sign-in itself).
 """
 
 from __future__ import annotations
@@ -19,8 +21,13 @@ pages = [
     st.Page("pages/directory.py", title=t("nav.directory", lang), icon="🗺️", default=True, url_path="directory"),
     st.Page("pages/overview.py", title=t("nav.overview", lang), icon="📊", url_path="overview"),
 ]
-if staff_auth.current_staff():
-    pages.append(st.Page("pages/staff.py", title=t("nav.staff", lang), icon="🗂️", url_path="staff"))
-else:
-    pages.append(st.Page("pages/sign_in.py", title=t("nav.sign_in", lang), icon="🔐", url_path="sign-in"))
+signed_in = staff_auth.current_staff() is not None
+pages.append(
+    st.Page(
+        "pages/staff.py",
+        title=t("nav.staff" if signed_in else "nav.sign_in", lang),
+        icon="🗂️" if signed_in else "🔐",
+        url_path="staff",
+    )
+)
 st.navigation(pages).run()

@@ -7,6 +7,7 @@ keeps the session's state.
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from partner_directory.auth import Throttle, verify_password
+from partner_directory.i18n import t
 
 STAFF_USER = "staff_user"
 PASSWORD_HASH_ENV = "PARTNER_DIRECTORY_STAFF_PASSWORD_HASH"  # noqa: S105 (a variable name, not a secret)
@@ -106,3 +108,34 @@ def sign_out() -> None:
                 st.logout()
         except Exception:  # noqa: S110
             pass
+
+
+def sign_in_form(lang: str) -> None:
+    """The sign-in form: OpenID Connect (``st.login``) when configured, else the staff password.
+
+    Shown at the office's own address (``/staff``) to whoever is not signed in;
+    a successful password sign-in reruns the same address, which then shows the
+    data page.
+    """
+    st.title(t("staff.sign_in_title", lang), anchor=False)
+    settings = config()
+    if not settings.configured:
+        st.warning(t("staff.not_configured", lang))
+        st.code(t("staff.configure_howto", lang), language="toml")
+        return
+    if settings.oidc:
+        st.button(t("staff.sign_in_oidc", lang), on_click=st.login, type="primary", key="oidc")
+    if settings.password_hash:
+        with st.form("sign-in"):
+            name = st.text_input(t("staff.your_name", lang), key="staff_name")
+            password = st.text_input(t("staff.password", lang), type="password", key="staff_password")
+            submitted = st.form_submit_button(t("staff.sign_in", lang), type="primary")
+        if submitted:
+            outcome = try_password(name, password)
+            if outcome == "ok":
+                st.rerun()
+            seconds = math.ceil(wait_seconds())
+            if outcome == "wait":  # say how long, not just "a little"
+                st.error(t("office.sign_in_wait", lang, seconds=max(seconds, 1)))
+            else:
+                st.error(t("staff.sign_in_wrong", lang) + " " + t("office.sign_in_next", lang, seconds=seconds))

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import runpy
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from partner_directory.config import Settings
 from partner_directory.directory import Directory, content_version, load_directory
@@ -23,6 +25,7 @@ from partner_directory.schema import GEOCODE_COLUMNS
 from partner_directory.search import SearchIndex
 from partner_directory.store import Store
 
+APP_SCRIPT = Path(__file__).resolve().with_name("app.py")
 LANGUAGE_KEY = "lang"
 SWITCH_KEY = "language_switch"
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
@@ -31,6 +34,28 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 def md(text: object) -> str:
     """Escape ``text`` for ``st.markdown``: data never becomes a link, HTML, LaTeX or formatting."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text or "")).replace("\n", "  \n")
+
+
+def require_app_navigation(*, default_page: bool = False) -> None:
+    """Run the calling page only under ``app.py``'s navigation; call it first in every page.
+
+    Because the project has a ``pages/`` folder, a freshly started Streamlit
+    server (and AppTest, on every run) starts in the old folder mode: a deep
+    link such as ``/staff`` runs the page file on its own, every file in
+    ``pages/`` is listed in the sidebar and the language switch is missing.
+    Here such a run switches the server to ``st.navigation`` for good (the
+    switch ``st.navigation`` itself makes) and runs ``app.py`` in its place, in
+    the same run, so the interaction that started it (a click) is not lost.
+    The default page (``default_page=True``), which the navigation shows at
+    ``/``, starts a new run instead: its folder-mode address does not name a
+    page of the navigation, and a run in place would report "Page not found".
+    """
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        if default_page:
+            st.rerun()
+        runpy.run_path(str(APP_SCRIPT), run_name="__main__")
+        st.stop()
 
 
 @st.cache_resource

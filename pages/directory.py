@@ -356,4 +356,5 @@ def page() -> None:
         st.caption(t("ui.near_place", lang, place=result.place.name, radius=format_radius(criteria.radius_km or 300)))
 
 
+ui.require_app_navigation(default_page=True)
 page()

@@ -53,4 +53,5 @@ def page() -> None:
         st.bar_chart(pd.DataFrame({t("overview.offices", lang): by_country}), horizontal=True)
 
 
+ui.require_app_navigation()
 page()

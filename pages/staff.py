@@ -1,8 +1,8 @@
-"""Office staff's page: a draft (upload or edit) that is never lost, checked, compared, placed, published.
+"""Office staff's page (``/staff``): the sign-in form, then a draft that is never lost — checked, compared, placed, published.
 
-Every change to the draft is kept on the server (``partner_directory.drafts``)
-so a reload, a lost connection or a restart loses nothing; after the next
-sign-in the page offers to continue it.
+Every change to the draft (upload or edit) is kept on the server
+(``partner_directory.drafts``), so a reload, a lost connection or a restart
+loses nothing; after the next sign-in the page offers to continue it.
 """
 
 from __future__ import annotations
@@ -645,9 +645,9 @@ def _downloads_tab(lang: str) -> None:
 def page() -> None:
     lang = ui.language()
     author = staff_auth.current_staff()
-    if author is None:  # a hidden page is still reachable by its address: check again here
-        st.error(t("staff.refused", lang))
-        st.stop()
+    if author is None:  # not signed in, or the session is new: the sign-in form, at this same address
+        staff_auth.sign_in_form(lang)
+        return
     st.title(t("staff.title", lang), anchor=False)
     top = st.columns([5, 1])
     top[0].caption(t("staff.signed_in_as", lang, name=author, date=dt.date.today().isoformat()))
@@ -691,4 +691,5 @@ def page() -> None:
     _publish(candidate, author, lang)
 
 
+ui.require_app_navigation()
 page()

@@ -11,7 +11,7 @@ def description(at) -> str:
     return next(m.value for m in at.markdown if m.value.startswith("**"))
 
 
-@pytest.mark.parametrize("page", ["pages/directory.py", "pages/overview.py", "pages/sign_in.py"])
+@pytest.mark.parametrize("page", ["pages/directory.py", "pages/overview.py", "pages/staff.py"])
 def test_every_page_loads_with_demo_data(monkeypatch, tmp_path, page):
     prepare(monkeypatch, tmp_path)
     at = app().run()

@@ -47,18 +47,13 @@ def browser() -> Iterator[Browser]:
 
 
 def sign_in(app: AppPage, name: str) -> None:
-    """Sign in with the staff password and open the data page (by the sidebar, which keeps the session)."""
+    """Sign in with the staff password at ``/staff``, which then shows the data page."""
     page = app.page
-    navigation = page.locator("[data-testid='stSidebarNav']")
-    navigation.get_by_role("link", name="Office sign-in").click()
     expect(page.get_by_role("heading", name="Office staff sign-in", exact=True)).to_be_visible(timeout=WAIT_MS)
+    assert page.url.split("?")[0].endswith("/staff"), page.url
     page.get_by_role("textbox", name="Your name (recorded in the change log)").fill(name)
     page.get_by_role("textbox", name="Staff password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    staff_link = navigation.get_by_role("link", name="Office: partner data")
-    expect(staff_link).to_be_visible(timeout=WAIT_MS)
-    app.wait_until_idle()
-    staff_link.click()
     expect(page.get_by_role("heading", name="Partner data", exact=True)).to_be_visible(timeout=WAIT_MS)
     app.wait_until_idle()
 
@@ -106,7 +101,7 @@ def test_upload_reload_continue_fix_refuse_confirm_restore(browser: Browser, tmp
     environment = app_environment(data_file, tmp_path, password_hash=hash_password(PASSWORD))
     with streamlit_server(environment, tmp_path / "streamlit.log") as server, app_page(browser, server) as app:
         page = app.page
-        app.goto("/")
+        app.goto("/staff")
         sign_in(app, "Anna Testowa")
 
         # 1. Upload the Polish Excel export: read, checked, the file's own headers in the report.
@@ -121,9 +116,7 @@ def test_upload_reload_continue_fix_refuse_confirm_restore(browser: Browser, tmp
         page.wait_for_selector("[data-testid='stAppViewContainer']", timeout=WAIT_MS)
         app.wait_until_idle()
         screenshot(page, "office-reloaded")
-        if page.get_by_role("dialog").count():  # until /staff is one stable URL: "Page not found"
-            app.goto("/")
-        sign_in(app, "Anna Testowa")
+        sign_in(app, "Anna Testowa")  # the same address shows the sign-in form again
         expect_text(app, r"You have a draft from \d\d:\d\d: the uploaded file partnerzy_eksport_excel_cp1250\.csv")
         page.get_by_role("button", name=re.compile(r"^Continue the draft from \d\d:\d\d$")).click()
         expect_text(app, r"^15 rows read: 4 errors, 1 warnings\.$")
