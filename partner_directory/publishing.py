@@ -11,6 +11,8 @@ whole path is tested without a browser.
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -28,7 +30,7 @@ from .loading import LoadedTable, SourceInfo, load_bytes
 from .schema import COLUMNS, DERIVED_COLUMNS, GEOCODE_COLUMNS, HeaderMapping
 from .store import Store, Version
 from .text import fold
-from .validation import Report, check
+from .validation import Report, check, file_headers
 
 #: Columns that say where an office is; when one changes, old geocoded coordinates no longer hold.
 PLACE_COLUMNS: tuple[str, ...] = ("address", "postal_code", "city", "country")
@@ -123,17 +125,38 @@ def published_table(store: Store) -> tuple[pd.DataFrame, str | None]:
     return table_of(data, filename=store.data_file.name), None if data is None else content_version(data)
 
 
+#: Checked tables of published versions, by content version: a version never changes, and every
+#: edit of a draft compares with the same one (checking 10,000 offices takes a good part of a second).
+_VERSION_TABLES: OrderedDict[str, pd.DataFrame] = OrderedDict()
+_VERSION_TABLES_KEPT = 4
+_VERSION_TABLES_LOCK = threading.Lock()
+
+
 def version_table(store: Store, version: str | None) -> pd.DataFrame:
-    """The checked table of ``version`` (the published file, else from the history; empty for ``None``)."""
-    data = store.read_published()
+    """The checked table of ``version`` (the published file, else from the history; empty for ``None``).
+
+    Shared by callers (kept for the next call): read it, do not change it.
+    """
     if version is None:
         return _empty_table()
+    with _VERSION_TABLES_LOCK:
+        if version in _VERSION_TABLES:
+            _VERSION_TABLES.move_to_end(version)
+            return _VERSION_TABLES[version]
+    data = store.read_published()
     if data is not None and content_version(data) == version:
-        return table_of(data, filename=store.data_file.name)
-    try:
-        return table_of(store.read_version(version))
-    except (UnreadableFileError, OSError):
-        return table_of(data, filename=store.data_file.name)
+        table = table_of(data, filename=store.data_file.name)
+    else:
+        try:
+            table = table_of(store.read_version(version))
+        except (UnreadableFileError, OSError):
+            # Neither published nor in the history (changed by hand): compare with what is published.
+            return table_of(data, filename=store.data_file.name)
+    with _VERSION_TABLES_LOCK:
+        _VERSION_TABLES[version] = table
+        while len(_VERSION_TABLES) > _VERSION_TABLES_KEPT:
+            _VERSION_TABLES.popitem(last=False)
+    return table
 
 
 # -- making a draft -----------------------------------------------------------------------------
@@ -156,6 +179,9 @@ def draft_from_upload(
 ) -> tuple[Draft | None, Report]:
     """Read an uploaded file into a draft; ``(None, report)`` when the file as a whole is unusable.
 
+    The rows themselves are checked by :func:`evaluate`; the report returned
+    with a draft holds only what concerns the whole file (nothing).
+
     Raises :class:`UnreadableFileError` (one sentence) for a file over
     ``max_bytes`` or one that is not a table at all; nothing is written.
     The draft keeps the values as typed (the check normalises them on the way
@@ -166,9 +192,11 @@ def draft_from_upload(
             "too_big", name=filename, size=f"{len(data) / 1_000_000:.1f}", limit=f"{max_bytes / 1_000_000:g}"
         )
     loaded = load_bytes(data, filename=filename)
-    checked = check(loaded)
-    if any(problem.row is None for problem in checked.report.errors):
-        return None, checked.report
+    mapping = loaded.mapping
+    if mapping.duplicates or mapping.missing or loaded.frame.empty:  # the file as a whole (cheap to see)
+        checked = check(loaded)
+        if any(problem.row is None for problem in checked.report.errors):
+            return None, checked.report
     frame = loaded.frame.copy()
     # Spreadsheets give coordinates and geocoding columns as text too; whatever the file had is kept.
     columns = _draft_columns(frame.columns)
@@ -185,7 +213,7 @@ def draft_from_upload(
         headers=headers,
         long_rows=tuple(loaded.long_rows),
     )
-    return draft, checked.report
+    return draft, Report(rows=len(frame), problems=[], headers=file_headers(mapping))
 
 
 def draft_from_published(store: Store) -> Draft:
