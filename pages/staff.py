@@ -35,6 +35,7 @@ from partner_directory.text import slugify
 from partner_directory.validation import ERROR, column_label
 
 DRAFT = "staff_draft"
+DRAFT_AUTHOR = "staff_draft_author"  # who is signed in, whose draft the session holds
 CANDIDATE = "staff_candidate"
 DECIDED = "staff_draft_decided"  # the saved draft was continued or discarded in this session
 CONFIRM = "staff_confirm"  # the draft whose risky publish awaits a yes or no
@@ -78,6 +79,7 @@ def _set_draft(draft: Draft, author: str, lang: str) -> None:
     except OSError as error:
         st.session_state[WARNING] = t("office.draft_not_kept", lang, reason=error.strerror or error)
     st.session_state[DRAFT] = draft
+    st.session_state[DRAFT_AUTHOR] = author
     st.session_state[CANDIDATE] = _evaluate(draft)
     st.session_state[DECIDED] = True
     st.session_state.pop(CONFIRM, None)
@@ -128,6 +130,7 @@ def _offer_saved_draft(author: str, lang: str) -> bool:
         left, right, _ = st.columns([2, 2, 3])
         if left.button(t("office.draft_continue", lang, when=_saved_when(saved)), key="draft_continue", type="primary"):
             st.session_state[DRAFT] = saved
+            st.session_state[DRAFT_AUTHOR] = author
             st.session_state[DECIDED] = True
             st.rerun()
         if right.button(t("office.draft_discard", lang), key="draft_discard"):
@@ -648,6 +651,10 @@ def page() -> None:
     if author is None:  # not signed in, or the session is new: the sign-in form, at this same address
         staff_auth.sign_in_form(lang)
         return
+    if st.session_state.get(DRAFT_AUTHOR) != author:  # a new sign-in (maybe someone else): their own draft
+        for key in (DRAFT, CANDIDATE, CONFIRM, DECIDED):
+            st.session_state.pop(key, None)
+        st.session_state[DRAFT_AUTHOR] = author
     st.title(t("staff.title", lang), anchor=False)
     top = st.columns([5, 1])
     top[0].caption(t("staff.signed_in_as", lang, name=author, date=dt.date.today().isoformat()))

@@ -277,3 +277,15 @@ def test_an_office_placed_approximately_gets_a_suggested_place(monkeypatch, tmp_
     at.button(key="publish_confirm").click().run()
     published = (tmp_path / "partners.csv").read_bytes().decode("utf-8-sig")
     assert ",manual,address" in published and "54.35" in published
+
+
+def test_a_draft_stays_with_its_author_in_a_shared_browser_session(monkeypatch, tmp_path):
+    at = signed_in(monkeypatch, tmp_path)
+    upload(at, "partnerzy.csv", (POLISH_HEADER + GOOD_ROWS).encode("cp1250"))
+    assert "2 rows read" in texts(at)
+    at.button(key="sign_out").click().run()
+    sign_in(at, "Piotr")
+    assert "2 rows read" not in texts(at) and "You have a draft" not in texts(at)
+    at.button(key="sign_out").click().run()
+    sign_in(at, "Anna Nowak")
+    assert "You have a draft from" in texts(at)

@@ -121,6 +121,11 @@ def test_upload_reload_continue_fix_refuse_confirm_restore(browser: Browser, tmp
         page.get_by_role("button", name=re.compile(r"^Continue the draft from \d\d:\d\d$")).click()
         expect_text(app, r"^15 rows read: 4 errors, 1 warnings\.$")
         assert data_file.read_bytes() == before
+        # The editor holds the uploaded rows; rows with errors name their columns as the file does.
+        page.get_by_role("tab", name="Edit in place").click()
+        grid = page.locator("[data-testid='stDataFrame']").filter(has=page.locator("canvas")).first
+        expect(grid.locator("td", has_text="❌ e-mail kontaktowy")).to_be_attached(timeout=WAIT_MS)
+        expect(grid.locator("td", has_text="Klaster Warta")).to_be_attached()
 
         # 3. Fix every error in the editor; the report and the comparison follow each fix.
         type_into_editor(app, 3, "contact_email", "piotr@warta.example.org")
