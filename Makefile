@@ -7,8 +7,10 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.requirements-installed
 CHROMIUM ?= /usr/bin/chromium
 PORT   ?= 8501
+WORKERS ?= 2
+NGINX  ?= /usr/sbin/nginx
 
-.PHONY: setup run test lint bench browser vendor clean
+.PHONY: setup run serve test lint bench browser nginx vendor clean
 
 setup: $(STAMP)
 
@@ -26,18 +28,30 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+# Debian's nginx, in front of several Streamlit processes (make serve, and the tests of it).
+nginx:
+	@test -x $(NGINX) || { \
+	  echo "Installing Debian's nginx"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nginx-light >/dev/null; }
+
+# Development: one process, file watcher and run-on-save as Streamlit sets them.
 run: setup
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
 
-test: setup browser
+# Production: WORKERS Streamlit processes behind nginx on PORT (sticky sessions, static files by nginx).
+serve: setup nginx
+	$(PY) scripts/serve.py --workers $(WORKERS) --port $(PORT) $(SERVE_ARGS)
+
+test: setup browser nginx
 	$(PY) -m pytest
 
 lint: setup
-	$(VENV)/bin/ruff check partner_directory tests bench app.py ui.py staff_auth.py pages
-	$(VENV)/bin/ruff format --check partner_directory tests bench app.py ui.py staff_auth.py pages
+	$(VENV)/bin/ruff check partner_directory tests bench scripts app.py ui.py staff_auth.py pages
+	$(VENV)/bin/ruff format --check partner_directory tests bench scripts app.py ui.py staff_auth.py pages
 	$(VENV)/bin/mypy partner_directory
 
-bench: setup
+bench: setup nginx
 	$(PY) bench/run_all.py
 
 # Refresh the map's scripts and styles in static/ from the npm registry.

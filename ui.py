@@ -122,14 +122,25 @@ def _search_index(path: str, version: str, cache_path: str) -> SearchIndex:
     return SearchIndex.build(_directory(path, version, cache_path).table, resolve_place=default_gazetteer().find_place)
 
 
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _content_version(path: str, identity: tuple[int, int, int, int]) -> str:
+    # Hashed once per identity of the file, not at every rerun: publishing replaces the file
+    # (a new inode), and an edit in place changes its size or modification time.
+    try:
+        return content_version(Path(path).read_bytes())
+    except OSError:
+        return "missing"
+
+
 def _key() -> tuple[str, str, str]:
     config = settings()
     path = Path(config.data_file)
     try:
-        version = content_version(path.read_bytes())
+        found = path.stat()  # follows a symlink to the published file
     except OSError:
-        version = "missing"
-    return str(path), version, str(config.geocode_cache)
+        return str(path), "missing", str(config.geocode_cache)
+    identity = (found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns)
+    return str(path), _content_version(str(path), identity), str(config.geocode_cache)
 
 
 def directory() -> Directory:

@@ -1,0 +1,314 @@
+"""Benchmark: many members at once, through Streamlit's agent API (real sessions, real script runs).
+
+``make bench`` runs it with the defaults; alone:
+``.venv/bin/python bench/bench_load.py [--members 16] [--sizes 500,10000] [--journeys 2] [--no-plain] [--no-nginx]``
+
+For each size it generates a partner file (bench/generate.py) and measures, in turn:
+
+* **app** — ``streamlit run app.py``, one process, the members' production options
+  (no file watcher, no run-on-save), agent API on;
+* **plain** — ``bench/plain_app.py``, a plain streamlit-folium page on the same file
+  (pandas filter, FastMarkerCluster, st.dataframe) with the same widget keys;
+* **app ×N nginx** — ``scripts/serve.py --workers N`` (N Streamlit processes behind
+  nginx, sticky by cookie), every member keeping its own cookie.
+
+Each member runs ``--journeys`` journeys of five interactions, each a
+``POST /_stcore/agent/interact``: open the page, search a word, set a place and a
+radius, pick a service, clear. Members choose different words, places, radii and
+services. Printed per run: interactions per second over the whole run, one
+interaction's p50 and p95, a journey's p50, and the resident memory of the
+server processes at the end (Streamlit processes and nginx, summed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from serve import PRODUCTION_OPTIONS  # noqa: E402
+
+from bench.generate import PLACES, SECTORS, generate, write  # noqa: E402
+
+SERVICE_LABELS = ["Desk", "Meeting room", "Internet access", "Local introductions", "Events"]
+NEAR_PLACES = [city for city, *_ in PLACES if city.isascii()]
+WORDS = [*SECTORS, "cluster", "office", "demo", "robot", "energy", "Gdańsk", "Paris", "Helsinki"]
+RADII = [100, 300, 500, 1000, 2000]
+START_TIMEOUT_SECONDS = 180
+REQUEST_TIMEOUT_SECONDS = 120
+
+
+@dataclass
+class Run:
+    """What one target under one load measured."""
+
+    target: str
+    offices: int
+    members: int
+    seconds: float = 0.0
+    interactions: list[float] = field(default_factory=list)
+    journeys: list[float] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    rss_mb: float = 0.0
+
+    def row(self) -> str:
+        rate = len(self.interactions) / self.seconds if self.seconds else 0.0
+        p50 = statistics.median(self.interactions) if self.interactions else float("nan")
+        p95 = _percentile(self.interactions, 95)
+        journey = statistics.median(self.journeys) if self.journeys else float("nan")
+        failed = f" ({len(self.failures)} failed)" if self.failures else ""
+        return (
+            f"| {self.target} | {self.offices:,} | {self.members} | {rate:.1f}{failed} | "
+            f"{p50:.2f} s / {p95:.2f} s | {journey:.1f} s | {self.rss_mb:.0f} MB |"
+        )
+
+
+def _percentile(values: list[float], percent: int) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(percent / 100 * (len(ordered) - 1)))]
+
+
+class Member:
+    """One simulated member: its own cookie jar (nginx keeps it on one process) and agent sessions."""
+
+    def __init__(self, base_url: str, seed: int) -> None:
+        self.base_url = base_url
+        self.random = random.Random(seed)
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+
+    def interact(self, body: dict[str, object]) -> dict[str, object]:
+        request = urllib.request.Request(
+            f"{self.base_url}/_stcore/agent/interact",
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with self.opener.open(request, timeout=REQUEST_TIMEOUT_SECONDS) as response:
+            answer: dict[str, object] = json.loads(response.read())
+        while answer.get("status") == "wait_timed_out":  # the run goes on: wait for the same run
+            answer = self.interact({"session_id": answer["session_id"]})
+        return answer
+
+    def steps(self) -> list[dict[str, object]]:
+        """One journey's steps after opening the page: search, place and radius, service, clear."""
+        pick = self.random
+        return [
+            {"widget_state": {"q": pick.choice(WORDS)}},
+            {"widget_state": {"near": pick.choice(NEAR_PLACES), "radius": pick.choice(RADII)}},
+            {"widget_state": {"f_service": [pick.choice(SERVICE_LABELS)]}},
+            {"trigger": {"key": "clear"}},
+        ]
+
+    def journey(self, run: Run, lock: threading.Lock) -> None:
+        started = time.perf_counter()
+        timings = []
+        try:
+            before = time.perf_counter()
+            opened = self.interact({})
+            timings.append(time.perf_counter() - before)
+            session = opened["session_id"]
+            for step in self.steps():
+                before = time.perf_counter()
+                answer = self.interact({"session_id": session, **step})
+                timings.append(time.perf_counter() - before)
+                if answer.get("error"):
+                    raise RuntimeError(str(answer["error"])[:200])
+        except (OSError, RuntimeError, KeyError, urllib.error.URLError) as error:
+            with lock:
+                run.failures.append(f"{type(error).__name__}: {error}")
+            return
+        with lock:
+            run.interactions.extend(timings)
+            run.journeys.append(time.perf_counter() - started)
+
+
+def rss_mb(root_pids: list[int]) -> float:
+    """Resident memory of the processes and all their descendants, in MB (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(parent, []).append(int(entry.name))
+    total_kb = 0
+    seen: set[int] = set()
+    stack = list(root_pids)
+    while stack:
+        pid = stack.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        stack.extend(children.get(pid, []))
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total_kb += int(line.split()[1])
+        except OSError:
+            continue
+    return total_kb / 1024
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited:\n{log.read_text(errors='replace')[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"no answer within {START_TIMEOUT_SECONDS} s:\n{log.read_text(errors='replace')[-2000:]}")
+
+
+def agent_options() -> list[str]:
+    return ["--server.enableAgentApi", "true", "--server.agentMaxSessions", "2000", "--server.agentSessionTTL", "120"]
+
+
+@contextmanager
+def server(target: str, work: Path, environment: dict[str, str], workers: int) -> Iterator[tuple[str, list[int]]]:
+    """Start ``target`` ("app", "plain" or "nginx"); yield its URL and the process ids to measure."""
+    log = work / f"{target}.log"
+    port = free_port()
+    if target == "nginx":
+        base = free_port()
+        command = [sys.executable, str(ROOT / "scripts" / "serve.py"), "--workers", str(workers), "--port", str(base)]
+        command += ["--agent-api"]
+        environment = environment | {"STREAMLIT_SERVER_AGENT_MAX_SESSIONS": "2000"}
+        url = f"http://127.0.0.1:{base}"
+    else:
+        script = "app.py" if target == "app" else "bench/plain_app.py"
+        command = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port)]
+        command += ["--server.address", "127.0.0.1"]
+        for option, value in PRODUCTION_OPTIONS:
+            command += [f"--{option}", value]
+        command += agent_options()
+        url = f"http://127.0.0.1:{port}"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        if target == "nginx":
+            deadline = time.monotonic() + START_TIMEOUT_SECONDS
+            while "Serving on" not in log.read_text(errors="replace"):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"serve.py did not start:\n{log.read_text(errors='replace')[-2000:]}")
+                time.sleep(0.3)
+        wait_healthy(url, process, log)
+        yield url, [process.pid]
+    finally:
+        os.killpg(process.pid, 15)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, 9)
+            process.wait()
+
+
+def measure(target: str, offices: int, members: int, journeys: int, work: Path, workers: int) -> Run:
+    label = {"app": "app, 1 process", "plain": "plain streamlit-folium, 1 process"}.get(
+        target, f"app, {workers} processes behind nginx"
+    )
+    run = Run(target=label, offices=offices, members=members)
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("PARTNER_DIRECTORY_")}
+    environment |= {
+        "PARTNER_DIRECTORY_DATA_FILE": str(work / "partners.csv"),
+        "PARTNER_DIRECTORY_GEOCODE_CACHE": str(work / "geocache.sqlite"),
+        "PARTNER_DIRECTORY_HISTORY_DIR": str(work / "history"),
+        "PARTNER_DIRECTORY_CACHE_DIR": os.environ.get(
+            "PARTNER_DIRECTORY_CACHE_DIR", str(Path.home() / ".cache" / "partner_directory")
+        ),
+    }
+    with server(target, work, environment, workers) as (url, pids):
+        # Warm-up: each process loads, checks and places the file once, before the clock starts.
+        warm_up = [Member(url, seed=10_000 + i) for i in range(max(1, workers if target == "nginx" else 1) * 4)]
+        threads = [threading.Thread(target=m.journey, args=(Run("", 0, 0), threading.Lock())) for m in warm_up]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        lock = threading.Lock()
+        crowd = [Member(url, seed=i) for i in range(members)]
+        started = time.perf_counter()
+
+        def member_work(member: Member) -> None:
+            for _ in range(journeys):
+                member.journey(run, lock)
+
+        threads = [threading.Thread(target=member_work, args=(member,)) for member in crowd]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        run.seconds = time.perf_counter() - started
+        run.rss_mb = rss_mb(pids)
+    return run
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=16)
+    parser.add_argument("--sizes", default="500,10000")
+    parser.add_argument("--journeys", type=int, default=2, help="journeys per member (five interactions each)")
+    parser.add_argument("--workers", type=int, default=2, help="Streamlit processes behind nginx")
+    parser.add_argument("--targets", default="app,plain,nginx", help="which of app, plain, nginx to run")
+    args = parser.parse_args(argv)
+    targets = [t.strip() for t in args.targets.split(",") if t.strip()]
+    if "nginx" in targets and not shutil.which("nginx") and not Path("/usr/sbin/nginx").exists():
+        print("nginx is not installed: run `make nginx`, or leave out the nginx target.", file=sys.stderr)
+        return 2
+    print(f"{os.cpu_count()} cores; {args.members} members at once, {args.journeys} journeys of 5 interactions each")
+    print("| server | offices | members | interactions/s | interaction p50 / p95 | journey p50 | RSS |")
+    print("|---|---|---|---|---|---|---|")
+    failed = False
+    for size in [int(s) for s in args.sizes.split(",")]:
+        with tempfile.TemporaryDirectory(prefix="bench-load-") as temporary:
+            work = Path(temporary)
+            write(work / "partners.csv", generate(size))
+            for target in targets:
+                run = measure(target, size, args.members, args.journeys, work, args.workers)
+                print(run.row(), flush=True)
+                if run.failures:
+                    failed = True
+                    print(f"  first failure: {run.failures[0]}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,151 @@
+"""`make serve`: several Streamlit processes behind Debian's nginx on one port, in a real Chromium.
+
+Each test starts ``scripts/serve.py`` on free ports with a private copy of the
+data, and stops it (every process it started) at the end. nginx must be
+installed (``make nginx``); without it the tests fail, never skip.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Response, expect
+
+from tests.browser import ROOT, AppPage, app_environment, chromium, free_port, poll
+
+pytestmark = pytest.mark.browser
+
+NGINX = Path("/usr/sbin/nginx")
+START_TIMEOUT_SECONDS = 180
+WAIT_MS = 60_000
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as launched:
+        yield launched
+
+
+@contextmanager
+def served(tmp_path: Path, *, workers: int = 2) -> Iterator[tuple[str, subprocess.Popen[bytes], Path]]:
+    """Run ``scripts/serve.py`` until the block ends; yield its URL, its process and its log."""
+    assert NGINX.exists(), "nginx is missing: run `make nginx` (apt-get install nginx-light)"
+    data_file = tmp_path / "partners.csv"
+    shutil.copy(ROOT / "data" / "partners.csv", data_file)
+    environment = app_environment(data_file, tmp_path)
+    port = free_port()
+    log = tmp_path / "serve.log"
+    command = [sys.executable, str(ROOT / "scripts" / "serve.py"), "--workers", str(workers), "--port", str(port)]
+    with log.open("wb") as output:
+        process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        poll(
+            lambda: log.read_text(errors="replace"),
+            lambda text: "Serving on" in text or process.poll() is not None,
+            timeout=START_TIMEOUT_SECONDS,
+            message="serve.py did not start",
+        )
+        assert process.poll() is None, log.read_text(errors="replace")
+        yield f"http://127.0.0.1:{port}", process, log
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=60)
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    found, stack = [], list(children.get(pid, []))
+    while stack:
+        child = stack.pop()
+        found.append(child)
+        stack.extend(children.get(child, []))
+    return found
+
+
+def served_by(url: str, cookie: str | None = None) -> tuple[str, dict[str, str]]:
+    request = urllib.request.Request(url, headers={"Cookie": f"bra_route={cookie}"} if cookie else {})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        headers = {name.lower(): value for name, value in response.headers.items()}
+    return headers.get("x-served-by", ""), headers
+
+
+def test_sticky_processes_static_files_by_nginx_and_a_clean_stop(tmp_path: Path):
+    with served(tmp_path, workers=2) as (url, process, _log):
+        workers = descendants(process.pid)
+        assert len([pid for pid in workers if "streamlit" in Path(f"/proc/{pid}/cmdline").read_text()]) >= 2
+
+        # The same cookie always reaches the same process; different cookies reach both.
+        upstreams = set()
+        for cookie in [f"member-{n}" for n in range(12)]:
+            first, _ = served_by(f"{url}/_stcore/health", cookie)
+            assert first.startswith("127.0.0.1:")
+            assert {served_by(f"{url}/_stcore/health", cookie)[0] for _ in range(3)} == {first}
+            upstreams.add(first)
+        assert len(upstreams) == 2, upstreams
+
+        # A browser without the cookie is given one, and keeps its process with it.
+        upstream, headers = served_by(f"{url}/")
+        route = re.search(r"bra_route=([^;]+)", headers["set-cookie"]).group(1)
+        assert served_by(f"{url}/", route)[0] == upstream
+
+        # Static files come from nginx itself (no upstream), cached by the browser.
+        upstream, headers = served_by(f"{url}/app/static/leaflet/leaflet.js")
+        assert upstream == "" and "max-age=3600" in headers.get("cache-control", "")
+        index = urllib.request.urlopen(f"{url}/", timeout=30).read().decode()
+        script = re.search(r'src="\.?/?(static/js/[^"]+\.js)"', index).group(1)
+        upstream, headers = served_by(f"{url}/{script}")
+        assert upstream == "" and "max-age" in headers.get("cache-control", "")
+
+    assert process.returncode == 0
+    time.sleep(1)
+    alive = [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+    assert alive == [], f"processes left running after the stop: {alive}"
+
+
+def test_a_members_session_stays_on_its_process_through_many_reruns(browser: Browser, tmp_path: Path):
+    words = ["robotics", "maritime", "energy", "games", "health", "logistics", "ICT", "AI", "Gdańsk", "Tokyo"]
+    with served(tmp_path, workers=2) as (url, _process, _log):
+        context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-GB")
+        try:
+            page = context.new_page()
+            app = AppPage(page, url)
+            upstreams: list[str] = []
+
+            def record(response: Response) -> None:
+                upstream = response.headers.get("x-served-by", "")
+                if upstream:
+                    upstreams.append(upstream)
+
+            page.on("response", record)
+            app.goto("/")
+            box = page.get_by_role("textbox", name="Search", exact=True)
+            for word in words * 2:
+                box.fill(word)
+                box.press("Enter")
+                expect(page.get_by_text(re.compile(f"“{re.escape(word)}”")).first).to_be_visible(timeout=WAIT_MS)
+                app.wait_until_idle()
+            assert page.get_by_text("Connection error").count() == 0
+            assert app.errors == [], app.errors
+            assert len(set(upstreams)) == 1, f"the session moved between processes: {set(upstreams)}"
+            assert len(app.websockets) == 1, f"the websocket was reopened: {app.websockets}"
+        finally:
+            context.close()
