@@ -47,8 +47,8 @@ test: setup browser nginx
 	$(PY) -m pytest
 
 lint: setup
-	$(VENV)/bin/ruff check partner_directory tests bench scripts app.py ui.py staff_auth.py pages
-	$(VENV)/bin/ruff format --check partner_directory tests bench scripts app.py ui.py staff_auth.py pages
+	$(VENV)/bin/ruff check partner_directory tests bench scripts app.py ui.py visit_form.py staff_auth.py pages
+	$(VENV)/bin/ruff format --check partner_directory tests bench scripts app.py ui.py visit_form.py staff_auth.py pages
 	$(VENV)/bin/mypy partner_directory
 
 bench: setup nginx

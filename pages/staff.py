@@ -27,8 +27,8 @@ from partner_directory.errors import (
     StoreLockedError,
 )
 from partner_directory.export import csv_bytes
-from partner_directory.geocoding import Geocoder
-from partner_directory.i18n import t
+from partner_directory.geocoding import Geocoder, describe_note
+from partner_directory.i18n import t, tn
 from partner_directory.schema import COLUMNS, GEOCODE_COLUMNS
 from partner_directory.store import Store, Version
 from partner_directory.text import slugify
@@ -200,7 +200,7 @@ def _edit_tab(author: str, lang: str) -> None:
         {
             ROW: list(draft.row_numbers),
             PROBLEMS: [problems.get(n, "") for n in draft.row_numbers],
-            **{column: draft.rows[column] for column in draft.rows.columns},
+            **{column: draft.rows[column] for column in draft.rows.columns if column not in publishing.NOTE_COLUMNS},
         }
     )
     headers = draft.header_map
@@ -209,6 +209,8 @@ def _edit_tab(author: str, lang: str) -> None:
         PROBLEMS: st.column_config.TextColumn(t("office.col.problems", lang), width="medium"),
     }
     for column in draft.rows.columns:
+        if column in publishing.NOTE_COLUMNS:
+            continue
         label = column_label(column, lang)
         own = headers.get(column)
         column_config[column] = st.column_config.TextColumn(
@@ -274,7 +276,15 @@ def _report(candidate: publishing.Candidate, lang: str) -> None:
     severity = t("validation.header.severity", lang)
     errors = frame[frame[severity] == t(f"validation.severity.{ERROR}", lang)]
     warnings = frame[frame[severity] != t(f"validation.severity.{ERROR}", lang)]
-    st.markdown(t("staff.report_summary", lang, rows=report.rows, errors=len(errors), warnings=len(warnings)))
+    st.markdown(
+        t(
+            "staff.report_summary",
+            lang,
+            rows=tn("count.rows", report.rows, lang),
+            errors=tn("count.errors", len(errors), lang),
+            warnings=tn("count.warnings", len(warnings), lang),
+        )
+    )
     if len(errors):
         st.error(t("office.errors_block", lang))
         st.dataframe(errors.drop(columns=[severity]), hide_index=True, key="errors_table")
@@ -416,11 +426,19 @@ def _places(candidate: publishing.Candidate, author: str, lang: str) -> None:
                 "partner_name": attention["partner_name"],
                 "city": attention["city"],
                 "precision": [t(f"staff.precision.{p}", lang) for p in attention["geocode_precision"]],
+                "note": [
+                    describe_note(str(note or ""), str(places or "").split("; "), lang)
+                    for note, places in zip(
+                        attention.get("geocode_note", pd.Series("", index=attention.index)),
+                        attention.get("geocode_suggestions", pd.Series("", index=attention.index)),
+                        strict=True,
+                    )
+                ],
                 "latitude": latitude,
                 "longitude": longitude,
             }
         ),
-        disabled=["partner_id", "partner_name", "city", "precision"],
+        disabled=["partner_id", "partner_name", "city", "precision", "note"],
         hide_index=True,
         key="manual_coordinates",
         column_config={
@@ -432,6 +450,7 @@ def _places(candidate: publishing.Candidate, author: str, lang: str) -> None:
             ),
             "partner_id": st.column_config.TextColumn(t("field.partner_id", lang)),
             "precision": st.column_config.TextColumn(t("staff.col.precision", lang)),
+            "note": st.column_config.TextColumn(t("geocoding.col.note", lang)),
             "partner_name": st.column_config.TextColumn(t("staff.col.partner", lang)),
             "city": st.column_config.TextColumn(t("staff.col.city", lang)),
         },

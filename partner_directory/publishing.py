@@ -27,7 +27,7 @@ from .export import csv_bytes, export_columns
 from .gazetteer import Gazetteer, Place
 from .geocoding import APPROXIMATE, Geocoder
 from .loading import LoadedTable, SourceInfo, load_bytes
-from .schema import COLUMNS, DERIVED_COLUMNS, GEOCODE_COLUMNS, HeaderMapping
+from .schema import COLUMNS, COMPUTED_COLUMNS, DERIVED_COLUMNS, GEOCODE_COLUMNS, HeaderMapping
 from .store import Store, Version
 from .text import fold
 from .validation import Report, check, file_headers
@@ -37,6 +37,8 @@ PLACE_COLUMNS: tuple[str, ...] = ("address", "postal_code", "city", "country")
 COORDINATE_COLUMNS: tuple[str, ...] = ("latitude", "longitude")
 #: Where coordinates came from when the directory computed them (not typed by a person).
 COMPUTED_SOURCES: frozenset[str] = frozenset({"gazetteer", "cache", "online", "none"})
+#: The geocoder's doubts about a placement, kept with the draft for staff (never published: computed columns).
+NOTE_COLUMNS: tuple[str, ...] = ("geocode_note", "geocode_suggestions")
 #: Share of the published offices a publish may remove without asking first (``max_removed_share``).
 DEFAULT_MAX_REMOVED_SHARE = 0.2
 
@@ -163,8 +165,9 @@ def version_table(store: Store, version: str | None) -> pd.DataFrame:
 
 
 def _draft_columns(columns: Iterable[str]) -> list[str]:
-    extras = [c for c in columns if c not in COLUMNS and c not in GEOCODE_COLUMNS and c not in DERIVED_COLUMNS]
-    return [*COLUMNS, *dict.fromkeys(extras), *GEOCODE_COLUMNS]
+    known = {*COLUMNS, *GEOCODE_COLUMNS, *DERIVED_COLUMNS, *COMPUTED_COLUMNS}
+    extras = [c for c in columns if c not in known]
+    return [*COLUMNS, *dict.fromkeys(extras), *GEOCODE_COLUMNS, *NOTE_COLUMNS]
 
 
 def _text_rows(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -301,8 +304,9 @@ def _after_place_edit(
         return
     place_changed = any(before.get(c) != after.get(c) for c in PLACE_COLUMNS)
     if place_changed and before.get("geocode_source") in COMPUTED_SOURCES:
-        for column in (*COORDINATE_COLUMNS, *GEOCODE_COLUMNS):
-            put(column, "")
+        for column in (*COORDINATE_COLUMNS, *GEOCODE_COLUMNS, *NOTE_COLUMNS):
+            if column in columns:
+                put(column, "")
 
 
 def keep_published_values(candidate: Candidate) -> Draft:
@@ -356,8 +360,9 @@ def _write_places(draft: Draft, placed: pd.DataFrame, positions: Iterable[int]) 
     rows = draft.rows.copy()
     columns = list(rows.columns)
     for position in positions:
-        for column in (*COORDINATE_COLUMNS, *GEOCODE_COLUMNS):
-            rows.iat[position, columns.index(column)] = _cell(placed.iloc[position][column])
+        for column in (*COORDINATE_COLUMNS, *GEOCODE_COLUMNS, *NOTE_COLUMNS):
+            if column in columns and column in placed.columns:
+                rows.iat[position, columns.index(column)] = _cell(placed.iloc[position][column])
     return replace(draft, rows=rows)
 
 
@@ -379,9 +384,11 @@ def place_by_hand(draft: Draft, coordinates: Mapping[int, tuple[float, float]]) 
             "longitude": f"{longitude:.6f}".rstrip("0").rstrip("."),
             "geocode_source": "manual",
             "geocode_precision": "address",
+            **dict.fromkeys(NOTE_COLUMNS, ""),  # placed by a person: no doubt left
         }
         for column, value in values.items():
-            rows.iat[position, columns.index(column)] = value
+            if column in columns:
+                rows.iat[position, columns.index(column)] = value
     return replace(draft, rows=rows)
 
 
@@ -468,7 +475,7 @@ def missing_columns(candidate: Candidate) -> list[str]:
     own = set(candidate.draft.header_map)
     published = candidate.published
     matched_old = [old for old, _new in candidate.diff.matches]
-    ignored = {*DERIVED_COLUMNS, *GEOCODE_COLUMNS, "lat", "lon", "score", "distance_km"}
+    ignored = {*DERIVED_COLUMNS, *GEOCODE_COLUMNS, *COMPUTED_COLUMNS}
     missing = []
     for column in published.columns:
         if column in own or column in ignored:
@@ -518,6 +525,14 @@ def suggested_places(row: Mapping[str, object], gazetteer: Gazetteer, *, limit: 
     country = str(row.get("country") or "")
     if len(country) != 2:
         return []
+    location = gazetteer.locate(
+        city=str(row.get("city") or ""),
+        address=str(row.get("address") or ""),
+        postal_code=str(row.get("postal_code") or ""),
+        country=country,
+    )
+    if location.suggestions:  # same-name cities or the one a typo can mean, as the geocoder saw them
+        return list(location.suggestions[:limit])
     for text in (str(row.get("city") or ""), str(row.get("address") or "")):
         for part in reversed([p.strip() for p in text.replace("\n", ",").split(",") if p.strip()]):
             found = gazetteer.suggest(part, country=country, limit=limit)

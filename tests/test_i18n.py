@@ -15,6 +15,7 @@ SOURCES = [
     *ROOT.glob("pages/*.py"),
     ROOT / "app.py",
     ROOT / "ui.py",
+    ROOT / "visit_form.py",
     ROOT / "staff_auth.py",
 ]
 LITERAL_KEY = re.compile(r"""\bt\(\s*["']([a-z_]+\.[a-zA-Z0-9_.]+)["']""")

@@ -106,7 +106,7 @@ def test_upload_reload_continue_fix_refuse_confirm_restore(browser: Browser, tmp
 
         # 1. Upload the Polish Excel export: read, checked, the file's own headers in the report.
         page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(EXPORT))
-        expect_text(app, r"^15 rows read: 4 errors, 1 warnings\.$")
+        expect_text(app, r"^15 rows read: 4 errors, 1 warning\.$")
         errors = page.locator("[data-testid='stDataFrame']").filter(has_text="piotr(at)warta.example.org")
         expect(errors.first).to_be_attached(timeout=WAIT_MS)
         screenshot(page, "office-upload-errors")
@@ -119,7 +119,7 @@ def test_upload_reload_continue_fix_refuse_confirm_restore(browser: Browser, tmp
         sign_in(app, "Anna Testowa")  # the same address shows the sign-in form again
         expect_text(app, r"You have a draft from \d\d:\d\d: the uploaded file partnerzy_eksport_excel_cp1250\.csv")
         page.get_by_role("button", name=re.compile(r"^Continue the draft from \d\d:\d\d$")).click()
-        expect_text(app, r"^15 rows read: 4 errors, 1 warnings\.$")
+        expect_text(app, r"^15 rows read: 4 errors, 1 warning\.$")
         assert data_file.read_bytes() == before
         # The editor holds the uploaded rows; rows with errors name their columns as the file does.
         page.get_by_role("tab", name="Edit in place").click()
@@ -133,9 +133,9 @@ def test_upload_reload_continue_fix_refuse_confirm_restore(browser: Browser, tmp
         type_into_editor(app, 6, "website", "https://slask.example.org")
         expect_text(app, r"^15 rows read: 2 errors")
         type_into_editor(app, 13, "partner_name", "Podkarpacki Klaster Lotniczy")
-        expect_text(app, r"^15 rows read: 1 errors")
+        expect_text(app, r"^15 rows read: 1 error,")
         type_into_editor(app, 14, "city", "Toruń")
-        expect_text(app, r"^15 rows read: 0 errors, 1 warnings\.$")
+        expect_text(app, r"^15 rows read: 0 errors, 1 warning\.$")
         expect_text(app, r"^3 added · 12 changed · 0 removed$")
         # The comparison says in sentences what would be lost, before the button.
         expect_text(app, r"^The draft has no column .*In the BRA since.*Last verified")
