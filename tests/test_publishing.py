@@ -13,6 +13,7 @@ from partner_directory.gazetteer import default_gazetteer
 from partner_directory.geocoding import Geocoder
 from partner_directory.loading import load_bytes
 from partner_directory.publishing import (
+    NOTE_COLUMNS,
     apply_edits,
     draft_from_published,
     draft_from_upload,
@@ -69,7 +70,7 @@ def positions(candidate) -> dict[str, int]:
 
 def test_edit_in_place_validates_compares_and_publishes(store, geocoder):
     draft = draft_from_published(store)
-    assert list(draft.rows.columns)[-3:] == ["Notatki", "geocode_source", "geocode_precision"]
+    assert list(draft.rows.columns)[-5:] == ["Notatki", "geocode_source", "geocode_precision", *NOTE_COLUMNS]
     draft = apply_edits(
         draft,
         edited={1: {"city": "Wrocław"}},
