@@ -115,7 +115,7 @@ def test_an_uploaded_file_is_fixed_in_the_draft_and_publishes_without_uploading_
     assert list(candidate.report.to_frame("en")["Column"]) == ["Strona WWW"]
     assert candidate.diff.counts() == (2, 0, 2)
     assert candidate.risks.removes_too_many and candidate.risks.any
-    with pytest.raises(UnreadableFileError, match="not placed"):
+    with pytest.raises(UnreadableFileError, match="not yet placed"):
         publish(candidate, store, author="anna", confirmed=True)
 
 

@@ -117,7 +117,7 @@ def test_upload_fix_compare_publish_and_restore(monkeypatch, tmp_path):
     upload(at, "partnerzy-poprawione.csv", (POLISH_HEADER + GOOD_ROWS).encode("cp1250"))
     assert "2 rows read: 0 errors" in texts(at)
     assert "2 added · 0 changed · 62 removed" in texts(at)
-    assert "This version removes 62 of the 62 published offices (100%)" in texts(at)
+    assert "This version removes 100% of the published offices (removed: 62, published: 62)" in texts(at)
     at.button(key="geocode").click().run()
     assert not at.exception
     at.button(key="publish").click().run()  # a damaging publish asks first …
@@ -127,7 +127,7 @@ def test_upload_fix_compare_publish_and_restore(monkeypatch, tmp_path):
     assert data_file.read_bytes() == original
     at.button(key="publish").click().run()
     at.button(key="publish_confirm").click().run()
-    assert "Published: the version of" in texts(at) and "Anna Nowak with 2 offices" in texts(at)
+    assert "Published: the version of" in texts(at) and "Anna Nowak (offices: 2)" in texts(at)
     published = data_file.read_bytes().decode("utf-8-sig")
     assert "Klaster Żeglugi" in published and "Baltic" not in published
 
@@ -147,9 +147,9 @@ def test_upload_fix_compare_publish_and_restore(monkeypatch, tmp_path):
     lines = [m.value for m in at.markdown if "·" in m.value and "offices" in m.value]
     lines = [re.sub(r"\\(.)", r"\1", line) for line in lines]
     assert [line.startswith("✅") for line in lines] == [True, False, False]  # exactly one is current
-    assert "restored the version of" in lines[0] and "+62 ~0 −2 · 62 offices" in lines[0]
-    assert "Anna Nowak · uploaded file · +2 ~0 −62 · 2 offices" in lines[1]
-    assert "the list before the first publish · +62 ~0 −0 · 62 offices" in lines[2]
+    assert "restored the version of" in lines[0] and "+62 ~0 −2 · offices: 62" in lines[0]
+    assert "Anna Nowak · uploaded file · +2 ~0 −62 · offices: 2" in lines[1]
+    assert "the list before the first publish · +62 ~0 −0 · offices: 62" in lines[2]
 
 
 def test_a_draft_survives_a_new_session_and_is_offered_after_sign_in(monkeypatch, tmp_path):
@@ -159,7 +159,7 @@ def test_a_draft_survives_a_new_session_and_is_offered_after_sign_in(monkeypatch
 
     again = sign_in(app().run(), "anna nowak")  # a reload: a new session, signed in again
     assert "You have a draft from" in texts(again)
-    assert "the uploaded file partnerzy.csv (3 rows)" in texts(again)
+    assert "the uploaded file partnerzy.csv (rows: 3)" in texts(again)
     assert not [u for u in again.file_uploader if u.key == "upload"]  # nothing replaces it before an answer
     again.button(key="draft_continue").click().run()
     assert "3 rows read: 2 errors" in texts(again)

@@ -142,7 +142,7 @@ def test_upload_reload_continue_fix_refuse_confirm_restore(browser: Browser, tmp
         screenshot(page, "office-fixed")
 
         # 4. Only the three new offices need placing.
-        expect_text(app, r"^3 new or moved offices need a place on the map")
+        expect_text(app, r"^New or moved offices that need a place on the map: 3;")
         page.get_by_role("button", name="Place the offices on the map").click()
         app.wait_until_idle(timeout=WAIT_MS / 1000)
         publish = page.get_by_role("button", name="Publish this version")
@@ -156,7 +156,7 @@ def test_upload_reload_continue_fix_refuse_confirm_restore(browser: Browser, tmp
         assert data_file.read_bytes() == before
         page.get_by_role("button", name="Publish this version").click()
         page.get_by_role("button", name="Yes, publish it").click()
-        expect_text(app, r"^Published: the version of \d{4}-\d\d-\d\d \d\d:\d\d.* · Anna Testowa with 15 offices\.")
+        expect_text(app, r"^Published: the version of \d{4}-\d\d-\d\d \d\d:\d\d.* · Anna Testowa \(offices: 15\)\.")
         published = table_of(data_file.read_bytes())
         assert "Podkarpacki Klaster Lotniczy" in set(published["partner_name"])
         assert set(published.loc[published["partner_id"] == "warta-poznan", "contact_email"]) == {
@@ -177,9 +177,9 @@ def test_upload_reload_continue_fix_refuse_confirm_restore(browser: Browser, tmp
 
     assert len(lines) == 3, lines
     assert [line.startswith("✅") for line in lines] == [True, False, False]
-    assert re.search(r"Anna Testowa · restored the version of .* · \+0 ~12 −3 · 12 offices$", lines[0]), lines[0]
-    assert re.search(r"Anna Testowa · uploaded file · \+3 ~12 −0 · 15 offices$", lines[1]), lines[1]
-    assert re.search(r"— · the list before the first publish · \+12 ~0 −0 · 12 offices$", lines[2]), lines[2]
+    assert re.search(r"Anna Testowa · restored the version of .* · \+0 ~12 −3 · offices: 12$", lines[0]), lines[0]
+    assert re.search(r"Anna Testowa · uploaded file · \+3 ~12 −0 · offices: 15$", lines[1]), lines[1]
+    assert re.search(r"— · the list before the first publish · \+12 ~0 −0 · offices: 12$", lines[2]), lines[2]
 
     # The change log, line by line, agrees with the history and with the files themselves.
     store = Store(data_file, history_dir=tmp_path / "history")
