@@ -42,6 +42,9 @@ class Settings:
     upload_max_mb: float = 10.0
     history_dir: Path = PROJECT_ROOT / "data" / "history"
     lock_timeout: float = 10.0
+    drafts_dir: Path = PROJECT_ROOT / "data" / "drafts"
+    draft_max_mb: float = 30.0
+    max_removed_share: float = 0.2
     #: For tests and demos only: the date the members' pages take as today (``YYYY-MM-DD``).
     today: dt.date | None = None
 

@@ -73,3 +73,11 @@ class ChangeLogError(PartnerDirectoryError, OSError):
 
 class NotARegularFileError(PartnerDirectoryError, OSError):
     """A write was asked to replace something that is not a regular file (a device, a folder, a pipe)."""
+
+
+class RiskyPublishError(PartnerDirectoryError, RuntimeError):
+    """A publish that would remove many offices, drop columns or blank values was not confirmed."""
+
+
+class DraftTooBigError(PartnerDirectoryError, ValueError):
+    """A draft is larger than the configured limit, so it cannot be kept on the server."""

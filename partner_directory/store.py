@@ -46,7 +46,12 @@ _TEMPORARY = re.compile(r"^\.(?P<target>.+)\.[a-z0-9_]{8}\.tmp$")
 
 @dataclass(frozen=True)
 class Version:
-    """One published version: id (content hash), when, who, what changed, and its file in history."""
+    """One published version: id (content hash), when, who, what changed, and its file in history.
+
+    ``added``, ``changed`` and ``removed`` count offices against ``previous``,
+    the version it replaced; ``rows`` is its number of offices;
+    ``restored_from`` names the history file a restore brought back.
+    """
 
     id: str
     created: str
@@ -58,6 +63,13 @@ class Version:
     rows: int = 0
     file: str = ""
     previous: str = ""
+    restored_from: str = ""
+
+    @property
+    def created_at(self) -> dt.datetime:
+        """When it was published, as an aware UTC datetime."""
+        created = dt.datetime.fromisoformat(self.created)
+        return created if created.tzinfo else created.replace(tzinfo=dt.UTC)
 
 
 class Store:
@@ -87,6 +99,22 @@ class Store:
         data = self.read_published()
         return None if data is None else content_version(data)
 
+    def current_record(self) -> Version | None:
+        """The history entry of the published file: the newest one with its content.
+
+        Exactly one entry is current even when a restore published the same
+        content again; ``None`` when the file is not in the history.
+        """
+        current = self.current_version()
+        if current is None:
+            return None
+        return next((version for version in self.versions() if version.id == current), None)
+
+    def published_at(self) -> dt.datetime | None:
+        """When the published file was published (from the history, not the file's time), or ``None``."""
+        record = self.current_record()
+        return None if record is None else record.created_at
+
     def versions(self) -> list[Version]:
         """Every recorded version, newest first."""
         versions = []
@@ -115,8 +143,15 @@ class Store:
         summary: str,
         counts: tuple[int, int, int] = (0, 0, 0),
         rows: int = 0,
+        base_rows: int = 0,
+        restored_from: str = "",
     ) -> Version:
         """Publish ``data`` (the CSV bytes) as the new version.
+
+        ``counts`` are ``(added, changed, removed)`` against the published
+        version, ``rows`` the new version's offices, ``base_rows`` the
+        published version's offices (recorded when that version enters the
+        history for the first time).
 
         ``base_version`` is the version the author started from; if the
         published file is no longer that version, :class:`PublishConflictError`
@@ -128,7 +163,14 @@ class Store:
             with self.lock:
                 self._repair_locked()
                 return self._publish_locked(
-                    data, author=author, base_version=base_version, summary=summary, counts=counts, rows=rows
+                    data,
+                    author=author,
+                    base_version=base_version,
+                    summary=summary,
+                    counts=counts,
+                    rows=rows,
+                    base_rows=base_rows,
+                    restored_from=restored_from,
                 )
         except Timeout as error:
             raise StoreLockedError("locked", seconds=f"{self.lock_timeout:g}") from error
@@ -145,10 +187,33 @@ class Store:
         except Timeout as error:
             raise StoreLockedError("locked", seconds=f"{self.lock_timeout:g}") from error
 
-    def restore(self, version_id: str, *, author: str, base_version: str | None) -> Version:
-        """Publish an old version again as a new version (nothing is deleted)."""
+    def restore(
+        self,
+        version_id: str,
+        *,
+        author: str,
+        base_version: str | None,
+        counts: tuple[int, int, int] = (0, 0, 0),
+        rows: int = 0,
+        base_rows: int = 0,
+        restored_from: str = "",
+    ) -> Version:
+        """Publish an old version again as a new version (nothing is deleted).
+
+        The caller gives the true ``counts`` against the published version and
+        ``rows`` (see :func:`partner_directory.publishing.restore`).
+        """
         data = self.read_version(version_id)
-        return self.publish(data, author=author, base_version=base_version, summary=f"restore:{version_id}")
+        return self.publish(
+            data,
+            author=author,
+            base_version=base_version,
+            summary=f"restore:{version_id}",
+            counts=counts,
+            rows=rows,
+            base_rows=base_rows,
+            restored_from=restored_from,
+        )
 
     def _publish_locked(
         self,
@@ -159,6 +224,8 @@ class Store:
         summary: str,
         counts: tuple[int, int, int],
         rows: int,
+        base_rows: int,
+        restored_from: str,
     ) -> Version:
         target = regular_file_target(self.data_file)
         current = self.read_published()
@@ -168,7 +235,11 @@ class Store:
         records: list[tuple[bytes, Version]] = []
         if current is not None and not any(v.id == current_id for v in self.versions()):
             # The file was there before the directory kept history (demo data, a copy by hand).
-            records.append((current, Version(id=current_id or "", created=_now(), author="—", summary="initial")))
+            # Against nothing, each of its offices was added.
+            initial = Version(
+                id=current_id or "", created=_now(), author="—", summary="initial", added=base_rows, rows=base_rows
+            )
+            records.append((current, initial))
         added, changed, removed = counts
         version = Version(
             id=content_version(data),
@@ -180,14 +251,15 @@ class Store:
             removed=removed,
             rows=rows,
             previous=current_id or "",
+            restored_from=restored_from,
         )
         records.append((data, version))
         made_folder = not self.history_dir.exists()
         pending = {
             "id": version.id,
             "created": version.created,
-            "files": list(self._names(version)),
-            "entry": _log_entry(version),
+            "files": [name for _content, record in records for name in self._names(record)],
+            "entries": [_log_entry(record) for _content, record in records],
             # Entries of earlier live versions a repair could not log yet (the log was unwritable): kept, not lost.
             "unlogged": self._unlogged_entries(),
         }
@@ -211,13 +283,16 @@ class Store:
                 with contextlib.suppress(OSError):
                     self.history_dir.rmdir()
             raise
-        # The new version is live and in the history from here on; what is left is its log entry.
+        # The new version is live and in the history from here on; what is left is the log entries
+        # (the change log holds every version the history holds, the list found before the first
+        # publish included).
         try:
             _fsync_folder(target.parent)
         except OSError as error:  # the rename is done; only its durability on power loss is in doubt
             log.warning("The folder of %s could not be synced: %s", target, error)
         try:
-            self._log(version)
+            for _content, record in records:
+                self._log(record)
         except OSError as error:
             log.error("Version %s is published but its change-log entry could not be written: %s", version.id, error)
             raise ChangeLogError(
@@ -260,7 +335,7 @@ class Store:
             log.error("The pending publish record %s cannot be read: %s", pending_path, error)
             return done
         live = self.current_version() == pending.get("id")
-        entries = list(pending.get("unlogged", [])) + ([pending["entry"]] if live else [])
+        entries = list(pending.get("unlogged", [])) + (list(pending.get("entries", [])) if live else [])
         if not live:
             for name in pending.get("files", []):
                 if Path(name).name == name and name.endswith((".csv", ".json")):
@@ -287,7 +362,7 @@ class Store:
             pending = json.loads((self.history_dir / PENDING).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return []
-        live_then = [pending["entry"]] if pending.get("id") == self.current_version() else []
+        live_then = list(pending.get("entries", [])) if pending.get("id") == self.current_version() else []
         return [*pending.get("unlogged", []), *live_then]
 
     def _repair_log_tail(self) -> list[str]:
