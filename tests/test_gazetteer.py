@@ -7,7 +7,6 @@ seconds); every other test reads that one index.
 from __future__ import annotations
 
 import math
-import time
 from pathlib import Path
 
 import numpy as np
@@ -421,13 +420,11 @@ def test_first_load_builds_and_stores_the_index(gazetteer, cache_dir):
 def test_second_load_reads_the_stored_index(gazetteer, cache_dir):
     stored = gazetteer.index_info.path
     modified = stored.stat().st_mtime_ns
-    started = time.perf_counter()
     again = Gazetteer.load(cache_dir=cache_dir)
-    elapsed = time.perf_counter() - started
+    # Read, not rebuilt (how fast is bench/bench_gazetteer.py's business, not a test's).
     assert not again.index_info.built
     assert again.index_info.path == stored
     assert stored.stat().st_mtime_ns == modified
-    assert elapsed < 0.5
     assert again.find_city("Warszawa") == gazetteer.find_city("Warszawa")
 
 
