@@ -10,8 +10,10 @@ the tiles, so the map still shows the world when no tile server answers.
 How the page is built, and why:
 
 * All offices travel as ONE compact JSON array (see :data:`ROW_FIELDS`, each
-  distinct text stored once by :func:`pack_rows`); a small script turns each
-  row into a circle marker inside one marker-cluster group. 10,000 offices
+  distinct text stored once by :func:`pack_rows`); the map's own code,
+  ``static/map/offices.js`` (loaded once by URL and cached by the browser,
+  inlined only in the standalone page), turns each row into a circle marker
+  inside one marker-cluster group. Each rerun sends data and calls, not code. 10,000 offices
   build and render in about 0.06 s into 1.6 MB of HTML (``bench/bench_map.py``).
 * Office data is hostile until proven otherwise. The array is serialised so it
   cannot leave its ``<script>`` (``<``, ``>``, ``&``, U+2028, U+2029 escaped)
@@ -85,6 +87,10 @@ MARKERCLUSTER_CSS: Final = (
     "leaflet.markercluster/MarkerCluster.css",
     "leaflet.markercluster/MarkerCluster.Default.css",
 )
+# The directory's own map code and style: loaded by URL (cached by the browser), inlined
+# only in the standalone page. They define ``partnerDirectoryMap.offices/outlines/labels``.
+MAP_JS: Final = "map/offices.js"
+MAP_CSS: Final = "map/offices.css"
 COUNTRY_OUTLINES: Final = "world/countries-110m.geojson"
 # Finer outlines, fetched by the app's map only when zoomed in this far (the
 # standalone page keeps the coarse ones inline, to stay small).
@@ -360,8 +366,8 @@ def build_map(
         fmap.default_css = []
         fmap.add_child(_InlineAssets(_read_assets()))
     else:
-        fmap.default_js = [("leaflet", base_url + LEAFLET_JS)]
-        fmap.default_css = [("leaflet_css", base_url + LEAFLET_CSS)]
+        fmap.default_js = [("leaflet", base_url + LEAFLET_JS), ("partner_directory_map", base_url + MAP_JS)]
+        fmap.default_css = [("leaflet_css", base_url + LEAFLET_CSS), ("partner_directory_map_css", base_url + MAP_CSS)]
 
     fmap.add_child(
         _CountryOutlines(
@@ -758,9 +764,9 @@ def _inline_tag(tag: str, code: str) -> str:
 
 @lru_cache(maxsize=1)
 def _read_assets() -> str:
-    """Leaflet and Leaflet.markercluster as inline ``<style>``/``<script>`` tags."""
-    styles = [LEAFLET_CSS, *MARKERCLUSTER_CSS]
-    scripts = [LEAFLET_JS, MARKERCLUSTER_JS]
+    """Leaflet, Leaflet.markercluster and the map's own code as inline ``<style>``/``<script>`` tags."""
+    styles = [LEAFLET_CSS, *MARKERCLUSTER_CSS, MAP_CSS]
+    scripts = [LEAFLET_JS, MARKERCLUSTER_JS, MAP_JS]
     parts = [_inline_tag("style", _read_static(path)) for path in styles]
     parts += [_inline_tag("script", _read_static(path)) for path in scripts]
     return "\n".join(parts)
@@ -836,14 +842,13 @@ class _CountryOutlines(_SafeMacroElement):
 
     _template = jinja2.Template(
         "{% macro script(this, kwargs) %}\n"
-        "({{ this.factory }})({{ this._parent.get_name() }}, {{ this.options_json }});\n"
+        "partnerDirectoryMap.outlines({{ this._parent.get_name() }}, {{ this.options_json }});\n"
         "{% endmacro %}"
     )
 
     def __init__(self, *, url: str, geojson: Any | None, fine_url: str | None = None) -> None:
         super().__init__()
         self._name = "CountryOutlines"
-        self.factory = _OUTLINES_JS
         self.options_json = script_json(
             {
                 "url": url,
@@ -860,14 +865,13 @@ class _PlaceLabels(_SafeMacroElement):
 
     _template = jinja2.Template(
         "{% macro script(this, kwargs) %}\n"
-        "({{ this.factory }})({{ this._parent.get_name() }}, {{ this.labels_json }}, {{ this.options_json }});\n"
+        "partnerDirectoryMap.labels({{ this._parent.get_name() }}, {{ this.labels_json }}, {{ this.options_json }});\n"
         "{% endmacro %}"
     )
 
     def __init__(self, places: Sequence[PlaceLabel]) -> None:
         super().__init__()
         self._name = "PlaceLabels"
-        self.factory = _LABELS_JS
         self.labels_json = script_json(place_label_rows(places), has_objects=False)
         self.options_json = script_json({"minZoom": LABELS_MIN_ZOOM})
 
@@ -878,12 +882,12 @@ class _OfficeMarkers(JSCSSMixin, _SafeMacroElement):
     _template = jinja2.Template(
         "{% macro header(this, kwargs) %}\n"
         "<style>\n"
+        "html, body { margin: 0; overflow: hidden; }\n"
         "#{{ this._parent.get_name() }} { background: {{ this.sea_colour }}; }\n"
-        "{{ this.css }}\n"
         "</style>\n"
         "{% endmacro %}\n"
         "{% macro script(this, kwargs) %}\n"
-        "var {{ this.get_name() }} = ({{ this.factory }})(\n"
+        "var {{ this.get_name() }} = partnerDirectoryMap.offices(\n"
         "    {{ this._parent.get_name() }},\n"
         "    {{ this.strings_json }},\n"
         "    {{ this.rows_json }},\n"
@@ -903,8 +907,6 @@ class _OfficeMarkers(JSCSSMixin, _SafeMacroElement):
         super().__init__()
         self._name = "OfficeMarkers"
         self._bounds = bounds
-        self.factory = _OFFICES_JS
-        self.css = _OFFICES_CSS
         self.sea_colour = SEA_COLOUR
         strings, packed_rows = pack_rows(rows)
         self.strings_json = script_json(strings, has_objects=False)
@@ -941,319 +943,3 @@ class _OfficeMarkers(JSCSSMixin, _SafeMacroElement):
         if self._bounds is None:
             return [[None, None], [None, None]]
         return [list(corner) for corner in self._bounds]
-
-
-# ---------------------------------------------------------------------------
-# Browser code. Kept free of "{{", "{%" and "{#" (Jinja syntax) and of data:
-# office values arrive only through the JSON array.
-
-_OFFICES_CSS: Final = """
-html, body { margin: 0; overflow: hidden; }
-.leaflet-container:focus-visible { outline: 3px solid #1d4ed8; outline-offset: -3px; }
-.leaflet-marker-icon:focus-visible, .leaflet-control a:focus-visible, .leaflet-popup a:focus-visible {
-  outline: 3px solid #1d4ed8; outline-offset: 2px; }
-.pd-city-label { pointer-events: none; }
-.pd-city-label span { display: inline-block; white-space: nowrap; transform: translate(-4px, -50%);
-  font: 600 12px/1.2 system-ui, sans-serif; color: #374151;
-  text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff; }
-.pd-city-label span::before { content: ""; display: inline-block; width: 4px; height: 4px; border-radius: 50%;
-  background: #374151; margin-right: 4px; vertical-align: middle; }
-.pd-popup { font: 13px/1.4 system-ui, sans-serif; max-width: 300px; }
-.pd-popup .pd-partner { font-weight: 600; font-size: 14px; }
-.pd-popup .pd-place { color: #4b5563; }
-.pd-popup .pd-approximate { color: #92400e; font-style: italic; margin-top: 2px; }
-.pd-popup .pd-field { margin-top: 3px; overflow-wrap: anywhere; }
-.pd-popup .pd-label { color: #4b5563; }
-.pd-popup .pd-id { color: #6b7280; font-size: 11px; margin-top: 6px; }
-.pd-legend { background: rgba(255, 255, 255, 0.9); padding: 4px 8px; border-radius: 4px;
-  font: 12px/1.5 system-ui, sans-serif; box-shadow: 0 1px 4px rgba(0, 0, 0, 0.3); }
-.pd-legend .pd-swatch { display: inline-block; width: 10px; height: 10px; border: 2px solid;
-  border-radius: 50%; vertical-align: middle; margin-right: 6px; }
-"""
-
-_OFFICES_JS: Final = r"""
-function (map, strings, rows, options) {
-  "use strict";
-  var at = Object.create(null);
-  options.fields.forEach(function (name, index) { at[name] = index; });
-  // Text values are positions in "strings", where each text is stored once.
-  function text(row, field) { return strings[row[at[field]]]; }
-  var labels = options.labels;
-  var flags = options.flags;
-  var styles = options.styles;
-
-  function precisionOf(row) { return row[at.flags] & flags.precisionMask; }
-  function isApproximate(row) { return precisionOf(row) !== 0; }
-
-  function styleOf(row) {
-    if (row[at.flags] & flags.selected) { return styles.selected; }
-    return isApproximate(row) ? styles.approximate : styles.exact;
-  }
-
-  function checkedUrl(candidate, protocols) {
-    var url;
-    try { url = new URL(candidate); } catch (error) { return null; }
-    return protocols.indexOf(url.protocol) >= 0 ? url : null;
-  }
-
-  function websiteHref(row) {
-    var value = text(row, "website");
-    if (!value || !(row[at.flags] & flags.websiteLink)) { return null; }
-    var url = checkedUrl(
-      (row[at.flags] & flags.websiteAddScheme) ? "https://" + value : value,
-      ["http:", "https:"]
-    );
-    return url && url.hostname ? url.href : null;
-  }
-
-  var EMAIL = /^[A-Za-z0-9._+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$/;
-  function emailHref(row) {
-    var value = text(row, "contact_email");
-    if (!value || !(row[at.flags] & flags.emailLink) || !EMAIL.test(value)) { return null; }
-    var url = checkedUrl("mailto:" + value, ["mailto:"]);
-    return url ? url.href : null;
-  }
-
-  function addText(parent, tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) { node.className = className; }
-    node.textContent = text;
-    parent.appendChild(node);
-    return node;
-  }
-
-  function addField(parent, label, value, href, external) {
-    if (!value) { return; }
-    var line = addText(parent, "div", "pd-field", "");
-    addText(line, "span", "pd-label", label + ": ");
-    if (href) {
-      var link = addText(line, "a", "", value);
-      link.href = href;
-      if (external) { link.target = "_blank"; link.rel = "noopener noreferrer"; }
-    } else {
-      addText(line, "span", "", value);
-    }
-  }
-
-  function buildPopup(row) {
-    var root = document.createElement("div");
-    root.className = "pd-popup";
-    addText(root, "div", "pd-partner", text(row, "partner_name") || text(row, "office_name"));
-    if (text(row, "partner_name") && text(row, "office_name")) {
-      addText(root, "div", "pd-office", text(row, "office_name"));
-    }
-    var place = [text(row, "city"), text(row, "country_name")].filter(Boolean).join(", ");
-    if (place) { addText(root, "div", "pd-place", place); }
-    if (isApproximate(row)) {
-      var precision = precisionOf(row);
-      addText(root, "div", "pd-approximate",
-        precision === options.precision.city ? labels.approximateCity :
-        precision === options.precision.country ? labels.approximateCountry :
-        labels.approximate);
-    }
-    addField(root, labels.sectors, text(row, "sectors"));
-    addField(root, labels.services, text(row, "services"));
-    addField(root, labels.contact, text(row, "contact_name"));
-    addField(root, labels.email, text(row, "contact_email"), emailHref(row), false);
-    addField(root, labels.website, text(row, "website"), websiteHref(row), true);
-    // Last, so the app can read the partner from streamlit-folium's popup text.
-    if (text(row, "partner_id")) {
-      addText(root, "div", "pd-id", labels.partnerId + ": " + text(row, "partner_id"));
-    }
-    return root;
-  }
-
-  // Leaflet focuses the map on mousedown (for its arrow keys). In an iframe
-  // that is partly scrolled out of the window, a plain focus() scrolls the
-  // app's page under the mouse before mouseup, and the click is lost.
-  var container = map.getContainer();
-  var focusWithScroll = container.focus;
-  container.focus = function (focusOptions) {
-    return focusWithScroll.call(this, Object.assign({ preventScroll: true }, focusOptions || {}));
-  };
-
-  // Cluster icons are buttons (Tab, Enter zooms in); name them "39 offices".
-  var plural = null;
-  try { plural = new Intl.PluralRules(options.language); } catch (error) { plural = null; }
-  function officesName(count) {
-    var forms = options.clusterLabels;
-    var category = plural ? plural.select(count) : (count === 1 ? "one" : "other");
-    var form = forms[category] || forms.other;
-    return form.split("{count}").join(String(count));
-  }
-  var NamedClusterIcon = L.DivIcon.extend({
-    createIcon: function (oldIcon) {
-      var icon = L.DivIcon.prototype.createIcon.call(this, oldIcon);
-      icon.setAttribute("aria-label", this.options.name);
-      icon.title = this.options.name;
-      return icon;
-    }
-  });
-  var clusterOptions = Object.assign({}, options.cluster, {
-    iconCreateFunction: function (cluster) {
-      var count = cluster.getChildCount();
-      var size = count < 10 ? "small" : count < 100 ? "medium" : "large";
-      var inner = document.createElement("div");
-      addText(inner, "span", "", String(count)).setAttribute("aria-hidden", "true");
-      return new NamedClusterIcon({
-        html: inner,
-        className: "marker-cluster marker-cluster-" + size,
-        iconSize: new L.Point(40, 40),
-        name: officesName(count)
-      });
-    }
-  });
-  var group = L.markerClusterGroup(clusterOptions);
-  // streamlit-folium listens for clicks on the layers that are on the map
-  // when this script ends. Only "relay" is there then; the cluster group
-  // joins right after. So a click on a cluster icon or a spider leg is never
-  // reported, and an office click is reported only once its popup exists.
-  var relay = L.featureGroup().addTo(map);
-
-  group.on("click", function (event) {
-    var marker = event.layer;
-    if (!marker || !marker.officeRow) { return; }
-    // Report the office's own position, also when a cluster has been spread
-    // out around it ("spiderfied"), so the app can find the office again.
-    event.latlng = marker._preSpiderfyLatlng || marker.getLatLng();
-    if (!marker.getPopup()) {
-      // Popups are built on first click: 10,000 eager popups cost seconds.
-      marker.bindPopup(buildPopup(marker.officeRow), { maxWidth: 320 });
-      marker.openPopup();
-    }
-    // As Leaflet's own popup click does: keep the click from reaching the
-    // map, which would close the popup and fold a spread-out cluster.
-    L.DomEvent.stop(event);
-    relay.fire("click", event);
-  });
-
-  var markers = new Array(rows.length);
-  for (var index = 0; index < rows.length; index++) {
-    var row = rows[index];
-    var marker = L.circleMarker([row[at.latitude], row[at.longitude]], styleOf(row));
-    marker.officeRow = row;
-    markers[index] = marker;
-  }
-  window.setTimeout(function () {
-    group.addLayers(markers);
-    group.addTo(map);
-  }, 0);
-
-  if (rows.length) {
-    // Top right: at the bottom, a phone's narrow map puts the tiles' credit over it.
-    var legend = L.control({ position: "topright" });
-    legend.onAdd = function () {
-      var box = L.DomUtil.create("div", "pd-legend");
-      box.setAttribute("role", "group");
-      box.setAttribute("aria-label", labels.legend);
-      var entries = [[styles.exact, labels.legendExact], [styles.approximate, labels.legendApproximate]];
-      if (rows.some(function (row) { return row[at.flags] & flags.selected; })) {
-        entries.push([styles.selected, labels.legendSelected]);
-      }
-      entries.forEach(function (entry) {
-        var style = entry[0];
-        var line = addText(box, "div", "", "");
-        var swatch = addText(line, "span", "pd-swatch", "");
-        swatch.style.borderColor = style.color;
-        swatch.style.borderStyle = style.dashArray ? "dashed" : "solid";
-        swatch.style.backgroundColor = style.fillColor;
-        addText(line, "span", "", entry[1]);
-      });
-      return box;
-    };
-    legend.addTo(map);
-  }
-  return group;
-}
-"""
-
-_OUTLINES_JS: Final = r"""
-function (map, options) {
-  "use strict";
-  // Below the tile pane (z-index 200): tiles cover the outlines when they
-  // load, and the outlines show the world when no tile server answers.
-  var pane = map.createPane("pd-outlines");
-  pane.style.zIndex = "150";
-  pane.style.pointerEvents = "none";
-  function layerOf(geojson) {
-    return L.geoJSON(geojson, {
-      pane: "pd-outlines",
-      interactive: false,
-      style: function () { return options.style; }
-    });
-  }
-  function load(url) {
-    return fetch(url).then(function (response) {
-      if (!response.ok) { throw new Error("HTTP " + response.status); }
-      return response.json();
-    });
-  }
-  var coarse = null;
-  var fine = null;
-  var fineRequested = false;
-  // Zoomed in, the 1:50m outlines replace the 1:110m ones (fetched once, on first need).
-  function update() {
-    var zoomedIn = Boolean(options.fineUrl) && map.getZoom() >= options.fineMinZoom;
-    if (zoomedIn && !fineRequested) {
-      fineRequested = true;
-      load(options.fineUrl)
-        .then(function (geojson) { fine = layerOf(geojson); update(); })
-        .catch(function (error) { console.warn("Fine country outlines not loaded:", error); });
-    }
-    var showFine = zoomedIn && fine !== null;
-    if (fine) {
-      if (showFine && !map.hasLayer(fine)) { fine.addTo(map); }
-      if (!showFine && map.hasLayer(fine)) { map.removeLayer(fine); }
-    }
-    if (coarse) {
-      if (showFine && map.hasLayer(coarse)) { map.removeLayer(coarse); }
-      if (!showFine && !map.hasLayer(coarse)) { coarse.addTo(map); }
-    }
-  }
-  function drawCoarse(geojson) { coarse = layerOf(geojson); update(); }
-  map.on("zoomend", update);
-  if (options.geojson) {
-    drawCoarse(options.geojson);
-  } else {
-    load(options.url)
-      .then(drawCoarse)
-      .catch(function (error) { console.warn("Country outlines not loaded:", error); });
-  }
-  // The map's view is set after this script; check once it is.
-  map.whenReady(function () { window.setTimeout(update, 0); });
-}
-"""
-
-_LABELS_JS: Final = r"""
-function (map, labels, options) {
-  "use strict";
-  // Under the tiles like the outlines (which lie at 150): tiles, when they
-  // load, bring their own names; without tiles these say where the map is.
-  var pane = map.createPane("pd-labels");
-  pane.style.zIndex = "160";
-  pane.style.pointerEvents = "none";
-  pane.setAttribute("aria-hidden", "true");
-  var markers = labels.map(function (label) {
-    var text = document.createElement("span");
-    text.textContent = label[2];
-    var marker = L.marker([label[0], label[1]], {
-      icon: L.divIcon({ className: "pd-city-label", html: text, iconSize: null }),
-      pane: "pd-labels",
-      interactive: false,
-      keyboard: false
-    });
-    marker.minZoom = Math.max(label[3], options.minZoom);
-    return marker;
-  });
-  function update() {
-    var zoom = map.getZoom();
-    markers.forEach(function (marker) {
-      var show = zoom >= marker.minZoom;
-      if (show && !map.hasLayer(marker)) { marker.addTo(map); }
-      if (!show && map.hasLayer(marker)) { map.removeLayer(marker); }
-    });
-  }
-  map.on("zoomend", update);
-  map.whenReady(function () { window.setTimeout(update, 0); });
-}
-"""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 
 import folium
 import pandas as pd
@@ -38,8 +40,9 @@ HOSTILE = (
 )
 # What the Jinja expression in HOSTILE would print if it were ever evaluated.
 EVALUATED = "246913578"
-# Scripts in every page: folium's L_NO_TOUCH switch, Leaflet, markercluster, the map.
-SCRIPTS_PER_PAGE = 4
+# Scripts in every page: folium's L_NO_TOUCH switch, Leaflet, the map's own code (static/map), markercluster,
+# and the map with its data.
+SCRIPTS_PER_PAGE = 5
 
 
 def office(**values: object) -> dict[str, object]:
@@ -304,7 +307,7 @@ def test_empty_frame_gives_a_world_map(offices, mode):
     html = app_html(offices) if mode == "app" else render_standalone_html(offices)
     assert re.search(r"map_[0-9a-f]+\.fitBounds", html) is None
     assert "center: [20.0, 10.0]" in html
-    assert "L.markerClusterGroup" in html
+    assert "partnerDirectoryMap.offices(" in html
     assert "world/countries-110m.geojson" in html or '"FeatureCollection"' in html
 
 
@@ -355,10 +358,12 @@ def test_app_mode_loads_leaflet_and_markercluster_from_the_static_folder():
     styles = re.findall(r'<link rel="stylesheet" href="([^"]+)"', html)
     assert scripts == [
         "/base/app/static/leaflet/leaflet.js",
+        "/base/app/static/map/offices.js",
         "/base/app/static/leaflet.markercluster/leaflet.markercluster.js",
     ]
     assert styles == [
         "/base/app/static/leaflet/leaflet.css",
+        "/base/app/static/map/offices.css",
         "/base/app/static/leaflet.markercluster/MarkerCluster.css",
         "/base/app/static/leaflet.markercluster/MarkerCluster.Default.css",
     ]
@@ -372,6 +377,8 @@ def test_static_files_exist_for_every_link():
         mapview.MARKERCLUSTER_JS,
         *mapview.MARKERCLUSTER_CSS,
         mapview.COUNTRY_OUTLINES,
+        mapview.MAP_JS,
+        mapview.MAP_CSS,
     ):
         assert (mapview.STATIC_DIR / path).is_file(), path
     for folder in ("leaflet", "leaflet.markercluster", "world"):
@@ -532,7 +539,9 @@ def test_place_labels_are_text_in_the_page_never_markup_or_template():
     html = fmap.get_root().render()
     assert "<img src=x" not in html and "{{ 7*7 }}" not in html
     assert "\\u003c/script\\u003e\\u003cimg src=x onerror=alert(1)\\u003e\\u007b\\u007b 7*7 \\u007d\\u007d" in html
-    assert ".textContent = label[2]" in html  # written as text in the browser
+    assert "partnerDirectoryMap.labels(" in html
+    # The map's own code writes the name as text in the browser.
+    assert ".textContent = label[2]" in (mapview.STATIC_DIR / mapview.MAP_JS).read_text("utf-8")
 
 
 def test_without_labels_the_map_carries_no_label_layer():
@@ -569,4 +578,25 @@ def test_cluster_icons_get_their_name_in_every_plural_form(language, forms):
 def test_the_map_page_cannot_scroll_nor_scroll_the_app():
     html = mapview.build_map(pd.DataFrame([office()]), tiles=None).get_root().render()
     assert "html, body { margin: 0; overflow: hidden; }" in html
-    assert "preventScroll: true" in html
+    assert "partnerDirectoryMap.offices(" in html
+    # The map's own code focuses the map without scrolling the page around it.
+    assert "preventScroll: true" in (mapview.STATIC_DIR / mapview.MAP_JS).read_text("utf-8")
+
+
+def test_the_app_map_carries_data_not_code():
+    """The map's code is a file the browser caches; each rerun sends only data and calls."""
+    html = app_html(frame(office()))
+    code = (mapview.STATIC_DIR / mapview.MAP_JS).read_text("utf-8")
+    assert "function offices(" in code and "function offices(" not in html
+    assert "function outlines(" not in html and "function labels(" not in html
+    standalone = render_standalone_html(frame(office()))
+    assert "function offices(" in standalone  # one self-contained page
+
+
+def test_the_maps_own_code_is_valid_javascript():
+    node = shutil.which("node")
+    assert node, "Node.js is needed to check static/map/offices.js"
+    checked = subprocess.run(
+        [node, "--check", str(mapview.STATIC_DIR / mapview.MAP_JS)], capture_output=True, text=True
+    )
+    assert checked.returncode == 0, checked.stderr

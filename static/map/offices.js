@@ -1,0 +1,293 @@
+/*
+ * The partner directory's map code: office markers in clusters, country
+ * outlines and place names under the tiles.
+ *
+ * Served once by the app at /app/static/map/offices.js and cached by the
+ * browser; inlined only in the standalone map page (`map` command). It holds
+ * no data: offices, texts and options arrive as arguments, built on the
+ * server by partner_directory/mapview.py. Every text from the data is set
+ * with textContent, never as HTML.
+ */
+(function (global) {
+  "use strict";
+
+  function offices(map, strings, rows, options) {
+    var at = Object.create(null);
+    options.fields.forEach(function (name, index) { at[name] = index; });
+    // Text values are positions in "strings", where each text is stored once.
+    function text(row, field) { return strings[row[at[field]]]; }
+    var labels = options.labels;
+    var flags = options.flags;
+    var styles = options.styles;
+
+    function precisionOf(row) { return row[at.flags] & flags.precisionMask; }
+    function isApproximate(row) { return precisionOf(row) !== 0; }
+
+    function styleOf(row) {
+      if (row[at.flags] & flags.selected) { return styles.selected; }
+      return isApproximate(row) ? styles.approximate : styles.exact;
+    }
+
+    function checkedUrl(candidate, protocols) {
+      var url;
+      try { url = new URL(candidate); } catch (error) { return null; }
+      return protocols.indexOf(url.protocol) >= 0 ? url : null;
+    }
+
+    function websiteHref(row) {
+      var value = text(row, "website");
+      if (!value || !(row[at.flags] & flags.websiteLink)) { return null; }
+      var url = checkedUrl(
+        (row[at.flags] & flags.websiteAddScheme) ? "https://" + value : value,
+        ["http:", "https:"]
+      );
+      return url && url.hostname ? url.href : null;
+    }
+
+    var EMAIL = /^[A-Za-z0-9._+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$/;
+    function emailHref(row) {
+      var value = text(row, "contact_email");
+      if (!value || !(row[at.flags] & flags.emailLink) || !EMAIL.test(value)) { return null; }
+      var url = checkedUrl("mailto:" + value, ["mailto:"]);
+      return url ? url.href : null;
+    }
+
+    function addText(parent, tag, className, text) {
+      var node = document.createElement(tag);
+      if (className) { node.className = className; }
+      node.textContent = text;
+      parent.appendChild(node);
+      return node;
+    }
+
+    function addField(parent, label, value, href, external) {
+      if (!value) { return; }
+      var line = addText(parent, "div", "pd-field", "");
+      addText(line, "span", "pd-label", label + ": ");
+      if (href) {
+        var link = addText(line, "a", "", value);
+        link.href = href;
+        if (external) { link.target = "_blank"; link.rel = "noopener noreferrer"; }
+      } else {
+        addText(line, "span", "", value);
+      }
+    }
+
+    function buildPopup(row) {
+      var root = document.createElement("div");
+      root.className = "pd-popup";
+      addText(root, "div", "pd-partner", text(row, "partner_name") || text(row, "office_name"));
+      if (text(row, "partner_name") && text(row, "office_name")) {
+        addText(root, "div", "pd-office", text(row, "office_name"));
+      }
+      var place = [text(row, "city"), text(row, "country_name")].filter(Boolean).join(", ");
+      if (place) { addText(root, "div", "pd-place", place); }
+      if (isApproximate(row)) {
+        var precision = precisionOf(row);
+        addText(root, "div", "pd-approximate",
+          precision === options.precision.city ? labels.approximateCity :
+          precision === options.precision.country ? labels.approximateCountry :
+          labels.approximate);
+      }
+      addField(root, labels.sectors, text(row, "sectors"));
+      addField(root, labels.services, text(row, "services"));
+      addField(root, labels.contact, text(row, "contact_name"));
+      addField(root, labels.email, text(row, "contact_email"), emailHref(row), false);
+      addField(root, labels.website, text(row, "website"), websiteHref(row), true);
+      // Last, so the app can read the partner from streamlit-folium's popup text.
+      if (text(row, "partner_id")) {
+        addText(root, "div", "pd-id", labels.partnerId + ": " + text(row, "partner_id"));
+      }
+      return root;
+    }
+
+    // Leaflet focuses the map on mousedown (for its arrow keys). In an iframe
+    // that is partly scrolled out of the window, a plain focus() scrolls the
+    // app's page under the mouse before mouseup, and the click is lost.
+    var container = map.getContainer();
+    var focusWithScroll = container.focus;
+    container.focus = function (focusOptions) {
+      return focusWithScroll.call(this, Object.assign({ preventScroll: true }, focusOptions || {}));
+    };
+
+    // Cluster icons are buttons (Tab, Enter zooms in); name them "39 offices".
+    var plural = null;
+    try { plural = new Intl.PluralRules(options.language); } catch (error) { plural = null; }
+    function officesName(count) {
+      var forms = options.clusterLabels;
+      var category = plural ? plural.select(count) : (count === 1 ? "one" : "other");
+      var form = forms[category] || forms.other;
+      return form.split("{count}").join(String(count));
+    }
+    var NamedClusterIcon = L.DivIcon.extend({
+      createIcon: function (oldIcon) {
+        var icon = L.DivIcon.prototype.createIcon.call(this, oldIcon);
+        icon.setAttribute("aria-label", this.options.name);
+        icon.title = this.options.name;
+        return icon;
+      }
+    });
+    var clusterOptions = Object.assign({}, options.cluster, {
+      iconCreateFunction: function (cluster) {
+        var count = cluster.getChildCount();
+        var size = count < 10 ? "small" : count < 100 ? "medium" : "large";
+        var inner = document.createElement("div");
+        addText(inner, "span", "", String(count)).setAttribute("aria-hidden", "true");
+        return new NamedClusterIcon({
+          html: inner,
+          className: "marker-cluster marker-cluster-" + size,
+          iconSize: new L.Point(40, 40),
+          name: officesName(count)
+        });
+      }
+    });
+    var group = L.markerClusterGroup(clusterOptions);
+    // streamlit-folium listens for clicks on the layers that are on the map
+    // when this script ends. Only "relay" is there then; the cluster group
+    // joins right after. So a click on a cluster icon or a spider leg is never
+    // reported, and an office click is reported only once its popup exists.
+    var relay = L.featureGroup().addTo(map);
+
+    group.on("click", function (event) {
+      var marker = event.layer;
+      if (!marker || !marker.officeRow) { return; }
+      // Report the office's own position, also when a cluster has been spread
+      // out around it ("spiderfied"), so the app can find the office again.
+      event.latlng = marker._preSpiderfyLatlng || marker.getLatLng();
+      if (!marker.getPopup()) {
+        // Popups are built on first click: 10,000 eager popups cost seconds.
+        marker.bindPopup(buildPopup(marker.officeRow), { maxWidth: 320 });
+        marker.openPopup();
+      }
+      // As Leaflet's own popup click does: keep the click from reaching the
+      // map, which would close the popup and fold a spread-out cluster.
+      L.DomEvent.stop(event);
+      relay.fire("click", event);
+    });
+
+    var markers = new Array(rows.length);
+    for (var index = 0; index < rows.length; index++) {
+      var row = rows[index];
+      var marker = L.circleMarker([row[at.latitude], row[at.longitude]], styleOf(row));
+      marker.officeRow = row;
+      markers[index] = marker;
+    }
+    window.setTimeout(function () {
+      group.addLayers(markers);
+      group.addTo(map);
+    }, 0);
+
+    if (rows.length) {
+      // Top right: at the bottom, a phone's narrow map puts the tiles' credit over it.
+      var legend = L.control({ position: "topright" });
+      legend.onAdd = function () {
+        var box = L.DomUtil.create("div", "pd-legend");
+        box.setAttribute("role", "group");
+        box.setAttribute("aria-label", labels.legend);
+        var entries = [[styles.exact, labels.legendExact], [styles.approximate, labels.legendApproximate]];
+        if (rows.some(function (row) { return row[at.flags] & flags.selected; })) {
+          entries.push([styles.selected, labels.legendSelected]);
+        }
+        entries.forEach(function (entry) {
+          var style = entry[0];
+          var line = addText(box, "div", "", "");
+          var swatch = addText(line, "span", "pd-swatch", "");
+          swatch.style.borderColor = style.color;
+          swatch.style.borderStyle = style.dashArray ? "dashed" : "solid";
+          swatch.style.backgroundColor = style.fillColor;
+          addText(line, "span", "", entry[1]);
+        });
+        return box;
+      };
+      legend.addTo(map);
+    }
+    return group;
+  }
+
+  function outlines(map, options) {
+    // Below the tile pane (z-index 200): tiles cover the outlines when they
+    // load, and the outlines show the world when no tile server answers.
+    var pane = map.createPane("pd-outlines");
+    pane.style.zIndex = "150";
+    pane.style.pointerEvents = "none";
+    function layerOf(geojson) {
+      return L.geoJSON(geojson, {
+        pane: "pd-outlines",
+        interactive: false,
+        style: function () { return options.style; }
+      });
+    }
+    function load(url) {
+      return fetch(url).then(function (response) {
+        if (!response.ok) { throw new Error("HTTP " + response.status); }
+        return response.json();
+      });
+    }
+    var coarse = null;
+    var fine = null;
+    var fineRequested = false;
+    // Zoomed in, the 1:50m outlines replace the 1:110m ones (fetched once, on first need).
+    function update() {
+      var zoomedIn = Boolean(options.fineUrl) && map.getZoom() >= options.fineMinZoom;
+      if (zoomedIn && !fineRequested) {
+        fineRequested = true;
+        load(options.fineUrl)
+          .then(function (geojson) { fine = layerOf(geojson); update(); })
+          .catch(function (error) { console.warn("Fine country outlines not loaded:", error); });
+      }
+      var showFine = zoomedIn && fine !== null;
+      if (fine) {
+        if (showFine && !map.hasLayer(fine)) { fine.addTo(map); }
+        if (!showFine && map.hasLayer(fine)) { map.removeLayer(fine); }
+      }
+      if (coarse) {
+        if (showFine && map.hasLayer(coarse)) { map.removeLayer(coarse); }
+        if (!showFine && !map.hasLayer(coarse)) { coarse.addTo(map); }
+      }
+    }
+    function drawCoarse(geojson) { coarse = layerOf(geojson); update(); }
+    map.on("zoomend", update);
+    if (options.geojson) {
+      drawCoarse(options.geojson);
+    } else {
+      load(options.url)
+        .then(drawCoarse)
+        .catch(function (error) { console.warn("Country outlines not loaded:", error); });
+    }
+    // The map's view is set after this script; check once it is.
+    map.whenReady(function () { window.setTimeout(update, 0); });
+  }
+
+  function labels(map, labels, options) {
+    // Under the tiles like the outlines (which lie at 150): tiles, when they
+    // load, bring their own names; without tiles these say where the map is.
+    var pane = map.createPane("pd-labels");
+    pane.style.zIndex = "160";
+    pane.style.pointerEvents = "none";
+    pane.setAttribute("aria-hidden", "true");
+    var markers = labels.map(function (label) {
+      var text = document.createElement("span");
+      text.textContent = label[2];
+      var marker = L.marker([label[0], label[1]], {
+        icon: L.divIcon({ className: "pd-city-label", html: text, iconSize: null }),
+        pane: "pd-labels",
+        interactive: false,
+        keyboard: false
+      });
+      marker.minZoom = Math.max(label[3], options.minZoom);
+      return marker;
+    });
+    function update() {
+      var zoom = map.getZoom();
+      markers.forEach(function (marker) {
+        var show = zoom >= marker.minZoom;
+        if (show && !map.hasLayer(marker)) { marker.addTo(map); }
+        if (!show && map.hasLayer(marker)) { map.removeLayer(marker); }
+      });
+    }
+    map.on("zoomend", update);
+    map.whenReady(function () { window.setTimeout(update, 0); });
+  }
+
+  global.partnerDirectoryMap = { offices: offices, outlines: outlines, labels: labels };
+})(window);
