@@ -7,6 +7,8 @@ installed (``make nginx``); without it the tests fail, never skip.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import shutil
 import signal
@@ -21,6 +23,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Response, expect
 
+from partner_directory.auth import hash_password
 from tests.browser import ROOT, AppPage, app_environment, chromium, free_port, poll
 
 pytestmark = pytest.mark.browser
@@ -37,12 +40,14 @@ def browser() -> Iterator[Browser]:
 
 
 @contextmanager
-def served(tmp_path: Path, *, workers: int = 2) -> Iterator[tuple[str, subprocess.Popen[bytes], Path]]:
+def served(
+    tmp_path: Path, *, workers: int = 2, password_hash: str = ""
+) -> Iterator[tuple[str, subprocess.Popen[bytes], Path]]:
     """Run ``scripts/serve.py`` until the block ends; yield its URL, its process and its log."""
     assert NGINX.exists(), "nginx is missing: run `make nginx` (apt-get install nginx-light)"
     data_file = tmp_path / "partners.csv"
     shutil.copy(ROOT / "data" / "partners.csv", data_file)
-    environment = app_environment(data_file, tmp_path)
+    environment = app_environment(data_file, tmp_path, password_hash=password_hash)
     port = free_port()
     log = tmp_path / "serve.log"
     command = [sys.executable, str(ROOT / "scripts" / "serve.py"), "--workers", str(workers), "--port", str(port)]
@@ -149,3 +154,101 @@ def test_a_members_session_stays_on_its_process_through_many_reruns(browser: Bro
             assert len(app.websockets) == 1, f"the websocket was reopened: {app.websockets}"
         finally:
             context.close()
+
+
+PASSWORD = "serve test password"
+NEW_PARTNER = "Zephyr Test Cluster"
+
+
+def _with_a_new_partner() -> bytes:
+    rows = list(csv.DictReader(io.StringIO((ROOT / "data" / "partners.csv").read_text(encoding="utf-8-sig"))))
+    new = dict.fromkeys(rows[0], "")
+    new |= {
+        "partner_name": NEW_PARTNER,
+        "city": "Gdańsk",
+        "country": "PL",
+        "latitude": "54.3520",
+        "longitude": "18.6466",
+        "contact_email": "office@zephyr.example.org",
+    }
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows([*rows, new])
+    return out.getvalue().encode("utf-8")
+
+
+def _cookies_for_two_processes(url: str) -> tuple[str, str]:
+    """Two route cookies that nginx sends to two different processes."""
+    seen: dict[str, str] = {}
+    for number in range(64):
+        cookie = f"route-{number}"
+        seen.setdefault(served_by(f"{url}/_stcore/health", cookie)[0], cookie)
+        if len(seen) == 2:
+            first, second = seen.values()
+            return first, second
+    raise AssertionError(f"nginx sent every cookie to the same process: {seen}")
+
+
+def test_a_list_published_through_one_process_is_what_a_member_on_another_sees(browser: Browser, tmp_path: Path):
+    upload = tmp_path / "partners-new.csv"
+    upload.write_bytes(_with_a_new_partner())
+    with served(tmp_path, workers=2, password_hash=hash_password(PASSWORD)) as (url, _process, _log):
+        staff_cookie, member_cookie = _cookies_for_two_processes(url)
+        contexts = []
+        try:
+            tabs: dict[str, AppPage] = {}
+            upstreams: dict[str, set[str]] = {"staff": set(), "member": set()}
+            for who, cookie in (("staff", staff_cookie), ("member", member_cookie)):
+                context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-GB")
+                context.add_cookies([{"name": "bra_route", "value": cookie, "url": url}])
+                contexts.append(context)
+                page = context.new_page()
+                page.on(
+                    "response",
+                    lambda response, who=who: upstreams[who].add(response.headers.get("x-served-by", "") or "nginx"),
+                )
+                tabs[who] = AppPage(page, url)
+
+            member = tabs["member"]
+            member.goto("/")
+            search = member.page.get_by_role("textbox", name="Search", exact=True)
+            search.fill("Zephyr")
+            search.press("Enter")
+            expect(member.page.get_by_text(re.compile(r"^No partners found.*“Zephyr”"))).to_be_visible(timeout=WAIT_MS)
+            member.wait_until_idle()
+
+            staff = tabs["staff"]
+            staff.goto("/staff")
+            page = staff.page
+            page.get_by_role("textbox", name="Your name (recorded in the change log)").fill("Anna Nowak")
+            page.get_by_role("textbox", name="Staff password").fill(PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            expect(page.get_by_role("heading", name="Partner data", exact=True)).to_be_visible(timeout=WAIT_MS)
+            staff.wait_until_idle()
+            page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(upload))
+            publish = page.get_by_role("button", name="Publish this version")
+            place = page.get_by_role("button", name="Place the offices on the map")
+            expect(publish.or_(place).first).to_be_visible(timeout=WAIT_MS)
+            staff.wait_until_idle()
+            if place.count():
+                place.click()
+                staff.wait_until_idle()
+            expect(publish).to_be_enabled(timeout=WAIT_MS)
+            publish.click()
+            staff.wait_until_idle()
+            confirm = page.get_by_role("button", name="Yes, publish it")
+            if confirm.count():
+                confirm.click()
+            expect(page.get_by_text(re.compile(r"^Published: "))).to_be_visible(timeout=WAIT_MS)
+
+            # The member's next click, on the other process, finds the new partner.
+            search.fill("Zephyr ")
+            search.press("Enter")
+            expect(member.page.get_by_text(re.compile(r"^1 partner.*“Zephyr”"))).to_be_visible(timeout=WAIT_MS)
+            processes = {name: addresses - {"nginx"} for name, addresses in upstreams.items()}
+            assert len(processes["staff"]) == 1 and len(processes["member"]) == 1, processes
+            assert processes["staff"] != processes["member"], processes
+        finally:
+            for context in contexts:
+                context.close()
