@@ -268,6 +268,12 @@ def _card_body(table: pd.DataFrame, office: pd.Series, lang: str) -> None:
             )
     with right:
         visit_form.visit_form(office, offered, lang)
+    # An explicit close beside the dialog's own ×/Escape: a button press always reaches the server,
+    # while a dismissal made during a run can be lost by Streamlit (the card closes, the pick stays).
+    # A button in a dialog reruns only the dialog; the whole page must run again to close it.
+    if st.button(t("card.close", lang), key="close_card"):
+        _close_card()
+        st.rerun()
 
 
 def page() -> None:

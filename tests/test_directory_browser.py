@@ -183,12 +183,30 @@ def assert_card_in_view_with_focus(app: AppPage, name: str | None = None) -> Non
     )
 
 
+def click_first_row(app: AppPage, grid) -> None:
+    """Click the first row's selection box, measured again if the page moved before the click landed.
+
+    The grid is measured after the app is idle, but a late layout change (the map's frame, a caption)
+    can still move it; a click that opened nothing is made once more where the row is now.
+    """
+    for _attempt in range(2):
+        app.wait_until_idle()
+        app.page.wait_for_timeout(500)
+        box = grid.bounding_box()
+        assert box is not None
+        app.page.mouse.click(box["x"] + 15, box["y"] + 35 + 17)
+        try:
+            expect(app.page.locator(DIALOG)).to_have_count(1, timeout=10_000)
+            return
+        except AssertionError:
+            continue
+
+
 def close_card(app: AppPage) -> None:
-    # As a member does, once the card has settled: a dismissal while the app is
+    # With the card's own button: a dismissal (× or Escape) made while the app is
     # still running can be lost by Streamlit (the card closes, the pick stays).
     app.wait_until_idle()
-    app.page.wait_for_timeout(500)
-    app.page.keyboard.press("Escape")
+    app.page.locator(DIALOG).get_by_role("button", name="Close the card").click()
     expect(app.page.locator(DIALOG)).to_have_count(0, timeout=WAIT_MS)
     app.wait_until_idle()
 
@@ -236,10 +254,7 @@ def test_a_list_row_opens_the_card_in_view_and_closing_keeps_the_search(browser,
         grid.scroll_into_view_if_needed()
         # The rows are drawn (the grid's accessible table has them) before a row is clicked.
         expect(grid.locator("[role='grid']")).not_to_have_attribute("aria-rowcount", re.compile("^[01]$"))
-        page.wait_for_timeout(500)
-        box = grid.bounding_box()
-        assert box is not None
-        page.mouse.click(box["x"] + 15, box["y"] + 35 + 17)  # the first row's selection box
+        click_first_row(app, grid)
         assert_card_in_view_with_focus(app)
         close_card(app)
         expect(page.get_by_role("textbox", name="Search", exact=True)).to_have_value("robotics")
