@@ -53,3 +53,11 @@ class ConfigurationError(PartnerDirectoryError, ValueError):
 
 class InvalidValueError(PartnerDirectoryError, ValueError):
     """A value typed by a person is out of range (e.g. coordinates)."""
+
+
+class DatabaseError(PartnerDirectoryError, RuntimeError):
+    """The office's database cannot be reached or used (details in the log)."""
+
+
+class RegisterConflictError(PartnerDirectoryError, RuntimeError):
+    """Someone else changed the visit since it was shown; nothing was written."""
