@@ -146,7 +146,7 @@ class Database:
 
 def _engine(url: URL, *, busy_timeout: float) -> Engine:
     if url.get_backend_name() == "sqlite":
-        assert url.database is not None  # noqa: S101 (database_url refuses an SQLite URL without a file)
+        assert url.database is not None  # database_url refuses an SQLite URL without a file
         try:
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:

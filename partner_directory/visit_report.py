@@ -188,7 +188,7 @@ def _append(sheet: object, values: list[object]) -> None:
         if isinstance(value, int | float) and not isinstance(value, bool):
             row.append(value)
             continue
-        cell = Cell(sheet, value=str(value))  # type: ignore[arg-type]
+        cell = Cell(sheet, value=str(value))
         cell.data_type = "s"  # a name starting with "=" stays text, never a formula
         row.append(cell)
     sheet.append(row)  # type: ignore[attr-defined]

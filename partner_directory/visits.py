@@ -364,7 +364,9 @@ class Register:
             "revision": 1,
         }
         with self.database.write() as connection:
-            visit_id = int(connection.execute(visits_table.insert().values(**values)).inserted_primary_key[0])
+            key = connection.execute(visits_table.insert().values(**values)).inserted_primary_key
+            assert key is not None  # an insert always has one
+            visit_id = int(key[0])
             _event(connection, visit_id, by, "created", "", visit.status, now)
         return visit_id
 
@@ -537,7 +539,7 @@ def _utc(value: dt.datetime) -> dt.datetime:
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
-def _visit(row: Mapping[str, Any]) -> Visit:
+def _visit(row: Mapping[str, Any] | sa.RowMapping) -> Visit:
     return Visit(
         id=int(row["id"]),
         direction=row["direction"],
@@ -637,7 +639,9 @@ def backup_files(register: Register) -> dict[str, bytes]:
         columns=[f.name for f in Visit.__dataclass_fields__.values()],
         dtype=object,
     )
-    events = pd.DataFrame([asdict(e) for e in register.events()], columns=list(Event.__dataclass_fields__), dtype=object)
+    events = pd.DataFrame(
+        [asdict(e) for e in register.events()], columns=list(Event.__dataclass_fields__), dtype=object
+    )
     return {
         "visits.csv": export.csv_bytes(visit_rows, columns=list(visit_rows.columns)),
         "visit_events.csv": export.csv_bytes(events, columns=list(events.columns)),

@@ -59,7 +59,7 @@ class PostgresServer:
                 pytest.fail(f"User {SERVER_USER!r} is missing: run `make postgres` (Debian's postgresql package).")
             os.chown(self.folder, user.pw_uid, user.pw_gid)
             self.as_user = ["runuser", "-u", SERVER_USER, "--"]
-        os.chmod(self.folder, 0o755)  # noqa: S103 — the socket folder; the data folder inside stays private
+        os.chmod(self.folder, 0o755)  # the socket folder; the data folder inside stays private
         self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", SERVER_USER, "-E", "UTF8", "--locale=C", "-N")
         self.start()
 

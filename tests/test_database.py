@@ -37,7 +37,9 @@ def test_default_is_one_file_under_data():
     assert (ROOT / ".gitignore").read_text().count("data/visits.sqlite") == 1
 
 
-@pytest.mark.parametrize("raw", ["mysql://u:topsecret@h/db", "sqlite://", "sqlite:///:memory:", "not a url", "http://x"])
+@pytest.mark.parametrize(
+    "raw", ["mysql://u:topsecret@h/db", "sqlite://", "sqlite:///:memory:", "not a url", "http://x"]
+)
 def test_bad_urls_are_a_sentence_without_the_password(raw):
     with pytest.raises(ConfigurationError) as caught:
         database_url(raw)
@@ -177,3 +179,12 @@ def test_a_postgresql_restart_keeps_everything(postgres_server):
     assert register.get(visit_id).member_company == "Acme"
     assert register.count() == 1
     register.database.dispose()
+
+
+def test_a_missing_postgresql_fails_the_tests_never_skips_them(monkeypatch):
+    from tests import databases
+
+    monkeypatch.setattr(databases.glob, "glob", lambda pattern: [])
+    monkeypatch.setattr(databases.shutil, "which", lambda name: None)
+    with pytest.raises(pytest.fail.Exception, match="make postgres"):
+        databases.postgres_bin()

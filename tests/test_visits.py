@@ -174,7 +174,9 @@ def test_incoming_visits_added_by_hand(register):
 def test_filters_by_host_company_year_status(register):
     ids = {
         "a": register.record(a_visit()),
-        "b": register.record(a_visit(partner_name="Tokyo IT Cluster", start=dt.date(2025, 9, 1), end=dt.date(2025, 9, 2))),
+        "b": register.record(
+            a_visit(partner_name="Tokyo IT Cluster", start=dt.date(2025, 9, 1), end=dt.date(2025, 9, 2))
+        ),
         "c": register.record(a_visit(member_company="Bałtyk Soft", start=dt.date(2026, 1, 5), end=dt.date(2026, 1, 5))),
         "d": register.record(a_visit(direction="incoming", member_company="Müller GmbH"), source="staff", by="Ola"),
     }
@@ -202,7 +204,9 @@ def test_filters_by_host_company_year_status(register):
 
 def test_erasing_a_member_keeps_the_counts(register):
     first = register.record(a_visit(note="Anna's phone +48 600 100 200"))
-    second = register.record(a_visit(member_email="Anna@Acme.example.org", start=dt.date(2026, 4, 6), end=dt.date(2026, 4, 7)))
+    second = register.record(
+        a_visit(member_email="Anna@Acme.example.org", start=dt.date(2026, 4, 6), end=dt.date(2026, 4, 7))
+    )
     other = register.record(a_visit(member_name="Jan Kowalski", member_email="jan@acme.example.org"))
     register.change(first, Change(status="completed", actual_days=3, set_actual_days=True), revision=1, by="Ola")
     assert register.erase_member(email=" anna@ACME.example.org ", by="Ola") == 2
@@ -220,7 +224,7 @@ def test_erasing_a_member_keeps_the_counts(register):
 
 
 def test_downloads_in_both_languages_guarded(register):
-    register.record(a_visit(member_company="=HYPERLINK(\"http://evil.example\")", note="+cmd|' /C calc'!A0"))
+    register.record(a_visit(member_company='=HYPERLINK("http://evil.example")', note="+cmd|' /C calc'!A0"))
     visits = register.find()
     text = register_csv(visits, "pl").decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
