@@ -6,7 +6,7 @@ mode a visitor who is not signed in gets every other field (partners,
 offices, cities, sectors, services, websites) but never the contact fields
 nor the visit form; in the ``public`` mode (the demo's default) everyone sees
 everything. The decision is :func:`may_see_contacts`; :func:`visible_table`
-applies it to a table *on the server*, before the table reaches the page, the
+empties the hidden fields of a table *on the server*, before the table reaches the page, the
 map, a download or a shared link, so nothing hidden is ever sent.
 
 Members sign in with OpenID Connect (``st.login``), optionally only from the
@@ -76,9 +76,15 @@ def visible_fields(columns: Iterable[str], *, mode: str, visitor: Visitor) -> li
 
 
 def visible_table(table: pd.DataFrame, *, mode: str, visitor: Visitor) -> pd.DataFrame:
-    """``table`` without the columns ``visitor`` may not receive (the same table when nothing is hidden)."""
-    keep = visible_fields(table.columns, mode=mode, visitor=visitor)
-    return table if len(keep) == len(table.columns) else table[keep]
+    """``table`` with every field ``visitor`` may not receive emptied (the same table when nothing is hidden).
+
+    The columns stay, empty, so every page, map and download built from the
+    table works unchanged and simply has no contact data to show or send.
+    """
+    hidden = [c for c in table.columns if c not in visible_fields(table.columns, mode=mode, visitor=visitor)]
+    if not hidden:
+        return table
+    return table.assign(**dict.fromkeys(hidden, ""))
 
 
 def email_domains(value: str | Iterable[str]) -> tuple[str, ...]:
