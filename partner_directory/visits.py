@@ -600,17 +600,23 @@ EXPORT_COLUMNS: tuple[str, ...] = (
 
 def register_table(visits: Sequence[Visit], language: str = "en") -> pd.DataFrame:
     """The visits as a table for people: headers, statuses, directions and services in ``language``."""
-    rows = []
-    for visit in visits:
-        row = asdict(visit)
-        row["direction"] = t(f"visits.direction.{visit.direction}", language)
-        row["status"] = t(f"visits.status.{visit.status}", language)
-        row["services"] = ", ".join(t(f"service.{s}", language) for s in visit.services)
-        row["start"], row["end"] = visit.start.isoformat(), visit.end.isoformat()
-        row["actual_days"] = "" if visit.actual_days is None else visit.actual_days
-        row["created_at"] = visit.created_at.strftime("%Y-%m-%d %H:%M UTC")
-        row["updated_at"] = visit.updated_at.strftime("%Y-%m-%d %H:%M UTC")
-        rows.append({column: row[column] for column in EXPORT_COLUMNS})
+    directions = {d: t(f"visits.direction.{d}", language) for d in DIRECTIONS}
+    statuses = {s: t(f"visits.status.{s}", language) for s in STATUSES}
+    services = {s: t(f"service.{s}", language) for s in SERVICES}
+    rows = [
+        {
+            **{column: getattr(visit, column) for column in EXPORT_COLUMNS},
+            "direction": directions.get(visit.direction, visit.direction),
+            "status": statuses.get(visit.status, visit.status),
+            "services": ", ".join(services.get(s, s) for s in visit.services),
+            "start": visit.start.isoformat(),
+            "end": visit.end.isoformat(),
+            "actual_days": "" if visit.actual_days is None else visit.actual_days,
+            "created_at": visit.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+            "updated_at": visit.updated_at.strftime("%Y-%m-%d %H:%M UTC"),
+        }
+        for visit in visits
+    ]
     table = pd.DataFrame(rows, columns=list(EXPORT_COLUMNS), dtype=object)
     return table.rename(columns={c: t(f"visits.column.{c}", language) for c in EXPORT_COLUMNS})
 
