@@ -107,6 +107,7 @@ def register_tab(author: str, lang: str) -> None:
     if NOTICE in st.session_state:
         st.success(st.session_state.pop(NOTICE))
     choices = found.choices()
+    this_year = dt.date.today().year  # the office works on this year's visits; "any" shows every year
     columns = st.columns(4)
     where = VisitFilter(
         host=columns[0].selectbox(
@@ -116,7 +117,11 @@ def register_tab(author: str, lang: str) -> None:
             t("visits.ui.company", lang), [None, *choices["companies"]], format_func=_any(lang), key="visits_company"
         ),
         year=columns[2].selectbox(
-            t("visits.ui.year", lang), [None, *choices["years"]], format_func=_any(lang), key="visits_year"
+            t("visits.ui.year", lang),
+            [None, *choices["years"]],
+            index=1 + choices["years"].index(this_year) if this_year in choices["years"] else 0,
+            format_func=_any(lang),
+            key="visits_year",
         ),
         status=columns[3].selectbox(
             t("visits.ui.status", lang),

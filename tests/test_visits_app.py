@@ -12,6 +12,7 @@ from partner_directory.visits import Change, NewVisit, Register
 from tests.apptest import prepare, texts
 
 CODE = "bra-members-2026"
+YEAR = dt.date.today().year  # the register opens on this year
 
 
 def register_page() -> None:
@@ -53,8 +54,8 @@ def visit(**changes) -> NewVisit:
         direction="outgoing",
         member_company="Acme Sp. z o.o.",
         partner_name="Berlin Digital Cluster",
-        start=dt.date(2026, 3, 2),
-        end=dt.date(2026, 3, 4),
+        start=dt.date(YEAR, 3, 2),
+        end=dt.date(YEAR, 3, 4),
         member_name="Anna Nowak",
         member_email="anna@acme.example.org",
     )
@@ -67,9 +68,12 @@ def test_staff_filter_confirm_and_complete(register):
     register.record(visit(member_company="Bałtyk Soft", partner_name="Tokyo IT Cluster"))
     at = run(register_page)
     assert not at.exception
-    assert "Visits shown: 2 (all)." in texts(at)
+    register.record(visit(start=dt.date(YEAR - 1, 5, 4), end=dt.date(YEAR - 1, 5, 4)))
+    assert f"Visits shown: 2 (year {YEAR})." in texts(at)
     at.selectbox(key="visits_company").set_value("Acme Sp. z o.o.").run()
-    assert "Visits shown: 1 (company Acme Sp. z o.o.)." in texts(at)
+    assert f"Visits shown: 1 (company Acme Sp. z o.o., year {YEAR})." in texts(at)
+    at.selectbox(key="visits_year").select_index(0).run()  # "any"
+    assert "Visits shown: 2 (company Acme Sp. z o.o.)." in texts(at)
     at.selectbox(key=f"visits_new_status_{first}").set_value("confirmed")
     at.button(key=f"visits_save_{first}").click().run()
     assert not at.exception
