@@ -12,6 +12,7 @@ member access code whose hash is ``[members] code_hash`` in
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import time
 from dataclasses import dataclass
@@ -21,8 +22,10 @@ import streamlit as st
 import staff_auth
 import ui
 from partner_directory.auth import Throttle, verify_password
+from partner_directory.directory import Directory
 from partner_directory.i18n import t
-from partner_directory.members import Visitor, email_allowed, email_domains, may_see_contacts
+from partner_directory.members import Visitor, email_allowed, email_domains, may_see_contacts, visible_table
+from partner_directory.search import SearchIndex
 
 MEMBER = "member_signed_in"
 CODE_HASH_ENV = "PARTNER_DIRECTORY_MEMBER_CODE_HASH"
@@ -95,6 +98,38 @@ def current_visitor() -> Visitor:
 def sees_contacts() -> bool:
     """Whether this session may receive contact persons, e-mails, phones and the visit form."""
     return may_see_contacts(config().mode, current_visitor())
+
+
+# -- what this session receives: every page takes the directory and its search index from here -------------
+
+
+def directory() -> Directory:
+    """The published directory as this session may receive it: without contact data unless it may see it."""
+    found = ui.directory()
+    return found if sees_contacts() else _hidden_directory(found.version, found)
+
+
+def search_index() -> SearchIndex:
+    """The search index this session searches: one built without contact data unless it may see it,
+    so a search for a contact person's name finds nothing (no oracle for hidden data)."""
+    if sees_contacts():
+        return ui.search_index()
+    found = ui.directory()
+    return _hidden_index(found.version, _hidden_directory(found.version, found))
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _hidden_directory(version: str, _found: Directory) -> Directory:
+    # Keyed by the published version, shared by every visitor who is not signed in.
+    hidden = visible_table(_found.table, mode="members", visitor=Visitor())
+    return dataclasses.replace(_found, table=hidden)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _hidden_index(version: str, _found: Directory) -> SearchIndex:
+    from partner_directory.gazetteer import default_gazetteer
+
+    return SearchIndex.build(_found.table, resolve_place=default_gazetteer().find_place)
 
 
 @st.cache_resource

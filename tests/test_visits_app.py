@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from partner_directory.auth import hash_password
@@ -195,3 +196,31 @@ def test_a_forged_widget_state_is_not_a_sign_in(members_mode):
     at.session_state["member_signed_in"] = True  # what a browser could send: a plain value, not the sign-in object
     at.run()
     assert "no contacts" in [m.value for m in at.markdown]
+
+
+def hidden_page() -> None:
+    import streamlit as st
+
+    import member_auth
+    from partner_directory.search import Criteria, search
+
+    found = member_auth.directory()
+    rows = search(member_auth.search_index(), Criteria(text="Marta Wiślańska")).rows
+    st.write(f"emails:{int((found.table['contact_email'] != '').sum())} found:{len(rows)}")
+
+
+def test_members_mode_hides_contacts_from_the_table_and_the_search(members_mode, monkeypatch, tmp_path):
+    from partner_directory.directory import load_directory
+
+    demo = load_directory(tmp_path / "partners.csv", cache_path=tmp_path / "geocache.sqlite").table
+    person = "Marta Wiślańska"
+    assert person in set(demo["contact_name"]), "the demo data changed; pick another contact person"
+    at = run(hidden_page)
+    assert not at.exception
+    assert "emails:0 found:0" in [m.value for m in at.markdown]
+    monkeypatch.setenv("PARTNER_DIRECTORY_ACCESS", "public")
+    st.cache_resource.clear()  # the settings are read once per process
+    at = run(hidden_page)
+    emails = int((demo["contact_email"] != "").sum())
+    assert [m.value for m in at.markdown if m.value.startswith("emails:")][0].startswith(f"emails:{emails} found:")
+    assert not [m.value for m in at.markdown if m.value.endswith("found:0")]
