@@ -9,6 +9,7 @@ frame the browser receives (not only what is visible) and searches them.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -65,10 +66,8 @@ class Received:
         page.on("websocket", self._websocket)
 
     def _response(self, response: Response) -> None:
-        try:
+        with contextlib.suppress(Exception):  # a redirect or an aborted request has no body
             self.chunks.append(response.body())
-        except Exception:  # a redirect or an aborted request has no body
-            pass
 
     def _websocket(self, socket: WebSocket) -> None:
         socket.on(
