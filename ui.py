@@ -114,10 +114,9 @@ def _directory(path: str, version: str, cache_path: str) -> Directory:
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _search_index(path: str, version: str, cache_path: str) -> SearchIndex:
-    from partner_directory.gazetteer import default_gazetteer
-
-    # With the gazetteer, "Munich" finds the office typed as "München".
-    return SearchIndex.build(_directory(path, version, cache_path).table, resolve_place=default_gazetteer().find_place)
+    # Built exactly as the search command builds it: with the offline gazetteer, so "Munich"
+    # and "Monachium" find the office typed as "München".
+    return SearchIndex.build(_directory(path, version, cache_path).table)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -186,3 +185,38 @@ def show_directory_problem(found: Directory, lang: str) -> None:
     """Say in one sentence why there is nothing to show, when that is the case."""
     if found.problem:
         st.info(t(found.problem, lang))
+
+
+def member_downloads(rows: pd.DataFrame, *, lang: str, with_distance: bool, places: Sequence[Any]) -> None:
+    """The members' downloads of the list they see: Excel first (the main one), then a CSV for Excel.
+
+    Headers in the page's language, names and words instead of codes, the
+    distance for a search near a place (see :mod:`partner_directory.listing`).
+    Keys ``download_xlsx`` and ``download_csv``; files are made only when clicked.
+    """
+    from partner_directory.listing import member_csv, member_table, member_xlsx
+
+    def table() -> pd.DataFrame:
+        return member_table(rows, language=lang, with_distance=with_distance)
+
+    places[0].download_button(
+        t("listing.download_xlsx", lang),
+        lambda: member_xlsx(table(), sheet_title=t("listing.sheet", lang)),
+        file_name="bra-partners.xlsx",
+        mime=XLSX_MIME,
+        on_click="ignore",
+        type="primary",
+        width="stretch",
+        help=t("listing.download_xlsx_help", lang),
+        key="download_xlsx",
+    )
+    places[1].download_button(
+        t("listing.download_csv", lang),
+        lambda: member_csv(table()),
+        file_name="bra-partners.csv",
+        mime="text/csv",
+        on_click="ignore",
+        width="stretch",
+        help=t("listing.download_csv_help", lang),
+        key="download_csv",
+    )

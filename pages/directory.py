@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
 import ui
+import visit_form
 from partner_directory.countries import country_name
 from partner_directory.errors import ConfigurationError
-from partner_directory.i18n import t
+from partner_directory.i18n import t, tn
 from partner_directory.languages import language_name
 from partner_directory.links import safe_href
+from partner_directory.loosening import loosening_sentence, loosenings
 from partner_directory.mapview import CLICK_RETURNED_OBJECTS, TileConfig, build_map, clicked_partner_id
 from partner_directory.schema import SERVICES, split_list
 from partner_directory.search import Criteria, SearchIndex, facet_values, format_radius, search
-from partner_directory.visit import Host, VisitRequest, check_visit, default_services, visit_link
 
 FILTER_KEYS = {
     "countries": "f_country",
@@ -145,7 +144,11 @@ def _list_frame(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
             "office": rows["office_name"],
             "city": rows["city"],
             "country": [country_name(code, lang) for code in rows["country"]],
-            "distance": rows["distance_km"].round(0),
+            "distance": rows["distance_text"] if "distance_text" in rows else rows["distance_km"].round(0),
+            "precision": [
+                t(f"search.precision.{p or 'none'}", lang)
+                for p in (rows["geocode_precision"] if "geocode_precision" in rows else [""] * len(rows))
+            ],
             "sectors": rows["sectors"],
             "services": [
                 ", ".join(t(f"service.{s}", lang) for s in split_list(v) if s in SERVICES) for v in rows["services"]
@@ -189,6 +192,7 @@ def _card(table: pd.DataFrame, partner_id: str, lang: str) -> None:
             if office["description"]:
                 st.markdown(ui.md(office["description"]))
             rows = [
+                (t("search.col.precision", lang), t(f"search.precision.{office['geocode_precision'] or 'none'}", lang)),
                 (t("ui.sector", lang), office["sectors"]),
                 (t("ui.language", lang), ", ".join(language_name(c, lang) for c in split_list(office["languages"]))),
                 (t("ui.contact", lang), office["contact_name"]),
@@ -212,7 +216,7 @@ def _card(table: pd.DataFrame, partner_id: str, lang: str) -> None:
                 "  \n".join(("✅ " if s in offered else "▫️ ") + ui.md(t(f"service.{s}", lang)) for s in SERVICES)
             )
             if len(offices) > 1:
-                st.markdown(f"**{ui.md(t('ui.all_offices', lang, count=len(offices)))}**")
+                st.markdown(f"**{ui.md(tn('ui.all_offices', len(offices), lang))}**")
                 st.dataframe(
                     pd.DataFrame(
                         {
@@ -225,56 +229,7 @@ def _card(table: pd.DataFrame, partner_id: str, lang: str) -> None:
                     hide_index=True,
                 )
         with right:
-            _visit_form(office, offered, lang)
-
-
-def _visit_form(office: pd.Series, offered: list[str], lang: str) -> None:
-    config = ui.settings()
-    st.markdown(f"**{ui.md(t('ui.plan_visit', lang))}**")
-    st.caption(t("ui.visit_terms", lang))
-    today = dt.date.today()
-    start_default = today + dt.timedelta(days=14)
-    with st.form(f"visit-{office['partner_id']}"):
-        company = st.text_input(t("ui.visit.company", lang))
-        person = st.text_input(t("ui.visit.name", lang))
-        dates = st.date_input(
-            t("ui.visit.dates", lang),
-            value=(start_default, start_default + dt.timedelta(days=2)),
-            min_value=today,
-            format="YYYY-MM-DD",
-        )
-        people = st.number_input(t("ui.visit.people", lang), min_value=1, max_value=20, value=1)
-        services = st.multiselect(
-            t("ui.visit.services", lang),
-            options=[s for s in SERVICES if s in offered] or list(SERVICES),
-            default=list(default_services(offered)),
-            format_func=lambda s: t(f"service.{s}", lang),
-        )
-        note = st.text_area(t("ui.visit.note", lang), height=68)
-        sent = st.form_submit_button(t("ui.visit.prepare", lang), type="primary")
-    if not sent:
-        return
-    if not isinstance(dates, tuple) or len(dates) != 2:
-        st.error(t("ui.visit.pick_two_dates", lang))
-        return
-    request = VisitRequest(dates[0], dates[1], int(people), tuple(services), company, person, note)
-    host = Host(
-        office["partner_name"], office["office_name"], office["city"], office["contact_name"], office["contact_email"]
-    )
-    problems = check_visit(request, host, today=today, language=lang)
-    if problems:
-        st.error("  \n".join(ui.md(p) for p in problems))
-        return
-    link = visit_link(
-        request,
-        host,
-        home_cluster_name=config.home_cluster_name,
-        home_cluster_email=config.home_cluster_email,
-        language=lang,
-    )
-    if link:
-        st.success(t("ui.visit.ready", lang))
-        st.link_button(t("ui.visit.open_mail", lang), link, type="primary")
+            visit_form.visit_form(office, offered, lang)
 
 
 def page() -> None:
@@ -296,6 +251,8 @@ def page() -> None:
     line[1].button(t("ui.clear", lang), on_click=_clear, width="stretch", key="clear")
     for problem in result.problems:
         st.warning(ui.md(problem))
+    if not result.offices and not criteria.is_empty:  # say which one filter to loosen
+        st.info(ui.md(loosening_sentence(loosenings(index, criteria), criteria, language=lang)))
 
     rows = result.rows
     left, right = st.columns([3, 2])
@@ -328,7 +285,8 @@ def page() -> None:
                 "office": st.column_config.TextColumn(t("ui.col.office", lang)),
                 "city": st.column_config.TextColumn(t("ui.col.city", lang)),
                 "country": st.column_config.TextColumn(t("ui.col.country", lang)),
-                "distance": st.column_config.NumberColumn(t("ui.col.distance", lang), format="%d km"),
+                "distance": st.column_config.TextColumn(t("ui.col.distance", lang)),
+                "precision": st.column_config.TextColumn(t("search.col.precision", lang)),
                 "sectors": st.column_config.TextColumn(t("ui.col.sectors", lang)),
                 "services": st.column_config.TextColumn(t("ui.col.services", lang)),
                 "email": st.column_config.LinkColumn(t("ui.col.email", lang), display_text=r"mailto:(.*)"),
@@ -339,12 +297,8 @@ def page() -> None:
         selected_rows = event.selection.rows if event is not None else []
         in_range = selected_rows and selected_rows[0] < len(rows)
         _pick(rows.iloc[selected_rows[0]]["partner_id"] if in_range else None, "_last_list_pick")
-        ui.table_downloads(
-            rows,
-            labels=(t("ui.download_csv", lang), t("ui.download_xlsx", lang)),
-            name="bra-partners",
-            key="download",
-            places=st.columns(2),
+        ui.member_downloads(
+            rows, lang=lang, with_distance=bool(criteria.near) and result.place is not None, places=st.columns(2)
         )
     _share(criteria, lang)
     selected = st.session_state.get(SELECTED)

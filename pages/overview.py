@@ -7,7 +7,12 @@ import streamlit as st
 
 import ui
 from partner_directory.countries import country_name
-from partner_directory.i18n import t
+from partner_directory.i18n import t, tn
+from partner_directory.ranking import rank_counts
+
+#: The Overview's country chart shows at least this many countries (ties at the cut kept whole).
+TOP_COUNTRIES = 15
+UNKNOWN = "?"
 
 
 def page() -> None:
@@ -26,30 +31,37 @@ def page() -> None:
     if not found.offices:
         return
     table = found.table
-    by_continent = (
-        table.assign(
-            continent=[
-                t(f"search.continent.{c}", lang) if c else t("overview.unknown", lang) for c in table["continent"]
-            ]
-        )
-        .groupby("continent")["partner_id"]
-        .count()
-        .sort_values(ascending=False)
+    by_continent = rank_counts(
+        [c or UNKNOWN for c in table["continent"]], limit=len(table), name=lambda c: _continent(c, lang)
     )
-    by_country = (
-        table.assign(country=[country_name(c, lang) for c in table["country"]])
-        .groupby("country")["partner_id"]
-        .count()
-        .sort_values(ascending=False)
-        .head(15)
-    )
+    by_country = rank_counts(table["country"], limit=TOP_COUNTRIES, name=lambda code: country_name(code, lang))
     left, right = st.columns(2)
     with left:
         st.subheader(t("overview.by_continent", lang), anchor=False)
-        st.bar_chart(pd.DataFrame({t("overview.offices", lang): by_continent}), horizontal=True)
+        _bars({_continent(c, lang): n for c, n in by_continent.shown}, lang)
     with right:
         st.subheader(t("overview.by_country", lang), anchor=False)
-        st.bar_chart(pd.DataFrame({t("overview.offices", lang): by_country}), horizontal=True)
+        _bars({country_name(code, lang): n for code, n in by_country.shown}, lang)
+        if by_country.hidden:
+            st.caption(
+                t(
+                    "overview.not_shown",
+                    lang,
+                    countries=tn("count.countries", by_country.hidden, lang),
+                    most=by_country.hidden_most,
+                )
+            )
+
+
+def _continent(code: str, lang: str) -> str:
+    return t("overview.unknown", lang) if code == UNKNOWN else t(f"search.continent.{code}", lang)
+
+
+def _bars(counts: dict[str, int], lang: str) -> None:
+    """Horizontal bars in the order given (most first), not Altair's alphabetical order."""
+    label = t("overview.offices", lang)
+    frame = pd.DataFrame({"name": list(counts), label: list(counts.values())})
+    st.bar_chart(frame, x="name", y=label, x_label="", horizontal=True, sort=False)
 
 
 ui.require_app_navigation()

@@ -13,8 +13,8 @@ from partner_directory import publishing
 from partner_directory.countries import country_name
 from partner_directory.errors import PartnerDirectoryError, PublishConflictError, StoreLockedError
 from partner_directory.export import csv_bytes
-from partner_directory.geocoding import Geocoder
-from partner_directory.i18n import t
+from partner_directory.geocoding import Geocoder, describe_note
+from partner_directory.i18n import t, tn
 from partner_directory.schema import COLUMNS, GEOCODE_COLUMNS
 from partner_directory.store import Store
 from partner_directory.validation import ERROR
@@ -46,7 +46,15 @@ def _report(candidate: publishing.Candidate, lang: str) -> None:
     severity = t("validation.header.severity", lang)
     errors = frame[frame[severity] == t(f"validation.severity.{ERROR}", lang)]
     warnings = frame[frame[severity] != t(f"validation.severity.{ERROR}", lang)]
-    st.markdown(t("staff.report_summary", lang, rows=report.rows, errors=len(errors), warnings=len(warnings)))
+    st.markdown(
+        t(
+            "staff.report_summary",
+            lang,
+            rows=tn("count.rows", report.rows, lang),
+            errors=tn("count.errors", len(errors), lang),
+            warnings=tn("count.warnings", len(warnings), lang),
+        )
+    )
     if len(errors):
         st.error(t("staff.errors_block", lang))
         st.dataframe(errors.drop(columns=[severity]), hide_index=True, key="errors_table")
@@ -133,11 +141,19 @@ def _places(candidate: publishing.Candidate, lang: str) -> publishing.Candidate:
                 "partner_name": attention["partner_name"],
                 "city": attention["city"],
                 "precision": [t(f"staff.precision.{p}", lang) for p in attention["geocode_precision"]],
+                "note": [
+                    describe_note(str(note or ""), str(places or "").split("; "), lang)
+                    for note, places in zip(
+                        attention.get("geocode_note", pd.Series("", index=attention.index)),
+                        attention.get("geocode_suggestions", pd.Series("", index=attention.index)),
+                        strict=True,
+                    )
+                ],
                 "latitude": pd.to_numeric(attention["lat"], errors="coerce"),
                 "longitude": pd.to_numeric(attention["lon"], errors="coerce"),
             }
         ),
-        disabled=["partner_id", "partner_name", "city", "precision"],
+        disabled=["partner_id", "partner_name", "city", "precision", "note"],
         hide_index=True,
         key="manual_coordinates",
         column_config={
@@ -148,6 +164,7 @@ def _places(candidate: publishing.Candidate, lang: str) -> publishing.Candidate:
                 t("staff.col.longitude", lang), min_value=-180, max_value=180, format="%.5f"
             ),
             "precision": st.column_config.TextColumn(t("staff.col.precision", lang)),
+            "note": st.column_config.TextColumn(t("geocoding.col.note", lang)),
             "partner_name": st.column_config.TextColumn(t("staff.col.partner", lang)),
             "city": st.column_config.TextColumn(t("staff.col.city", lang)),
         },
@@ -232,7 +249,9 @@ def _publish(candidate: publishing.Candidate, author: str, lang: str) -> None:
             )
         else:
             st.session_state.pop(CANDIDATE, None)
-            st.session_state[NOTICE] = t("staff.published", lang, version=version.id, rows=version.rows)
+            st.session_state[NOTICE] = t(
+                "staff.published", lang, version=version.id, offices=tn("count.offices", version.rows, lang)
+            )
             st.rerun()
 
 

@@ -16,7 +16,7 @@ from typing import TextIO
 
 from .errors import PartnerDirectoryError
 from .export import export_columns, write_table
-from .i18n import normalise_language, t
+from .i18n import normalise_language, t, tn
 from .validation import CheckedTable, Report, check_file
 
 EXIT_OK, EXIT_DATA_ERRORS, EXIT_UNUSABLE = 0, 1, 2
@@ -32,9 +32,9 @@ def _print_report(report: Report, name: str, language: str, stream: TextIO) -> N
             "cli.summary",
             language,
             name=name,
-            rows=report.rows,
-            errors=len(report.errors),
-            warnings=len(report.warnings),
+            rows=tn("count.rows", report.rows, language),
+            errors=tn("count.errors", len(report.errors), language),
+            warnings=tn("count.warnings", len(report.warnings), language),
         ),
         file=stream,
     )

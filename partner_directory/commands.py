@@ -16,7 +16,7 @@ import pandas as pd
 from . import cli
 from .config import Settings
 from .errors import PartnerDirectoryError
-from .i18n import t
+from .i18n import t, tn
 from .schema import GEOCODE_COLUMNS
 from .validation import CheckedTable, check_file
 
@@ -40,7 +40,7 @@ class ProgressBar:
 
 def _geocode(args: argparse.Namespace) -> int:
     language = args.lang
-    from .geocoding import Geocoder
+    from .geocoding import Geocoder, describe_note
 
     checked = check_file(args.file)
     if checked.report.errors:
@@ -55,10 +55,13 @@ def _geocode(args: argparse.Namespace) -> int:
     counts = ", ".join(
         f"{precision} {summary.by_precision.get(precision, 0)}" for precision in ("address", "city", "country", "none")
     )
-    print(t("cli.geocode_summary", language, rows=len(table), counts=counts))
+    print(t("cli.geocode_summary", language, offices=tn("count.offices", len(table), language), counts=counts))
     if summary.unresolved_rows:
         rows = ", ".join(str(row) for row in summary.unresolved_rows)
         print(t("cli.unresolved_rows", language, rows=rows))
+    for row, text, note, suggestions in summary.attention:
+        sentence = describe_note(note, suggestions, language)
+        print(t("geocoding.attention_row", language, row=row, text=text, note=sentence))
     return cli.EXIT_OK if checked.report.ok else cli.EXIT_DATA_ERRORS
 
 
@@ -104,11 +107,15 @@ def _search(args: argparse.Namespace) -> int:
         "contact_email",
         "website",
     ]
+    columns.insert(5, "geocode_precision")  # how exactly each office is placed: address, city, country, none
     if criteria.near:
-        columns.insert(5, "distance_km")
-    out = rows[columns].copy()
+        columns.insert(6, "distance_km")
+    out = rows.reindex(columns=columns).copy()
+    out["geocode_precision"] = out["geocode_precision"].fillna("").replace("", "none")
     if "distance_km" in out.columns:
-        out["distance_km"] = out["distance_km"].round(1)
+        # Only an office placed at its address has a distance to the decimal; see search.format_distance.
+        exact = out["geocode_precision"].isin(("address",))
+        out["distance_km"] = out["distance_km"].where(exact, out["distance_km"].round(0)).round(1)
     if args.format == "json":
         import json
 
@@ -123,6 +130,9 @@ def _search(args: argparse.Namespace) -> int:
     else:
         print(result.description)
         out["country"] = [country_name(code, args.lang) for code in out["country"]]
+        out["geocode_precision"] = [t(f"search.precision.{p}", args.lang) for p in out["geocode_precision"]]
+        if "distance_km" in out.columns:
+            out["distance_km"] = rows["distance_text"].tolist()
         if len(out):
             print(out.drop(columns=["partner_id", "website"]).to_string(index=False, na_rep=""))
     return cli.EXIT_OK if len(rows) else cli.EXIT_DATA_ERRORS
@@ -152,7 +162,8 @@ def _map(args: argparse.Namespace) -> int:
     except OSError as error:
         raise PartnerDirectoryError("cannot_write", path=out, reason=error.strerror or error) from error
     placed = int(table["lat"].notna().sum())
-    print(t("cli.map_written", args.lang, path=out, placed=placed, rows=len(table)))
+    offices = tn("count.placed_of", len(table), args.lang, placed=placed)
+    print(t("cli.map_written", args.lang, path=out, offices=offices))
     return cli.EXIT_OK
 
 

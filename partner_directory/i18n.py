@@ -53,3 +53,47 @@ def t(key: str, language: str = DEFAULT_LANGUAGE, /, **fields: Any) -> str:
         return key
     text = texts.get(normalise_language(language)) or texts.get(DEFAULT_LANGUAGE) or key
     return text.format(**fields) if fields else text
+
+
+#: CLDR plural categories the translation tables use, in the order CLDR lists them.
+PLURAL_CATEGORIES = ("one", "few", "many", "other")
+
+
+def plural_category(count: float, language: str = DEFAULT_LANGUAGE) -> str:
+    """The CLDR plural category of ``count`` in ``language``: "one", "few", "many" or "other".
+
+    English (CLDR ``en``): "one" for exactly 1, else "other". Polish (CLDR ``pl``),
+    for whole numbers: "one" for 1; "few" when the last digit is 2–4 and the last
+    two are not 12–14; "many" for every other whole number (0, 5–21, 25 …);
+    "other" for fractions.
+
+    >>> [plural_category(n, "pl") for n in (0, 1, 2, 5, 12, 22, 25, 1.5)]
+    ['many', 'one', 'few', 'many', 'many', 'few', 'many', 'other']
+    >>> plural_category(1, "en"), plural_category(0, "en")
+    ('one', 'other')
+    """
+    whole = float(count).is_integer()
+    number = abs(int(count)) if whole else 0
+    if normalise_language(language) == "pl":
+        if not whole:
+            return "other"
+        if number == 1:
+            return "one"
+        if number % 10 in (2, 3, 4) and number % 100 not in (12, 13, 14):
+            return "few"
+        return "many"
+    return "one" if whole and number == 1 else "other"
+
+
+def tn(key: str, count: float, language: str = DEFAULT_LANGUAGE, /, **fields: Any) -> str:
+    """The counted phrase ``key`` agreeing with ``count``: the text of ``key.<category>``.
+
+    Every counted phrase is a family of four keys, ``key.one``, ``key.few``,
+    ``key.many`` and ``key.other`` (CLDR categories; English uses only "one" and
+    "other"). ``count`` is passed to the text as ``{count}`` unless ``fields``
+    name it otherwise.
+
+    >>> tn("search.count.offices", 3, "pl"), tn("search.count.offices", 5, "pl")
+    ('(3 biura)', '(5 biur)')
+    """
+    return t(f"{key}.{plural_category(count, language)}", language, **({"count": count} | fields))

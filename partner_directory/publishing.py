@@ -127,6 +127,14 @@ def suggested_places(row: Mapping[str, object], gazetteer: Gazetteer, *, limit: 
     country = str(row.get("country") or "")
     if len(country) != 2:
         return []
+    location = gazetteer.locate(
+        city=str(row.get("city") or ""),
+        address=str(row.get("address") or ""),
+        postal_code=str(row.get("postal_code") or ""),
+        country=country,
+    )
+    if location.suggestions:  # same-name cities or the one a typo can mean, as the geocoder saw them
+        return list(location.suggestions[:limit])
     for text in (str(row.get("city") or ""), str(row.get("address") or "")):
         for part in reversed([p.strip() for p in text.replace("\n", ",").split(",") if p.strip()]):
             found = gazetteer.suggest(part, country=country, limit=limit)

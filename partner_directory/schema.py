@@ -39,7 +39,15 @@ COLUMNS: tuple[str, ...] = (
 DERIVED_COLUMNS: tuple[str, ...] = ("source_row", "continent")
 
 #: Columns computed for the screen (coordinates as numbers, search scores); never written to files.
-COMPUTED_COLUMNS: tuple[str, ...] = ("lat", "lon", "score", "distance_km")
+COMPUTED_COLUMNS: tuple[str, ...] = (
+    "lat",
+    "lon",
+    "score",
+    "distance_km",
+    "geocode_note",
+    "geocode_suggestions",
+    "distance_text",
+)
 
 #: Columns geocoding adds; written by ``geocode`` and kept in the published file.
 GEOCODE_COLUMNS: tuple[str, ...] = ("geocode_source", "geocode_precision")

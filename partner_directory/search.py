@@ -71,21 +71,25 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from geopy.distance import EARTH_RADIUS
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from .countries import CONTINENTS, continent_of, country_name, resolve_country
-from .i18n import t
+from .i18n import t, tn
 from .languages import language_name, resolve_language
 from .schema import SERVICE_ALIASES, SERVICES, canonical_service, split_list
 from .text import fold, fold_compact
+
+#: The Earth's mean radius in km, as ``geopy.distance.EARTH_RADIUS`` (importing geopy costs 0.3 s of a command's start).
+EARTH_RADIUS = 6371.009
 
 #: Radius used when a place is given without one, in kilometres.
 DEFAULT_RADIUS_KM = 300.0
 
 #: Half the Earth's circumference: every office is within this distance of any place.
 MAX_RADIUS_KM = 20_040.0
+#: Stands in the list of fragments for "matching …" until the partner count it agrees with is known.
+_TEXT_FRAGMENT = "\0matching"
 
 #: Longest free text or place name read from query parameters.
 MAX_TEXT_LENGTH = 200
@@ -125,6 +129,23 @@ FUZZY_QUALITY = 75.0
 
 #: Joining words ignored in a query that has other words (English and Polish), folded.
 QUERY_STOP_WORDS = frozenset({"and", "or", "the", "of", "in", "a", "an", "i", "oraz", "lub", "w", "z", "na", "we"})
+
+#: A query word naming a city (in any language: "Monachium", "Rzym") finds the offices
+#: placed within this many km of it, in its country.
+PLACE_MATCH_KM = 15.0
+
+#: A match through a synonym ("robotyka" → Robotics) counts this share of a direct match,
+#: so the word as typed ranks first.
+SYNONYM_QUALITY = 0.85
+
+#: Longest run of query words looked up as one synonym or place ("sztuczna inteligencja", "Tel Awiw").
+MAX_QUERY_PHRASE_WORDS = 4
+
+#: Precisions whose coordinates say nothing about distance (the country's reference point, or none).
+UNLOCATED_PRECISIONS = frozenset({"country", "none"})
+
+#: Below this distance (km) an office placed only at its city is "under N km", never "0.0 km".
+CITY_DISTANCE_FLOOR_KM = 10
 
 #: Country abbreviations that count in lower case too (other short codes need capitals).
 LOWERCASE_COUNTRY_ABBREVIATIONS = frozenset({"usa", "uk", "uae"})
@@ -380,6 +401,36 @@ def words(text: str) -> list[str]:
 
 
 @dataclass(frozen=True)
+class _QueryUnit:
+    """Query words that match together: alternatives of (folded, typed) words, and rows of a named place."""
+
+    alternatives: tuple[tuple[tuple[str, str], ...], ...]
+    synonyms: tuple[tuple[tuple[str, str], ...], ...] = ()
+    place_rows: npt.NDArray[np.int64] | None = None
+
+
+@lru_cache(maxsize=1)
+def _synonym_groups() -> dict[str, tuple[str, ...]]:
+    """Folded term → every term of its group, English and Polish (``translations/synonyms.json``).
+
+    Each ``synonyms.*`` key lists, per language, the words for one sector or
+    service separated by ``;``. A query naming any of them finds rows naming any.
+    """
+    from .i18n import tables
+
+    groups: dict[str, tuple[str, ...]] = {}
+    for key, texts in tables().items():
+        if not key.startswith("synonyms."):
+            continue
+        terms = tuple(
+            dict.fromkeys(" ".join(words(term)) for text in texts.values() for term in text.split(";") if words(term))
+        )
+        for term in terms:
+            groups[term] = tuple(dict.fromkeys((*groups.get(term, ()), *terms)))
+    return groups
+
+
+@dataclass(frozen=True)
 class _Posting:
     rows: npt.NDArray[np.int64]
     weights: npt.NDArray[np.float64]
@@ -407,6 +458,13 @@ class SearchIndex:
         self.partner_ids = _factorize([fold(name) for name in columns["partner_name"]])
         self.country_ids = _factorize(self._country_keys)
         self.latitudes, self.longitudes = _coordinates(table)
+        self.precisions = [value.strip().lower() for value in _column(table, "geocode_precision")]
+        unlocated = np.array([value in UNLOCATED_PRECISIONS for value in self.precisions], dtype=bool)
+        # The country's reference point is no place to measure a distance from.
+        self.latitudes[unlocated] = np.nan
+        self.longitudes[unlocated] = np.nan
+        self._resolve_place: PlaceResolver | None = None
+        self._place_cache: dict[str, npt.NDArray[np.int64] | None] = {}
         self._phrases = {
             name: np.array([fold(value) for value in columns[name]], dtype=object) for name in PHRASE_FIELDS
         }
@@ -449,7 +507,7 @@ class SearchIndex:
         self._cjk_vocabulary: list[str] = []
 
     @classmethod
-    def build(cls, table: pd.DataFrame, *, resolve_place: PlaceResolver | None = None) -> SearchIndex:
+    def build(cls, table: pd.DataFrame, *, resolve_place: PlaceResolver | str | None = "gazetteer") -> SearchIndex:
         """Prepare ``table`` (one row per office, text columns) for :func:`search`.
 
         Args:
@@ -460,10 +518,18 @@ class SearchIndex:
                 ``find_place``). When given, each distinct city is looked up and
                 the found place's name becomes searchable too, so "Munich" finds
                 an office in "München" — but only when the place lies in the
-                office's country. Costs one lookup per distinct city.
+                office's country. Costs one lookup per distinct city. The
+                default, ``"gazetteer"``, is the offline gazetteer's
+                ``find_place``, so the dashboard and the ``search`` command build
+                the same index; ``None`` leaves places out. The resolver is also
+                kept for queries: a query word naming a city in any language
+                ("Monachium", "Mediolan", "Tel Awiw") finds the offices placed
+                within :data:`PLACE_MATCH_KM` of it.
         """
+        resolver = _default_resolver() if resolve_place == "gazetteer" else resolve_place
         index = cls(table)
-        index._build_text(resolve_place)
+        index._resolve_place = resolver if callable(resolver) else None
+        index._build_text(index._resolve_place)
         return index
 
     # -- building the text index ---------------------------------------------------------
@@ -543,15 +609,16 @@ class SearchIndex:
         query = _query_words(text)
         if not query:
             return None
+        units = self._query_units(query)
         total = np.zeros(self.size)
         matched = np.ones(self.size, dtype=bool)
-        for folded, typed in query:
-            scores = self._word_scores(folded, typed)
+        for unit in units:
+            scores = self._unit_scores(unit)
             matched &= scores > 0
             total += scores
             if not matched.any():  # every word must match: no need to look at the rest
                 break
-        result = np.where(matched, WORDS_SHARE * total / len(query), 0.0)
+        result = np.where(matched, WORDS_SHARE * total / len(units), 0.0)
         code = _country_in_query(text)
         if code is not None:  # "Stany Zjednoczone", "Vereinigte Staaten": the whole query names a country
             self._raise_scores(result, self._country_rows.get(code), EXACT_QUALITY)
@@ -559,6 +626,66 @@ class SearchIndex:
         for name in PHRASE_FIELDS:
             result[self._phrases[name] == phrase] = EXACT_QUALITY
         return result
+
+    def _query_units(self, query: list[tuple[str, str]]) -> list[_QueryUnit]:
+        """Group query words into units: a synonym phrase or a place name of several words is one unit.
+
+        Each unit matches a row when any of its alternatives does (all words of
+        an alternative must match), or when the row lies in the place it names.
+        """
+        units: list[_QueryUnit] = []
+        position = 0
+        while position < len(query):
+            for length in range(min(MAX_QUERY_PHRASE_WORDS, len(query) - position), 0, -1):
+                part = query[position : position + length]
+                phrase = " ".join(folded for folded, _ in part)
+                typed = " ".join(typed for _, typed in part)
+                group = _synonym_groups().get(phrase)
+                rows = self._place_rows(typed) if length > 1 or len(phrase) >= MIN_PREFIX_LENGTH else None
+                if length == 1 or group is not None or rows is not None:
+                    synonyms = tuple(
+                        tuple((word, word) for word in term.split()) for term in group or () if term != phrase
+                    )
+                    units.append(_QueryUnit((tuple(part),), synonyms, rows))
+                    position += length
+                    break
+        return units
+
+    def _unit_scores(self, unit: _QueryUnit) -> npt.NDArray[np.float64]:
+        scores = np.zeros(self.size)
+        for alternatives, quality in ((unit.alternatives, 1.0), (unit.synonyms, SYNONYM_QUALITY)):
+            for alternative in alternatives:
+                found = None
+                for folded, typed in alternative:
+                    word_scores = self._word_scores(folded, typed)
+                    found = word_scores if found is None else np.minimum(found, word_scores)
+                if found is not None:
+                    scores = np.maximum(scores, quality * found)
+        if unit.place_rows is not None:
+            self._raise_scores(scores, unit.place_rows, EXACT_QUALITY * FIELD_WEIGHTS["city"])
+        return scores
+
+    def _place_rows(self, typed: str) -> npt.NDArray[np.int64] | None:
+        """Rows placed in the city ``typed`` names (any language), or ``None``."""
+        if self._resolve_place is None:
+            return None
+        key = fold(typed)
+        if key in self._place_cache:
+            return self._place_cache[key]
+        rows = None
+        if len(fold_compact(typed)) >= MIN_PREFIX_LENGTH and _country_in_query(typed) is None:
+            try:
+                place = self._resolve_place(typed)
+            except (LookupError, ValueError, OSError):
+                place = None
+            if place is not None and place.kind == "city":
+                distances = great_circle_km(place.latitude, place.longitude, self.latitudes, self.longitudes)
+                in_country = np.array([code == place.country for code in self._country_keys], dtype=bool)
+                found = np.flatnonzero((distances <= PLACE_MATCH_KM) & in_country)
+                rows = found if len(found) else None
+        if len(self._place_cache) < 10_000:
+            self._place_cache[key] = rows
+        return rows
 
     def _word_scores(self, folded: str, typed: str) -> npt.NDArray[np.float64]:
         scores = np.zeros(self.size)
@@ -879,7 +1006,7 @@ def search(
     scores: npt.NDArray[np.float64] | None = index.text_scores(criteria.text)
     if scores is not None:
         mask &= scores > 0
-        fragments.append(t("search.applied.text", language, text=" ".join(criteria.text.split())))
+        fragments.append(_TEXT_FRAGMENT)  # worded once the count it must agree with is known
 
     countries = _understood(criteria.countries, _understand_country, "unknown_country", problems, language)
     if countries:
@@ -913,16 +1040,22 @@ def search(
     near = " ".join(criteria.near.split())
     radius = _valid_radius(criteria.radius_km)
     if near:
-        resolver = resolve_place or _default_resolver()
+        resolver = resolve_place or index._resolve_place or _default_resolver()
         place = resolver(near) if resolver is not None else None
         if resolver is None:
             problems.append(t("search.problem.no_gazetteer", language))
         elif place is None or not (math.isfinite(place.latitude) and math.isfinite(place.longitude)):
+            # An unknown place shows nothing rather than everything: "near Xyz" is not "anywhere".
             place = None
-            problems.append(t("search.problem.unknown_place", language, place=near))
-        elif place.kind == "country" and radius is None:
+            mask[:] = False
+            problems.append(t("search.problem.place_not_found", language, place=near))
+            fragments.append(t("search.applied.near_unknown", language, place=near))
+        elif place.kind == "country":
+            # A country is not a point: "near Polska" (with or without a radius) means its offices.
             mask &= index.filter_mask([place.country], "country")
             fragments.append(t("search.applied.in_country", language, place=country_name(place.country, language)))
+            if radius is not None:
+                notes.append(t("search.note.country_radius", language, place=country_name(place.country, language)))
         else:
             radius = radius or DEFAULT_RADIUS_KM
             distances = great_circle_km(place.latitude, place.longitude, index.latitudes, index.longitudes)
@@ -937,7 +1070,7 @@ def search(
                 )
             )
             if unlocated:
-                notes.append(t(f"search.note.unlocated.{_plural(unlocated, language)}", language, count=unlocated))
+                notes.append(tn("search.note.unlocated", unlocated, language))
     elif criteria.radius_km is not None:
         problems.append(
             t("search.problem.radius_without_place", language, radius=_number(criteria.radius_km, language))
@@ -953,8 +1086,17 @@ def search(
     rows = index.table.iloc[positions].copy()
     rows["score"] = np.round(scores[positions], 1) if scores is not None else np.nan
     rows["distance_km"] = distances[positions]
+    rows["distance_text"] = [
+        format_distance(float(distances[position]), index.precisions[position], language) for position in positions
+    ]
     partners = int(np.unique(index.partner_ids[positions][index.partner_ids[positions] >= 0]).size)
     country_count = int(np.unique(index.country_ids[positions][index.country_ids[positions] >= 0]).size)
+    fragments = [
+        tn("search.applied.text", partners, language, text=" ".join(criteria.text.split()))
+        if fragment == _TEXT_FRAGMENT
+        else fragment
+        for fragment in fragments
+    ]
     description = _describe(len(positions), partners, country_count, fragments, notes, language)
     return SearchResult(
         rows=rows,
@@ -1015,27 +1157,14 @@ def _describe(
     if offices == 0:
         count = t("search.count.none", language)
     else:
-        parts = [t(f"search.count.partners.{_plural(partners, language)}", language, count=partners)]
+        parts = [tn("search.count.partners", partners, language)]
         if offices != partners:
-            parts.append(t(f"search.count.offices.{_plural(offices, language)}", language, count=offices))
+            parts.append(tn("search.count.offices", offices, language))
         if countries:
-            parts.append(t(f"search.count.countries.{_plural(countries, language)}", language, count=countries))
+            parts.append(tn("search.count.countries", countries, language))
         count = " ".join(parts)
     sentence = " · ".join([count, *fragments])
     return " ".join([f"{sentence}.", *notes]) if notes else sentence
-
-
-def _plural(count: int, language: str) -> str:
-    """Plural category: "one", "few" (Polish 2–4, 22–24 …) or "many".
-
-    >>> [_plural(n, "pl") for n in (1, 2, 5, 12, 22, 25)], _plural(2, "en")
-    (['one', 'few', 'many', 'many', 'few', 'many'], 'few')
-    """
-    if count == 1:
-        return "one"
-    if language == "pl":
-        return "few" if count % 10 in (2, 3, 4) and count % 100 not in (12, 13, 14) else "many"
-    return "few"
 
 
 def _join(names: list[str], conjunction: str, language: str) -> str:
@@ -1049,6 +1178,26 @@ def _number(value: float, language: str) -> str:
     """A distance for people: ``300``, ``12.5`` (Polish ``12,5``)."""
     text = str(int(value)) if float(value).is_integer() else f"{value:.1f}"
     return text.replace(".", ",") if language == "pl" else text
+
+
+def format_distance(distance_km: float, precision: str = "", language: str = "en") -> str:
+    """A distance as honest as the office's placement; "" when unknown.
+
+    An office placed at its address (or with typed coordinates) gets one
+    decimal; one placed only at its city is "≈ 12 km", and near the place
+    "under 10 km" — never "0.0 km" as if exact. Country-precision offices have
+    no distance at all.
+
+    >>> format_distance(12.34, "address"), format_distance(0.0, "city"), format_distance(57.2, "city")
+    ('12.3 km', 'under 10 km (in the city; street not known)', '≈ 57 km (from the city centre)')
+    """
+    if not math.isfinite(distance_km) or precision in UNLOCATED_PRECISIONS:
+        return ""
+    if precision == "city":
+        if distance_km < CITY_DISTANCE_FLOOR_KM:
+            return t("search.distance.city_close", language, km=CITY_DISTANCE_FLOOR_KM)
+        return t("search.distance.city", language, km=round(distance_km))
+    return t("search.distance.exact", language, km=_number(round(distance_km, 1), language))
 
 
 def _capitalised(text: str) -> str:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+import re
+
 import pytest
 
 from tests.apptest import app, prepare, texts
@@ -75,9 +78,14 @@ def test_radius_search_sorted_by_distance(monkeypatch, tmp_path):
     at.number_input(key="radius").set_value(500).run()
     listing = at.dataframe[0].value
     assert "within 500 km of" in description(at)
-    assert list(listing["distance"]) == sorted(listing["distance"])
+    # Distances are as honest as the placement: "0.2 km" at an address, "≈ 20 km (from the city centre)"
+    # or "under 10 km (in the city; street not known)" for an office placed only at its city.
+    numbers = [float(re.search(r"\d+(?:[.,]\d+)?", text).group().replace(",", ".")) for text in listing["distance"]]
+    assert all(later >= earlier - 10 for earlier, later in itertools.pairwise(numbers))
     assert set(listing["city"]) >= {"Gdańsk", "Warszawa", ""} - {""}
-    assert listing["distance"].max() <= 500
+    assert max(numbers) <= 500
+    city_only = listing[listing["precision"] == "city only"]
+    assert len(city_only) and not city_only["distance"].str.match(r"^0(\.0)? km").any()
 
 
 def test_url_parameters_restore_a_search(monkeypatch, tmp_path):
@@ -152,3 +160,15 @@ def test_a_bad_setting_is_one_sentence(monkeypatch, tmp_path):
     at = app().run()
     assert not at.exception
     assert "PARTNER_DIRECTORY_UPLOAD_MAX_MB must be a number, not “ten”." in texts(at)
+
+
+@pytest.mark.parametrize(
+    ("partner", "location"),
+    [("pomeranian-ict-gdansk", "Location:** address"), ("pomeranian-ict-gdynia", "Location:** city only")],
+)
+def test_the_card_says_how_exactly_the_office_is_placed(monkeypatch, tmp_path, partner, location):
+    prepare(monkeypatch, tmp_path)
+    at = app()
+    at.query_params["partner"] = partner
+    at.run()
+    assert location in texts(at)

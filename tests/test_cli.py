@@ -125,3 +125,57 @@ def test_map_command_writes_one_self_contained_page(root, tmp_path):
     assert "<script src=" not in html and 'rel="stylesheet" href="http' not in html
     assert "L.markerClusterGroup" in html
     assert oct(out.stat().st_mode & 0o777) != "0o600"  # readable by the web server that embeds it
+
+
+# -- issue 11: the geocoder says when it is unsure; search is honest and speaks both languages --------
+
+
+def test_geocode_prints_the_suggestions(files, tmp_path):
+    out = tmp_path / "placed.csv"
+    result = run("geocode", str(files / "geocoding_real_rows.csv"), "--out", str(out), "--offline")
+    assert result.returncode == 0, result.stderr
+    assert (
+        "Row 14 (“Bydgosz”): Not a city name as written; placed at Bydgoszcz (Kujawsko-Pomorskie), "
+        "the only city it can mean — please check." in result.stdout
+    )
+    assert "Row 29 (“Springfield”): Several cities have this name" in result.stdout
+    assert "Springfield (Illinois)" in result.stdout
+    assert "Row 19 (“Headquarters”): The city column holds no city name" in result.stdout
+    polish = run("--lang", "pl", "geocode", str(files / "geocoding_real_rows.csv"), "--out", str(out), "--offline")
+    assert (
+        "Wiersz 31 („Lubln”): Nie znaleziono miasta o tej nazwie; umieszczono tylko w kraju. Czy chodzi o Lublin"
+        in (polish.stdout)
+    )
+    placed = out.read_bytes().decode("utf-8-sig")
+    assert "geocode_note" not in placed.splitlines()[0]  # doubts are for people, not for the file
+
+
+def test_search_near_an_unknown_place_finds_nothing_and_exits_1(root):
+    """Before: every office came back with exit 0, as if "near Xyzzy" meant "anywhere"."""
+    result = run("search", str(root / "data" / "partners.csv"), "--near", "Xyzzyqwe", "--format", "json")
+    assert result.returncode == 1
+    assert json.loads(result.stdout)["offices"] == []
+    assert "No place called “Xyzzyqwe” is known" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("query", "city"),
+    [("Munich", "München"), ("Warsaw", "Warszawa"), ("Prague", "Praha"), ("Monachium", "München"),
+     ("Wiedeń", "Wien"), ("Kopenhaga", "København"), ("Lizbona", "Lisboa"), ("Tel Awiw", "Tel Aviv"),
+     ("Turyn", "Torino")],
+)  # fmt: skip
+def test_search_command_finds_cities_by_their_names_in_other_languages(root, query, city):
+    """Before: the command built its index without the gazetteer and missed Munich, Warsaw and Prague."""
+    result = run("search", str(root / "data" / "partners.csv"), "--q", query, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert city in {office["city"] for office in json.loads(result.stdout)["offices"]}
+
+
+def test_search_command_json_carries_the_precision_and_honest_distances(root):
+    result = run("search", str(root / "data" / "partners.csv"), "--near", "Gdańsk", "--km", "300", "--format", "json")
+    offices = json.loads(result.stdout)["offices"]
+    assert offices and all(office["geocode_precision"] in ("address", "city") for office in offices)
+    city_only = [office for office in offices if office["geocode_precision"] == "city"]
+    assert city_only and all(office["distance_km"] == round(office["distance_km"]) for office in city_only)
+    table = run("search", str(root / "data" / "partners.csv"), "--near", "Gdańsk", "--km", "300")
+    assert "(from the city centre)" in table.stdout and "city only" in table.stdout

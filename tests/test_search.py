@@ -289,7 +289,7 @@ def test_empty_criteria_returns_everything_in_table_order(demo):
 
 def test_rows_keep_the_table_columns_and_index(demo):
     result = search(demo, Criteria(text="robotics"))
-    assert list(result.rows.columns) == [*demo.columns, "score", "distance_km"]
+    assert list(result.rows.columns) == [*demo.columns, "score", "distance_km", "distance_text"]
     assert set(result.rows.index) <= set(demo.index)
     assert (result.rows["score"].diff().dropna() <= 0).all()  # best first
 
@@ -437,7 +437,6 @@ NEAR_TABLE = frame(
         ("Monachium", 600, ["muenchen", "berlin"]),
         ("東京", 100, ["tokyo"]),
         ("Tokio", 100, ["tokyo"]),
-        ("Polska", 400, ["warszawa", "gdansk", "gdynia"]),  # a country with a radius: from its reference point
     ],
 )
 def test_near(find_place, near, radius, expected):
@@ -465,6 +464,17 @@ def test_country_as_place_without_radius_filters_by_country(find_place):
     assert result.rows["distance_km"].isna().all()
     assert result.place is not None and result.place.kind == "country"
     assert result.description == "3 partners (4 offices) in 1 country · in Poland"
+
+
+def test_near_a_country_with_a_radius_means_its_offices_and_says_so(find_place):
+    """Before: distance from the capital, so Gdańsk counted as 284 km "near Polska" and Poznań not at all."""
+    result = search(NEAR_TABLE, Criteria(near="Polska", radius_km=300), resolve_place=find_place)
+    assert found(result) == ["gdansk", "gdynia", "warszawa", "poznan"]
+    assert result.rows["distance_km"].isna().all() and (result.rows["distance_text"] == "").all()
+    assert result.description == (
+        "3 partners (4 offices) in 1 country · in Poland. "
+        "A country has no single centre, so the distance was not used: these are the offices in Poland."
+    )
     assert search(NEAR_TABLE, Criteria(near="Niemcy"), language="pl", resolve_place=find_place).description == (
         "Znaleziono 2 partnerów w 1 kraju · kraj: Niemcy"
     )
@@ -488,12 +498,18 @@ def test_near_combined_with_text_and_filters(find_place):
     assert found(search(NEAR_TABLE, criteria, resolve_place=find_place)) == ["gdansk", "warszawa", "berlin"]
 
 
-def test_unknown_place_is_reported_and_not_used(find_place):
+def test_unknown_place_gets_a_sentence_and_no_results(find_place):
+    """Before: every office came back, as if "near Xyzzy" meant "anywhere"."""
     result = search(NEAR_TABLE, Criteria(near="Xyzzy", radius_km=50), resolve_place=find_place)
-    assert len(result.rows) == len(NEAR_TABLE) and result.place is None
-    assert result.problems == ("No place called “Xyzzy” is known, so distance was not used.",)
+    assert len(result.rows) == 0 and result.place is None
+    assert result.problems == (
+        "No place called “Xyzzy” is known, so no office can be said to be near it. "
+        "Check the spelling, or try a larger town nearby.",
+    )
+    assert result.description == "No partners found · near “Xyzzy” (not found)"
     polish = search(NEAR_TABLE, Criteria(near="Xyzzy"), language="pl", resolve_place=find_place)
-    assert polish.problems == ("Nie znamy miejsca o nazwie „Xyzzy”, więc odległość nie została uwzględniona.",)
+    assert polish.problems[0].startswith("Nie znamy miejsca o nazwie „Xyzzy”, więc nie da się wskazać biur")
+    assert len(polish.rows) == 0
 
 
 def test_default_resolver_is_the_gazetteer(find_place):
@@ -514,8 +530,11 @@ def test_float_lat_lon_columns_win_over_text():
 
 
 def test_city_names_from_the_gazetteer_become_searchable(find_place):
-    plain = SearchIndex.build(NEAR_TABLE)
+    plain = SearchIndex.build(NEAR_TABLE, resolve_place=None)
     enriched = SearchIndex.build(NEAR_TABLE, resolve_place=find_place)
+    default = SearchIndex.build(NEAR_TABLE)  # what the dashboard and the search command both build
+    for query in ("Munich", "Warsaw", "Prague", "Monachium"):
+        assert found(search(default, Criteria(text=query))) == found(search(enriched, Criteria(text=query)))
     assert found(search(plain, Criteria(text="Munich"))) == []
     assert found(search(enriched, Criteria(text="Munich"))) == ["muenchen"]
     assert found(search(enriched, Criteria(text="Warsaw"))) == ["warszawa"]
@@ -567,10 +586,10 @@ def known_places(name: str) -> Place | None:
         (
             Criteria(text="robotics", continents=("EU",)),
             "pl",
-            "Znaleziono 5 partnerów (6 biur) w 2 krajach · pasujące do „robotics” · kontynent: Europa",
+            "Znaleziono 5 partnerów (6 biur) w 2 krajach · pasujących do „robotics” · kontynent: Europa",
         ),
         (Criteria(text="zzzz"), "en", "No partners found · matching “zzzz”"),
-        (Criteria(text="zzzz"), "pl", "Nie znaleziono partnerów · pasujące do „zzzz”"),
+        (Criteria(text="zzzz"), "pl", "Nie znaleziono partnerów · pasujących do „zzzz”"),
         (
             Criteria(sectors=("Gaming", "Maritime", "Software")),
             "en",
@@ -801,3 +820,131 @@ def test_missing_columns_and_odd_values_are_tolerated():
     assert list(result.rows["partner_name"]) == ["Alpha"]
     assert len(search(table, Criteria(services=("desk",))).rows) == 0
     assert len(search(table.iloc[0:0], Criteria(text="x")).rows) == 0
+
+
+# -- issue 11: the member's language, honest distances ------------------------------------------------
+
+SECTOR_TABLE = frame(
+    office("ai", partner_name="Neural Works", country="PL", sectors="AI"),
+    office("ai-pl", partner_name="Klaster SI", country="PL", sectors="Sztuczna inteligencja"),
+    office("robots", partner_name="Arm Makers", country="DE", sectors="Robotics"),
+    office("cyber", partner_name="Shield Co", country="EE", sectors="Cybersecurity"),
+    office("games", partner_name="Pixel Forge", country="FI", sectors="Gaming"),
+    office("sea", partner_name="Harbour Tech", country="NO", sectors="Maritime"),
+    office("sea-pl", partner_name="Klaster Bałtycki", country="PL", sectors="Gospodarka morska"),
+    office("freight", partner_name="Cargo Link", country="LV", sectors="Logistics"),
+    office("power", partner_name="Wind Works", country="DK", sectors="Energy"),
+    office("med", partner_name="Care Hub", country="CH", sectors="Health"),
+)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("AI", {"ai", "ai-pl"}),
+        ("sztuczna inteligencja", {"ai", "ai-pl"}),
+        ("artificial intelligence", {"ai", "ai-pl"}),
+        ("robotyka", {"robots"}),
+        ("cyberbezpieczeństwo", {"cyber"}),
+        ("gry", {"games"}),
+        ("gaming", {"games"}),
+        ("morski", {"sea", "sea-pl"}),
+        ("maritime", {"sea", "sea-pl"}),
+        ("logistyka", {"freight"}),
+        ("energetyka", {"power"}),
+        ("zdrowie", {"med"}),
+        ("health", {"med"}),
+    ],
+)
+def test_sector_words_in_polish_and_english(query, expected):
+    """Before: "robotyka", "gry" or "zdrowie" found nothing in an English-written file, and the reverse."""
+    index = SearchIndex.build(SECTOR_TABLE, resolve_place=None)
+    assert set(found(search(index, Criteria(text=query)))) == expected
+
+
+def test_the_word_as_typed_ranks_above_its_synonym():
+    index = SearchIndex.build(SECTOR_TABLE, resolve_place=None)
+    assert list(search(index, Criteria(text="maritime")).rows["partner_id"]) == ["sea", "sea-pl"]
+    assert list(search(index, Criteria(text="gospodarka morska")).rows["partner_id"]) == ["sea-pl", "sea"]
+
+
+def test_every_synonym_group_is_in_both_languages():
+    from partner_directory.i18n import tables
+
+    groups = {key: texts for key, texts in tables().items() if key.startswith("synonyms.")}
+    assert len(groups) >= 8
+    for texts in groups.values():
+        assert all(term.strip() for language in ("en", "pl") for term in texts[language].split(";"))
+
+
+CITY_TABLE = frame(
+    office("muenchen", city="München", country="DE", latitude="48.137", longitude="11.575"),
+    office("milano", city="Milano", country="IT", latitude="45.464", longitude="9.190"),
+    office("roma", city="Roma", country="IT", latitude="41.893", longitude="12.483"),
+    office("wien", city="Wien", country="AT", latitude="48.208", longitude="16.373"),
+    office("kobenhavn", city="København", country="DK", latitude="55.676", longitude="12.568"),
+    office("lisboa", city="Lisboa", country="PT", latitude="38.722", longitude="-9.139"),
+    office("telaviv", city="Tel Aviv-Yafo", country="IL", latitude="32.085", longitude="34.782"),
+    office("warszawa", city="Warszawa", country="PL", latitude="52.230", longitude="21.011"),
+    office("praha", city="Praha", country="CZ", latitude="50.088", longitude="14.421"),
+    office("garching", city="Garching bei München", country="DE", latitude="48.249", longitude="11.651"),
+)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Monachium", {"muenchen"}),
+        ("Munich", {"muenchen", "garching"}),
+        ("Mediolan", {"milano"}),
+        ("Rzym", {"roma"}),
+        ("Wiedeń", {"wien"}),
+        ("Kopenhaga", {"kobenhavn"}),
+        ("Lizbona", {"lisboa"}),
+        ("Tel Awiw", {"telaviv"}),
+        ("Warsaw", {"warszawa"}),
+        ("Prague", {"praha"}),
+        ("Praga", {"praha"}),
+    ],
+)
+def test_a_city_is_found_by_its_name_in_other_languages(query, expected):
+    index = SearchIndex.build(CITY_TABLE)  # the gazetteer by default, as in the dashboard and the command
+    assert set(found(search(index, Criteria(text=query)))) >= expected
+    assert set(found(search(index, Criteria(text=query)))) <= expected | {"garching"}
+
+
+PRECISION_TABLE = frame(
+    office("street", city="Gdańsk", country="PL", latitude="54.3497", longitude="18.6536", geocode_precision="address"),
+    office("city", city="Gdańsk", country="PL", latitude="54.35227", longitude="18.64912", geocode_precision="city"),
+    office("far", city="Gdynia", country="PL", latitude="54.51889", longitude="18.53188", geocode_precision="city"),
+    # placed at Poland's reference point (Warsaw) because its city was not known
+    office("vague", city="Headquarters", country="PL", latitude="52.22977", longitude="21.01178",
+           geocode_precision="country"),
+)  # fmt: skip
+
+
+def gdansk(name):
+    return Place("Gdańsk", "PL", 54.35227, 18.64912, "city") if name == "Gdańsk" else None
+
+
+def test_an_office_placed_only_at_its_city_is_never_zero_km_as_if_exact():
+    rows = search(PRECISION_TABLE, Criteria(near="Gdańsk", radius_km=400), resolve_place=gdansk).rows
+    texts = dict(zip(rows["partner_id"], rows["distance_text"], strict=True))
+    assert texts["street"] == "0.4 km"
+    assert texts["city"] == "under 10 km (in the city; street not known)"
+    assert texts["far"] == "≈ 20 km (from the city centre)"
+
+
+def test_an_office_placed_only_in_its_country_has_no_distance():
+    """Before: it stood at the capital, "0.0 km" from Warsaw and within 300 km of Gdańsk."""
+    result = search(PRECISION_TABLE, Criteria(near="Gdańsk", radius_km=400), resolve_place=gdansk)
+    assert "vague" not in found(result)
+    assert result.description.endswith("1 office without a known location was left out.")
+
+
+def test_format_distance_in_polish():
+    from partner_directory.search import format_distance
+
+    assert format_distance(12.34, "address", "pl") == "12,3 km"
+    assert format_distance(57.2, "city", "pl") == "ok. 57 km (od centrum miasta)"
+    assert format_distance(3.0, "country", "pl") == format_distance(float("nan"), "address", "pl") == ""

@@ -178,3 +178,17 @@ def test_an_office_placed_approximately_gets_a_suggested_place(monkeypatch, tmp_
     at.button(key="publish").click().run()
     published = (tmp_path / "partners.csv").read_bytes().decode("utf-8-sig")
     assert ",manual,address" in published and "54.35" in published
+
+
+def test_the_needs_attention_list_says_did_you_mean(monkeypatch, tmp_path):
+    """Before: "Bydgosz" next to "ul. Gdańska 10" was placed in Gdańsk at city precision, and no one looked again."""
+    at = signed_in(monkeypatch, tmp_path)
+    rows = "name,city,address,country\r\nKujawy IT,Bydgosz,ul. Gdańska 10,PL\r\nAmbiguous,Springfield,,US\r\n"
+    upload(at, "p.csv", rows.encode())
+    at.button(key="geocode").click().run()
+    assert "Offices that need attention: 2" in texts(at)
+    attention = next(frame.value for frame in at.dataframe if "note" in frame.value.columns)
+    notes = dict(zip(attention["city"], attention["note"], strict=True))
+    assert "placed at Bydgoszcz (Kujawsko-Pomorskie)" in notes["Bydgosz"]
+    assert "Did you mean Springfield (Missouri)" in notes["Springfield"]
+    assert round(float(attention["latitude"].iloc[0]), 1) == 53.1  # Bydgoszcz, not Gdańsk (54.4)
