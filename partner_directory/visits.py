@@ -34,6 +34,7 @@ from .errors import InvalidValueError, RegisterConflictError
 from .i18n import t
 from .links import is_email
 from .schema import SERVICES
+from .visit import Host, HostCalendar, VisitRequest, working_days
 
 STATUSES: tuple[str, ...] = ("requested", "confirmed", "completed", "cancelled")
 DIRECTIONS: tuple[str, ...] = ("outgoing", "incoming")
@@ -297,6 +298,31 @@ def check_new_visit(visit: NewVisit) -> list[str]:
             problems.append("visits.problem.too_long_text")
             break
     return problems
+
+
+def from_request(request: VisitRequest, host: Host, *, partner_id: str, member_email: str, language: str) -> NewVisit:
+    """The register's record of a member's request sent with the visit form (an outgoing visit, requested).
+
+    The planned days are the working days at the host's office (its weekend and holidays).
+    """
+    return NewVisit(
+        direction="outgoing",
+        member_company=request.member_company,
+        member_name=request.member_name,
+        member_email=member_email,
+        partner_id=partner_id,
+        partner_name=host.partner_name,
+        office_name=host.office_name,
+        city=host.city,
+        country=host.country,
+        start=request.start,
+        end=request.end,
+        people=request.people,
+        services=request.services,
+        language=language,
+        note=request.note,
+        planned_days=working_days(request.start, request.end, HostCalendar(host.country)),
+    )
 
 
 def weekdays_between(start: dt.date, end: dt.date) -> int:
