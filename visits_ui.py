@@ -20,6 +20,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
+from partner_directory.backup import backup_zip
 from partner_directory.errors import InvalidValueError, PartnerDirectoryError, RegisterConflictError
 from partner_directory.i18n import t
 from partner_directory.schema import SERVICES
@@ -395,6 +396,30 @@ def report_tab(lang: str) -> None:
         on_click="ignore",
         width="stretch",
         key="report_csv",
+    )
+
+
+# -- the office's backup -------------------------------------------------------------------------------------
+
+
+def backup_button(lang: str) -> None:
+    """The office's backup download: the published list, its history and the register in one ZIP (made on click)."""
+    config = ui.settings()
+
+    def make() -> bytes:
+        try:
+            found: Register | None = register()
+        except PartnerDirectoryError:
+            found = None  # the ZIP says the register is missing rather than failing the whole backup
+        return backup_zip(data_file=config.data_file, history_dir=config.history_dir, register=found)
+
+    st.download_button(
+        t("visits.ui.backup", lang),
+        make,
+        file_name=f"bra-backup-{dt.date.today().isoformat()}.zip",
+        mime="application/zip",
+        on_click="ignore",
+        key="backup_zip",
     )
 
 

@@ -9,6 +9,7 @@ import streamlit as st
 
 import staff_auth
 import ui
+import visits_ui
 from partner_directory import publishing
 from partner_directory.countries import country_name
 from partner_directory.errors import PartnerDirectoryError, PublishConflictError, StoreLockedError
@@ -360,6 +361,7 @@ def _downloads_tab(lang: str) -> None:
         on_click="ignore",
         key="template",
     )
+    visits_ui.backup_button(lang)
 
 
 def page() -> None:
@@ -374,12 +376,14 @@ def page() -> None:
     top[1].button(t("staff.sign_out", lang), on_click=staff_auth.sign_out, key="sign_out")
     if NOTICE in st.session_state:
         st.success(st.session_state.pop(NOTICE))
-    upload, edit, history, downloads = st.tabs(
+    upload, edit, history, downloads, visits, report = st.tabs(
         [
             t("staff.tab.upload", lang),
             t("staff.tab.edit", lang),
             t("staff.tab.history", lang),
             t("staff.tab.downloads", lang),
+            t("visits.ui.tab_register", lang),
+            t("visits.ui.tab_report", lang),
         ]
     )
     with upload:
@@ -390,6 +394,10 @@ def page() -> None:
         _history_tab(author, lang)
     with downloads:
         _downloads_tab(lang)
+    with visits:
+        visits_ui.register_tab(author, lang)
+    with report:
+        visits_ui.report_tab(lang)
     candidate = st.session_state.get(CANDIDATE)
     if candidate is None:
         return

@@ -224,3 +224,33 @@ def test_members_mode_hides_contacts_from_the_table_and_the_search(members_mode,
     emails = int((demo["contact_email"] != "").sum())
     [line] = [m.value for m in at.markdown if m.value.startswith("emails:")]
     assert line.startswith(f"emails:{emails} found:") and not line.endswith("found:0")
+
+
+def test_the_office_page_has_the_register_the_report_and_the_backup(monkeypatch, tmp_path):
+    import io
+    import zipfile
+
+    from tests.test_staff_app import signed_in
+
+    opened = Register.open(f"sqlite:///{tmp_path / 'visits.sqlite'}")
+    opened.record(visit())
+    opened.database.dispose()
+    at = signed_in(monkeypatch, tmp_path)
+    assert not at.exception
+    assert [tab.label for tab in at.tabs][-2:] == ["Visits", "BRA report"]
+    assert f"Visits shown: 1 (year {YEAR})." in texts(at)
+    assert at.selectbox(key="report_year").value == YEAR
+    [backup] = [b for b in at.get("download_button") if "backup" in b.proto.label.lower()]
+    assert backup.proto.label.startswith("Download a backup")
+    from partner_directory.backup import backup_zip
+
+    config_files = zipfile.ZipFile(
+        io.BytesIO(
+            backup_zip(
+                data_file=tmp_path / "partners.csv",
+                history_dir=tmp_path / "history",
+                register=Register.open(f"sqlite:///{tmp_path / 'visits.sqlite'}"),
+            )
+        )
+    ).namelist()
+    assert "visits/visits.csv" in config_files and "partners.csv" in config_files
