@@ -54,9 +54,11 @@ def config() -> MemberConfig:
     code_hash = os.environ.get(CODE_HASH_ENV) or (members.get("code_hash") if hasattr(members, "get") else "") or ""
     secret_domains = members.get("domains") if hasattr(members, "get") else None
     domains = email_domains(settings.member_domains) or email_domains(secret_domains or ())
+    # Staff sign in through the same identity provider, and with no ``[staff] emails`` list every
+    # signed-in person counts as staff: members are offered st.login only once the staff are listed.
     return MemberConfig(
         mode=settings.access,
-        oidc=bool(_secret("auth")) and hasattr(st, "login"),
+        oidc=bool(_secret("auth")) and hasattr(st, "login") and bool(staff_auth.config().staff_emails),
         code_hash=str(code_hash).strip(),
         domains=domains,
     )
