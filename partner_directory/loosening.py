@@ -18,7 +18,9 @@ from .i18n import t
 from .search import Criteria, PlaceResolver, SearchIndex, search
 
 #: The parts of a search that can be dropped one at a time, in the order the sentence names them.
-PARTS = ("text", "countries", "continents", "sectors", "services", "languages", "near")
+#: ``near`` is a place that was found (dropping it drops its radius); ``place`` is one that was not,
+#: which finds no offices at all until it is corrected or dropped.
+PARTS = ("text", "countries", "continents", "sectors", "services", "languages", "near", "place")
 
 #: What each part becomes when it is dropped.
 _DROPPED: dict[str, dict[str, object]] = {
@@ -29,6 +31,7 @@ _DROPPED: dict[str, dict[str, object]] = {
     "services": {"services": ()},
     "languages": {"languages": ()},
     "near": {"near": "", "radius_km": None},
+    "place": {"near": "", "radius_km": None},
 }
 
 
@@ -50,7 +53,8 @@ def loosenings(
 
     Returns an empty tuple when the search finds offices, or when no single
     part is to blame (then only several together, or nothing, would help).
-    A place that could not be found was not applied, so it is not offered.
+    A place that could not be found finds nothing by itself, so it is offered
+    as ``place`` (drop or correct it) and nothing else can help alone.
     """
     result = search(table, criteria, resolve_place=resolve_place)
     if result.offices:
@@ -73,6 +77,7 @@ def _applied(criteria: Criteria, *, place_used: bool) -> list[str]:
         "services": bool(criteria.services),
         "languages": bool(criteria.languages),
         "near": bool(criteria.near.strip()) and place_used,
+        "place": bool(criteria.near.strip()) and not place_used,
     }
     return [part for part in PARTS if present[part]]
 
@@ -93,6 +98,8 @@ def loosening_sentence(found: tuple[Loosening, ...], criteria: Criteria, *, lang
 def _part_name(part: str, criteria: Criteria, language: str) -> str:
     if part == "text":
         return t("loosen.without.text", language, text=" ".join(criteria.text.split()))
+    if part == "place":
+        return t("loosen.without.place", language, place=" ".join(criteria.near.split()))
     if part == "near":
         if criteria.radius_km is None:
             return t("loosen.without.place", language, place=" ".join(criteria.near.split()))
