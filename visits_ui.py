@@ -426,13 +426,18 @@ def backup_button(lang: str) -> None:
 # -- the Overview -------------------------------------------------------------------------------------------
 
 
+@st.cache_data(ttl=60, show_spinner=False)
+def _where_members_go(url: str) -> pd.DataFrame:
+    # Every member's Overview reads it; a minute old is new enough for totals, and spares the database.
+    return anonymised_totals(_register(url).find(VisitFilter(direction="outgoing", status="completed")))
+
+
 def overview_totals(lang: str) -> None:
     """Where members go: completed visits per partner cluster, no company or person (nothing when none)."""
     try:
-        visits = register().find(VisitFilter(direction="outgoing", status="completed"))
+        table = _where_members_go(ui.settings().database_url)
     except PartnerDirectoryError:
         return  # the Overview works without the register
-    table = anonymised_totals(visits)
     if table.empty:
         return
     st.subheader(t("visits.ui.where_members_go", lang), anchor=False)

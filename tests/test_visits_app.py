@@ -254,3 +254,22 @@ def test_the_office_page_has_the_register_the_report_and_the_backup(monkeypatch,
         )
     ).namelist()
     assert "visits/visits.csv" in config_files and "partners.csv" in config_files
+
+
+def test_the_overview_shows_where_members_go_and_no_one_by_name(register):
+    from tests.apptest import app
+    from tests.test_visit_app import everything
+
+    done = register.record(visit())
+    register.change(done, Change(status="completed"), revision=1, by="Ola")
+    register.record(visit(member_company="Still Pending Ltd"))  # not completed: not counted
+    at = app()
+    at.switch_page("pages/overview.py")
+    at.run()
+    assert not at.exception
+    assert "Where our members go" in [s.value for s in at.subheader]
+    assert "all years: 1" in texts(at)
+    rendered = everything(at._tree)
+    assert "Berlin Digital Cluster" in rendered
+    for private in ("Acme", "Anna Nowak", "anna@acme", "Still Pending"):
+        assert private not in rendered
