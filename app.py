@@ -15,6 +15,7 @@ import ui
 from partner_directory.i18n import t
 
 st.set_page_config(page_title=t("ui.title", ui.language()), page_icon="🤝", layout="wide")
+ui.page_style()
 
 lang = ui.language_switch()
 pages = [

@@ -187,6 +187,50 @@ def show_directory_problem(found: Directory, lang: str) -> None:
         st.info(t(found.problem, lang))
 
 
+def nearby_cities(offices: pd.DataFrame) -> list[Any]:
+    """The gazetteer's larger cities near ``offices`` (``lat``/``lon`` or ``latitude``/``longitude``), for map labels.
+
+    A zoomed map without tiles then still names the places around its offices.
+    Empty when the gazetteer cannot be loaded: the labels are a help, never a reason to fail.
+    """
+    from partner_directory.gazetteer import default_gazetteer
+
+    if offices.empty:
+        return []
+    latitudes = offices["latitude"] if "latitude" in offices else offices["lat"]
+    longitudes = offices["longitude"] if "longitude" in offices else offices["lon"]
+    try:
+        return default_gazetteer().cities_near(
+            pd.to_numeric(latitudes, errors="coerce").to_numpy(dtype=float, na_value=float("nan")),
+            pd.to_numeric(longitudes, errors="coerce").to_numpy(dtype=float, na_value=float("nan")),
+        )
+    except (OSError, ValueError):
+        return []
+
+
+# Streamlit's own look, adjusted where it fails members (WCAG 2.1 AA):
+# captions are drawn at 60 % opacity (4.16:1 on white, below 4.5:1), code
+# highlighting colours (the sign-in page's settings example) are as faint, and
+# the sidebar's page links show no focus ring when reached with Tab.
+PAGE_STYLE = """
+<style>
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #4b5563; opacity: 1; }
+[data-testid="stCode"] code span { color: inherit !important; }
+[data-testid="stCode"] code span.comment { color: #4b5563 !important; }
+[data-testid="stSidebarNav"] a:focus-visible,
+[data-testid="stSidebar"] button:focus-visible,
+[data-testid="stMain"] a:focus-visible {
+  outline: 3px solid #0b5cab; outline-offset: 2px; border-radius: 4px;
+}
+</style>
+"""
+
+
+def page_style() -> None:
+    """Add :data:`PAGE_STYLE` to the page (no visible element)."""
+    st.html(PAGE_STYLE)
+
+
 def member_downloads(rows: pd.DataFrame, *, lang: str, with_distance: bool, places: Sequence[Any]) -> None:
     """The members' downloads of the list they see: Excel first (the main one), then a CSV for Excel.
 

@@ -51,6 +51,7 @@ import partner_directory.gazetteer as gazetteer_module
 from partner_directory.config import Settings
 from partner_directory.countries import country_name
 from partner_directory.directory import load_directory
+from partner_directory.gazetteer import default_gazetteer
 from partner_directory.mapview import TileConfig, build_map
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -231,7 +232,8 @@ def bench_size(size: int, *, force_profile: bool) -> dict[str, float]:
         times["map build + render"] = []
         for _ in range(MAP_RUNS):
             started = time.perf_counter()
-            html = build_map(offices, language="en", tiles=tiles).get_root().render()
+            labels = default_gazetteer().cities_near(offices["lat"], offices["lon"])
+            html = build_map(offices, language="en", tiles=tiles, place_labels=labels).get_root().render()
             times["map build + render"].append(time.perf_counter() - started)
         megabytes = len(html.encode("utf-8")) / 1_000_000
         placed = int(offices["lat"].notna().sum())

@@ -27,6 +27,13 @@ FILTER_KEYS = {
     "languages": "f_language",
 }
 SELECTED = "selected_partner"
+MAP_HEIGHT = 480
+LIST_ROW_HEIGHT = 35  # Streamlit's data grid rows, for a list no taller than its rows
+LIST_MAX_HEIGHT = 420
+APPROXIMATE_PRECISIONS = frozenset({"city", "country"})
+# What the list shows; the frame keeps the other columns for the tests and tools.
+LIST_COLUMNS = ("partner", "city", "country", "services")
+NEAR_LIST_COLUMNS = ("partner", "city", "country", "distance", "services")
 
 
 def _restore_from_url() -> None:
@@ -72,6 +79,12 @@ def _clear() -> None:
     for key in FILTER_KEYS.values():
         st.session_state[key] = []
     st.session_state.pop(SELECTED, None)
+
+
+def _close_card() -> None:
+    """The card was dismissed: forget the pick, keep the search (widgets and URL)."""
+    st.session_state.pop(SELECTED, None)
+    st.query_params.pop("partner", None)
 
 
 def _criteria() -> Criteria:
@@ -135,6 +148,11 @@ def _share(criteria: Criteria, lang: str) -> None:
     st.query_params.from_dict(params)
 
 
+def _short_distance(text: object) -> str:
+    """``"≈ 57 km (from the city centre)"`` -> ``"≈ 57 km"``: the words in brackets are the column's help."""
+    return str(text or "").split(" (", 1)[0]
+
+
 def _list_frame(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
     def links(column: str, prefix: str = "") -> list[str | None]:
         return [safe_href(prefix + value) if value else None for value in rows[column].astype(str)]
@@ -145,14 +163,21 @@ def _list_frame(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
             "office": rows["office_name"],
             "city": rows["city"],
             "country": [country_name(code, lang) for code in rows["country"]],
-            "distance": rows["distance_text"] if "distance_text" in rows else rows["distance_km"].round(0),
+            # Honest about approximate placement: "≈ 57 km (from the city centre)", never "0.0 km".
+            # The list keeps the short form ("≈ 57 km", "under 10 km") so every column fits at
+            # 1280 px; the column's help and the card say what the approximation means.
+            "distance": [_short_distance(text) for text in rows["distance_text"]]
+            if "distance_text" in rows
+            else rows["distance_km"].round(0),
             "precision": [
                 t(f"search.precision.{p or 'none'}", lang)
                 for p in (rows["geocode_precision"] if "geocode_precision" in rows else [""] * len(rows))
             ],
             "sectors": rows["sectors"],
+            # Short words, so that all five fit beside the other columns at 1280 px.
             "services": [
-                ", ".join(t(f"service.{s}", lang) for s in split_list(v) if s in SERVICES) for v in rows["services"]
+                ", ".join(t(f"list.service.{s}", lang) for s in split_list(v) if s in SERVICES)
+                for v in rows["services"]
             ],
             "email": links("contact_email", "mailto:"),
             "website": links("website"),
@@ -167,76 +192,88 @@ def _offices_for_map(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def _card(table: pd.DataFrame, partner_id: str, lang: str) -> None:
+    """Open the partner's card in a dialog: in view wherever the pick was made, focus inside it."""
     match = table[table["partner_id"] == partner_id]
     if match.empty:
+        st.session_state.pop(SELECTED, None)
         return
     office = match.iloc[0]
+    # A dialog's title is plain text with some markdown: escape the name.
+    st.dialog(ui.md(office["partner_name"]) or partner_id, width="large", on_dismiss=_close_card)(_card_body)(
+        table, office, lang
+    )
+
+
+def _card_body(table: pd.DataFrame, office: pd.Series, lang: str) -> None:
     offices = table[table["partner_name"].str.casefold() == str(office["partner_name"]).casefold()]
-    with st.container(border=True):
-        st.subheader(ui.md(office["partner_name"]), anchor=False)
-        left, right = st.columns([3, 2])
-        with left:
-            place = ", ".join(
-                p
-                for p in (
-                    office["office_name"],
-                    office["address"],
-                    office["postal_code"],
-                    office["city"],
-                    country_name(office["country"], lang),
-                )
-                if p
+    left, right = st.columns([3, 2])
+    with left:
+        place = ", ".join(
+            p
+            for p in (
+                office["office_name"],
+                office["address"],
+                office["postal_code"],
+                office["city"],
+                country_name(office["country"], lang),
             )
-            st.markdown(f"📍 {ui.md(place)}")
-            if office["geocode_precision"] in ("city", "country"):
-                st.caption(t("ui.approximate", lang))
-            if office["description"]:
-                st.markdown(ui.md(office["description"]))
-            rows = [
-                (t("search.col.precision", lang), t(f"search.precision.{office['geocode_precision'] or 'none'}", lang)),
-                (t("ui.sector", lang), office["sectors"]),
-                (t("ui.language", lang), ", ".join(language_name(c, lang) for c in split_list(office["languages"]))),
-                (t("ui.contact", lang), office["contact_name"]),
-                (t("ui.phone", lang), office["contact_phone"]),
-                (t("ui.bra_since", lang), office["bra_since"]),
-                (t("ui.last_verified", lang), office["last_verified"] or t("ui.never", lang)),
-            ]
-            for label, value in rows:
-                if value:
-                    st.markdown(f"**{ui.md(label)}:** {ui.md(value)}")
-            links = st.columns(2)
-            email_link = safe_href("mailto:" + office["contact_email"]) if office["contact_email"] else None
-            if email_link:
-                links[0].link_button("✉️ " + ui.md(office["contact_email"]), email_link)
-            website_link = safe_href(office["website"])
-            if website_link:
-                links[1].link_button(f"🌐 {t('ui.website', lang)}", website_link)
-            offered = split_list(office["services"])
-            st.markdown(f"**{ui.md(t('ui.services_offered', lang))}**")
-            st.markdown(
-                "  \n".join(("✅ " if s in offered else "▫️ ") + ui.md(t(f"service.{s}", lang)) for s in SERVICES)
+            if p
+        )
+        st.markdown(f"📍 {ui.md(place)}")
+        if office["geocode_precision"] in APPROXIMATE_PRECISIONS:
+            st.caption(t("ui.approximate", lang))
+        if office["description"]:
+            st.markdown(ui.md(office["description"]))
+        rows = [
+            (t("search.col.precision", lang), t(f"search.precision.{office['geocode_precision'] or 'none'}", lang)),
+            (t("ui.sector", lang), office["sectors"]),
+            (t("ui.language", lang), ", ".join(language_name(c, lang) for c in split_list(office["languages"]))),
+            (t("ui.contact", lang), office["contact_name"]),
+            (t("ui.phone", lang), office["contact_phone"]),
+            (t("ui.bra_since", lang), office["bra_since"]),
+            (t("ui.last_verified", lang), office["last_verified"] or t("ui.never", lang)),
+        ]
+        for label, value in rows:
+            if value:
+                st.markdown(f"**{ui.md(label)}:** {ui.md(value)}")
+        links = st.columns(2)
+        email_link = safe_href("mailto:" + office["contact_email"]) if office["contact_email"] else None
+        if email_link:
+            links[0].link_button("✉️ " + ui.md(office["contact_email"]), email_link)
+        website_link = safe_href(office["website"])
+        if website_link:
+            links[1].link_button(f"🌐 {t('ui.website', lang)}", website_link)
+        offered = split_list(office["services"])
+        st.markdown(f"**{ui.md(t('ui.services_offered', lang))}**")
+        # In words, not only as marks: a screen reader and a colour-blind reader get the same.
+        for key, services in (
+            ("card.services.offered", [s for s in SERVICES if s in offered]),
+            ("card.services.not_offered", [s for s in SERVICES if s not in offered]),
+        ):
+            if services:
+                names = ", ".join(t(f"service.{s}", lang) for s in services)
+                mark = "✅" if key.endswith(".offered") else "▫️"
+                st.markdown(f"{mark} **{ui.md(t(key, lang))}:** {ui.md(names)}")
+        if len(offices) > 1:
+            st.markdown(f"**{ui.md(tn('ui.all_offices', len(offices), lang))}**")
+            st.dataframe(
+                pd.DataFrame(
+                    {
+                        t("ui.col.office", lang): offices["office_name"],
+                        t("ui.col.city", lang): offices["city"],
+                        t("ui.col.country", lang): [country_name(c, lang) for c in offices["country"]],
+                        t("ui.col.contact", lang): offices["contact_name"],
+                    }
+                ),
+                hide_index=True,
             )
-            if len(offices) > 1:
-                st.markdown(f"**{ui.md(tn('ui.all_offices', len(offices), lang))}**")
-                st.dataframe(
-                    pd.DataFrame(
-                        {
-                            t("ui.col.office", lang): offices["office_name"],
-                            t("ui.col.city", lang): offices["city"],
-                            t("ui.col.country", lang): [country_name(c, lang) for c in offices["country"]],
-                            t("ui.col.contact", lang): offices["contact_name"],
-                        }
-                    ),
-                    hide_index=True,
-                )
-        with right:
-            visit_form.visit_form(office, offered, lang)
+    with right:
+        visit_form.visit_form(office, offered, lang)
 
 
 def page() -> None:
     lang = ui.language()
     st.title(t("ui.title", lang), anchor=False)
-    st.caption(t("ui.intro", lang))
     # In the members' mode, a visitor who is not signed in gets a table and an index without contact data.
     found = member_auth.directory()
     ui.show_directory_problem(found, lang)
@@ -250,7 +287,11 @@ def page() -> None:
     criteria = _criteria()
     result = search(index, criteria, language=lang)
     line = st.columns([5, 1])
-    line[0].markdown(f"**{ui.md(result.description)}**")
+    with line[0]:
+        st.markdown(f"**{ui.md(result.description)}**")
+        if criteria.near and result.place is not None:
+            radius = format_radius(criteria.radius_km or 300)
+            st.caption(t("ui.near_place", lang, place=result.place.name, radius=radius))
     line[1].button(t("ui.clear", lang), on_click=_clear, width="stretch", key="clear")
     for problem in result.problems:
         st.warning(ui.md(problem))
@@ -258,59 +299,66 @@ def page() -> None:
         st.info(ui.md(loosening_sentence(loosenings(index, criteria), criteria, language=lang)))
 
     rows = result.rows
-    left, right = st.columns([3, 2])
-    with left:
-        offices = _offices_for_map(rows, lang)
-        config = ui.settings()
-        try:
-            tiles = TileConfig(config.tile_url, config.tile_attribution) if config.tile_url else None
-        except ConfigurationError as error:  # a bad tile setting must not cost members the map
-            st.warning(ui.md(error.message(lang)))
-            tiles = None
-        the_map = build_map(offices, language=lang, tiles=tiles, selected_id=st.session_state.get(SELECTED))
-        clicked = st_folium(
-            the_map, key="map", height=520, use_container_width=True, returned_objects=list(CLICK_RETURNED_OBJECTS)
-        )
-        # A new click selects the partner and reruns at once, so the map is rebuilt
-        # with the selection now rather than on the next click (which it would eat).
-        _pick(clicked_partner_id(clicked, offices), "_last_map_click")
-    with right:
-        listing = _list_frame(rows, lang)
-        event = st.dataframe(
-            listing,
-            key="list",
-            hide_index=True,
-            height=520,
-            on_select="rerun",
-            selection_mode="single-row",
-            column_config={
-                "partner": st.column_config.TextColumn(t("ui.col.partner", lang)),
-                "office": st.column_config.TextColumn(t("ui.col.office", lang)),
-                "city": st.column_config.TextColumn(t("ui.col.city", lang)),
-                "country": st.column_config.TextColumn(t("ui.col.country", lang)),
-                "distance": st.column_config.TextColumn(t("ui.col.distance", lang)),
-                "precision": st.column_config.TextColumn(t("search.col.precision", lang)),
-                "sectors": st.column_config.TextColumn(t("ui.col.sectors", lang)),
-                "services": st.column_config.TextColumn(t("ui.col.services", lang)),
-                "email": st.column_config.LinkColumn(t("ui.col.email", lang), display_text=r"mailto:(.*)"),
-                "website": st.column_config.LinkColumn(t("ui.col.website", lang)),
-            },
-            column_order=[c for c in listing.columns if c != "distance" or criteria.near],
-        )
-        selected_rows = event.selection.rows if event is not None else []
-        in_range = selected_rows and selected_rows[0] < len(rows)
-        _pick(rows.iloc[selected_rows[0]]["partner_id"] if in_range else None, "_last_list_pick")
-        ui.member_downloads(
-            rows, lang=lang, with_distance=bool(criteria.near) and result.place is not None, places=st.columns(2)
-        )
+    offices = _offices_for_map(rows, lang)
+    config = ui.settings()
+    try:
+        tiles = TileConfig(config.tile_url, config.tile_attribution) if config.tile_url else None
+    except ConfigurationError as error:  # a bad tile setting must not cost members the map
+        st.warning(ui.md(error.message(lang)))
+        tiles = None
+    the_map = build_map(
+        offices,
+        language=lang,
+        tiles=tiles,
+        selected_id=st.session_state.get(SELECTED),
+        place_labels=ui.nearby_cities(offices),
+    )
+    clicked = st_folium(
+        the_map, key="map", height=MAP_HEIGHT, use_container_width=True, returned_objects=list(CLICK_RETURNED_OBJECTS)
+    )
+    # A new click selects the partner and reruns at once, so the map is rebuilt
+    # with the selection now rather than on the next click (which it would eat).
+    _pick(clicked_partner_id(clicked, offices), "_last_map_click")
+
+    if len(rows):
+        st.caption(t("ui.list_keys", lang))
+    listing = _list_frame(rows, lang)
+    shown = list(NEAR_LIST_COLUMNS if criteria.near else LIST_COLUMNS)
+    event = st.dataframe(
+        listing,
+        key="list",
+        hide_index=True,
+        height=min(LIST_MAX_HEIGHT, LIST_ROW_HEIGHT * (len(listing) + 1) + 3),
+        on_select="rerun",
+        selection_mode="single-row",
+        column_config={
+            "partner": st.column_config.TextColumn(t("ui.col.partner", lang)),
+            "office": st.column_config.TextColumn(t("ui.col.office", lang)),
+            "city": st.column_config.TextColumn(t("ui.col.city", lang)),
+            "country": st.column_config.TextColumn(t("ui.col.country", lang)),
+            "distance": st.column_config.TextColumn(
+                t("ui.col.distance", lang), help=t("ui.distance_approximate", lang)
+            ),
+            "precision": st.column_config.TextColumn(t("search.col.precision", lang)),
+            "sectors": st.column_config.TextColumn(t("ui.col.sectors", lang)),
+            "services": st.column_config.TextColumn(t("ui.col.services", lang)),
+            "email": st.column_config.LinkColumn(t("ui.col.email", lang), display_text=r"mailto:(.*)"),
+            "website": st.column_config.LinkColumn(t("ui.col.website", lang)),
+        },
+        column_order=shown,
+    )
+    selected_rows = event.selection.rows if event is not None else []
+    in_range = selected_rows and selected_rows[0] < len(rows)
+    _pick(rows.iloc[selected_rows[0]]["partner_id"] if in_range else None, "_last_list_pick")
+    ui.member_downloads(
+        rows, lang=lang, with_distance=bool(criteria.near) and result.place is not None, places=st.columns(2)
+    )
+    # The long introduction after the results: on a phone, members see the partners first.
+    st.caption(t("ui.intro", lang))
     _share(criteria, lang)
     selected = st.session_state.get(SELECTED)
     if selected:
         _card(found.table, selected, lang)
-    elif len(rows):
-        st.caption(t("ui.select_hint", lang))
-    if criteria.near and result.place is not None:
-        st.caption(t("ui.near_place", lang, place=result.place.name, radius=format_radius(criteria.radius_km or 300)))
 
 
 ui.require_app_navigation(default_page=True)

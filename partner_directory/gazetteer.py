@@ -56,6 +56,13 @@ from rapidfuzz.distance import OSA
 from .countries import resolve_country
 from .text import fold
 
+#: Cities named on a zoomed map near its offices: side of the grid cell in
+#: degrees (about 110 km), how many cities each cell may name, and at most how
+#: many names a map carries (they travel in its HTML).
+NEARBY_CELL_DEGREES = 1.0
+NEARBY_PER_CELL = 3
+NEARBY_LIMIT = 400
+
 #: Bump when the layout or the content rules of the index change. The file name
 #: carries it, so checkouts of older code sharing the cache directory keep their own file.
 INDEX_FORMAT_VERSION = 2
@@ -515,6 +522,62 @@ class Gazetteer:
             kind="country",
         )
 
+    def cities_near(
+        self,
+        latitudes: npt.ArrayLike,
+        longitudes: npt.ArrayLike,
+        *,
+        limit: int = NEARBY_LIMIT,
+        per_cell: int = NEARBY_PER_CELL,
+        cell_degrees: float = NEARBY_CELL_DEGREES,
+    ) -> list[Place]:
+        """Return the largest cities near the given points, spread out, at most ``limit`` of them.
+
+        The world is cut into squares of ``cell_degrees``; a city qualifies when
+        its square or one of the eight around it holds a point. Qualifying
+        cities are taken by falling population, at most ``per_cell`` from any
+        one square, so a map of many offices in one region still names towns
+        around each of them, not only the region's metropolis.
+
+        Args:
+            latitudes, longitudes: the points (offices), in decimal degrees;
+                points that are not finite are ignored.
+
+        Returns:
+            :class:`Place` objects of kind ``"city"``, most populous first.
+
+        >>> # gazetteer.cities_near([-1.29], [36.82])[0].name  -> 'Nairobi'
+        """
+        lat = np.asarray(latitudes, dtype=float).ravel()
+        lon = np.asarray(longitudes, dtype=float).ravel()
+        finite = np.isfinite(lat) & np.isfinite(lon)
+        if limit <= 0 or not finite.any():
+            return []
+        columns = math.ceil(360 / cell_degrees) + 2
+        point_cells = np.unique(self._cells(lat[finite], lon[finite], cell_degrees, columns))
+        wanted = np.unique((point_cells[:, None] + _neighbours(columns)[None, :]).ravel())
+        city_cells = self._cells(self._latitude, self._longitude, cell_degrees, columns)
+        candidates = np.flatnonzero(np.isin(city_cells, wanted))  # ids run by falling population
+        chosen: list[int] = []
+        taken: dict[int, int] = {}
+        for place_id in candidates.tolist():
+            cell = int(city_cells[place_id])
+            if taken.get(cell, 0) >= per_cell:
+                continue
+            taken[cell] = taken.get(cell, 0) + 1
+            chosen.append(place_id)
+            if len(chosen) >= limit:
+                break
+        return [self._place(place_id) for place_id in chosen]
+
+    @staticmethod
+    def _cells(
+        latitudes: npt.NDArray[np.float64], longitudes: npt.NDArray[np.float64], size: float, columns: int
+    ) -> Any:
+        rows = np.floor((np.clip(latitudes, -90, 90) + 90) / size).astype(np.int64)
+        cols = np.floor(((longitudes + 180) % 360) / size).astype(np.int64)
+        return rows * columns + cols
+
     def find_place(self, query: str) -> Place | None:
         """Return the city or country a search term names, in any language, or ``None``.
 
@@ -812,6 +875,11 @@ class Gazetteer:
             region=self._region_names[region] if region >= 0 else "",
             county=self._region_names[county] if county >= 0 else "",
         )
+
+
+def _neighbours(columns: int) -> npt.NDArray[np.int64]:
+    """Offsets of a grid cell and its eight neighbours in a row-major grid of ``columns``."""
+    return np.array([dr * columns + dc for dr in (-1, 0, 1) for dc in (-1, 0, 1)], dtype=np.int64)
 
 
 _UNKNOWN_COUNTRY = -1

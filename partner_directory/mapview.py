@@ -20,6 +20,14 @@ How the page is built, and why:
   would otherwise run on the server). Popups are built in the browser with
   ``textContent`` only, and a link gets its ``href`` only when both Python and
   the browser agree that it is http(s) or a plain e-mail address.
+* The map must never scroll the app's page. streamlit-folium's frame is a
+  little shorter than its document, and Leaflet focuses the map on mousedown;
+  with the map partly out of the window the page then jumped under the mouse
+  and the click was lost. The frame's page cannot scroll (``overflow:
+  hidden``) and the map's container focuses with ``preventScroll``.
+* Without tiles the map still says where it is: 1:110m country outlines, the
+  1:50m ones once zoomed in (app only, fetched once), and, when given,
+  ``place_labels`` -- city names under the tile pane, so tiles cover them.
 * Folium's own ``Popup``, ``Tooltip`` and ``FastMarkerCluster`` are not used
   for office data: they neither escape HTML nor protect against the template
   re-parse.
@@ -51,7 +59,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Protocol
 from urllib.parse import urlsplit
 
 import folium
@@ -78,6 +86,14 @@ MARKERCLUSTER_CSS: Final = (
     "leaflet.markercluster/MarkerCluster.Default.css",
 )
 COUNTRY_OUTLINES: Final = "world/countries-110m.geojson"
+# Finer outlines, fetched by the app's map only when zoomed in this far (the
+# standalone page keeps the coarse ones inline, to stay small).
+FINE_COUNTRY_OUTLINES: Final = "world/countries-50m.geojson"
+FINE_OUTLINES_MIN_ZOOM: Final = 4
+# City names from the gazetteer, shown under the tiles (so only when no tiles
+# load) from LABELS_MIN_ZOOM on; smaller cities only from deeper zooms.
+LABELS_MIN_ZOOM: Final = 5
+LABEL_ZOOM_BY_POPULATION: Final = ((1_000_000, 5), (200_000, 6), (50_000, 7), (0, 8))
 
 # The view for a map without offices: the whole inhabited world.
 DEFAULT_CENTER: Final = (20.0, 10.0)
@@ -153,7 +169,12 @@ _LABEL_KEYS: Final = {
     "legendExact": "map.legend.exact",
     "legendApproximate": "map.legend.approximate",
     "legendSelected": "map.legend.selected",
+    "legend": "map.legend.name",
 }
+
+# Cluster icons are named "39 offices" in the map's language; the browser picks
+# the CLDR plural category (Intl.PluralRules), these give each category's words.
+_CLUSTER_LABEL_KEYS: Final = {category: f"map.cluster.{category}" for category in ("one", "few", "many", "other")}
 
 # Marker looks, passed to Leaflet's circleMarker. The radius stays at most 10
 # pixels: Leaflet then reports a click at the marker's own position rather
@@ -209,6 +230,19 @@ _JSON_STRING: Final = re.compile(r'"(?:[^"\\]|\\.)*"')
 # headers to a mailto: link. The browser applies the same rule.
 # "www.example.com/path": a web address written without its scheme.
 _UNSAFE_URL_CHARACTERS: Final = re.compile(r"[\s\x00-\x1f\x7f<>\"'`\\]")
+
+
+class PlaceLabel(Protocol):
+    """A named place to write on the map (a gazetteer ``Place`` is one)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def latitude(self) -> float: ...
+    @property
+    def longitude(self) -> float: ...
+    @property
+    def population(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -268,6 +302,7 @@ def build_map(
     asset_base_url: str = DEFAULT_ASSET_BASE_URL,
     inline_assets: bool = False,
     selected_id: str | None = None,
+    place_labels: Sequence[PlaceLabel] = (),
 ) -> folium.Map:
     """Return a folium map of ``offices``, ready for ``st_folium`` or rendering.
 
@@ -286,6 +321,10 @@ def build_map(
             into the page instead of loading them from ``asset_base_url``
             (used by :func:`render_standalone_html`).
         selected_id: a ``partner_id`` whose offices are highlighted.
+        place_labels: places to name on the map from zoom
+            :data:`LABELS_MIN_ZOOM` on, under the tiles, so that a zoomed map
+            without tiles still says where it is -- typically
+            ``gazetteer.cities_near(latitudes, longitudes)``. Names are text.
 
     Returns a :class:`folium.Map` fitted to the offices (or showing the world
     when there are none). Its ``default_js``/``default_css`` are replaced on
@@ -328,8 +367,11 @@ def build_map(
         _CountryOutlines(
             url=base_url + COUNTRY_OUTLINES,
             geojson=_read_outlines() if inline_assets else None,
+            fine_url=None if inline_assets else base_url + FINE_COUNTRY_OUTLINES,
         )
     )
+    if place_labels:
+        fmap.add_child(_PlaceLabels(place_labels))
     if tile_config is not None:
         folium.TileLayer(
             tiles=tile_config.url_template.strip(),
@@ -498,6 +540,28 @@ def office_rows(
         [float(latitudes[keep].max()), float(longitudes[keep].max())],
     ]
     return rows, bounds
+
+
+def place_label_rows(places: Sequence[PlaceLabel]) -> list[list[Any]]:
+    """Return ``[latitude, longitude, name, minimum zoom]`` for each place with a name and a position.
+
+    The minimum zoom grows as the population falls
+    (:data:`LABEL_ZOOM_BY_POPULATION`), so a wide view names only large cities.
+
+    >>> from types import SimpleNamespace as P
+    >>> place_label_rows([P(name="Gdańsk", latitude=54.352, longitude=18.6466, population=461_865)])
+    [[54.352, 18.6466, 'Gdańsk', 6]]
+    """
+    rows = []
+    for place in places:
+        name = str(place.name or "").strip()
+        latitude, longitude = float(place.latitude), float(place.longitude)
+        if not name or not (math.isfinite(latitude) and math.isfinite(longitude)):
+            continue
+        population = int(place.population or 0)
+        zoom = next(zoom for floor, zoom in LABEL_ZOOM_BY_POPULATION if population >= floor)
+        rows.append([round(latitude, 4), round(longitude, 4), name, zoom])
+    return rows
 
 
 def pack_rows(rows: list[list[Any]]) -> tuple[list[str], list[list[Any]]]:
@@ -776,11 +840,36 @@ class _CountryOutlines(_SafeMacroElement):
         "{% endmacro %}"
     )
 
-    def __init__(self, *, url: str, geojson: Any | None) -> None:
+    def __init__(self, *, url: str, geojson: Any | None, fine_url: str | None = None) -> None:
         super().__init__()
         self._name = "CountryOutlines"
         self.factory = _OUTLINES_JS
-        self.options_json = script_json({"url": url, "geojson": geojson, "style": OUTLINE_STYLE})
+        self.options_json = script_json(
+            {
+                "url": url,
+                "geojson": geojson,
+                "fineUrl": fine_url,
+                "fineMinZoom": FINE_OUTLINES_MIN_ZOOM,
+                "style": OUTLINE_STYLE,
+            }
+        )
+
+
+class _PlaceLabels(_SafeMacroElement):
+    """Names of places near the offices, under the tiles, shown from a zoom on."""
+
+    _template = jinja2.Template(
+        "{% macro script(this, kwargs) %}\n"
+        "({{ this.factory }})({{ this._parent.get_name() }}, {{ this.labels_json }}, {{ this.options_json }});\n"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, places: Sequence[PlaceLabel]) -> None:
+        super().__init__()
+        self._name = "PlaceLabels"
+        self.factory = _LABELS_JS
+        self.labels_json = script_json(place_label_rows(places), has_objects=False)
+        self.options_json = script_json({"minZoom": LABELS_MIN_ZOOM})
 
 
 class _OfficeMarkers(JSCSSMixin, _SafeMacroElement):
@@ -823,7 +912,9 @@ class _OfficeMarkers(JSCSSMixin, _SafeMacroElement):
         self.options_json = script_json(
             {
                 "fields": list(ROW_FIELDS),
+                "language": language,
                 "labels": {name: t(key, language) for name, key in _LABEL_KEYS.items()},
+                "clusterLabels": {category: t(key, language) for category, key in _CLUSTER_LABEL_KEYS.items()},
                 "styles": MARKER_STYLES,
                 "cluster": CLUSTER_OPTIONS,
                 "flags": {
@@ -857,6 +948,16 @@ class _OfficeMarkers(JSCSSMixin, _SafeMacroElement):
 # office values arrive only through the JSON array.
 
 _OFFICES_CSS: Final = """
+html, body { margin: 0; overflow: hidden; }
+.leaflet-container:focus-visible { outline: 3px solid #1d4ed8; outline-offset: -3px; }
+.leaflet-marker-icon:focus-visible, .leaflet-control a:focus-visible, .leaflet-popup a:focus-visible {
+  outline: 3px solid #1d4ed8; outline-offset: 2px; }
+.pd-city-label { pointer-events: none; }
+.pd-city-label span { display: inline-block; white-space: nowrap; transform: translate(-4px, -50%);
+  font: 600 12px/1.2 system-ui, sans-serif; color: #374151;
+  text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff; }
+.pd-city-label span::before { content: ""; display: inline-block; width: 4px; height: 4px; border-radius: 50%;
+  background: #374151; margin-right: 4px; vertical-align: middle; }
 .pd-popup { font: 13px/1.4 system-ui, sans-serif; max-width: 300px; }
 .pd-popup .pd-partner { font-weight: 600; font-size: 14px; }
 .pd-popup .pd-place { color: #4b5563; }
@@ -962,7 +1063,47 @@ function (map, strings, rows, options) {
     return root;
   }
 
-  var group = L.markerClusterGroup(options.cluster);
+  // Leaflet focuses the map on mousedown (for its arrow keys). In an iframe
+  // that is partly scrolled out of the window, a plain focus() scrolls the
+  // app's page under the mouse before mouseup, and the click is lost.
+  var container = map.getContainer();
+  var focusWithScroll = container.focus;
+  container.focus = function (focusOptions) {
+    return focusWithScroll.call(this, Object.assign({ preventScroll: true }, focusOptions || {}));
+  };
+
+  // Cluster icons are buttons (Tab, Enter zooms in); name them "39 offices".
+  var plural = null;
+  try { plural = new Intl.PluralRules(options.language); } catch (error) { plural = null; }
+  function officesName(count) {
+    var forms = options.clusterLabels;
+    var category = plural ? plural.select(count) : (count === 1 ? "one" : "other");
+    var form = forms[category] || forms.other;
+    return form.split("{count}").join(String(count));
+  }
+  var NamedClusterIcon = L.DivIcon.extend({
+    createIcon: function (oldIcon) {
+      var icon = L.DivIcon.prototype.createIcon.call(this, oldIcon);
+      icon.setAttribute("aria-label", this.options.name);
+      icon.title = this.options.name;
+      return icon;
+    }
+  });
+  var clusterOptions = Object.assign({}, options.cluster, {
+    iconCreateFunction: function (cluster) {
+      var count = cluster.getChildCount();
+      var size = count < 10 ? "small" : count < 100 ? "medium" : "large";
+      var inner = document.createElement("div");
+      addText(inner, "span", "", String(count)).setAttribute("aria-hidden", "true");
+      return new NamedClusterIcon({
+        html: inner,
+        className: "marker-cluster marker-cluster-" + size,
+        iconSize: new L.Point(40, 40),
+        name: officesName(count)
+      });
+    }
+  });
+  var group = L.markerClusterGroup(clusterOptions);
   // streamlit-folium listens for clicks on the layers that are on the map
   // when this script ends. Only "relay" is there then; the cluster group
   // joins right after. So a click on a cluster icon or a spider leg is never
@@ -999,9 +1140,12 @@ function (map, strings, rows, options) {
   }, 0);
 
   if (rows.length) {
-    var legend = L.control({ position: "bottomleft" });
+    // Top right: at the bottom, a phone's narrow map puts the tiles' credit over it.
+    var legend = L.control({ position: "topright" });
     legend.onAdd = function () {
       var box = L.DomUtil.create("div", "pd-legend");
+      box.setAttribute("role", "group");
+      box.setAttribute("aria-label", labels.legend);
       var entries = [[styles.exact, labels.legendExact], [styles.approximate, labels.legendApproximate]];
       if (rows.some(function (row) { return row[at.flags] & flags.selected; })) {
         entries.push([styles.selected, labels.legendSelected]);
@@ -1031,23 +1175,85 @@ function (map, options) {
   var pane = map.createPane("pd-outlines");
   pane.style.zIndex = "150";
   pane.style.pointerEvents = "none";
-  function draw(geojson) {
-    L.geoJSON(geojson, {
+  function layerOf(geojson) {
+    return L.geoJSON(geojson, {
       pane: "pd-outlines",
       interactive: false,
       style: function () { return options.style; }
-    }).addTo(map);
+    });
   }
+  function load(url) {
+    return fetch(url).then(function (response) {
+      if (!response.ok) { throw new Error("HTTP " + response.status); }
+      return response.json();
+    });
+  }
+  var coarse = null;
+  var fine = null;
+  var fineRequested = false;
+  // Zoomed in, the 1:50m outlines replace the 1:110m ones (fetched once, on first need).
+  function update() {
+    var zoomedIn = Boolean(options.fineUrl) && map.getZoom() >= options.fineMinZoom;
+    if (zoomedIn && !fineRequested) {
+      fineRequested = true;
+      load(options.fineUrl)
+        .then(function (geojson) { fine = layerOf(geojson); update(); })
+        .catch(function (error) { console.warn("Fine country outlines not loaded:", error); });
+    }
+    var showFine = zoomedIn && fine !== null;
+    if (fine) {
+      if (showFine && !map.hasLayer(fine)) { fine.addTo(map); }
+      if (!showFine && map.hasLayer(fine)) { map.removeLayer(fine); }
+    }
+    if (coarse) {
+      if (showFine && map.hasLayer(coarse)) { map.removeLayer(coarse); }
+      if (!showFine && !map.hasLayer(coarse)) { coarse.addTo(map); }
+    }
+  }
+  function drawCoarse(geojson) { coarse = layerOf(geojson); update(); }
+  map.on("zoomend", update);
   if (options.geojson) {
-    draw(options.geojson);
+    drawCoarse(options.geojson);
   } else {
-    fetch(options.url)
-      .then(function (response) {
-        if (!response.ok) { throw new Error("HTTP " + response.status); }
-        return response.json();
-      })
-      .then(draw)
+    load(options.url)
+      .then(drawCoarse)
       .catch(function (error) { console.warn("Country outlines not loaded:", error); });
   }
+  // The map's view is set after this script; check once it is.
+  map.whenReady(function () { window.setTimeout(update, 0); });
+}
+"""
+
+_LABELS_JS: Final = r"""
+function (map, labels, options) {
+  "use strict";
+  // Under the tiles like the outlines (which lie at 150): tiles, when they
+  // load, bring their own names; without tiles these say where the map is.
+  var pane = map.createPane("pd-labels");
+  pane.style.zIndex = "160";
+  pane.style.pointerEvents = "none";
+  pane.setAttribute("aria-hidden", "true");
+  var markers = labels.map(function (label) {
+    var text = document.createElement("span");
+    text.textContent = label[2];
+    var marker = L.marker([label[0], label[1]], {
+      icon: L.divIcon({ className: "pd-city-label", html: text, iconSize: null }),
+      pane: "pd-labels",
+      interactive: false,
+      keyboard: false
+    });
+    marker.minZoom = Math.max(label[3], options.minZoom);
+    return marker;
+  });
+  function update() {
+    var zoom = map.getZoom();
+    markers.forEach(function (marker) {
+      var show = zoom >= marker.minZoom;
+      if (show && !map.hasLayer(marker)) { marker.addTo(map); }
+      if (!show && map.hasLayer(marker)) { map.removeLayer(marker); }
+    });
+  }
+  map.on("zoomend", update);
+  map.whenReady(function () { window.setTimeout(update, 0); });
 }
 """

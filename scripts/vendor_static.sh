@@ -8,6 +8,9 @@
 # files the map needs next to each package's licence, converts the world-atlas
 # TopoJSON to a small GeoJSON and writes static/README.md.
 #
+# Also copies axe-core, for the accessibility checks of the browser tests,
+# into tests/axe/ (never served).
+#
 # Usage: scripts/vendor_static.sh   (needs bash, node and npm; run from anywhere)
 if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 set -euo pipefail
@@ -17,6 +20,8 @@ MARKERCLUSTER_VERSION="1.5.3"
 WORLD_ATLAS_VERSION="2.0.2"
 # Used only to convert TopoJSON to GeoJSON here; nothing of it is shipped.
 TOPOJSON_CLIENT_VERSION="3.1.0"
+# Only for the browser tests (tests/axe/), never served to members.
+AXE_CORE_VERSION="4.14.1"
 # Decimal places kept in outline coordinates: 2 is about 1 km, finer than the
 # 1:110m source, and keeps the file small.
 OUTLINE_DECIMALS="2"
@@ -43,6 +48,13 @@ unpack leaflet "$LEAFLET_VERSION"
 unpack leaflet.markercluster "$MARKERCLUSTER_VERSION"
 unpack world-atlas "$WORLD_ATLAS_VERSION"
 unpack topojson-client "$TOPOJSON_CLIENT_VERSION"
+unpack axe-core "$AXE_CORE_VERSION"
+
+rm -rf "$root/tests/axe"
+mkdir -p "$root/tests/axe"
+cp "$work/axe-core/axe.min.js" "$work/axe-core/LICENSE" "$root/tests/axe/"
+echo "axe-core $AXE_CORE_VERSION (MPL-2.0, LICENSE), from npm by scripts/vendor_static.sh; used only by the browser tests." \
+    > "$root/tests/axe/README.md"
 
 rm -rf "$static/leaflet" "$static/leaflet.markercluster" "$static/world"
 mkdir -p "$static/leaflet" "$static/leaflet.markercluster" "$static/world"
@@ -59,9 +71,13 @@ cp "$work/leaflet.markercluster/dist/MarkerCluster.css" \
 cp "$work/leaflet.markercluster/MIT-LICENCE.txt" "$static/leaflet.markercluster/LICENSE"
 
 cp "$work/world-atlas/LICENSE" "$static/world/LICENSE"
+# 1:110m for the world view (inlined in the standalone page); 1:50m, loaded by
+# the app's map only once it is zoomed in, for coasts and borders that still
+# say where the map is when no tile server answers.
+for scale in 110m 50m; do
 node - "$work/topojson-client/dist/topojson-client.js" \
-    "$work/world-atlas/countries-110m.json" \
-    "$static/world/countries-110m.geojson" \
+    "$work/world-atlas/countries-$scale.json" \
+    "$static/world/countries-$scale.geojson" \
     "$OUTLINE_DECIMALS" <<'NODE'
 const fs = require("fs");
 const [clientPath, topologyPath, outputPath, decimals] = process.argv.slice(2);
@@ -121,8 +137,9 @@ for (const feature of collection.features) {
   });
 }
 fs.writeFileSync(outputPath, JSON.stringify({ type: "FeatureCollection", features }));
-console.log(`countries-110m.geojson: ${features.length} countries`);
+console.log(`${outputPath}: ${features.length} countries`);
 NODE
+done
 
 cat > "$static/README.md" <<EOF
 # Vendored browser assets
@@ -137,15 +154,15 @@ map loads no code from the internet.
 | --- | --- | --- | --- | --- |
 | \`leaflet/\` | leaflet | $LEAFLET_VERSION | BSD-2-Clause (\`leaflet/LICENSE\`) | \`leaflet.js\`, \`leaflet.css\` |
 | \`leaflet.markercluster/\` | leaflet.markercluster | $MARKERCLUSTER_VERSION | MIT (\`leaflet.markercluster/LICENSE\`, the package's \`MIT-LICENCE.txt\`) | \`leaflet.markercluster.js\`, \`MarkerCluster.css\`, \`MarkerCluster.Default.css\` |
-| \`world/\` | world-atlas | $WORLD_ATLAS_VERSION | ISC (\`world/LICENSE\`); the shapes are Natural Earth 1:110m admin-0 countries, public domain | \`countries-110m.geojson\` |
+| \`world/\` | world-atlas | $WORLD_ATLAS_VERSION | ISC (\`world/LICENSE\`); the shapes are Natural Earth 1:110m and 1:50m admin-0 countries, public domain | \`countries-110m.geojson\`, \`countries-50m.geojson\` |
 
 Changes made while copying:
 
 - \`leaflet.js\` and \`leaflet.markercluster.js\`: the trailing
   \`//# sourceMappingURL=\` comment is removed, because the source maps are
   not shipped.
-- \`countries-110m.geojson\`: converted from the package's
-  \`countries-110m.json\` TopoJSON with topojson-client $TOPOJSON_CLIENT_VERSION
+- \`countries-110m.geojson\` and \`countries-50m.geojson\`: converted from
+  the package's \`countries-110m.json\` and \`countries-50m.json\` TopoJSON with topojson-client $TOPOJSON_CLIENT_VERSION
   (ISC, used only for the conversion), coordinates rounded to
   $OUTLINE_DECIMALS decimal places, repeated points dropped, rings that cross
   the antimeridian continued past 180° (so Leaflet does not draw them as

@@ -45,3 +45,19 @@ def texts(at: AppTest) -> str:
     parts += [t.value for t in at.title]
     # Markdown escapes (data is shown literally) are not what the person reads.
     return re.sub(r"\\(.)", r"\1", "\n".join(str(p) for p in parts))
+
+
+def dialog_titles(at: AppTest) -> list[str]:
+    """The titles of the open dialogs (the partner card is one)."""
+    titles: list[str] = []
+
+    def walk(node) -> None:
+        for child in getattr(node, "children", {}).values():
+            proto = getattr(child, "proto", None)
+            is_dialog = type(child).__name__ == "Block" and proto is not None and proto.WhichOneof("type") == "dialog"
+            if is_dialog and proto.dialog.is_open:
+                titles.append(proto.dialog.title)
+            walk(child)
+
+    walk(at._tree)
+    return titles

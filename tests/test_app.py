@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.apptest import app, prepare, texts
+from tests.apptest import app, dialog_titles, prepare, texts
 
 
 def description(at) -> str:
@@ -132,7 +132,7 @@ def test_selecting_a_row_opens_the_partner_card(monkeypatch, tmp_path):
     at = app()
     at.query_params["partner"] = "pomeranian-ict-gdansk"
     at.run()
-    assert "Pomeranian ICT Cluster" in [s.value for s in at.subheader]
+    assert dialog_titles(at) == ["Pomeranian ICT Cluster"]
     assert "Plan a visit" in texts(at)
 
 

@@ -111,7 +111,21 @@ def list_grid(app: AppPage):
 
 
 def card_heading(app: AppPage, name: str):
-    return app.page.locator("[data-testid='stHeading']").filter(has_text=re.compile("^" + re.escape(name) + "$"))
+    """The partner card's title: the card opens as a dialog."""
+    return app.page.locator("[role='dialog']").get_by_role("heading", name=name, exact=True)
+
+
+def close_card(app: AppPage) -> None:
+    """Close the card as a member would (Escape); the search stays."""
+    # As a member does, once the card has settled: a dismissal while the app is
+    # still running can be lost by Streamlit (the card closes, the pick stays).
+    app.wait_until_idle()
+    app.page.wait_for_timeout(500)
+    app.page.keyboard.press("Escape")
+    expect(app.page.locator("[role='dialog']")).to_have_count(0, timeout=WAIT_MS)
+    app.wait_until_idle()
+    # The map is drawn again without the highlight; the old one leaves the page first.
+    expect(app.page.locator(MAP_IFRAME)).to_have_count(1, timeout=WAIT_MS)
 
 
 def assert_no_foreign_requests(app: AppPage) -> None:
@@ -255,7 +269,7 @@ def test_polish_from_the_address(browser: Browser, serve, tmp_path: Path):
         expect(navigation).to_contain_text("Znajdź partnerów")
         expect(navigation).to_contain_text("Logowanie biura")
         expect(navigation).not_to_contain_text("Find partners")
-        expect(page.get_by_text(t("ui.select_hint", "pl"), exact=True)).to_be_visible()
+        expect(page.get_by_text(t("ui.list_keys", "pl"), exact=True)).to_be_visible()
         # The map speaks Polish too.
         expect(app.map.locator(".pd-legend")).to_contain_text("Adres biura", timeout=WAIT_MS)
         assert "lang=pl" in page.url
@@ -390,18 +404,22 @@ def test_the_card_follows_every_pick_on_the_map_and_in_the_list(browser: Browser
         first = app.open_office_popup()
         expect(card_heading(app, first.lines[0])).to_be_visible(timeout=WAIT_MS)
         app.wait_until_idle()
+        close_card(app)
         app.close_popup()
         second = app.open_office_popup(skip=1)
         assert second.lines[0] != first.lines[0]
         expect(card_heading(app, second.lines[0])).to_be_visible(timeout=10_000)
-        # A row picked in the list, then an office on the map: the map wins.
+        close_card(app)
+        # A row picked in the list, then an office on the map: each opens its card.
         grid = app.page.locator("[data-testid='stDataFrame']").first
+        grid.scroll_into_view_if_needed()
         box = grid.bounding_box()
         assert box is not None
         app.page.mouse.click(box["x"] + 15, box["y"] + 35 + 17)  # the first row's selection box
         listed = rows[0]["partner_name"]
         expect(card_heading(app, listed)).to_be_visible(timeout=WAIT_MS)
         app.wait_until_idle()
+        close_card(app)
         app.close_popup()
         on_map = app.open_office_popup(skip=1)
         assert on_map.lines[0] != listed

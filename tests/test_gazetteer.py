@@ -468,6 +468,46 @@ def test_cache_dir_from_environment(monkeypatch, tmp_path):
     assert default_cache_dir() == Path.home() / ".cache" / "partner_directory"
 
 
+# -- cities near offices, for the map's labels -------------------------------------------
+
+
+def test_cities_near_one_office_name_its_city_and_the_towns_around(gazetteer: Gazetteer):
+    names = [place.name for place in gazetteer.cities_near([-1.2864], [36.8172])]
+    assert names[0] == "Nairobi"
+    assert {"Thika", "Nakuru"} <= set(names)
+    assert len(names) <= 9 * gazetteer_module.NEARBY_PER_CELL  # its cell and the eight around it
+
+
+def test_cities_near_are_largest_first_bounded_and_spread(gazetteer: Gazetteer):
+    import random
+
+    rng = random.Random(3)
+    latitudes = [rng.uniform(-45, 65) for _ in range(5_000)]
+    longitudes = [rng.uniform(-130, 150) for _ in range(5_000)]
+    places = gazetteer.cities_near(latitudes, longitudes, limit=50)
+    assert len(places) == 50
+    populations = [place.population for place in places]
+    assert populations == sorted(populations, reverse=True)
+    cells = [(math.floor(p.latitude), math.floor(p.longitude)) for p in places]
+    assert max(cells.count(cell) for cell in cells) <= gazetteer_module.NEARBY_PER_CELL
+
+
+def test_cities_near_many_offices_in_one_town_still_name_the_neighbours(gazetteer: Gazetteer):
+    places = gazetteer.cities_near([54.35] * 1000, [18.65] * 1000)
+    names = [place.name for place in places]
+    assert "Gdańsk" in names and "Gdynia" in names
+    assert len(names) == len(set(names))
+
+
+def test_cities_near_nothing_is_nothing(gazetteer: Gazetteer):
+    assert gazetteer.cities_near([], []) == []
+    assert gazetteer.cities_near([math.nan], [math.nan]) == []
+    assert gazetteer.cities_near([54.35], [18.65], limit=0) == []
+    # Across the antimeridian: Fiji's cities are found from either side.
+    assert gazetteer.cities_near([-18.1], [179.9])
+    assert gazetteer.cities_near([-18.1], [-180.0])
+
+
 # --- being sure, or saying so (issue 11) ------------------------------------------------------------
 # Real places in many countries, several per class. Each case failed before: the gazetteer read the
 # city column alone, so the address could not say which Portland, a street named after a city won

@@ -502,3 +502,71 @@ def test_clicked_partner_id(clicked_offices, result, expected):
 
 def test_clicked_partner_id_with_an_empty_frame():
     assert clicked_partner_id({"last_object_clicked": {"lat": 1, "lng": 2}}, pd.DataFrame()) is None
+
+
+# --- what a zoomed map without tiles shows ----------------------------------------------
+
+
+class _Place:
+    def __init__(self, name: str, latitude: float, longitude: float, population: int) -> None:
+        self.name, self.latitude, self.longitude, self.population = name, latitude, longitude, population
+
+
+def test_place_label_rows_give_smaller_places_a_deeper_zoom():
+    rows = mapview.place_label_rows(
+        [
+            _Place("Metropolis", 1.0, 2.0, 5_000_000),
+            _Place("Town", 1.5, 2.5, 60_000),
+            _Place("Village", 1.6, 2.6, 2_000),
+            _Place("", 1.0, 2.0, 9),
+            _Place("Nowhere", float("nan"), 2.0, 9),
+        ]
+    )
+    assert rows == [[1.0, 2.0, "Metropolis", 5], [1.5, 2.5, "Town", 7], [1.6, 2.6, "Village", 8]]
+    assert all(zoom >= mapview.LABELS_MIN_ZOOM for *_, zoom in rows)
+
+
+def test_place_labels_are_text_in_the_page_never_markup_or_template():
+    hostile = "</script><img src=x onerror=alert(1)>{{ 7*7 }}"
+    fmap = mapview.build_map(pd.DataFrame(), tiles=None, place_labels=[_Place(hostile, 1.0, 2.0, 1_000_000)])
+    html = fmap.get_root().render()
+    assert "<img src=x" not in html and "{{ 7*7 }}" not in html
+    assert "\\u003c/script\\u003e\\u003cimg src=x onerror=alert(1)\\u003e\\u007b\\u007b 7*7 \\u007d\\u007d" in html
+    assert ".textContent = label[2]" in html  # written as text in the browser
+
+
+def test_without_labels_the_map_carries_no_label_layer():
+    assert "pd-labels" not in mapview.build_map(pd.DataFrame(), tiles=None).get_root().render()
+
+
+def test_fine_outlines_are_vendored_and_fetched_only_by_the_app_map():
+    path = mapview.STATIC_DIR / mapview.FINE_COUNTRY_OUTLINES
+    outlines = json.loads(path.read_text("utf-8"))
+    assert len(outlines["features"]) > 200
+    assert path.stat().st_size < 2_000_000
+    app_html = mapview.build_map(pd.DataFrame()).get_root().render()
+    assert '"fineUrl":"/app/static/world/countries-50m.geojson"' in app_html
+    standalone = mapview.render_standalone_html(pd.DataFrame())
+    assert "countries-50m" not in standalone  # the standalone page stays small
+    assert '"fineUrl":null' in standalone
+
+
+@pytest.mark.parametrize(
+    ("language", "forms"),
+    [
+        (
+            "en",
+            {"one": "{count} office", "few": "{count} offices", "many": "{count} offices", "other": "{count} offices"},
+        ),
+        ("pl", {"one": "{count} biuro", "few": "{count} biura", "many": "{count} biur", "other": "{count} biura"}),
+    ],
+)
+def test_cluster_icons_get_their_name_in_every_plural_form(language, forms):
+    html = mapview.build_map(pd.DataFrame([office()]), language=language, tiles=None).get_root().render()
+    assert mapview.script_json({"clusterLabels": forms})[1:-1] in html
+
+
+def test_the_map_page_cannot_scroll_nor_scroll_the_app():
+    html = mapview.build_map(pd.DataFrame([office()]), tiles=None).get_root().render()
+    assert "html, body { margin: 0; overflow: hidden; }" in html
+    assert "preventScroll: true" in html

@@ -317,3 +317,54 @@ def test_streamlit_reports_the_clicked_office(browser: Browser, streamlit_url: s
     payload = json.loads(clicks.inner_text().split("=", 1)[1])
     assert set(payload) == {"last_object_clicked", "last_object_clicked_popup"}
     page.close()
+
+
+# --- cluster icons are named, in Polish with the right plural -------------------------------
+
+CLUSTER_SIZES = (2, 3, 4, 5, 11, 12, 14, 21, 22, 25, 102, 112, 122)
+
+
+def polish_offices(count: int) -> str:
+    """The CLDR rule for Polish, written out: 1 biuro, 2–4 biura (not 12–14), otherwise biur."""
+    if count == 1:
+        return "1 biuro"
+    if count % 10 in (2, 3, 4) and count % 100 not in (12, 13, 14):
+        return f"{count} biura"
+    return f"{count} biur"
+
+
+@pytest.mark.parametrize("language", ["pl", "en"])
+def test_cluster_icons_are_named_with_the_right_plural(browser: Browser, tmp_path: Path, language: str):
+    rows = [
+        office(partner_id=f"C{size}-{index}", latitude=10.0, longitude=-165.0 + 27.0 * position)
+        for position, size in enumerate(CLUSTER_SIZES)
+        for index in range(size)
+    ]
+    path = tmp_path / "clusters.html"
+    path.write_text(render_standalone_html(pd.DataFrame(rows), language=language, tiles=None), encoding="utf-8")
+    page = browser.new_page(viewport={"width": 1400, "height": 700})
+    try:
+        page.goto(path.as_uri())
+        icons = page.locator(".marker-cluster")
+        expect(icons).to_have_count(len(CLUSTER_SIZES))
+        names = {int(icon.inner_text()): icon.get_attribute("aria-label") for icon in icons.all()}
+        assert sorted(names) == sorted(CLUSTER_SIZES)
+        for size, name in names.items():
+            assert name == (polish_offices(size) if language == "pl" else f"{size} offices"), name
+        assert {icon.get_attribute("role") for icon in icons.all()} == {"button"}
+    finally:
+        page.close()
+
+
+def test_polish_plural_rule_of_the_test_itself():
+    assert [polish_offices(n) for n in (1, 2, 4, 5, 12, 22, 25, 112, 122)] == [
+        "1 biuro",
+        "2 biura",
+        "4 biura",
+        "5 biur",
+        "12 biur",
+        "22 biura",
+        "25 biur",
+        "112 biur",
+        "122 biura",
+    ]
