@@ -7,6 +7,7 @@ keeps the session's state.
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from dataclasses import dataclass
@@ -94,6 +95,11 @@ def try_password(name: str, password: str) -> str:
     return "wrong"
 
 
+def wait_seconds() -> float:
+    """How long the next password attempt must still wait (0 when it may be made now)."""
+    return _throttle().wait_seconds("staff")
+
+
 def sign_out() -> None:
     st.session_state.pop(STAFF_USER, None)
     if config().oidc:
@@ -128,4 +134,8 @@ def sign_in_form(lang: str) -> None:
             outcome = try_password(name, password)
             if outcome == "ok":
                 st.rerun()
-            st.error(t(f"staff.sign_in_{outcome}", lang))
+            seconds = math.ceil(wait_seconds())
+            if outcome == "wait":  # say how long, not just "a little"
+                st.error(t("office.sign_in_wait", lang, seconds=max(seconds, 1)))
+            else:
+                st.error(t("staff.sign_in_wrong", lang) + " " + t("office.sign_in_next", lang, seconds=seconds))

@@ -5,6 +5,7 @@ Only layout helpers live here; every decision is in ``partner_directory``.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import runpy
 from collections.abc import Sequence
@@ -22,6 +23,7 @@ from partner_directory.export import csv_bytes, export_columns, xlsx_bytes
 from partner_directory.i18n import LANGUAGES, normalise_language, t
 from partner_directory.schema import GEOCODE_COLUMNS
 from partner_directory.search import SearchIndex
+from partner_directory.store import Store
 
 APP_SCRIPT = Path(__file__).resolve().with_name("app.py")
 LANGUAGE_KEY = "lang"
@@ -185,6 +187,36 @@ def show_directory_problem(found: Directory, lang: str) -> None:
     """Say in one sentence why there is nothing to show, when that is the case."""
     if found.problem:
         st.info(t(found.problem, lang))
+
+
+def store() -> Store:
+    """The published file with its history, as the settings say."""
+    config = settings()
+    return Store(config.data_file, history_dir=config.history_dir, lock_timeout=config.lock_timeout)
+
+
+def local_time(moment: dt.datetime) -> str:
+    """``moment`` as ``YYYY-MM-DD HH:MM`` in the browser's time zone (UTC, said so, when it is unknown)."""
+    from zoneinfo import ZoneInfo
+
+    zone_name = getattr(st.context, "timezone", None)
+    try:
+        zone = ZoneInfo(str(zone_name)) if zone_name else None
+    except (ValueError, KeyError, OSError):  # an unknown or malformed zone name from the browser
+        zone = None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    if zone is None:
+        return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+def published_at() -> dt.datetime | None:
+    """When the published list was published, from the history (``None`` when it never was from this app)."""
+    try:
+        return store().published_at()
+    except OSError:
+        return None
 
 
 def nearby_cities(offices: pd.DataFrame) -> list[Any]:

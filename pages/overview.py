@@ -27,8 +27,9 @@ def page() -> None:
     metrics[2].metric(t("overview.countries", lang), found.countries)
     metrics[3].metric(t("overview.approximate", lang), found.approximate, help=t("overview.approximate_help", lang))
     metrics[4].metric(t("overview.unplaced", lang), found.unplaced)
-    if found.updated is not None:
-        st.caption(t("overview.updated", lang, date=found.updated.strftime("%Y-%m-%d %H:%M")))
+    published = ui.published_at()  # the publish time from the history, not the file's modification time
+    if published is not None:
+        st.caption(t("overview.updated", lang, date=ui.local_time(published)))
     if not found.offices:
         return
     table = found.table

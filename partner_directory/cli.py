@@ -40,9 +40,10 @@ def _print_report(report: Report, name: str, language: str, stream: TextIO) -> N
     )
     for problem in report.problems:
         where = t("cli.row", language, row=problem.row) if problem.row else t("cli.file", language)
-        column = f", {problem.column}" if problem.column else ""
+        # The column as the file names it ("e-mail kontaktowy"), else its field name.
+        column = f", {report.headers.get(problem.column, problem.column)}" if problem.column else ""
         kind = t(f"validation.severity.{problem.severity}", language)
-        print(f"  {where}{column} · {kind}: {problem.message(language)}", file=stream)
+        print(f"  {where}{column} · {kind}: {problem.message(language, headers=report.headers)}", file=stream)
 
 
 def _validate(args: argparse.Namespace) -> int:

@@ -33,7 +33,8 @@ class Diff:
 
     ``added`` and ``removed`` are tables of whole rows; ``changed`` lists
     :class:`RowChange`; ``changed_positions`` are the positions in the new
-    table of changed rows, ``added_positions`` those of added rows (to geocode them).
+    table of changed rows, ``added_positions`` those of added rows (to geocode them);
+    ``matches`` pairs each matched row as ``(position in old, position in new)``.
     """
 
     added: pd.DataFrame
@@ -41,6 +42,7 @@ class Diff:
     changed: list[RowChange] = field(default_factory=list)
     added_positions: list[int] = field(default_factory=list)
     changed_positions: list[int] = field(default_factory=list)
+    matches: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -114,4 +116,5 @@ def compare(old: pd.DataFrame, new: pd.DataFrame, *, fields: Sequence[str] | Non
         changed=changed,
         added_positions=added_positions,
         changed_positions=changed_positions,
+        matches=sorted(pairs, key=lambda pair: pair[1]),
     )

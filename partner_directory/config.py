@@ -48,6 +48,9 @@ class Settings:
     access: str = "public"
     #: E-mail domains whose OpenID Connect sign-ins count as members (comma-separated; empty: any).
     member_domains: str = ""
+    drafts_dir: Path = PROJECT_ROOT / "data" / "drafts"
+    draft_max_mb: float = 30.0
+    max_removed_share: float = 0.2
     #: For tests and demos only: the date the members' pages take as today (``YYYY-MM-DD``).
     today: dt.date | None = None
 

@@ -61,3 +61,11 @@ class DatabaseError(PartnerDirectoryError, RuntimeError):
 
 class RegisterConflictError(PartnerDirectoryError, RuntimeError):
     """Someone else changed the visit since it was shown; nothing was written."""
+
+
+class RiskyPublishError(PartnerDirectoryError, RuntimeError):
+    """A publish that would remove many offices, drop columns or blank values was not confirmed."""
+
+
+class DraftTooBigError(PartnerDirectoryError, ValueError):
+    """A draft is larger than the configured limit, so it cannot be kept on the server."""

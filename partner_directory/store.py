@@ -27,7 +27,12 @@ CHANGE_LOG = "changes.log"
 
 @dataclass(frozen=True)
 class Version:
-    """One published version: id (content hash), when, who, what changed, and its file in history."""
+    """One published version: id (content hash), when, who, what changed, and its file in history.
+
+    ``added``, ``changed`` and ``removed`` count offices against ``previous``,
+    the version it replaced; ``rows`` is its number of offices;
+    ``restored_from`` names the history file a restore brought back.
+    """
 
     id: str
     created: str
@@ -39,6 +44,13 @@ class Version:
     rows: int = 0
     file: str = ""
     previous: str = ""
+    restored_from: str = ""
+
+    @property
+    def created_at(self) -> dt.datetime:
+        """When it was published, as an aware UTC datetime."""
+        created = dt.datetime.fromisoformat(self.created)
+        return created if created.tzinfo else created.replace(tzinfo=dt.UTC)
 
 
 class Store:
@@ -68,6 +80,22 @@ class Store:
         data = self.read_published()
         return None if data is None else content_version(data)
 
+    def current_record(self) -> Version | None:
+        """The history entry of the published file: the newest one with its content.
+
+        Exactly one entry is current even when a restore published the same
+        content again; ``None`` when the file is not in the history.
+        """
+        current = self.current_version()
+        if current is None:
+            return None
+        return next((version for version in self.versions() if version.id == current), None)
+
+    def published_at(self) -> dt.datetime | None:
+        """When the published file was published (from the history, not the file's time), or ``None``."""
+        record = self.current_record()
+        return None if record is None else record.created_at
+
     def versions(self) -> list[Version]:
         """Every recorded version, newest first."""
         versions = []
@@ -96,8 +124,15 @@ class Store:
         summary: str,
         counts: tuple[int, int, int] = (0, 0, 0),
         rows: int = 0,
+        base_rows: int = 0,
+        restored_from: str = "",
     ) -> Version:
         """Publish ``data`` (the CSV bytes) as the new version.
+
+        ``counts`` are ``(added, changed, removed)`` against the published
+        version, ``rows`` the new version's offices, ``base_rows`` the
+        published version's offices (recorded when that version enters the
+        history for the first time).
 
         ``base_version`` is the version the author started from; if the
         published file is no longer that version, :class:`PublishConflictError`
@@ -108,15 +143,45 @@ class Store:
         try:
             with self.lock:
                 return self._publish_locked(
-                    data, author=author, base_version=base_version, summary=summary, counts=counts, rows=rows
+                    data,
+                    author=author,
+                    base_version=base_version,
+                    summary=summary,
+                    counts=counts,
+                    rows=rows,
+                    base_rows=base_rows,
+                    restored_from=restored_from,
                 )
         except Timeout as error:
             raise StoreLockedError("locked", seconds=f"{self.lock_timeout:g}") from error
 
-    def restore(self, version_id: str, *, author: str, base_version: str | None) -> Version:
-        """Publish an old version again as a new version (nothing is deleted)."""
+    def restore(
+        self,
+        version_id: str,
+        *,
+        author: str,
+        base_version: str | None,
+        counts: tuple[int, int, int] = (0, 0, 0),
+        rows: int = 0,
+        base_rows: int = 0,
+        restored_from: str = "",
+    ) -> Version:
+        """Publish an old version again as a new version (nothing is deleted).
+
+        The caller gives the true ``counts`` against the published version and
+        ``rows`` (see :func:`partner_directory.publishing.restore`).
+        """
         data = self.read_version(version_id)
-        return self.publish(data, author=author, base_version=base_version, summary=f"restore:{version_id}")
+        return self.publish(
+            data,
+            author=author,
+            base_version=base_version,
+            summary=f"restore:{version_id}",
+            counts=counts,
+            rows=rows,
+            base_rows=base_rows,
+            restored_from=restored_from,
+        )
 
     def _publish_locked(
         self,
@@ -127,6 +192,8 @@ class Store:
         summary: str,
         counts: tuple[int, int, int],
         rows: int,
+        base_rows: int,
+        restored_from: str,
     ) -> Version:
         current = self.read_published()
         current_id = None if current is None else content_version(current)
@@ -135,11 +202,21 @@ class Store:
         # The new file is written first: if that fails, nothing at all has changed.
         temporary = write_temporary(self.data_file, data)
         written: list[Path] = []
+        recorded: list[Version] = []
         try:
             if current is not None and not any(v.id == current_id for v in self.versions()):
-                # The file was there before the directory kept history (demo data, a copy by hand).
-                initial = Version(id=current_id or "", created=_now(), author="—", summary="initial")
+                # The file was there before the directory kept history (demo data, a copy by hand):
+                # against nothing, each of its offices was added.
+                initial = Version(
+                    id=current_id or "",
+                    created=_now(),
+                    author="—",
+                    summary="initial",
+                    added=base_rows,
+                    rows=base_rows,
+                )
                 written += self._record(current, initial)
+                recorded.append(initial)
             new_id = content_version(data)
             added, changed, removed = counts
             version = Version(
@@ -152,8 +229,10 @@ class Store:
                 removed=removed,
                 rows=rows,
                 previous=current_id or "",
+                restored_from=restored_from,
             )
             written += self._record(data, version)
+            recorded.append(version)
             os.replace(temporary, self.data_file)
             _fsync_folder(self.data_file.parent)
         except BaseException:
@@ -163,7 +242,8 @@ class Store:
             with contextlib.suppress(OSError):  # a history folder this attempt created, now empty
                 self.history_dir.rmdir()
             raise
-        self._log(version)
+        for entry in recorded:  # the change log holds every version the history holds
+            self._log(entry)
         return version
 
     def _record(self, data: bytes, version: Version) -> list[Path]:

@@ -26,6 +26,7 @@ from .schema import (
     DERIVED_COLUMNS,
     LIST_COLUMNS,
     SERVICES,
+    HeaderMapping,
     canonical_service,
     join_list,
     split_list,
@@ -59,9 +60,28 @@ class Problem:
     value: str = ""
     params: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
-    def message(self, language: str = "en") -> str:
-        """The problem as one plain sentence in ``language``."""
-        return t(f"validation.{self.code}", language, value=self.value, **self.params)
+    def message(self, language: str = "en", *, headers: Mapping[str, str] | None = None) -> str:
+        """The problem as one plain sentence in ``language``.
+
+        ``headers`` maps a column to the file's own header for it, so a
+        sentence names the column as the person's file does.
+        """
+        column = column_label(self.column, language, headers) if self.column else ""
+        return t(f"validation.{self.code}", language, value=self.value, column=column, **self.params)
+
+
+def column_label(column: str, language: str = "en", headers: Mapping[str, str] | None = None) -> str:
+    """How a column is named to a person: the file's own header, else the field's translated name.
+
+    >>> column_label("contact_email", "pl", {"contact_email": "e-mail kontaktowy"})
+    'e-mail kontaktowy'
+    >>> column_label("contact_email", "en")
+    'Contact e-mail'
+    """
+    if headers and headers.get(column):
+        return headers[column]
+    label = t(f"field.{column}", language)
+    return column if label == f"field.{column}" else label
 
 
 @dataclass
@@ -70,6 +90,12 @@ class Report:
 
     rows: int
     problems: list[Problem]
+    #: The file's own header of each column whose header differs from the column's name.
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def column_label(self, column: str | None, language: str = "en") -> str:
+        """The column as the file names it (its own header), or the field's translated name."""
+        return column_label(column, language, self.headers) if column else ""
 
     @property
     def errors(self) -> list[Problem]:
@@ -88,7 +114,11 @@ class Report:
         """The report as ``{"rows": N, "errors": [...], "warnings": [...]}`` for JSON."""
 
         def entry(problem: Problem) -> dict[str, Any]:
-            return {"row": problem.row, "column": problem.column, "message": problem.message(language)}
+            return {
+                "row": problem.row,
+                "column": problem.column,
+                "message": problem.message(language, headers=self.headers),
+            }
 
         return {
             "rows": self.rows,
@@ -102,9 +132,9 @@ class Report:
             {
                 t("validation.header.severity", language): t(f"validation.severity.{p.severity}", language),
                 t("validation.header.row", language): p.row,
-                t("validation.header.column", language): p.column or "",
+                t("validation.header.column", language): self.column_label(p.column, language),
                 t("validation.header.value", language): p.value,
-                t("validation.header.message", language): p.message(language),
+                t("validation.header.message", language): p.message(language, headers=self.headers),
             }
             for p in self.problems
         ]
@@ -155,9 +185,11 @@ def check(loaded: LoadedTable, *, today: dt.date | None = None) -> CheckedTable:
     for row, count in loaded.long_rows:
         problems.append(Problem(ERROR, "long_row", row, None, "", {"count": count, "width": len(mapping.headers)}))
 
+    headers = file_headers(mapping)
     table = _empty_table(loaded.frame, extras)
     if missing or loaded.frame.empty:
-        return CheckedTable(table=table, report=Report(rows=len(loaded.frame), problems=problems), extras=extras)
+        report = Report(rows=len(loaded.frame), problems=problems, headers=headers)
+        return CheckedTable(table=table, report=report, extras=extras)
 
     records: list[dict[str, Any]] = []
     source = loaded.frame.to_dict("records")
@@ -168,7 +200,17 @@ def check(loaded: LoadedTable, *, today: dt.date | None = None) -> CheckedTable:
     problems.extend(_check_across_rows(records))
     problems.sort(key=lambda p: (p.row or 0, p.severity != ERROR))
     table = pd.DataFrame(records, columns=[*COLUMNS, *extras, *DERIVED_COLUMNS], dtype=object)
-    return CheckedTable(table=table, report=Report(rows=len(records), problems=problems), extras=extras)
+    report = Report(rows=len(records), problems=problems, headers=headers)
+    return CheckedTable(table=table, report=report, extras=extras)
+
+
+def file_headers(mapping: HeaderMapping) -> dict[str, str]:
+    """Each known column whose header in the file is not its own name, with that header."""
+    return {
+        column: header.strip()
+        for header, column in zip(mapping.headers, mapping.columns, strict=True)
+        if column in COLUMNS and header.strip() and header.strip() != column
+    }
 
 
 def _empty_table(frame: pd.DataFrame, extras: tuple[str, ...]) -> pd.DataFrame:

@@ -175,6 +175,7 @@ def app_environment(
         PARTNER_DIRECTORY_HISTORY_DIR=str(work_dir / "history"),
         PARTNER_DIRECTORY_GEOCODE_CACHE=str(work_dir / "geocache.sqlite"),
         PARTNER_DIRECTORY_DATABASE_URL=f"sqlite:///{work_dir / 'visits.sqlite'}",
+        PARTNER_DIRECTORY_DRAFTS_DIR=str(work_dir / "drafts"),
         PYTHONUNBUFFERED="1",
     )
     if password_hash:

@@ -127,6 +127,14 @@ def test_map_command_writes_one_self_contained_page(root, tmp_path):
     assert oct(out.stat().st_mode & 0o777) != "0o600"  # readable by the web server that embeds it
 
 
+def test_validate_names_the_files_own_headers(files):
+    result = run("validate", str(files / "partnerzy_eksport_excel_cp1250.csv"))
+    assert result.returncode == 1
+    assert "row 5, e-mail kontaktowy · Error: “piotr(at)warta.example.org” is not a valid" in result.stdout
+    assert "row 8, Strona WWW · Error:" in result.stdout
+    assert "contact_email" not in result.stdout
+
+
 # -- issue 11: the geocoder says when it is unsure; search is honest and speaks both languages --------
 
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import os
+import re
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from partner_directory.auth import hash_password
+from partner_directory.store import Store
 from tests.apptest import app, prepare, texts
 from tests.conftest import ROOT
 
@@ -100,17 +105,29 @@ def test_upload_fix_compare_publish_and_restore(monkeypatch, tmp_path):
     assert "3 rows read: 2 errors" in page
     errors = next(d.value for d in at.dataframe if "Message" in d.value.columns)
     assert list(errors["Row"]) == [4, 4]
+    assert list(errors["Column"]) == ["E-mail", "Strona WWW"]  # the file's own headers
     assert "“to-nie-email” is not a valid e-mail address." in set(errors["Message"])
     assert at.button(key="publish").disabled
+    # The editor holds the uploaded rows, the one with errors marked.
+    editor = at.data_editor(key="editor").value
+    assert list(editor["partner_name"]) == ["Pomorski Klaster ICT", "Klaster Żeglugi", "Zły Klaster"]
+    assert list(editor["problems"]) == ["⚠️ Strona WWW", "", "❌ E-mail, Strona WWW"]
     assert data_file.read_bytes() == original
 
     upload(at, "partnerzy-poprawione.csv", (POLISH_HEADER + GOOD_ROWS).encode("cp1250"))
     assert "2 rows read: 0 errors" in texts(at)
     assert "2 added · 0 changed · 62 removed" in texts(at)
+    assert "This version removes 100% of the published offices (removed: 62, published: 62)" in texts(at)
     at.button(key="geocode").click().run()
     assert not at.exception
+    at.button(key="publish").click().run()  # a damaging publish asks first …
+    assert "This publish could hurt" in texts(at)
+    at.button(key="publish_cancel").click().run()  # … and can be refused
+    assert "Nothing was published" in texts(at)
+    assert data_file.read_bytes() == original
     at.button(key="publish").click().run()
-    assert "Published: version" in texts(at)
+    at.button(key="publish_confirm").click().run()
+    assert "Published: the version of" in texts(at) and "Anna Nowak (offices: 2)" in texts(at)
     published = data_file.read_bytes().decode("utf-8-sig")
     assert "Klaster Żeglugi" in published and "Baltic" not in published
 
@@ -127,6 +144,85 @@ def test_upload_fix_compare_publish_and_restore(monkeypatch, tmp_path):
     # Three versions now (before, upload, restore); only the uploaded one can be restored again.
     assert len([b for b in at.download_button if b.key and b.key.startswith("download-")]) == 3
     assert len([b for b in at.button if b.key and b.key.startswith("restore-")]) == 1
+    lines = [m.value for m in at.markdown if "·" in m.value and "offices" in m.value]
+    lines = [re.sub(r"\\(.)", r"\1", line) for line in lines]
+    assert [line.startswith("✅") for line in lines] == [True, False, False]  # exactly one is current
+    assert "restored the version of" in lines[0] and "+62 ~0 −2 · offices: 62" in lines[0]
+    assert "Anna Nowak · uploaded file · +2 ~0 −62 · offices: 2" in lines[1]
+    assert "the list before the first publish · +62 ~0 −0 · offices: 62" in lines[2]
+
+
+def test_a_draft_survives_a_new_session_and_is_offered_after_sign_in(monkeypatch, tmp_path):
+    at = signed_in(monkeypatch, tmp_path)
+    upload(at, "partnerzy.csv", (POLISH_HEADER + GOOD_ROWS + BAD_ROW).encode("cp1250"))
+    assert "3 rows read: 2 errors" in texts(at)
+
+    again = sign_in(app().run(), "anna nowak")  # a reload: a new session, signed in again
+    assert "You have a draft from" in texts(again)
+    assert "the uploaded file partnerzy.csv (rows: 3)" in texts(again)
+    assert not [u for u in again.file_uploader if u.key == "upload"]  # nothing replaces it before an answer
+    again.button(key="draft_continue").click().run()
+    assert "3 rows read: 2 errors" in texts(again)
+    assert len(again.data_editor(key="editor").value) == 3
+
+    other = sign_in(app().run(), "Piotr")  # another person has no draft
+    assert "You have a draft" not in texts(other)
+
+    third = sign_in(app().run(), "Anna Nowak")
+    third.button(key="draft_discard").click().run()
+    assert "The draft is discarded" in texts(third)
+    assert "You have a draft" not in texts(sign_in(app().run(), "Anna Nowak"))
+
+
+def test_missing_columns_can_keep_the_published_values(monkeypatch, tmp_path):
+    at = signed_in(monkeypatch, tmp_path)
+    demo = (tmp_path / "partners.csv").read_bytes().decode("utf-8-sig").splitlines()
+    header = demo[0].split(",")
+    rows = list(csv.reader(demo[1:]))
+    keep = ["partner_name", "city", "country", "address"]
+    lines = [";".join(keep)] + [";".join(row[header.index(c)] for c in keep) for row in rows]
+    upload(at, "bez-dat.csv", ("\r\n".join(lines) + "\r\n").encode("utf-8"))
+    page = texts(at)
+    sentence = next(line for line in page.splitlines() if line.startswith("The draft has no column"))
+    for column in ("Partner ID", "Latitude", "Longitude", "In the BRA since", "Last verified", "Contact e-mail"):
+        assert column in sentence
+    assert "0 added · 62 changed · 0 removed" in page
+    at.button(key="keep_published").click().run()
+    page = texts(at)
+    assert "The draft has no column" not in page
+    assert "Nothing differs from the published list." in page
+
+
+def test_the_lock_out_says_how_long_to_wait(monkeypatch, tmp_path):
+    prepare(monkeypatch, tmp_path, password_hash=HASH)
+    at = app().run()
+    at.switch_page("pages/staff.py").run()
+    at.text_input(key="staff_name").input("Eve")
+    at.text_input(key="staff_password").input("guess")
+    at.button[0].click().run()
+    assert re.search(r"The password is not right\. .* The next attempt is possible in \d+ s\.", texts(at))
+    for _ in range(5):  # each failure doubles the wait; a loaded machine may let the first one pass
+        at.button[0].click().run()
+        said = re.search(r"Too many failed attempts; wait (\d+) s and try again\.", texts(at))
+        if said:
+            break
+    assert said and 1 <= int(said.group(1)) <= 16, texts(at)
+
+
+def test_members_see_the_publish_time_from_the_history(monkeypatch, tmp_path):
+    data_file = prepare(monkeypatch, tmp_path, password_hash=HASH)
+    overview = app().run()
+    overview.switch_page("pages/overview.py").run()
+    assert "Data last updated" not in texts(overview)  # a fresh copy was never published
+    at = sign_in(app().run(), "Anna")
+    upload(at, "p.csv", (POLISH_HEADER + GOOD_ROWS).encode("utf-8"))
+    at.button(key="geocode").click().run()
+    at.button(key="publish").click().run()
+    at.button(key="publish_confirm").click().run()
+    os.utime(data_file, (0, 0))  # the file's own time says 1970
+    overview.switch_page("pages/overview.py").run()
+    when = Store(data_file, history_dir=tmp_path / "history").published_at()
+    assert f"Data last updated: {when:%Y-%m-%d %H:%M} UTC" in texts(overview)
 
 
 def test_a_stale_publish_is_refused_with_two_sessions(monkeypatch, tmp_path):
@@ -137,9 +233,11 @@ def test_a_stale_publish_is_refused_with_two_sessions(monkeypatch, tmp_path):
         upload(session, "p.csv", (POLISH_HEADER + GOOD_ROWS + extra).encode("utf-8"))
         session.button(key="geocode").click().run()
     first.button(key="publish").click().run()
-    assert "Published: version" in texts(first)
+    first.button(key="publish_confirm").click().run()
+    assert "Published: the version of" in texts(first)
     after_first = (tmp_path / "partners.csv").read_bytes()
     second.button(key="publish").click().run()
+    second.button(key="publish_confirm").click().run()
     assert "Someone else published a new version" in texts(second)
     assert (tmp_path / "partners.csv").read_bytes() == after_first
 
@@ -176,8 +274,21 @@ def test_an_office_placed_approximately_gets_a_suggested_place(monkeypatch, tmp_
     assert "Offices placed by hand: 1." in texts(at)
     assert "Every office is placed" in texts(at)
     at.button(key="publish").click().run()
+    at.button(key="publish_confirm").click().run()
     published = (tmp_path / "partners.csv").read_bytes().decode("utf-8-sig")
     assert ",manual,address" in published and "54.35" in published
+
+
+def test_a_draft_stays_with_its_author_in_a_shared_browser_session(monkeypatch, tmp_path):
+    at = signed_in(monkeypatch, tmp_path)
+    upload(at, "partnerzy.csv", (POLISH_HEADER + GOOD_ROWS).encode("cp1250"))
+    assert "2 rows read" in texts(at)
+    at.button(key="sign_out").click().run()
+    sign_in(at, "Piotr")
+    assert "2 rows read" not in texts(at) and "You have a draft" not in texts(at)
+    at.button(key="sign_out").click().run()
+    sign_in(at, "Anna Nowak")
+    assert "You have a draft from" in texts(at)
 
 
 def test_the_needs_attention_list_says_did_you_mean(monkeypatch, tmp_path):

@@ -159,3 +159,21 @@ def test_first_publish_with_nothing_published(tmp_path):
     store.publish(V1, author="anna", base_version=None, summary="upload")
     assert store.data_file.read_bytes() == V1
     assert len(store.versions()) == 1
+
+
+def test_the_initial_version_is_logged_and_one_version_is_current(store):
+    first = store.current_version()
+    assert store.current_record() is None and store.published_at() is None  # never published from the app
+    store.publish(V2, author="anna", base_version=first, summary="upload", counts=(1, 0, 0), rows=2, base_rows=1)
+    initial = next(v for v in store.versions() if v.summary == "initial")
+    assert (initial.added, initial.rows) == (1, 1)
+    restored = store.restore(first, author="piotr", base_version=store.current_version(), counts=(0, 0, 1), rows=1)
+    assert store.current_record().created == restored.created  # not the initial entry with the same content
+    assert store.published_at() == restored.created_at
+    log = [json.loads(line) for line in (store.history_dir / "changes.log").read_text().splitlines()]
+    assert [entry["summary"] for entry in log] == ["initial", "upload", f"restore:{first}"]
+    assert [(e["added"], e["changed"], e["removed"], e["rows"]) for e in log] == [
+        (1, 0, 0, 1),
+        (1, 0, 0, 2),
+        (0, 0, 1, 1),
+    ]

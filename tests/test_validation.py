@@ -179,3 +179,18 @@ def test_country_taken_from_a_well_known_city(city, country):
 def test_a_small_or_unknown_place_does_not_guess_a_country():
     checked = check(load_bytes(b"name,city,country\nA,Nowhere Town,\nB,Biot,\n", filename="x.csv"))
     assert [p.code for p in checked.report.errors] == ["missing_country", "missing_country"]
+
+
+def test_messages_name_the_files_own_header():
+    from partner_directory.loading import load_bytes
+    from partner_directory.validation import check
+
+    data = "Nazwa klastra;Miasto;Kraj;E-mail kontaktowy;Identyfikator\r\nA;Gdańsk;PL;zły;x\r\nB;Gdynia;PL;;x\r\n"
+    report = check(load_bytes(data.encode("cp1250"), filename="p.csv")).report
+    frame = report.to_frame("pl")
+    assert list(frame["Kolumna"]) == ["E-mail kontaktowy", "Identyfikator"]
+    assert "Identyfikator" in frame["Opis"].iloc[1] and "partner_id" not in frame["Opis"].iloc[1]
+    # Canonical headers are named by the field's translated name.
+    canonical = check(load_bytes(b"partner_name,city,country,contact_email\r\nA,Gdynia,PL,bad\r\n")).report
+    assert list(canonical.to_frame("en")["Column"]) == ["Contact e-mail"]
+    assert canonical.to_dict()["errors"][0]["column"] == "contact_email"  # the JSON keeps the field name
