@@ -129,6 +129,8 @@ def test_a_visitor_who_is_not_signed_in_never_receives_contact_data(browser, ser
         expect(dialog).to_contain_text("shown to signed-in members")
         expect(dialog.get_by_role("button", name="Prepare the request")).to_have_count(0)
         page.keyboard.press("Escape")  # close the card where it is a dialog
+        expect(page.locator("[role='dialog']")).to_have_count(0, timeout=WAIT_MS)
+        app.wait_until_idle()
         for label in ("⬇️ CSV (;)", "⬇️ Excel"):
             with page.expect_download(timeout=WAIT_MS) as download:
                 page.get_by_role("button", name=label).click()
