@@ -10,7 +10,7 @@ PORT   ?= 8501
 WORKERS ?= 2
 NGINX  ?= /usr/sbin/nginx
 
-.PHONY: setup run serve test lint bench browser nginx vendor clean
+.PHONY: setup run serve test lint bench browser nginx postgres vendor clean
 
 setup: $(STAMP)
 
@@ -35,6 +35,13 @@ nginx:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nginx-light >/dev/null; }
 
+# Debian's PostgreSQL server programs: the register's tests start a throwaway server (initdb, pg_ctl).
+postgres:
+	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { \
+	  echo "Installing Debian's postgresql for the database tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; }
+
 # Development: one process, file watcher and run-on-save as Streamlit sets them.
 run: setup
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
@@ -43,12 +50,12 @@ run: setup
 serve: setup nginx
 	$(PY) scripts/serve.py --workers $(WORKERS) --port $(PORT) $(SERVE_ARGS)
 
-test: setup browser nginx
+test: setup browser nginx postgres
 	$(PY) -m pytest
 
 lint: setup
-	$(VENV)/bin/ruff check partner_directory tests bench scripts app.py ui.py visit_form.py staff_auth.py server_guard.py pages
-	$(VENV)/bin/ruff format --check partner_directory tests bench scripts app.py ui.py visit_form.py staff_auth.py server_guard.py pages
+	$(VENV)/bin/ruff check partner_directory tests bench scripts app.py ui.py staff_auth.py member_auth.py visits_ui.py visit_form.py server_guard.py pages
+	$(VENV)/bin/ruff format --check partner_directory tests bench scripts app.py ui.py staff_auth.py member_auth.py visits_ui.py visit_form.py server_guard.py pages
 	$(VENV)/bin/mypy partner_directory
 
 bench: setup nginx

@@ -1,11 +1,16 @@
 """Streamlit glue for the partner card's visit form: widgets only, every decision in ``partner_directory.visit``.
 
 Widget keys (stable, for outside tools): ``visit_company``, ``visit_name``,
-``visit_people``, ``visit_note`` are shared by every partner's form (the member
+``visit_email``, ``visit_people``, ``visit_note`` are shared by every partner's form (the member
 types them once); ``visit_dates_<partner_id>``, ``visit_services_<partner_id>``
 and ``visit_language_<partner_id>`` belong to one host, whose holidays and
 languages they depend on. After a valid request: ``visit_open_mail`` (the
 e-mail link) and ``visit_calendar`` (the .ics download).
+
+Sending a valid request first records it in the office's visits register
+(``visits_ui.record_request``), then offers the e-mail. In the ``members``
+access mode the form is only for signed-in members, checked here on the
+server as well as by the page.
 """
 
 from __future__ import annotations
@@ -15,9 +20,12 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+import member_auth
 import ui
+import visits_ui
 from partner_directory.i18n import t
 from partner_directory.languages import language_name
+from partner_directory.links import is_email
 from partner_directory.schema import SERVICES
 from partner_directory.visit import (
     MAX_PEOPLE,
@@ -31,6 +39,7 @@ from partner_directory.visit import (
     visit_calendar,
     visit_link,
 )
+from partner_directory.visits import from_request
 
 
 def today() -> dt.date:
@@ -50,6 +59,9 @@ def _mark_sent(partner: str) -> None:
 
 def visit_form(office: pd.Series, offered: list[str], lang: str) -> None:
     """The "Plan a visit" form for ``office``; on a valid request, the e-mail link and the calendar file."""
+    if not member_auth.sees_contacts():
+        st.info(t("members.contacts_hidden", lang))
+        return
     config = ui.settings()
     now = today()
     host = Host.from_row(office.to_dict())
@@ -61,6 +73,9 @@ def visit_form(office: pd.Series, offered: list[str], lang: str) -> None:
     with st.form(f"visit-{partner}"):
         company = st.text_input(t("ui.visit.company", lang), key="visit_company")
         person = st.text_input(t("ui.visit.name", lang), key="visit_name")
+        email = st.text_input(
+            t("visits.ui.member_email", lang), value=member_auth.current_visitor().email, key="visit_email"
+        )
         dates = st.date_input(
             t("ui.visit.dates", lang),
             value=(start, end),
@@ -105,6 +120,8 @@ def visit_form(office: pd.Series, offered: list[str], lang: str) -> None:
         return
     request = VisitRequest(dates[0], dates[1], int(people), tuple(services), company, person, note)
     problems = check_visit(request, host, today=now, language=lang)
+    if not is_email(email.strip()):
+        problems.append(t("visits.ui.member_email_needed", lang))
     if problems:
         st.error("  \n".join(ui.md(p) for p in problems))
         return
@@ -112,7 +129,11 @@ def visit_form(office: pd.Series, offered: list[str], lang: str) -> None:
     link = visit_link(request, host, language=written_in or "en", **home)
     if not link:
         return
+    visit = from_request(request, host, partner_id=partner, member_email=email.strip(), language=written_in or "en")
+    recorded = visits_ui.record_request(visit, lang)  # stored first; a failure is said and the e-mail still offered
     st.success(t("ui.visit.ready", lang))
+    if recorded is not None:
+        st.caption(t("visits.ui.recorded", lang, id=recorded))
     # One under the other: side by side, the e-mail link's label would be cut off.
     st.link_button(t("ui.visit.open_mail", lang), link, type="primary", width="stretch", key="visit_open_mail")
     stamp = dt.datetime.now(dt.UTC)

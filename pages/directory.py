@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+import member_auth
 import ui
 import visit_form
 from partner_directory.countries import country_name
@@ -279,9 +280,11 @@ def _card_body(table: pd.DataFrame, office: pd.Series, lang: str) -> None:
 def page() -> None:
     lang = ui.language()
     st.title(t("ui.title", lang), anchor=False)
-    found = ui.directory()
+    # In the members' mode, a visitor who is not signed in gets a table and an index without contact data.
+    found = member_auth.directory()
     ui.show_directory_problem(found, lang)
-    index = ui.search_index()
+    index = member_auth.search_index()
+    member_auth.member_box(lang)
     _restore_from_url()
     # Streamlit forgets the values of a page's widgets while another page is shown.
     for key, default in (("q", ""), ("near", ""), ("radius", 300)):

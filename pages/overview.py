@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
+import visits_ui
 from partner_directory.countries import country_name
 from partner_directory.i18n import t, tn
 from partner_directory.ranking import rank_counts
@@ -52,6 +53,7 @@ def page() -> None:
                     most=by_country.hidden_most,
                 )
             )
+    visits_ui.overview_totals(lang)  # where members go: anonymised counts from the visits register
 
 
 def _continent(code: str, lang: str) -> str:

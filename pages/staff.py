@@ -17,6 +17,7 @@ import streamlit as st
 import server_guard
 import staff_auth
 import ui
+import visits_ui
 from partner_directory import publishing
 from partner_directory.countries import country_name
 from partner_directory.drafts import Draft, DraftStore
@@ -669,6 +670,7 @@ def _downloads_tab(lang: str) -> None:
         on_click="ignore",
         key="template",
     )
+    visits_ui.backup_button(lang)
 
 
 def page() -> None:
@@ -691,12 +693,14 @@ def page() -> None:
         st.warning(ui.md(st.session_state.pop(WARNING)))
     if _offer_saved_draft(author, lang):
         return
-    upload, edit, history, downloads = st.tabs(
+    upload, edit, history, downloads, visits, report = st.tabs(
         [
             t("staff.tab.upload", lang),
             t("staff.tab.edit", lang),
             t("staff.tab.history", lang),
             t("staff.tab.downloads", lang),
+            t("visits.ui.tab_register", lang),
+            t("visits.ui.tab_report", lang),
         ]
     )
     # Each step on its own: a failure in one is a sentence there, and the other steps still work.
@@ -708,6 +712,10 @@ def page() -> None:
         _history_tab(author, lang)
     with downloads, ui.failures_as_sentences("downloads", lang):
         _downloads_tab(lang)
+    with visits, ui.failures_as_sentences("visits", lang):
+        visits_ui.register_tab(author, lang)
+    with report, ui.failures_as_sentences("bra_report", lang):
+        visits_ui.report_tab(lang)
     with ui.failures_as_sentences("draft", lang):
         candidate = _candidate()
     if candidate is None:

@@ -42,6 +42,12 @@ class Settings:
     upload_max_mb: float = 10.0
     history_dir: Path = PROJECT_ROOT / "data" / "history"
     lock_timeout: float = 10.0
+    #: The visits register's database; empty is the SQLite file ``data/visits.sqlite`` (see ``database``).
+    database_url: str = ""
+    #: ``public`` (everyone sees contact persons) or ``members`` (only signed-in members do; see ``members``).
+    access: str = "public"
+    #: E-mail domains whose OpenID Connect sign-ins count as members (comma-separated; empty: any).
+    member_domains: str = ""
     drafts_dir: Path = PROJECT_ROOT / "data" / "drafts"
     draft_max_mb: float = 30.0
     max_removed_share: float = 0.2
@@ -59,6 +65,11 @@ class Settings:
                 continue
             values[field.name] = _convert(field.name, field.type, raw.strip())
         return cls(**values)  # type: ignore[arg-type]
+
+    def __post_init__(self) -> None:
+        from .members import access_mode
+
+        object.__setattr__(self, "access", access_mode(self.access))
 
 
 def _convert(name: str, kind: object, raw: str) -> object:

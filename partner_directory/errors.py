@@ -75,6 +75,14 @@ class NotARegularFileError(PartnerDirectoryError, OSError):
     """A write was asked to replace something that is not a regular file (a device, a folder, a pipe)."""
 
 
+class DatabaseError(PartnerDirectoryError, RuntimeError):
+    """The office's database cannot be reached or used (details in the log)."""
+
+
+class RegisterConflictError(PartnerDirectoryError, RuntimeError):
+    """Someone else changed the visit since it was shown; nothing was written."""
+
+
 class RiskyPublishError(PartnerDirectoryError, RuntimeError):
     """A publish that would remove many offices, drop columns or blank values was not confirmed."""
 

@@ -24,6 +24,7 @@ def prepare(monkeypatch, tmp_path: Path, *, data: bytes | None = None, password_
     monkeypatch.setenv("PARTNER_DIRECTORY_DATA_FILE", str(data_file))
     monkeypatch.setenv("PARTNER_DIRECTORY_HISTORY_DIR", str(tmp_path / "history"))
     monkeypatch.setenv("PARTNER_DIRECTORY_GEOCODE_CACHE", str(tmp_path / "geocache.sqlite"))
+    monkeypatch.setenv("PARTNER_DIRECTORY_DATABASE_URL", f"sqlite:///{tmp_path / 'visits.sqlite'}")
     monkeypatch.setenv("PARTNER_DIRECTORY_DRAFTS_DIR", str(tmp_path / "drafts"))
     if password_hash:
         monkeypatch.setenv("PARTNER_DIRECTORY_STAFF_PASSWORD_HASH", password_hash)

@@ -159,7 +159,7 @@ class StreamlitServer:
 def app_environment(
     data_file: Path, work_dir: Path, *, password_hash: str = "", base: Mapping[str, str] | None = None
 ) -> dict[str, str]:
-    """The server's environment: the app pointed at ``data_file`` and private history and geocode cache.
+    """The server's environment: the app pointed at ``data_file`` and private history, geocode cache and register.
 
     The calling shell's ``PARTNER_DIRECTORY_*`` settings are dropped (all but
     where the gazetteer index is kept), so the tests see the documented
@@ -174,6 +174,7 @@ def app_environment(
         PARTNER_DIRECTORY_DATA_FILE=str(data_file),
         PARTNER_DIRECTORY_HISTORY_DIR=str(work_dir / "history"),
         PARTNER_DIRECTORY_GEOCODE_CACHE=str(work_dir / "geocache.sqlite"),
+        PARTNER_DIRECTORY_DATABASE_URL=f"sqlite:///{work_dir / 'visits.sqlite'}",
         PARTNER_DIRECTORY_DRAFTS_DIR=str(work_dir / "drafts"),
         PYTHONUNBUFFERED="1",
     )

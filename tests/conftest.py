@@ -18,3 +18,7 @@ def files() -> Path:
 @pytest.fixture
 def root() -> Path:
     return ROOT
+
+
+# Real databases (an SQLite file, a throwaway PostgreSQL server) for the register's tests.
+from tests.databases import database_url, postgres_server  # noqa: E402, F401

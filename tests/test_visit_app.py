@@ -24,9 +24,10 @@ def open_card(monkeypatch, tmp_path, partner: str, *, lang: str = "pl", today: s
     return at
 
 
-def submit(at, *, company: str = "Acme sp. z o.o.", name: str = "Jan Kowalski"):
+def submit(at, *, company: str = "Acme sp. z o.o.", name: str = "Jan Kowalski", email: str = "jan@acme.example.org"):
     at.text_input(key="visit_company").input(company)
     at.text_input(key="visit_name").input(name)
+    at.text_input(key="visit_email").input(email)
     at.button(key="visit_prepare").click().run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -99,3 +100,88 @@ def test_a_bad_frozen_date_is_one_sentence(monkeypatch, tmp_path):
     at = app().run()
     assert not at.exception
     assert "PARTNER_DIRECTORY_TODAY must be a date like 2026-11-28, not “next friday”." in texts(at)
+
+
+# --- the request is recorded in the office's register (issue 13) ------------------------------------------
+
+
+def registered(tmp_path):
+    from partner_directory.visits import Register
+
+    register = Register.open(f"sqlite:///{tmp_path / 'visits.sqlite'}")
+    try:
+        return register.find()
+    finally:
+        register.database.dispose()
+
+
+def test_sending_the_form_records_the_request_then_offers_the_email(monkeypatch, tmp_path):
+    at = submit(open_card(monkeypatch, tmp_path, TOKYO, lang="en"))
+    [visit] = registered(tmp_path)
+    assert (visit.direction, visit.status, visit.source) == ("outgoing", "requested", "form")
+    assert (visit.member_company, visit.member_name, visit.member_email) == (
+        "Acme sp. z o.o.",
+        "Jan Kowalski",
+        "jan@acme.example.org",
+    )
+    assert (visit.partner_id, visit.partner_name, visit.city, visit.country) == (
+        TOKYO,
+        "Kanto Digital Bridge",
+        "東京",  # as the partner file has it
+        "JP",
+    )
+    assert (visit.start, visit.end, visit.people, visit.planned_days) == (
+        dt.date(2026, 12, 14),
+        dt.date(2026, 12, 16),
+        1,
+        3,
+    )
+    assert visit.services and visit.language == "en"
+    assert f"Recorded in the office's register as visit no. {visit.id}." in texts(at)
+    assert mail(at)[0].startswith("BRA visit request")
+    at.run()  # a rerun (any click elsewhere) records nothing more
+    at.button(key="visit_prepare").click().run()  # nor does sending the very same request again
+    assert len(registered(tmp_path)) == 1
+
+
+def test_the_members_email_is_required(monkeypatch, tmp_path):
+    at = submit(open_card(monkeypatch, tmp_path, GDANSK, lang="en"), email="jan(at)acme")
+    assert "Give your e-mail address" in texts(at)
+    assert not [b for b in at.get("link_button") if "body=" in b.proto.url]
+    assert registered(tmp_path) == []
+
+
+def test_an_unreachable_register_is_said_and_the_email_still_offered(monkeypatch, tmp_path):
+    at = open_card(monkeypatch, tmp_path, GDANSK, lang="en")
+    monkeypatch.setenv("PARTNER_DIRECTORY_DATABASE_URL", f"postgresql://bra@/bra?host={tmp_path}")
+    import streamlit as st
+
+    st.cache_resource.clear()
+    at = submit(at)
+    assert "could not be recorded in the office's register" in texts(at)
+    assert mail(at)[0].startswith("BRA visit request")
+
+
+def everything(node) -> str:
+    """Every element's full message as the server sends it (tables and the map's data included)."""
+    proto = getattr(node, "proto", None)
+    parts = [str(proto)] if proto is not None else []
+    parts += [everything(child) for child in getattr(node, "children", {}).values()]
+    return "\n".join(parts)
+
+
+def test_members_mode_hides_the_form_and_every_contact_from_a_visitor(monkeypatch, tmp_path):
+    monkeypatch.setenv("PARTNER_DIRECTORY_ACCESS", "members")
+    at = open_card(monkeypatch, tmp_path, GDANSK, lang="en")
+    assert "shown to signed-in members" in texts(at)
+    assert not [w for w in at.text_input if w.key == "visit_company"]
+    rendered = everything(at._tree)
+    for private in ("ola.bursztynek", "Ola Bursztynek", "tomek.falowski", "+48"):
+        assert private not in rendered
+    assert "Pomeranian ICT Cluster" in rendered
+
+
+def test_public_mode_sends_the_contacts_the_check_above_looks_for(monkeypatch, tmp_path):
+    monkeypatch.setenv("PARTNER_DIRECTORY_ACCESS", "public")
+    rendered = everything(open_card(monkeypatch, tmp_path, GDANSK, lang="en")._tree)
+    assert "ola.bursztynek" in rendered and "Ola Bursztynek" in rendered

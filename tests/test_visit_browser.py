@@ -57,6 +57,7 @@ def test_a_visit_request_in_polish_on_a_frozen_saturday(tmp_path: Path):
 
         page.get_by_label("Twoja firma").fill("Żółw Software sp. z o.o.")
         page.get_by_label("Imię i nazwisko").fill("Anna Nowak")
+        page.get_by_label("Twój e-mail").fill("anna@zolw.example.org")  # the register records who asked
         prepare.click()
         expect(page.get_by_text("Prośba jest gotowa", exact=False)).to_be_visible(timeout=WAIT_MS)
         app.wait_until_idle()
