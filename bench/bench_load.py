@@ -45,6 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
+import serve  # noqa: E402
 from serve import PRODUCTION_OPTIONS  # noqa: E402
 
 from bench.generate import PLACES, SECTORS, generate, write  # noqa: E402
@@ -182,18 +183,11 @@ def free_port() -> int:
 
 
 def wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited:\n{log.read_text(errors='replace')[-2000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"no answer within {START_TIMEOUT_SECONDS} s:\n{log.read_text(errors='replace')[-2000:]}")
+    """``scripts/serve.py``'s health wait, with the server's own output when it fails."""
+    try:
+        serve.wait_healthy(url, process, timeout=START_TIMEOUT_SECONDS)
+    except RuntimeError as error:
+        raise RuntimeError(f"{error}:\n{log.read_text(errors='replace')[-2000:]}") from error
 
 
 def agent_options() -> list[str]:
