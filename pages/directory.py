@@ -27,7 +27,7 @@ FILTER_KEYS = {
     "languages": "f_language",
 }
 SELECTED = "selected_partner"
-MAP_HEIGHT = 480
+MAP_HEIGHT = ui.MAP_HEIGHT
 LIST_ROW_HEIGHT = 35  # Streamlit's data grid rows, for a list no taller than its rows
 LIST_MAX_HEIGHT = 420
 APPROXIMATE_PRECISIONS = frozenset({"city", "country"})

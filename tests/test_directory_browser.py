@@ -184,22 +184,19 @@ def assert_card_in_view_with_focus(app: AppPage, name: str | None = None) -> Non
 
 
 def click_first_row(app: AppPage, grid) -> None:
-    """Click the first row's selection box, measured again if the page moved before the click landed.
+    """Click the first row's selection box where the member sees it: once, measured when the app is idle.
 
-    The grid is measured after the app is idle, but a late layout change (the map's frame, a caption)
-    can still move it; a click that opened nothing is made once more where the row is now.
+    No second try: a click that opens nothing is the defect the tests look for
+    (it was the list jumping down under the pointer when the map's frame loaded).
     """
-    for _attempt in range(2):
-        app.wait_until_idle()
-        app.page.wait_for_timeout(500)
-        box = grid.bounding_box()
-        assert box is not None
-        app.page.mouse.click(box["x"] + 15, box["y"] + 35 + 17)
-        try:
-            expect(app.page.locator(DIALOG)).to_have_count(1, timeout=10_000)
-            return
-        except AssertionError:
-            continue
+    app.wait_until_idle()
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    viewport = app.page.viewport_size
+    assert box is not None and viewport is not None
+    x, y = box["x"] + 15, box["y"] + 35 + 17
+    assert 0 <= y < viewport["height"] and 0 <= x < viewport["width"], (box, viewport)
+    app.page.mouse.click(x, y)
 
 
 def close_card(app: AppPage) -> None:
@@ -241,6 +238,34 @@ def test_a_marker_click_on_a_partly_hidden_map_opens_the_card_in_view(browser, s
 
 
 # --- the card: from the list, from a shared link; closing keeps the search ----------------------------------------
+
+
+def test_the_list_does_not_jump_when_the_map_loads(browser, server):
+    """From its first frame to the loaded map, the list stays where the member sees it.
+
+    The map's frame used to be 0 px tall for a moment while its script set
+    itself up, so the list jumped up and back down by the map's height under
+    the pointer; every animation frame's position of the list is recorded.
+    """
+    with window(browser, server, WINDOWS["laptop"]) as app:
+        app.page.add_init_script(
+            """window.listTops = [];
+            const record = () => {
+                const grid = document.querySelector('[data-testid=stDataFrame]');
+                const main = document.querySelector('[data-testid=stMain]');
+                if (grid && main) window.listTops.push(grid.getBoundingClientRect().top + main.scrollTop);
+                requestAnimationFrame(record);
+            };
+            requestAnimationFrame(record);"""
+        )
+        app.goto("/?q=robotics")
+        wait_for_map(app)
+        app.wait_until_idle()
+        tops = app.page.evaluate("window.listTops")
+        assert tops, "the list was never drawn"
+        assert max(tops) - min(tops) <= 20, (
+            f"the list moved between {min(tops)} and {max(tops)} px while the page loaded"
+        )
 
 
 @pytest.mark.parametrize("size", list(WINDOWS.values()), ids=list(WINDOWS))

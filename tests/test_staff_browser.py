@@ -63,7 +63,12 @@ def expect_text(app: AppPage, pattern: str) -> None:
 
 
 def type_into_editor(app: AppPage, row: int, column: str, value: str) -> None:
-    """Type ``value`` into the editor's cell by keyboard: select the first cell, move there, type, Enter."""
+    """Type ``value`` into the editor's cell by keyboard: select the first cell, move there, Enter, type, Enter.
+
+    Enter opens the cell's editor first and the text goes in once it is there:
+    typing straight onto a selected cell hands the first key to the opening
+    editor, which a busy machine can drop ("iotr@" for "piotr@").
+    """
     page = app.page
     editor = page.locator("[data-testid='stDataFrame']").filter(has=page.locator("canvas")).first
     for tab in page.get_by_role("tab", name="Edit in place").all():
@@ -83,7 +88,12 @@ def type_into_editor(app: AppPage, row: int, column: str, value: str) -> None:
         page.keyboard.press("ArrowDown")
     for _ in range(EDITOR_COLUMNS.index(column)):
         page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")
+    cell_editor = page.locator("#portal textarea, #portal input").first
+    expect(cell_editor).to_be_focused(timeout=WAIT_MS)
+    cell_editor.press("ControlOrMeta+a")
     page.keyboard.type(value, delay=20)
+    expect(cell_editor).to_have_value(value)
     page.keyboard.press("Enter")
     app.wait_until_idle(timeout=WAIT_MS / 1000)
 
