@@ -320,8 +320,19 @@ class AppPage:
         clustered = sum(int(text) for text in self.map.locator(f"{CLUSTER_ICONS} span").all_inner_texts())
         return singles + clustered
 
+    def map_iframe(self) -> Locator:
+        """The map's one iframe, once the app is idle.
+
+        While a run replaces the map (its content changed), Streamlit briefly
+        shows the old frame beside the new one; a test acts on the map that stays.
+        """
+        self.wait_until_idle()
+        frame = self.page.locator(MAP_IFRAME)
+        expect(frame).to_have_count(1, timeout=30_000)
+        return frame
+
     def _map_frame(self) -> Frame:
-        handle = self.page.locator(MAP_IFRAME).element_handle()
+        handle = self.map_iframe().element_handle()
         frame = handle.content_frame()
         assert frame is not None, "the map's iframe has no document"
         return frame
@@ -334,7 +345,7 @@ class AppPage:
         """Close the map's open popup, if any (it may cover other offices)."""
         close = self.map.locator(".leaflet-popup-close-button")
         if close.count():
-            self.page.locator(MAP_IFRAME).scroll_into_view_if_needed()
+            self.map_iframe().scroll_into_view_if_needed()
             click_centre(self.page, close.first)
             expect(self.map.locator(POPUP)).to_have_count(0)
 
@@ -346,7 +357,7 @@ class AppPage:
         frame = self.map
         # Fully in view: Leaflet focuses the map on mousedown, and the page
         # would scroll a partly hidden map under the mouse before mouseup.
-        self.page.locator(MAP_IFRAME).scroll_into_view_if_needed()
+        self.map_iframe().scroll_into_view_if_needed()
         frame.locator(f"{OFFICE_MARKERS}, {CLUSTER_ICONS}").first.wait_for(timeout=30_000)
         for _ in range(attempts):
             marker = _first_uncovered(frame.locator(OFFICE_MARKERS), skip=skip)

@@ -98,7 +98,7 @@ def leave_map_partly_out(app: AppPage, visible: int = 330) -> None:
     page = app.page
     viewport = page.viewport_size
     assert viewport is not None
-    box = page.locator(MAP_IFRAME).bounding_box()
+    box = app.map_iframe().bounding_box()
     assert box is not None
     if viewport["height"] - visible <= box["y"] < viewport["height"] - 100:
         pass  # already cut off at the bottom (a short window)
@@ -106,7 +106,7 @@ def leave_map_partly_out(app: AppPage, visible: int = 330) -> None:
         scroll_main_to(page, main_scroll(page) + box["y"] + visible - viewport["height"])
     else:  # the map is high on the page: cut off its top instead
         scroll_main_to(page, main_scroll(page) + box["y"] + box["height"] - visible)
-    box = page.locator(MAP_IFRAME).bounding_box()
+    box = app.map_iframe().bounding_box()
     assert box is not None
     cut = box["y"] < -50 or box["y"] + box["height"] > viewport["height"] + 50
     shown = min(box["y"] + box["height"], viewport["height"]) - max(box["y"], 0)
@@ -117,7 +117,7 @@ def visible_office_marker(app: AppPage) -> dict[str, float] | None:
     """The page coordinates of an office marker's centre that is in the window and not covered, if any."""
     viewport = app.page.viewport_size
     assert viewport is not None
-    iframe = app.page.locator(MAP_IFRAME).bounding_box()
+    iframe = app.map_iframe().bounding_box()
     assert iframe is not None
     spots = map_frame(app).evaluate(
         """(selector) => [...document.querySelectorAll(selector)].map((element) => {
@@ -143,7 +143,7 @@ def open_clusters_until_an_office_shows(app: AppPage) -> dict[str, float]:
         spot = visible_office_marker(app)
         if spot is not None:
             return spot
-        iframe = app.page.locator(MAP_IFRAME).bounding_box()
+        iframe = app.map_iframe().bounding_box()
         assert iframe is not None
         clusters = map_frame(app).evaluate(
             """(selector) => [...document.querySelectorAll(selector)].map((element) => {
@@ -355,7 +355,7 @@ def test_the_list_is_readable_at_1280_px_and_results_come_first_on_a_phone(brows
         assert fits_without_scrolling(page)
         # The distance sentence sits with the result sentence, above the map.
         sentence_box = sentence.bounding_box()
-        map_box = page.locator(MAP_IFRAME).bounding_box()
+        map_box = app.map_iframe().bounding_box()
         assert sentence_box and map_box and sentence_box["y"] < map_box["y"]
         screenshot(page, "list-1280")
         # The whole list too, with the longest names and every service.
@@ -414,7 +414,7 @@ def test_the_legend_is_not_covered_on_a_phone(browser, server):
                 or legend["y"] >= other["y"] + other["height"]
             )
             assert apart, (selector, legend, other)
-        iframe = app.page.locator(MAP_IFRAME).bounding_box()
+        iframe = app.map_iframe().bounding_box()
         assert iframe is not None
         assert legend["x"] >= iframe["x"] and legend["x"] + legend["width"] <= iframe["x"] + iframe["width"]
 
