@@ -50,7 +50,7 @@ class SignedInMember:
 
 def config() -> MemberConfig:
     settings = ui.settings()
-    members = _secret("members")
+    members = staff_auth.secret("members")
     code_hash = os.environ.get(CODE_HASH_ENV) or (members.get("code_hash") if hasattr(members, "get") else "") or ""
     secret_domains = members.get("domains") if hasattr(members, "get") else None
     domains = email_domains(settings.member_domains) or email_domains(secret_domains or ())
@@ -58,17 +58,10 @@ def config() -> MemberConfig:
     # signed-in person counts as staff: members are offered st.login only once the staff are listed.
     return MemberConfig(
         mode=settings.access,
-        oidc=bool(_secret("auth")) and hasattr(st, "login") and bool(staff_auth.config().staff_emails),
+        oidc=bool(staff_auth.secret("auth")) and hasattr(st, "login") and bool(staff_auth.config().staff_emails),
         code_hash=str(code_hash).strip(),
         domains=domains,
     )
-
-
-def _secret(section: str) -> object:
-    try:
-        return st.secrets.get(section)
-    except Exception:  # no secrets.toml, or a malformed one: not configured
-        return None
 
 
 def _oidc_email() -> str:

@@ -34,21 +34,33 @@ class AuthConfig:
         return self.oidc or bool(self.password_hash)
 
 
-def _secret(section: str, key: str | None = None) -> object:
+def secret(section: str, key: str | None = None) -> object:
+    """``st.secrets[section][key]`` (or the whole section), or ``None`` when it is not configured.
+
+    With no secrets file at all, ``st.secrets`` searches for one and raises at
+    every call -- several calls a run, 8 % of a loaded server's time -- so a
+    missing file is seen with a ``stat`` instead. Secrets given in memory
+    (AppTest's ``at.secrets``) are read as they are.
+    """
+    secrets = st.secrets
+    if getattr(secrets, "_secrets", None) is None and not any(
+        os.path.exists(path) for path in st.get_option("secrets.files")
+    ):
+        return None
     try:
-        value = st.secrets.get(section)
+        value = secrets.get(section)
         if key is not None:
             value = value.get(key) if hasattr(value, "get") else None
         return value
-    except Exception:  # no secrets.toml at all, or a malformed one: treated as not configured
+    except Exception:  # a malformed secrets.toml: treated as not configured
         return None
 
 
 def config() -> AuthConfig:
     """Read the sign-in configuration from ``.streamlit/secrets.toml`` and the environment."""
-    auth = _secret("auth")
-    emails = _secret("staff", "emails") or ()
-    password_hash = str(os.environ.get(PASSWORD_HASH_ENV) or _secret("staff", "password_hash") or "")
+    auth = secret("auth")
+    emails = secret("staff", "emails") or ()
+    password_hash = str(os.environ.get(PASSWORD_HASH_ENV) or secret("staff", "password_hash") or "")
     return AuthConfig(
         oidc=bool(auth) and hasattr(st, "login"),
         password_hash=password_hash.strip(),

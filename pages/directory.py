@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
@@ -15,9 +18,16 @@ from partner_directory.i18n import t, tn
 from partner_directory.languages import language_name
 from partner_directory.links import email_href, safe_href
 from partner_directory.loosening import loosening_sentence, loosenings
-from partner_directory.mapview import CLICK_RETURNED_OBJECTS, TileConfig, build_map, clicked_partner_id
+from partner_directory.mapview import (
+    CLICK_RETURNED_OBJECTS,
+    OfficeData,
+    TileConfig,
+    build_map,
+    clicked_partner_id,
+    office_data,
+)
 from partner_directory.schema import SERVICES, split_list
-from partner_directory.search import Criteria, SearchIndex, facet_values, format_radius, search
+from partner_directory.search import Criteria, SearchIndex, SearchResult, facet_values, format_radius, search
 
 FILTER_KEYS = {
     "countries": "f_country",
@@ -191,6 +201,36 @@ def _offices_for_map(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
     )
 
 
+# -- what every member asking the same gets: shared across sessions, bounded ---------------------------------------
+# A member's rerun with criteria some member already used (the whole directory, a
+# cleared search, a popular word) costs a dictionary look-up instead of a search,
+# two tables and the map's 2 MB of data. Keyed by the published version and what the session
+# may see, so a publish or a signed-in member never meets another's view.
+
+
+@dataclass(frozen=True)
+class Found:
+    """What a search shows: the result, the offices for the map, the list and the places to name."""
+
+    result: SearchResult
+    offices: pd.DataFrame
+    listing: pd.DataFrame
+    place_labels: list[Any]
+
+
+@st.cache_resource(max_entries=48, ttl=3600, show_spinner=False)
+def _found(view: tuple[str, bool], criteria_key: str, lang: str, _index: SearchIndex, _criteria: Criteria) -> Found:
+    result = search(_index, _criteria, language=lang)
+    offices = _offices_for_map(result.rows, lang)
+    return Found(result, offices, _list_frame(result.rows, lang), ui.nearby_cities(offices))
+
+
+@st.cache_resource(max_entries=32, ttl=3600, show_spinner=False)
+def _map_data(view: tuple[str, bool], criteria_key: str, lang: str, selected: str | None, _found: Found) -> OfficeData:
+    # The map's data (up to 2 MB at 10,000 offices); the folium map around it is built at each run in milliseconds.
+    return office_data(_found.offices, language=lang, selected_id=selected)
+
+
 def _card(table: pd.DataFrame, partner_id: str, lang: str) -> None:
     """Open the partner's card in a dialog: in view wherever the pick was made, focus inside it."""
     match = table[table["partner_id"] == partner_id]
@@ -291,7 +331,9 @@ def page() -> None:
         st.session_state.setdefault(key, default)
     _search_form(index, lang)
     criteria = _criteria()
-    result = search(index, criteria, language=lang)
+    view = (found.version, member_auth.sees_contacts())
+    shown = _found(view, repr(criteria), lang, index, criteria)
+    result = shown.result
     line = st.columns([5, 1])
     with line[0]:
         st.markdown(f"**{ui.md(result.description)}**")
@@ -305,19 +347,19 @@ def page() -> None:
         st.info(ui.md(loosening_sentence(loosenings(index, criteria), criteria, language=lang)))
 
     rows = result.rows
-    offices = _offices_for_map(rows, lang)
+    offices = shown.offices
     config = ui.settings()
     try:
         tiles = TileConfig(config.tile_url, config.tile_attribution) if config.tile_url else None
     except ConfigurationError as error:  # a bad tile setting must not cost members the map
         st.warning(ui.md(error.message(lang)))
         tiles = None
+    selected = st.session_state.get(SELECTED)
     the_map = build_map(
-        offices,
+        _map_data(view, repr(criteria), lang, selected, shown),
         language=lang,
         tiles=tiles,
-        selected_id=st.session_state.get(SELECTED),
-        place_labels=ui.nearby_cities(offices),
+        place_labels=shown.place_labels,
     )
     clicked = st_folium(
         the_map, key="map", height=MAP_HEIGHT, use_container_width=True, returned_objects=list(CLICK_RETURNED_OBJECTS)
@@ -328,8 +370,8 @@ def page() -> None:
 
     if len(rows):
         st.caption(t("ui.list_keys", lang))
-    listing = _list_frame(rows, lang)
-    shown = list(NEAR_LIST_COLUMNS if criteria.near else LIST_COLUMNS)
+    listing = shown.listing
+    columns = list(NEAR_LIST_COLUMNS if criteria.near else LIST_COLUMNS)
     event = st.dataframe(
         listing,
         key="list",
@@ -351,7 +393,7 @@ def page() -> None:
             "email": st.column_config.LinkColumn(t("ui.col.email", lang), display_text=r"mailto:(.*)"),
             "website": st.column_config.LinkColumn(t("ui.col.website", lang)),
         },
-        column_order=shown,
+        column_order=columns,
     )
     selected_rows = event.selection.rows if event is not None else []
     in_range = selected_rows and selected_rows[0] < len(rows)

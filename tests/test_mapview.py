@@ -41,8 +41,8 @@ HOSTILE = (
 # What the Jinja expression in HOSTILE would print if it were ever evaluated.
 EVALUATED = "246913578"
 # Scripts in every page: folium's L_NO_TOUCH switch, Leaflet, the map's own code (static/map), markercluster,
-# and the map with its data.
-SCRIPTS_PER_PAGE = 5
+# the offices' data (a JSON element) and the map.
+SCRIPTS_PER_PAGE = 6
 
 
 def office(**values: object) -> dict[str, object]:
@@ -102,10 +102,13 @@ def app_html(offices: pd.DataFrame, **options: object) -> str:
 
 
 def map_call_arguments(html: str) -> tuple[list[str], list[list[object]], dict[str, object]]:
-    """The strings, rows and options literals passed to the office-marker script."""
-    match = re.search(r"\(\n    map_[0-9a-f]+,\n    (.*),\n    (.*),\n    (.*)\n\);", html)
+    """The strings and rows in the map's data element, and the options literal passed to the office-marker script."""
+    match = re.search(r'\(\n    map_[0-9a-f]+,\n    "([a-z0-9-]+)",\n    (.*)\n\);', html)
     assert match, "office-marker call not found"
-    strings, rows, options = (json.loads(group) for group in match.groups())
+    data_id, options = match.group(1), json.loads(match.group(2))
+    data = re.search(rf'<script type="application/json" id="{data_id}">(.*?)</script>', html)
+    assert data, "the map's data element not found"
+    strings, rows = json.loads(data.group(1))
     return strings, rows, options
 
 

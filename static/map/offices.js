@@ -4,17 +4,21 @@
  *
  * Served once by the app at /app/static/map/offices.js and cached by the
  * browser; inlined only in the standalone map page (`map` command). It holds
- * no data: offices, texts and options arrive as arguments, built on the
+ * no data: the offices and their texts are read from a JSON element of the
+ * map's page (`dataId`), options arrive as an argument, both built on the
  * server by partner_directory/mapview.py. Every text from the data is set
  * with textContent, never as HTML.
  */
 (function (global) {
   "use strict";
 
-  function offices(map, strings, rows, options) {
+  function offices(map, dataId, options) {
+    // [strings, rows]: text values in rows are positions in "strings", where each text is stored once.
+    var data = JSON.parse(document.getElementById(dataId).textContent);
+    var strings = data[0];
+    var rows = data[1];
     var at = Object.create(null);
     options.fields.forEach(function (name, index) { at[name] = index; });
-    // Text values are positions in "strings", where each text is stored once.
     function text(row, field) { return strings[row[at[field]]]; }
     var labels = options.labels;
     var flags = options.flags;
