@@ -210,25 +210,29 @@ def _offices_for_map(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class Found:
-    """What a search shows: the result, the offices for the map, the list and the places to name."""
+    """What a search shows: the result, the list, where its offices are (for map clicks) and the places to name.
+
+    Holds nothing twice: the map's data is made from ``result.rows`` when asked (:func:`_map_data`).
+    """
 
     result: SearchResult
-    offices: pd.DataFrame
+    positions: pd.DataFrame  # partner_id, latitude, longitude
     listing: pd.DataFrame
     place_labels: list[Any]
 
 
-@st.cache_resource(max_entries=48, ttl=3600, show_spinner=False)
+@st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
 def _found(view: tuple[str, bool], criteria_key: str, lang: str, _index: SearchIndex, _criteria: Criteria) -> Found:
     result = search(_index, _criteria, language=lang)
-    offices = _offices_for_map(result.rows, lang)
-    return Found(result, offices, _list_frame(result.rows, lang), ui.nearby_cities(offices))
+    rows = result.rows
+    positions = pd.DataFrame({"partner_id": rows["partner_id"], "latitude": rows["lat"], "longitude": rows["lon"]})
+    return Found(result, positions, _list_frame(rows, lang), ui.nearby_cities(positions))
 
 
-@st.cache_resource(max_entries=32, ttl=3600, show_spinner=False)
+@st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
 def _map_data(view: tuple[str, bool], criteria_key: str, lang: str, selected: str | None, _found: Found) -> OfficeData:
     # The map's data (up to 2 MB at 10,000 offices); the folium map around it is built at each run in milliseconds.
-    return office_data(_found.offices, language=lang, selected_id=selected)
+    return office_data(_offices_for_map(_found.result.rows, lang), language=lang, selected_id=selected)
 
 
 def _card(table: pd.DataFrame, partner_id: str, lang: str) -> None:
@@ -347,7 +351,7 @@ def page() -> None:
         st.info(ui.md(loosening_sentence(loosenings(index, criteria), criteria, language=lang)))
 
     rows = result.rows
-    offices = shown.offices
+    offices = shown.positions
     config = ui.settings()
     try:
         tiles = TileConfig(config.tile_url, config.tile_attribution) if config.tile_url else None

@@ -82,3 +82,24 @@ def test_an_unknown_partner_in_a_link_opens_no_card(monkeypatch, tmp_path):
     at.run()
     assert not at.exception
     assert dialog_titles(at) == []
+
+
+def test_members_asking_the_same_share_one_view_until_the_list_changes(monkeypatch, tmp_path):
+    """What two sessions searching the same show is made once; a new version of the file shows at the next click."""
+    data_file = prepare(monkeypatch, tmp_path)
+    first, second = app(), app()
+    for at in (first, second):
+        at.query_params["q"] = "robotics"
+        at.run()
+    assert first.dataframe[0].value.equals(second.dataframe[0].value)
+    names = set(first.dataframe[0].value["partner"])
+    assert len(names) >= 3
+    # The office renames a robotics partner: both sessions see the new name at their next rerun.
+    old = sorted(names)[0]
+    text = data_file.read_text(encoding="utf-8-sig")
+    assert old in text
+    data_file.write_text(text.replace(old, "Renamed Robotics Partner"), encoding="utf-8")
+    for at in (first, second):
+        at.run()
+        shown = set(at.dataframe[0].value["partner"])
+        assert "Renamed Robotics Partner" in shown and old not in shown

@@ -596,6 +596,33 @@ def test_the_app_map_carries_data_not_code():
     assert "function offices(" in standalone  # one self-contained page
 
 
+def test_the_offices_travel_beside_the_script_and_rename_it_when_they_change():
+    """streamlit-folium scans and hashes the map's script at every rerun, and mounts a new map when it changes.
+
+    So the offices sit in a JSON element of the map's HTML (up to 2 MB), and the
+    script, a few hundred bytes whatever the number of offices, names that
+    element by the data's fingerprint: other offices, or another selection,
+    give another script.
+    """
+    many = pd.DataFrame(
+        [office(partner_id=f"P{i}", partner_name=f"Partner {i}", latitude=50 + i / 1000) for i in range(2000)]
+    )
+    scripts = {}
+    for name, offices, selected in (("many", many, None), ("selected", many, "P7"), ("one", frame(office()), None)):
+        figure = build_map(offices, tiles=None, selected_id=selected).get_root()
+        figure.render()
+        script, html = figure.script.render(), figure.html.render()
+        data = mapview.office_data(offices, selected_id=selected)
+        assert data.id in script and data.json not in script and data.json in html
+        scripts[name] = (len(script), data.id)
+    assert scripts["many"][0] < 5_000 and abs(scripts["many"][0] - scripts["one"][0]) < 200, scripts
+    assert len({data_id for _, data_id in scripts.values()}) == 3, scripts
+    # Prepared once, the data makes the same map as the offices themselves.
+    prepared = build_map(mapview.office_data(many), tiles=None).get_root().render()
+    direct = build_map(many, tiles=None).get_root().render()
+    assert unpacked_rows(prepared) == unpacked_rows(direct)
+
+
 def test_the_maps_own_code_is_valid_javascript():
     node = shutil.which("node")
     assert node, "Node.js is needed to check static/map/offices.js"
