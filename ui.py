@@ -9,8 +9,9 @@ import datetime as dt
 import logging
 import re
 import runpy
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -247,32 +248,55 @@ def search_index() -> SearchIndex:
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+@dataclass(frozen=True)
+class Download:
+    """One download button: what it says, how its file is made (only when clicked), an optional help."""
+
+    label: str
+    make: Callable[[], bytes | str]
+    help: str | None = None
+
+
+def spreadsheet_downloads(
+    places: Sequence[Any], *, key: str, file_stem: str, excel: Download, csv: Download, primary: bool = False
+) -> None:
+    """An Excel button in ``places[0]`` and a CSV button in ``places[1]``, keys ``{key}_xlsx`` and ``{key}_csv``.
+
+    The files are made only when clicked, so a rerun does not pay for them;
+    ``primary`` marks the Excel button as the main download.
+    """
+    for place, download, suffix, mime in zip(
+        places, (excel, csv), ("xlsx", "csv"), (XLSX_MIME, "text/csv"), strict=True
+    ):
+        place.download_button(
+            download.label,
+            download.make,
+            file_name=f"{file_stem}.{suffix}",
+            mime=mime,
+            on_click="ignore",
+            type="primary" if primary and suffix == "xlsx" else "secondary",
+            width="stretch",
+            help=download.help,
+            key=f"{key}_{suffix}",
+        )
+
+
 def table_downloads(
     table: pd.DataFrame, *, labels: tuple[str, str], name: str, key: str, places: Sequence[Any]
 ) -> None:
     """A CSV and an Excel download of ``table`` (canonical columns, geocoding columns too).
 
-    The files are made only when clicked, so a rerun does not pay for them;
-    ``places`` are the two containers (e.g. columns) the buttons go into.
+    ``labels`` are the CSV's and the Excel's; ``places`` are the two containers
+    (e.g. columns) the buttons go into, CSV first.
     """
     columns = export_columns(table, extra=GEOCODE_COLUMNS)
-    for place, label, suffix, make, mime in zip(
-        places,
-        labels,
-        ("csv", "xlsx"),
-        (csv_bytes, xlsx_bytes),
-        ("text/csv", XLSX_MIME),
-        strict=True,
-    ):
-        place.download_button(
-            label,
-            lambda make=make: make(table, columns=columns),
-            file_name=f"{name}.{suffix}",
-            mime=mime,
-            on_click="ignore",
-            width="stretch",
-            key=f"{key}_{suffix}",
-        )
+    spreadsheet_downloads(
+        (places[1], places[0]),
+        key=key,
+        file_stem=name,
+        excel=Download(labels[1], lambda: xlsx_bytes(table, columns=columns)),
+        csv=Download(labels[0], lambda: csv_bytes(table, columns=columns)),
+    )
 
 
 def show_directory_problem(found: Directory, lang: str) -> None:
@@ -367,24 +391,17 @@ def member_downloads(rows: pd.DataFrame, *, lang: str, with_distance: bool, plac
     def table() -> pd.DataFrame:
         return member_table(rows, language=lang, with_distance=with_distance)
 
-    places[0].download_button(
-        t("listing.download_xlsx", lang),
-        lambda: member_xlsx(table(), sheet_title=t("listing.sheet", lang)),
-        file_name="bra-partners.xlsx",
-        mime=XLSX_MIME,
-        on_click="ignore",
-        type="primary",
-        width="stretch",
-        help=t("listing.download_xlsx_help", lang),
-        key="download_xlsx",
-    )
-    places[1].download_button(
-        t("listing.download_csv", lang),
-        lambda: member_csv(table()),
-        file_name="bra-partners.csv",
-        mime="text/csv",
-        on_click="ignore",
-        width="stretch",
-        help=t("listing.download_csv_help", lang),
-        key="download_csv",
+    spreadsheet_downloads(
+        places,
+        key="download",
+        file_stem="bra-partners",
+        excel=Download(
+            t("listing.download_xlsx", lang),
+            lambda: member_xlsx(table(), sheet_title=t("listing.sheet", lang)),
+            t("listing.download_xlsx_help", lang),
+        ),
+        csv=Download(
+            t("listing.download_csv", lang), lambda: member_csv(table()), t("listing.download_csv_help", lang)
+        ),
+        primary=True,
     )

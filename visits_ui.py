@@ -40,7 +40,6 @@ from partner_directory.visits import (
 
 RECORDED = "_visits_recorded"  # request fingerprint -> visit id: a rerun never records twice
 NOTICE = "_visits_notice"
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @st.cache_resource(show_spinner=False)
@@ -137,25 +136,12 @@ def register_tab(author: str, lang: str) -> None:
     )
     if visits:
         st.dataframe(_on_screen(visits, lang), hide_index=True, width="stretch")
-    downloads = st.columns(2)
-    stamp = dt.date.today().isoformat()
-    downloads[0].download_button(
-        t("visits.ui.download_xlsx", lang),
-        lambda: register_xlsx(visits, lang),
-        file_name=f"bra-visits-{stamp}.xlsx",
-        mime=XLSX_MIME,
-        on_click="ignore",
-        width="stretch",
-        key="visits_xlsx",
-    )
-    downloads[1].download_button(
-        t("visits.ui.download_csv", lang),
-        lambda: register_csv(visits, lang),
-        file_name=f"bra-visits-{stamp}.csv",
-        mime="text/csv",
-        on_click="ignore",
-        width="stretch",
-        key="visits_csv",
+    ui.spreadsheet_downloads(
+        st.columns(2),
+        key="visits",
+        file_stem=f"bra-visits-{dt.date.today().isoformat()}",
+        excel=ui.Download(t("visits.ui.download_xlsx", lang), lambda: register_xlsx(visits, lang)),
+        csv=ui.Download(t("visits.ui.download_csv", lang), lambda: register_csv(visits, lang)),
     )
     if visits:
         _change_form(found, visits, author, lang)
@@ -378,24 +364,12 @@ def report_tab(lang: str) -> None:
         )
     else:
         st.info(t("visits.ui.report_empty", lang, year=year))
-    downloads = st.columns(2)
-    downloads[0].download_button(
-        t("visits.ui.report_xlsx", lang),
-        lambda: report_xlsx(report, lang),
-        file_name=f"bra-report-{year}-{lang}.xlsx",
-        mime=XLSX_MIME,
-        on_click="ignore",
-        width="stretch",
-        key="report_xlsx",
-    )
-    downloads[1].download_button(
-        t("visits.ui.report_csv", lang),
-        lambda: report_csv(report, lang),
-        file_name=f"bra-report-{year}-{lang}.csv",
-        mime="text/csv",
-        on_click="ignore",
-        width="stretch",
-        key="report_csv",
+    ui.spreadsheet_downloads(
+        st.columns(2),
+        key="report",
+        file_stem=f"bra-report-{year}-{lang}",
+        excel=ui.Download(t("visits.ui.report_xlsx", lang), lambda: report_xlsx(report, lang)),
+        csv=ui.Download(t("visits.ui.report_csv", lang), lambda: report_csv(report, lang)),
     )
 
 

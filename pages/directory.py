@@ -37,7 +37,6 @@ FILTER_KEYS = {
     "languages": "f_language",
 }
 SELECTED = "selected_partner"
-MAP_HEIGHT = ui.MAP_HEIGHT
 LIST_ROW_HEIGHT = 35  # Streamlit's data grid rows, for a list no taller than its rows
 LIST_MAX_HEIGHT = 420
 APPROXIMATE_PRECISIONS = frozenset({"city", "country"})
@@ -222,17 +221,17 @@ class Found:
 
 
 @st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
-def _found(view: tuple[str, bool], criteria_key: str, lang: str, _index: SearchIndex, _criteria: Criteria) -> Found:
-    result = search(_index, _criteria, language=lang)
+def _found(view: tuple[str, bool], criteria: Criteria, lang: str, _index: SearchIndex) -> Found:
+    result = search(_index, criteria, language=lang)
     rows = result.rows
     positions = pd.DataFrame({"partner_id": rows["partner_id"], "latitude": rows["lat"], "longitude": rows["lon"]})
     return Found(result, positions, _list_frame(rows, lang), ui.nearby_cities(positions))
 
 
 @st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
-def _map_data(view: tuple[str, bool], criteria_key: str, lang: str, selected: str | None, _found: Found) -> OfficeData:
+def _map_data(view: tuple[str, bool], criteria: Criteria, lang: str, selected: str | None, _shown: Found) -> OfficeData:
     # The map's data (up to 2 MB at 10,000 offices); the folium map around it is built at each run in milliseconds.
-    return office_data(_offices_for_map(_found.result.rows, lang), language=lang, selected_id=selected)
+    return office_data(_offices_for_map(_shown.result.rows, lang), language=lang, selected_id=selected)
 
 
 def _card(table: pd.DataFrame, partner_id: str, lang: str) -> None:
@@ -336,7 +335,7 @@ def page() -> None:
     _search_form(index, lang)
     criteria = _criteria()
     view = (found.version, member_auth.sees_contacts())
-    shown = _found(view, repr(criteria), lang, index, criteria)
+    shown = _found(view, criteria, lang, index)
     result = shown.result
     line = st.columns([5, 1])
     with line[0]:
@@ -351,7 +350,6 @@ def page() -> None:
         st.info(ui.md(loosening_sentence(loosenings(index, criteria), criteria, language=lang)))
 
     rows = result.rows
-    offices = shown.positions
     config = ui.settings()
     try:
         tiles = TileConfig(config.tile_url, config.tile_attribution) if config.tile_url else None
@@ -360,17 +358,21 @@ def page() -> None:
         tiles = None
     selected = st.session_state.get(SELECTED)
     the_map = build_map(
-        _map_data(view, repr(criteria), lang, selected, shown),
+        _map_data(view, criteria, lang, selected, shown),
         language=lang,
         tiles=tiles,
         place_labels=shown.place_labels,
     )
     clicked = st_folium(
-        the_map, key="map", height=MAP_HEIGHT, use_container_width=True, returned_objects=list(CLICK_RETURNED_OBJECTS)
+        the_map,
+        key="map",
+        height=ui.MAP_HEIGHT,
+        use_container_width=True,
+        returned_objects=list(CLICK_RETURNED_OBJECTS),
     )
     # A new click selects the partner and reruns at once, so the map is rebuilt
     # with the selection now rather than on the next click (which it would eat).
-    _pick(clicked_partner_id(clicked, offices), "_last_map_click")
+    _pick(clicked_partner_id(clicked, shown.positions), "_last_map_click")
 
     if len(rows):
         st.caption(t("ui.list_keys", lang))
