@@ -95,6 +95,11 @@ def sees_contacts() -> bool:
     return may_see_contacts(config().mode, current_visitor())
 
 
+def sees_only_public() -> bool:
+    """Whether this session receives no more than a visitor who is not signed in: its data may go into public files."""
+    return may_see_contacts(config().mode, Visitor()) or not sees_contacts()
+
+
 # -- what this session receives: every page takes the directory and its search index from here -------------
 
 

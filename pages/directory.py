@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -18,6 +20,7 @@ from partner_directory.i18n import t, tn
 from partner_directory.languages import language_name
 from partner_directory.links import email_href, safe_href
 from partner_directory.loosening import loosening_sentence, loosenings
+from partner_directory.mapfile import OfficeFile, write_office_file
 from partner_directory.mapview import (
     CLICK_RETURNED_OBJECTS,
     OfficeData,
@@ -40,7 +43,7 @@ SELECTED = "selected_partner"
 LIST_ROW_HEIGHT = 35  # Streamlit's data grid rows, for a list no taller than its rows
 LIST_MAX_HEIGHT = 420
 APPROXIMATE_PRECISIONS = frozenset({"city", "country"})
-# What the list shows; the frame keeps the other columns for the tests and tools.
+# What the list shows (and all it receives): with a place, the distance too.
 LIST_COLUMNS = ("partner", "city", "country", "services")
 NEAR_LIST_COLUMNS = ("partner", "city", "country", "distance", "services")
 
@@ -162,36 +165,32 @@ def _short_distance(text: object) -> str:
     return str(text or "").split(" (", 1)[0]
 
 
-def _list_frame(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
-    def links(column: str) -> list[str | None]:
-        return [safe_href(value) if value else None for value in rows[column].astype(str)]
+def _list_table(rows: pd.DataFrame, lang: str, *, near: bool) -> pa.Table:
+    """The list as a member sees it -- its shown columns only -- made once per search, ready for the grid.
 
-    return pd.DataFrame(
-        {
-            "partner": rows["partner_name"],
-            "office": rows["office_name"],
-            "city": rows["city"],
-            "country": [country_name(code, lang) for code in rows["country"]],
-            # Honest about approximate placement: "≈ 57 km (from the city centre)", never "0.0 km".
-            # The list keeps the short form ("≈ 57 km", "under 10 km") so every column fits at
-            # 1280 px; the column's help and the card say what the approximation means.
-            "distance": [_short_distance(text) for text in rows["distance_text"]]
+    The grid receives nothing it does not show: contact data, sectors and
+    precision are in the card and the downloads. Arrow, because Streamlit then
+    sends the table without converting it at every rerun.
+    """
+    columns: dict[str, Any] = {
+        "partner": rows["partner_name"].tolist(),
+        "city": rows["city"].tolist(),
+        "country": [country_name(code, lang) for code in rows["country"]],
+    }
+    if near:
+        # Honest about approximate placement: "≈ 57 km", "under 10 km", never "0.0 km"; the
+        # column's help and the card say what the approximation means. Short, so that every
+        # column fits at 1280 px.
+        columns["distance"] = (
+            [_short_distance(text) for text in rows["distance_text"]]
             if "distance_text" in rows
-            else rows["distance_km"].round(0),
-            "precision": [
-                t(f"search.precision.{p or 'none'}", lang)
-                for p in (rows["geocode_precision"] if "geocode_precision" in rows else [""] * len(rows))
-            ],
-            "sectors": rows["sectors"],
-            # Short words, so that all five fit beside the other columns at 1280 px.
-            "services": [
-                ", ".join(t(f"list.service.{s}", lang) for s in split_list(v) if s in SERVICES)
-                for v in rows["services"]
-            ],
-            "email": [email_href(value) if value else None for value in rows["contact_email"].astype(str)],
-            "website": links("website"),
-        }
-    )
+            else [f"{value:.0f} km" for value in rows["distance_km"]]
+        )
+    # Short words, so that all five fit beside the other columns at 1280 px.
+    columns["services"] = [
+        ", ".join(t(f"list.service.{s}", lang) for s in split_list(v) if s in SERVICES) for v in rows["services"]
+    ]
+    return pa.table({name: pa.array(values, type=pa.string()) for name, values in columns.items()})
 
 
 def _offices_for_map(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -202,36 +201,62 @@ def _offices_for_map(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 # -- what every member asking the same gets: shared across sessions, bounded ---------------------------------------
 # A member's rerun with criteria some member already used (the whole directory, a
-# cleared search, a popular word) costs a dictionary look-up instead of a search,
-# two tables and the map's 2 MB of data. Keyed by the published version and what the session
-# may see, so a publish or a signed-in member never meets another's view.
+# cleared search, a popular word) costs a dictionary look-up instead of a search and
+# two tables. Keyed by the published version and what the session may see, so a
+# publish or a signed-in member never meets another's view. The map's offices are
+# a file the browser fetches once per published version (partner_directory/mapfile.py):
+# a rerun sends which of them to show, not 2 MB of data.
+
+_LOG = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Found:
-    """What a search shows: the result, the list, where its offices are (for map clicks) and the places to name.
-
-    Holds nothing twice: the map's data is made from ``result.rows`` when asked (:func:`_map_data`).
-    """
+    """What a search shows: the result, the list, the map's data, where the offices are and the places to name."""
 
     result: SearchResult
-    positions: pd.DataFrame  # partner_id, latitude, longitude
-    listing: pd.DataFrame
+    positions: pd.DataFrame  # partner_id, latitude, longitude (for map clicks)
+    listing: pa.Table
+    map_data: OfficeData
     place_labels: list[Any]
 
 
+@st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
+def _office_file(view: tuple[str, bool], lang: str, _index: SearchIndex) -> OfficeFile | None:
+    """The map file of every office in the published list (public data only), or ``None`` if it cannot be written."""
+    try:
+        return write_office_file(_offices_for_map(_index.table, lang), language=lang)
+    except OSError as error:  # a read-only install: the offices travel inside the map's page
+        _LOG.warning("The map file could not be written (%s); map data goes inside the page.", error)
+        return None
+
+
+def _map_data(
+    view: tuple[str, bool], public: bool, rows: pd.DataFrame, positions: Any, lang: str, index: SearchIndex
+) -> OfficeData:
+    """The map's data for ``rows``: a view of the shared file when the session sees only public data."""
+    office_file = _office_file(view, lang, index) if public else None
+    if office_file is not None:
+        try:
+            office_file.ensure()
+            return office_file.view(positions)
+        except OSError as error:
+            _LOG.warning("The map file could not be written again (%s); map data goes inside the page.", error)
+    return office_data(_offices_for_map(rows, lang), language=lang)
+
+
 @st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
-def _found(view: tuple[str, bool], criteria: Criteria, lang: str, _index: SearchIndex) -> Found:
+def _found(view: tuple[str, bool], public: bool, criteria: Criteria, lang: str, _index: SearchIndex) -> Found:
     result = search(_index, criteria, language=lang)
     rows = result.rows
     positions = pd.DataFrame({"partner_id": rows["partner_id"], "latitude": rows["lat"], "longitude": rows["lon"]})
-    return Found(result, positions, _list_frame(rows, lang), ui.nearby_cities(positions))
-
-
-@st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
-def _map_data(view: tuple[str, bool], criteria: Criteria, lang: str, selected: str | None, _shown: Found) -> OfficeData:
-    # The map's data (up to 2 MB at 10,000 offices); the folium map around it is built at each run in milliseconds.
-    return office_data(_offices_for_map(_shown.result.rows, lang), language=lang, selected_id=selected)
+    return Found(
+        result,
+        positions,
+        _list_table(rows, lang, near=bool(criteria.near)),
+        _map_data(view, public, rows, result.positions, lang, _index),
+        ui.nearby_cities(positions),
+    )
 
 
 def _card(table: pd.DataFrame, partner_id: str, lang: str) -> None:
@@ -335,7 +360,7 @@ def page() -> None:
     _search_form(index, lang)
     criteria = _criteria()
     view = (found.version, member_auth.sees_contacts())
-    shown = _found(view, criteria, lang, index)
+    shown = _found(view, member_auth.sees_only_public(), criteria, lang, index)
     result = shown.result
     line = st.columns([5, 1])
     with line[0]:
@@ -358,10 +383,7 @@ def page() -> None:
         tiles = None
     selected = st.session_state.get(SELECTED)
     the_map = build_map(
-        _map_data(view, criteria, lang, selected, shown),
-        language=lang,
-        tiles=tiles,
-        place_labels=shown.place_labels,
+        shown.map_data, language=lang, tiles=tiles, selected_id=selected, place_labels=shown.place_labels
     )
     clicked = st_folium(
         the_map,
@@ -377,29 +399,23 @@ def page() -> None:
     if len(rows):
         st.caption(t("ui.list_keys", lang))
     listing = shown.listing
-    columns = list(NEAR_LIST_COLUMNS if criteria.near else LIST_COLUMNS)
     event = st.dataframe(
         listing,
         key="list",
         hide_index=True,
-        height=min(LIST_MAX_HEIGHT, LIST_ROW_HEIGHT * (len(listing) + 1) + 3),
+        height=min(LIST_MAX_HEIGHT, LIST_ROW_HEIGHT * (listing.num_rows + 1) + 3),
         on_select="rerun",
         selection_mode="single-row",
         column_config={
             "partner": st.column_config.TextColumn(t("ui.col.partner", lang)),
-            "office": st.column_config.TextColumn(t("ui.col.office", lang)),
             "city": st.column_config.TextColumn(t("ui.col.city", lang)),
             "country": st.column_config.TextColumn(t("ui.col.country", lang)),
             "distance": st.column_config.TextColumn(
                 t("ui.col.distance", lang), help=t("ui.distance_approximate", lang)
             ),
-            "precision": st.column_config.TextColumn(t("search.col.precision", lang)),
-            "sectors": st.column_config.TextColumn(t("ui.col.sectors", lang)),
             "services": st.column_config.TextColumn(t("ui.col.services", lang)),
-            "email": st.column_config.LinkColumn(t("ui.col.email", lang), display_text=r"mailto:(.*)"),
-            "website": st.column_config.LinkColumn(t("ui.col.website", lang)),
         },
-        column_order=columns,
+        column_order=list(NEAR_LIST_COLUMNS if criteria.near else LIST_COLUMNS),
     )
     selected_rows = event.selection.rows if event is not None else []
     in_range = selected_rows and selected_rows[0] < len(rows)

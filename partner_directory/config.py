@@ -22,6 +22,10 @@ OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
 
 
+# Settings whose empty value means something (no tiles: country outlines only); every other empty means "the default".
+EMPTY_IS_A_VALUE = frozenset({"tile_url"})
+
+
 @dataclass(frozen=True)
 class Settings:
     """All settings; the environment variable of ``data_file`` is ``PARTNER_DIRECTORY_DATA_FILE`` and so on."""
@@ -61,6 +65,9 @@ class Settings:
         values: dict[str, object] = {}
         for field in fields(cls):
             raw = environ.get(PREFIX + field.name.upper())
+            if raw is not None and raw.strip() == "" and field.name in EMPTY_IS_A_VALUE:
+                values[field.name] = ""
+                continue
             if raw is None or raw.strip() == "":
                 continue
             values[field.name] = _convert(field.name, field.type, raw.strip())

@@ -68,6 +68,7 @@ from urllib.parse import urlsplit
 import folium
 import jinja2
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from branca.element import Element, Figure, MacroElement
 from folium.elements import JSCSSMixin
@@ -126,7 +127,7 @@ SERVICE_KEYS: Final = ("desk", "meeting_room", "internet", "introductions", "eve
 PRECISION_CODES: Final = {"address": 0, "city": 1, "country": 2}
 PRECISION_UNKNOWN: Final = 3
 FLAG_PRECISION_MASK: Final = 3
-FLAG_SELECTED: Final = 4
+# 4 was the selection, now an option of the map (``selected`` in the script's options).
 FLAG_WEBSITE_LINK: Final = 8
 FLAG_WEBSITE_ADD_SCHEME: Final = 16
 FLAG_EMAIL_LINK: Final = 32
@@ -177,6 +178,7 @@ _LABEL_KEYS: Final = {
     "legendApproximate": "map.legend.approximate",
     "legendSelected": "map.legend.selected",
     "legend": "map.legend.name",
+    "notLoaded": "map.not_loaded",
 }
 
 # Cluster icons are named "39 offices" in the map's language; the browser picks
@@ -303,31 +305,41 @@ OPENSTREETMAP: Final = TileConfig(
 
 @dataclass(frozen=True)
 class OfficeData:
-    """The offices as the map's browser code reads them, made once and reusable by any number of maps.
+    """The offices one map shows, as its browser code reads them: made once, reusable by any number of maps.
 
-    ``json`` is ``[texts, rows]`` (see :func:`office_rows` and :func:`pack_rows`),
-    safe inside ``<script>``; ``id`` names the JSON element and changes with
-    the data; ``bounds`` are ``[[south, west], [north, east]]`` or ``None``.
-    Preparing 10,000 offices takes a fifth of a second; a map built from this
-    value costs a few milliseconds, so the app keeps it across reruns.
+    Two ways to travel, one value:
+
+    * ``json`` -- ``[texts, rows]`` (see :func:`office_rows` and :func:`pack_rows`)
+      safe inside ``<script>``, put into the map's page (:func:`office_data`);
+    * ``url`` -- a file with every office of the published list, under ``static/``
+      and relative to it, fetched once and cached by the browser, and ``shown``,
+      which of its rows this map shows (base64 of a little-endian bitmap; ``None``
+      for all). See :mod:`partner_directory.mapfile`.
+
+    ``id`` changes with what is shown (streamlit-folium mounts a new map when
+    the script changes); ``bounds`` are ``[[south, west], [north, east]]`` or
+    ``None``. Preparing 10,000 offices inline takes a fifth of a second and
+    1.9 MB in every rerun's message; by file, a bitmap of 1.7 KB.
     """
 
-    json: str
     id: str
     bounds: list[list[float]] | None
+    json: str | None = None
+    url: str | None = None
+    shown: str | None = None
 
 
-def office_data(offices: pd.DataFrame, *, language: str = "en", selected_id: str | None = None) -> OfficeData:
-    """Prepare ``offices`` (columns as for :func:`build_map`) for one or more maps.
+def office_data(offices: pd.DataFrame, *, language: str = "en") -> OfficeData:
+    """Prepare ``offices`` (columns as for :func:`build_map`) for one or more maps, inside the map's page.
 
     >>> import pandas as pd
     >>> office_data(pd.DataFrame()).bounds is None
     True
     """
-    rows, bounds = office_rows(offices, language=normalise_language(language), selected_id=selected_id)
+    rows, bounds = office_rows(offices, language=normalise_language(language))
     text = script_json(list(pack_rows(rows)), has_objects=False)
     return OfficeData(
-        text, "partner-directory-offices-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:20], bounds
+        "partner-directory-offices-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:20], bounds, json=text
     )
 
 
@@ -348,8 +360,9 @@ def build_map(
             (``partner_id`` … ``website`` as text, ``latitude``/``longitude``
             as floats, ``geocode_precision``). Rows without coordinates are
             left out; missing text columns count as empty. Or the same
-            already prepared by :func:`office_data` (then ``selected_id`` is
-            the one given there and the argument here is not used).
+            already prepared: :func:`office_data` (inside the page) or
+            :meth:`partner_directory.mapfile.OfficeFile.view` (by URL, which
+            the standalone page cannot use).
         language: ``"en"`` or ``"pl"`` (a locale such as ``"pl-PL"`` works too)
             for every word in popups and the legend.
         tiles: the tile source; ``None`` or an empty ``url_template`` gives a
@@ -419,15 +432,16 @@ def build_map(
             name="tiles",
         ).add_to(fmap)
 
-    data = (
-        offices if isinstance(offices, OfficeData) else office_data(offices, language=language, selected_id=selected_id)
-    )
+    data = offices if isinstance(offices, OfficeData) else office_data(offices, language=language)
+    if inline_assets and data.json is None:
+        raise ValueError("the standalone page carries its offices inside: give it office_data(), not a file")
     bounds = data.bounds
     fmap.add_child(
         _OfficeMarkers(
             data,
             language=language,
             asset_base_url=None if inline_assets else base_url,
+            selected_id=selected_id,
         )
     )
     if bounds is not None:
@@ -517,45 +531,48 @@ def clicked_partner_id(
     return _partner_named_by_popup(popup_text, candidates)
 
 
-def office_rows(
-    offices: pd.DataFrame,
-    *,
-    language: str = "en",
-    selected_id: str | None = None,
-) -> tuple[list[list[Any]], list[list[float]] | None]:
+def placed_positions(offices: pd.DataFrame | None) -> npt.NDArray[np.intp]:
+    """Positions (``iloc``) of the offices with a valid latitude and longitude: the ones a map can show.
+
+    >>> import pandas as pd
+    >>> placed_positions(pd.DataFrame({"latitude": [52.2, None, 91.0], "longitude": [21.0, 1.0, 0.0]})).tolist()
+    [0]
+    """
+    if offices is None or offices.empty:
+        return np.empty(0, dtype=np.intp)
+    latitudes = _numeric_column(offices, "latitude")
+    longitudes = _numeric_column(offices, "longitude")
+    valid = np.isfinite(latitudes) & np.isfinite(longitudes) & (np.abs(latitudes) <= 90) & (np.abs(longitudes) <= 180)
+    return np.flatnonzero(valid)
+
+
+def office_rows(offices: pd.DataFrame, *, language: str = "en") -> tuple[list[list[Any]], list[list[float]] | None]:
     """Return the data array for the browser and the bounds of its offices.
 
     Each row holds the values named in :data:`ROW_FIELDS`; ``flags`` combines
     the precision code (:data:`PRECISION_CODES`, unknown = 3) with
-    :data:`FLAG_SELECTED`, :data:`FLAG_WEBSITE_LINK`,
-    :data:`FLAG_WEBSITE_ADD_SCHEME` and :data:`FLAG_EMAIL_LINK`. Services are
-    translated into ``language``; sectors and services are joined with
-    ``", "``. Rows without valid coordinates are skipped. Bounds are
+    :data:`FLAG_WEBSITE_LINK`, :data:`FLAG_WEBSITE_ADD_SCHEME` and
+    :data:`FLAG_EMAIL_LINK` (the selection is an option of the map, not part
+    of its data). Services are translated into ``language``; sectors and
+    services are joined with ``", "``. Rows without valid coordinates
+    (:func:`placed_positions`) are skipped. Bounds are
     ``[[south, west], [north, east]]``, or ``None`` with no rows.
     """
-    if offices is None or offices.empty:
+    keep = placed_positions(offices)
+    if keep.size == 0:
         return [], None
     latitudes = _numeric_column(offices, "latitude")
     longitudes = _numeric_column(offices, "longitude")
-    valid = np.isfinite(latitudes) & np.isfinite(longitudes) & (np.abs(latitudes) <= 90) & (np.abs(longitudes) <= 180)
-    keep = np.flatnonzero(valid)
-    if keep.size == 0:
-        return [], None
-
     columns = {name: _text_column(offices, name) for name in _TEXT_COLUMNS}
     services = _service_translator(normalise_language(language))
-    selected = None if selected_id is None else str(selected_id)
     rounded_latitudes = np.round(latitudes[keep], COORDINATE_DECIMALS).tolist()
     rounded_longitudes = np.round(longitudes[keep], COORDINATE_DECIMALS).tolist()
 
     rows: list[list[Any]] = []
     for position, index in enumerate(keep.tolist()):
-        partner_id = columns["partner_id"][index]
         website = columns["website"][index].strip()
         email = columns["contact_email"][index].strip()
         flags = PRECISION_CODES.get(columns["geocode_precision"][index].strip().lower(), PRECISION_UNKNOWN)
-        if selected is not None and partner_id == selected:
-            flags |= FLAG_SELECTED
         flags |= _website_flags(website)
         if email_is_linkable(email):
             flags |= FLAG_EMAIL_LINK
@@ -564,7 +581,7 @@ def office_rows(
                 rounded_latitudes[position],
                 rounded_longitudes[position],
                 flags,
-                partner_id,
+                columns["partner_id"][index],
                 columns["partner_name"][index],
                 columns["office_name"][index],
                 columns["city"][index],
@@ -921,40 +938,48 @@ class _OfficeMarkers(JSCSSMixin, _SafeMacroElement):
         "#{{ this._parent.get_name() }} { background: {{ this.sea_colour }}; }\n"
         "</style>\n"
         "{% endmacro %}\n"
-        "{% macro html(this, kwargs) %}"
+        "{% macro html(this, kwargs) %}{% if this.data_json is not none %}"
         '<script type="application/json" id="{{ this.data_id }}">{{ this.data_json }}</script>'
-        "{% endmacro %}\n"
+        "{% endif %}{% endmacro %}\n"
         "{% macro script(this, kwargs) %}\n"
         "var {{ this.get_name() }} = partnerDirectoryMap.offices(\n"
         "    {{ this._parent.get_name() }},\n"
-        '    "{{ this.data_id }}",\n'
+        "    {{ this.source_json }},\n"
         "    {{ this.options_json }}\n"
         ");\n"
         "{% endmacro %}"
     )
 
-    def __init__(self, data: OfficeData, *, language: str, asset_base_url: str | None) -> None:
+    def __init__(
+        self, data: OfficeData, *, language: str, asset_base_url: str | None, selected_id: str | None = None
+    ) -> None:
         super().__init__()
         self._name = "OfficeMarkers"
         self._bounds = data.bounds
         self.sea_colour = SEA_COLOUR
-        # The offices travel in a JSON element of the map's HTML, named by their
-        # fingerprint: the script stays a few hundred bytes (streamlit-folium
-        # scans and hashes the script on every rerun) yet changes with the data,
-        # which makes streamlit-folium show a new map when the offices change.
+        # The offices travel in a JSON element of the map's HTML, or in a file the
+        # browser fetches once, named by their fingerprint: the script stays a few
+        # hundred bytes (streamlit-folium scans and hashes the script on every rerun)
+        # yet changes with what is shown, which makes streamlit-folium show a new map.
         self.data_json = data.json
         self.data_id = data.id
+        source: dict[str, Any] = {"id": data.id}
+        if data.json is None:
+            if data.url is None or asset_base_url is None:
+                raise ValueError("office data needs either its JSON or a URL under the served static folder")
+            source |= {"url": asset_base_url + data.url, "shown": data.shown}
+        self.source_json = script_json(source)
         self.options_json = script_json(
             {
                 "fields": list(ROW_FIELDS),
                 "language": language,
+                "selected": None if selected_id is None else str(selected_id),
                 "labels": {name: t(key, language) for name, key in _LABEL_KEYS.items()},
                 "clusterLabels": {category: t(key, language) for category, key in _CLUSTER_LABEL_KEYS.items()},
                 "styles": MARKER_STYLES,
                 "cluster": CLUSTER_OPTIONS,
                 "flags": {
                     "precisionMask": FLAG_PRECISION_MASK,
-                    "selected": FLAG_SELECTED,
                     "websiteLink": FLAG_WEBSITE_LINK,
                     "websiteAddScheme": FLAG_WEBSITE_ADD_SCHEME,
                     "emailLink": FLAG_EMAIL_LINK,

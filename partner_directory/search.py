@@ -64,7 +64,7 @@ import threading
 import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Protocol
 
@@ -929,7 +929,8 @@ class SearchResult:
     first, with two added columns: ``score`` (0–100 for free text, NaN without
     text) and ``distance_km`` (NaN unless a place was used). ``description``
     is one or more sentences in the chosen language; ``problems`` are sentences
-    about parts of the criteria that could not be used.
+    about parts of the criteria that could not be used. ``positions`` are the
+    rows' positions (``iloc``) in the searched index's table, in the same order.
     """
 
     rows: pd.DataFrame
@@ -938,6 +939,7 @@ class SearchResult:
     countries: int
     place: PlaceLike | None  # the resolved ``near`` place
     problems: tuple[str, ...]
+    positions: npt.NDArray[np.intp] = field(default_factory=lambda: np.empty(0, dtype=np.intp))
 
     @property
     def offices(self) -> int:
@@ -1105,6 +1107,7 @@ def search(
         countries=country_count,
         place=place,
         problems=tuple(problems),
+        positions=positions,
     )
 
 

@@ -78,6 +78,8 @@ http {{
   scgi_temp_path {work_dir}/scgi;
   client_max_body_size {max(1, int(upload_mb + 1))}m;
   server_tokens off;
+  gzip on;
+  gzip_types application/json application/javascript text/css;
 
   # A browser without the cookie gets a random route, which the response then sets as its cookie.
   map $cookie_{ROUTE_COOKIE} $bra_route {{
@@ -100,6 +102,11 @@ http {{
     location /app/static/ {{
       alias {ROOT}/static/;
       expires 1h;
+    }}
+    # The map's offices, one file per published list, named by its content: never changes.
+    location /app/static/offices/ {{
+      alias {ROOT}/static/offices/;
+      expires max;
     }}
     location /static/ {{
       alias {static}/static/;

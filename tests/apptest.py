@@ -6,9 +6,11 @@ import re
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from partner_directory.directory import load_directory
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
@@ -33,6 +35,17 @@ def prepare(monkeypatch, tmp_path: Path, *, data: bytes | None = None, password_
     st.cache_resource.clear()  # settings and directories are cached per process
     st.cache_data.clear()
     return data_file
+
+
+def behind(listing: pd.DataFrame, data_file: Path) -> pd.DataFrame:
+    """The published offices behind the rows of the members' list (matched by partner and city), in list order.
+
+    The list shows four or five columns and receives no more; what a test needs
+    beyond them (sectors, precision) comes from the published file itself.
+    """
+    table = load_directory(data_file, cache_path=data_file.parent / "geocache.sqlite").table
+    by_key = {(row.partner_name, row.city): row for row in table.itertuples()}
+    return pd.DataFrame([by_key[key]._asdict() for key in zip(listing["partner"], listing["city"], strict=True)])
 
 
 def app() -> AppTest:

@@ -521,3 +521,59 @@ def test_the_card_heading_follows_the_page_heading(browser, server):
         assert levels and levels[0] == 1, levels
         for before, after in itertools.pairwise(levels):
             assert after <= before + 1, levels
+
+
+@pytest.fixture(scope="module")
+def tileless_server(tmp_path_factory) -> Iterator[StreamlitServer]:
+    """The demo data without map tiles: a page that asks no other host for anything, so it may use its cache."""
+    folder = tmp_path_factory.mktemp("tileless")
+    shutil.copy(ROOT / "data" / "partners.csv", folder / "partners.csv")
+    environment = app_environment(folder / "partners.csv", folder) | {"PARTNER_DIRECTORY_TILE_URL": ""}
+    with streamlit_server(environment, folder / "streamlit.log") as running:
+        yield running
+
+
+def test_the_maps_offices_arrive_once_and_each_search_shows_its_own(browser, tileless_server):
+    """The offices are one file per published list; a search sends which of them to show, not the offices."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        app = AppPage(context.new_page(), tileless_server.url, block_foreign=False)
+        app.goto()
+        wait_for_map(app)
+        search = app.page.get_by_role("textbox", name="Search", exact=True)
+        transferred, listed = [], []
+        for word in ("", "gdansk", "robot", ""):
+            if word or listed:
+                search.fill(word)
+                search.press("Enter")
+                app.wait_until_idle()
+                wait_for_map(app)
+            # The grid's rows (aria-rowcount counts its header too) are the offices the map must show.
+            grid = app.page.locator("[data-testid='stDataFrame'] [aria-rowcount]")
+            rows = int(grid.get_attribute("aria-rowcount") or 0) - 1
+            poll(app.offices_on_map, lambda count, rows=rows: count == rows, message=f"{word!r}: {rows} offices")
+            listed.append(rows)
+            # What the browser itself measured for the file, in the map's own document.
+            entries = map_frame(app).evaluate(
+                "() => performance.getEntriesByType('resource')"
+                ".filter((e) => e.name.includes('/offices/offices-')).map((e) => e.transferSize)"
+            )
+            assert len(entries) == 1, entries
+            transferred.extend(entries)
+        assert listed[0] == listed[3] == 62 and 0 < listed[1] < listed[2] < 62, listed
+        # In full once (the 62 offices are 18 KB); every later map takes it from the cache or a 304.
+        assert transferred[0] > 2_000 and all(size < 1_000 for size in transferred[1:]), transferred
+        assert app.foreign_requests() == [] and not app.errors, (app.foreign_requests(), app.errors)
+    finally:
+        context.close()
+
+
+def test_a_map_whose_offices_cannot_be_fetched_says_so_and_the_list_stays(browser, server):
+    with window(browser, server, WINDOWS["laptop"]) as app:
+        app.page.route("**/app/static/offices/**", lambda route: route.abort())  # the network drops that request
+        app.goto()
+        notice = app.map.get_by_role("alert")
+        expect(notice).to_have_text(re.compile("offices could not be loaded onto the map"), timeout=WAIT_MS)
+        assert app.map.locator(f"{OFFICE_MARKERS}, {CLUSTER_ICONS}").count() == 0
+        expect(app.page.get_by_text(re.compile(r"47 partners \(62 offices\)"))).to_be_visible()
+        expect(app.page.locator("[data-testid='stDataFrame']")).to_be_visible()

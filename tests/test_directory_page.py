@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.apptest import app, dialog_titles, prepare, texts
+from tests.apptest import app, behind, dialog_titles, prepare, texts
 
 
 def _main_order(at) -> list[str]:
@@ -25,6 +25,7 @@ def test_list_columns(monkeypatch, tmp_path):
     at = app().run()
     assert list(at.dataframe[0].proto.column_order) == ["partner", "city", "country", "services"]
     listing = at.dataframe[0].value
+    assert list(listing.columns) == ["partner", "city", "country", "services"]  # the list receives what it shows
     gdansk = listing[listing["city"] == "Gdańsk"].iloc[0]
     # Services in words, in the page's language.
     assert "desk" in gdansk["services"] and "_" not in "".join(listing["services"])
@@ -33,14 +34,15 @@ def test_list_columns(monkeypatch, tmp_path):
 
 
 def test_a_near_search_adds_the_distance_and_says_where_it_is_measured_from(monkeypatch, tmp_path):
-    prepare(monkeypatch, tmp_path)
+    data_file = prepare(monkeypatch, tmp_path)
     at = app().run()
     at.text_input(key="near").input("Munich").run()
     at.number_input(key="radius").set_value(400).run()
     assert list(at.dataframe[0].proto.column_order) == ["partner", "city", "country", "distance", "services"]
     listing = at.dataframe[0].value
     # Offices placed only at their city are never shown with an exact-looking "0 km".
-    approximate = listing[listing["precision"] == "city only"]
+    assert list(listing.columns) == ["partner", "city", "country", "distance", "services"]  # and nothing more
+    approximate = listing[(behind(listing, data_file)["geocode_precision"] == "city").to_numpy()]
     assert len(approximate) >= 1
     assert all(text.startswith(("≈", "under")) for text in approximate["distance"])
     assert all(text.endswith(" km") for text in approximate["distance"])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -163,11 +164,16 @@ def test_a_member_requests_a_visit_and_the_office_confirms_completes_and_reports
         page.locator(".st-key-member_code input").fill(CODE)
         page.get_by_role("button", name="Sign in", exact=True).click()
         expect(page.get_by_text("Signed in as a member.")).to_be_visible(timeout=WAIT_MS)
+        signed_in_at = len(app.requests)
         search(page, "Bavarian Robotics")
         app.wait_until_idle()
         open_first_row(page)
         dialog = card(page)
         expect(dialog).to_contain_text(HOST_EMAIL)
+        # Files under static/ are public: a member's map with contact data never goes into one.
+        for url in {u for u in app.requests[signed_in_at:] if "/app/static/offices/" in u}:
+            body = urllib.request.urlopen(url, timeout=30).read().decode("utf-8")
+            assert [value for value in contact_values() if value in body] == [], url
         dialog.locator(".st-key-visit_company input").fill("Amber Byte Sp. z o.o.")
         dialog.locator(".st-key-visit_name input").fill("Anna Nowak")
         dialog.locator(".st-key-visit_email input").fill("anna@amberbyte.example.org")

@@ -86,8 +86,11 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def served_by(url: str, cookie: str | None = None) -> tuple[str, dict[str, str]]:
-    request = urllib.request.Request(url, headers={"Cookie": f"bra_route={cookie}"} if cookie else {})
+def served_by(url: str, cookie: str | None = None, *, accept_gzip: bool = False) -> tuple[str, dict[str, str]]:
+    headers = {"Cookie": f"bra_route={cookie}"} if cookie else {}
+    if accept_gzip:
+        headers["Accept-Encoding"] = "gzip"
+    request = urllib.request.Request(url, headers=headers)
     with urllib.request.urlopen(request, timeout=30) as response:
         headers = {name.lower(): value for name, value in response.headers.items()}
     return headers.get("x-served-by", ""), headers
@@ -152,6 +155,12 @@ def test_a_members_session_stays_on_its_process_through_many_reruns(browser: Bro
             assert app.errors == [], app.errors
             assert len(set(upstreams)) == 1, f"the session moved between processes: {set(upstreams)}"
             assert len(app.websockets) == 1, f"the websocket was reopened: {app.websockets}"
+            # The map's offices: a file the process wrote, served by nginx, compressed, never to change.
+            files = [request for request in app.requests if "/app/static/offices/offices-" in request]
+            assert files, "the map did not fetch its offices"
+            upstream, headers = served_by(files[-1], accept_gzip=True)
+            assert upstream == "" and "max-age=315360000" in headers.get("cache-control", ""), headers
+            assert headers.get("content-encoding") == "gzip", headers
         finally:
             context.close()
 

@@ -5,18 +5,27 @@
  * Served once by the app at /app/static/map/offices.js and cached by the
  * browser; inlined only in the standalone map page (`map` command). It holds
  * no data: the offices and their texts are read from a JSON element of the
- * map's page (`dataId`), options arrive as an argument, both built on the
- * server by partner_directory/mapview.py. Every text from the data is set
- * with textContent, never as HTML.
+ * map's page (`source.id`) or fetched from a file with every published office
+ * (`source.url`, cached by the browser), of which `source.shown` says which
+ * rows to show. Options arrive as an argument; both are built on the server
+ * by partner_directory/mapview.py and mapfile.py. Every text from the data is
+ * set with textContent, never as HTML.
  */
 (function (global) {
   "use strict";
 
-  function offices(map, dataId, options) {
+  // The rows whose bit is set in `shown` (base64 of a little-endian bitmap); all rows without it.
+  function shownRows(rows, shown) {
+    if (!shown) { return rows; }
+    var bits = atob(shown);
+    return rows.filter(function (row, index) {
+      return (bits.charCodeAt(index >> 3) & (1 << (index & 7))) !== 0;
+    });
+  }
+
+  function offices(map, source, options) {
     // [strings, rows]: text values in rows are positions in "strings", where each text is stored once.
-    var data = JSON.parse(document.getElementById(dataId).textContent);
-    var strings = data[0];
-    var rows = data[1];
+    var strings = [];
     var at = Object.create(null);
     options.fields.forEach(function (name, index) { at[name] = index; });
     function text(row, field) { return strings[row[at[field]]]; }
@@ -26,9 +35,10 @@
 
     function precisionOf(row) { return row[at.flags] & flags.precisionMask; }
     function isApproximate(row) { return precisionOf(row) !== 0; }
+    function isSelected(row) { return options.selected !== null && text(row, "partner_id") === options.selected; }
 
     function styleOf(row) {
-      if (row[at.flags] & flags.selected) { return styles.selected; }
+      if (isSelected(row)) { return styles.selected; }
       return isApproximate(row) ? styles.approximate : styles.exact;
     }
 
@@ -148,7 +158,7 @@
     var group = L.markerClusterGroup(clusterOptions);
     // streamlit-folium listens for clicks on the layers that are on the map
     // when this script ends. Only "relay" is there then; the cluster group
-    // joins right after. So a click on a cluster icon or a spider leg is never
+    // joins after it (and after the offices' file arrives, when they are in one). So a click on a cluster icon or a spider leg is never
     // reported, and an office click is reported only once its popup exists.
     var relay = L.featureGroup().addTo(map);
 
@@ -169,29 +179,29 @@
       relay.fire("click", event);
     });
 
-    var markers = new Array(rows.length);
-    for (var index = 0; index < rows.length; index++) {
-      var row = rows[index];
-      var marker = L.circleMarker([row[at.latitude], row[at.longitude]], styleOf(row));
-      marker.officeRow = row;
-      markers[index] = marker;
+    function show(rows) {
+      var markers = new Array(rows.length);
+      for (var index = 0; index < rows.length; index++) {
+        var row = rows[index];
+        var marker = L.circleMarker([row[at.latitude], row[at.longitude]], styleOf(row));
+        marker.officeRow = row;
+        markers[index] = marker;
+      }
+      window.setTimeout(function () {
+        group.addLayers(markers);
+        group.addTo(map);
+      }, 0);
+      if (rows.length) { addLegend(rows.some(isSelected)); }
     }
-    window.setTimeout(function () {
-      group.addLayers(markers);
-      group.addTo(map);
-    }, 0);
 
-    if (rows.length) {
-      // Top right: at the bottom, a phone's narrow map puts the tiles' credit over it.
+    function addLegend(withSelected) {
       var legend = L.control({ position: "topright" });
       legend.onAdd = function () {
         var box = L.DomUtil.create("div", "pd-legend");
         box.setAttribute("role", "group");
         box.setAttribute("aria-label", labels.legend);
         var entries = [[styles.exact, labels.legendExact], [styles.approximate, labels.legendApproximate]];
-        if (rows.some(function (row) { return row[at.flags] & flags.selected; })) {
-          entries.push([styles.selected, labels.legendSelected]);
-        }
+        if (withSelected) { entries.push([styles.selected, labels.legendSelected]); }
         entries.forEach(function (entry) {
           var style = entry[0];
           var line = addText(box, "div", "", "");
@@ -204,6 +214,38 @@
         return box;
       };
       legend.addTo(map);
+    }
+
+    // Said on the map, in words: the markers are missing, not the offices.
+    function notLoaded(error) {
+      console.warn("Offices not loaded:", error);
+      var notice = L.control({ position: "bottomleft" });
+      notice.onAdd = function () {
+        var box = L.DomUtil.create("div", "pd-notice");
+        box.setAttribute("role", "alert");
+        box.textContent = labels.notLoaded;
+        return box;
+      };
+      notice.addTo(map);
+    }
+
+    function load(data, shown) {
+      strings = data[0];
+      show(shownRows(data[1], shown));
+    }
+
+    if (source.url) {
+      // The file is named by its content, so any copy the browser holds is the right one:
+      // no revalidation (Streamlit's static route answers a conditional request in full).
+      fetch(source.url, { credentials: "same-origin", cache: "force-cache" })
+        .then(function (response) {
+          if (!response.ok) { throw new Error("HTTP " + response.status); }
+          return response.json();
+        })
+        .then(function (data) { load(data, source.shown); })
+        .catch(notLoaded);
+    } else {
+      load(JSON.parse(document.getElementById(source.id).textContent), null);
     }
     return group;
   }

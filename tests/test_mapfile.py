@@ -1,0 +1,162 @@
+"""The map's offices as one file per published list: written once, named by content, viewed by bitmap, pruned."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from partner_directory import mapfile
+from partner_directory.mapfile import KEEP_UNUSED_SECONDS, remove_unused, write_office_file
+from partner_directory.mapview import ROW_FIELDS, build_map, office_data, office_rows
+from tests.test_mapview import EVALUATED, HOSTILE
+
+
+def offices(count: int, **overrides: object) -> pd.DataFrame:
+    rows = []
+    for number in range(count):
+        row = {
+            "partner_id": f"P{number}",
+            "partner_name": f"Partner {number}",
+            "office_name": "",
+            "city": "Gdańsk",
+            "country": "PL",
+            "country_name": "Poland",
+            "sectors": "ICT",
+            "services": "desk",
+            "contact_name": "",
+            "contact_email": "",
+            "website": "",
+            "geocode_precision": "address",
+            "latitude": 54.0 + number / 100,
+            "longitude": 18.0 + number / 100,
+        }
+        rows.append(row | overrides)
+    return pd.DataFrame(rows)
+
+
+def shown_rows(view, file) -> list[list[object]]:
+    """The rows the browser shows: the file's rows whose bit is set (all without a bitmap)."""
+    strings, rows = json.loads(file.path.read_text(encoding="utf-8"))
+    if view.shown is None:
+        picked = rows
+    else:
+        bits = np.unpackbits(np.frombuffer(base64.b64decode(view.shown), dtype=np.uint8), bitorder="little")
+        picked = [row for index, row in enumerate(rows) if bits[index]]
+    return [row[:3] + [strings[value] for value in row[3:]] for row in picked]
+
+
+def partner_ids(rows: list[list[object]]) -> list[object]:
+    return [row[ROW_FIELDS.index("partner_id")] for row in rows]
+
+
+def test_the_file_holds_every_placed_office_and_a_view_shows_exactly_the_asked_rows(tmp_path):
+    table = offices(20)
+    table.loc[3, ["latitude", "longitude"]] = [np.nan, np.nan]  # not placed: never on a map
+    file = write_office_file(table, language="en", folder=tmp_path)
+    assert file.path.parent == tmp_path and file.path.name.startswith("offices-")
+    assert len(json.loads(file.path.read_text())[1]) == 19
+    for positions, expected in (
+        ([0, 1, 2], ["P0", "P1", "P2"]),
+        ([19, 2, 7], ["P2", "P7", "P19"]),  # any order in, file order out
+        ([3], []),
+        ([3, 4], ["P4"]),
+        ([], []),
+    ):
+        view = file.view(positions)
+        assert partner_ids(shown_rows(view, file)) == expected, positions
+    # The rows are those the page itself would carry, so the two ways show the same markers.
+    inline_rows, _ = office_rows(table.iloc[[5, 9]], language="en")
+    assert shown_rows(file.view([5, 9]), file) == [row[:3] + [str(value) for value in row[3:]] for row in inline_rows]
+
+
+def test_all_rows_need_no_bitmap_and_a_view_is_fitted_to_its_own_offices(tmp_path):
+    table = offices(10)
+    file = write_office_file(table, language="en", folder=tmp_path)
+    everything = file.view(range(10))
+    assert everything.shown is None and everything.json is None
+    assert everything.url == f"offices/{file.path.name}"
+    some = file.view([2, 5])
+    assert some.bounds == [[54.02, 18.02], [54.05, 18.05]]
+    assert file.view([]).bounds is None
+    # Another selection of rows is another map (streamlit-folium mounts a new one).
+    assert len({everything.id, some.id, file.view([5, 2]).id, file.view([2]).id}) == 3
+
+
+def test_the_same_list_is_written_once_and_another_list_or_language_is_another_file(tmp_path):
+    table = offices(5)
+    first = write_office_file(table, language="en", folder=tmp_path)
+    written = first.path.stat().st_mtime_ns
+    os.utime(first.path, (time.time() - 100, time.time() - 100))
+    again = write_office_file(table, language="en", folder=tmp_path)
+    assert again.path == first.path
+    assert again.path.stat().st_mtime > time.time() - 10, "a used file is marked as used"
+    assert json.loads(again.path.read_text()) == json.loads(first.text)
+    assert written
+    polish = write_office_file(table, language="pl", folder=tmp_path)
+    changed = write_office_file(offices(5, city="Gdynia"), language="en", folder=tmp_path)
+    assert len({first.path, polish.path, changed.path}) == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted({first.path.name, polish.path.name, changed.path.name})
+
+
+def test_files_unused_for_a_day_are_removed_and_the_one_in_use_is_kept(tmp_path):
+    old = tmp_path / "offices-0123456789abcdef0123.json"
+    recent = tmp_path / "offices-fedcba9876543210fedc.json"
+    leftover = tmp_path / ".offices-x.json.abc.tmp"
+    other = tmp_path / "notes.txt"
+    for path in (old, recent, leftover, other):
+        path.write_text("[]")
+    day_ago = time.time() - KEEP_UNUSED_SECONDS - 60
+    for path in (old, leftover, other):
+        os.utime(path, (day_ago, day_ago))
+    # Writing a file prunes the folder: old map files and left-over temporary files go, nothing else.
+    file = write_office_file(offices(2), language="en", folder=tmp_path)
+    assert not old.exists() and not leftover.exists()
+    assert file.path.exists() and recent.exists() and other.exists()
+    # The file in use is kept however old; the others go once a day old.
+    os.utime(file.path, (day_ago, day_ago))
+    assert remove_unused(tmp_path, keep=file.path) == []
+    assert sorted(remove_unused(tmp_path, now=time.time() + KEEP_UNUSED_SECONDS + 60)) == sorted([file.path, recent])
+    assert other.exists()
+
+
+def test_a_file_removed_behind_the_apps_back_is_written_again(tmp_path):
+    file = write_office_file(offices(3), language="en", folder=tmp_path)
+    file.path.unlink()
+    file.ensure()
+    assert json.loads(file.path.read_text()) == json.loads(file.text)
+
+
+def test_a_folder_that_cannot_be_written_says_so_with_an_os_error(tmp_path):
+    blocked = tmp_path / "static-offices"
+    blocked.write_text("a file where the folder should be")
+    with pytest.raises(OSError):
+        write_office_file(offices(2), language="en", folder=blocked)
+
+
+def test_hostile_text_stays_data_in_the_file_and_out_of_the_page(tmp_path):
+    table = offices(2, partner_name=HOSTILE + " Zebulon", city=HOSTILE, website=HOSTILE, contact_email=HOSTILE)
+    file = write_office_file(table, language="en", folder=tmp_path)
+    raw = file.path.read_text(encoding="utf-8")
+    assert "<" not in raw and ">" not in raw and "\u2028" not in raw and EVALUATED not in raw
+    rows = shown_rows(file.view([0, 1]), file)
+    assert {row[ROW_FIELDS.index("partner_name")] for row in rows} == {HOSTILE + " Zebulon"}
+    page = build_map(file.view([0]), tiles=None).get_root().render()
+    # The page names the file and its bitmap; the offices are not in it.
+    assert file.path.name in page and "Zebulon" not in page and "onerror" not in page
+
+
+def test_the_standalone_page_refuses_a_file_it_could_not_read(tmp_path):
+    file = write_office_file(offices(2), language="en", folder=tmp_path)
+    with pytest.raises(ValueError):
+        build_map(file.view([0]), tiles=None, inline_assets=True)
+    assert office_data(offices(2)).json is not None
+
+
+def test_the_apps_folder_is_under_the_served_static_folder():
+    assert mapfile.MAP_FILES_DIR.parent == mapfile.STATIC_DIR
