@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import math
 import os
+import time
 from dataclasses import dataclass
+from typing import Any
 
 import streamlit as st
 
@@ -34,6 +36,18 @@ class AuthConfig:
         return self.oidc or bool(self.password_hash)
 
 
+SECRETS_LOOK_EVERY_SECONDS = 2.0
+_secrets_seen: list[Any] = [-SECRETS_LOOK_EVERY_SECONDS, False]  # when last looked, whether a file was there
+
+
+def _secrets_file_exists() -> bool:
+    """Whether a secrets file exists, looked up at most every two seconds (a run asks a dozen times)."""
+    now = time.monotonic()
+    if now - _secrets_seen[0] >= SECRETS_LOOK_EVERY_SECONDS:
+        _secrets_seen[:] = [now, any(os.path.exists(path) for path in st.get_option("secrets.files"))]
+    return bool(_secrets_seen[1])
+
+
 def secret(section: str, key: str | None = None) -> object:
     """``st.secrets[section][key]`` (or the whole section), or ``None`` when it is not configured.
 
@@ -43,9 +57,7 @@ def secret(section: str, key: str | None = None) -> object:
     (AppTest's ``at.secrets``) are read as they are.
     """
     secrets = st.secrets
-    if getattr(secrets, "_secrets", None) is None and not any(
-        os.path.exists(path) for path in st.get_option("secrets.files")
-    ):
+    if getattr(secrets, "_secrets", None) is None and not _secrets_file_exists():
         return None
     try:
         value = secrets.get(section)

@@ -335,6 +335,7 @@ class Gazetteer:
         self._names = bytes(arrays["names"]).decode("utf-8").split(_SEPARATOR)
         self._latitude: npt.NDArray[np.float64] = arrays["latitude"]
         self._longitude: npt.NDArray[np.float64] = arrays["longitude"]
+        self._city_cells_by_grid: dict[tuple[float, int], npt.NDArray[np.int64]] = {}
         self._population: npt.NDArray[np.int64] = arrays["population"]
         self._place_country: npt.NDArray[np.uint16] = arrays["country"]
         self._place_admin: npt.NDArray[np.uint16] = arrays["admin"]
@@ -556,8 +557,10 @@ class Gazetteer:
         columns = math.ceil(360 / cell_degrees) + 2
         point_cells = np.unique(self._cells(lat[finite], lon[finite], cell_degrees, columns))
         wanted = np.unique((point_cells[:, None] + _neighbours(columns)[None, :]).ravel())
-        city_cells = self._cells(self._latitude, self._longitude, cell_degrees, columns)
-        candidates = np.flatnonzero(np.isin(city_cells, wanted))  # ids run by falling population
+        city_cells = self._city_cells(cell_degrees, columns)
+        is_wanted = np.zeros(int(city_cells.max()) + columns + 2, dtype=bool)
+        is_wanted[wanted[(wanted >= 0) & (wanted < is_wanted.size)]] = True
+        candidates = np.flatnonzero(is_wanted[city_cells])  # ids run by falling population
         chosen: list[int] = []
         taken: dict[int, int] = {}
         for place_id in candidates.tolist():
@@ -569,6 +572,15 @@ class Gazetteer:
             if len(chosen) >= limit:
                 break
         return [self._place(place_id) for place_id in chosen]
+
+    def _city_cells(self, size: float, columns: int) -> npt.NDArray[np.int64]:
+        """Every city's grid cell, computed once per grid (the map asks at each new search)."""
+        key = (size, columns)
+        cached = self._city_cells_by_grid.get(key)
+        if cached is None:
+            cached = self._cells(self._latitude, self._longitude, size, columns)
+            self._city_cells_by_grid[key] = cached
+        return cached
 
     @staticmethod
     def _cells(
