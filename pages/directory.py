@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass
-from typing import Any
-
 import pandas as pd
-import pyarrow as pa
 import streamlit as st
 from streamlit_folium import st_folium
 
+import directory_view
 import member_auth
 import ui
 import visit_form
@@ -20,17 +16,14 @@ from partner_directory.i18n import t, tn
 from partner_directory.languages import language_name
 from partner_directory.links import email_href, safe_href
 from partner_directory.loosening import loosening_sentence, loosenings
-from partner_directory.mapfile import OfficeFile, write_office_file
 from partner_directory.mapview import (
     CLICK_RETURNED_OBJECTS,
-    OfficeData,
     TileConfig,
     build_map,
     clicked_partner_id,
-    office_data,
 )
 from partner_directory.schema import SERVICES, split_list
-from partner_directory.search import Criteria, SearchIndex, SearchResult, facet_values, format_radius, search
+from partner_directory.search import Criteria, SearchIndex, facet_values, format_radius
 
 FILTER_KEYS = {
     "countries": "f_country",
@@ -160,105 +153,6 @@ def _share(criteria: Criteria, lang: str) -> None:
     st.query_params.from_dict(params)
 
 
-def _short_distance(text: object) -> str:
-    """``"≈ 57 km (from the city centre)"`` -> ``"≈ 57 km"``: the words in brackets are the column's help."""
-    return str(text or "").split(" (", 1)[0]
-
-
-def _list_table(rows: pd.DataFrame, lang: str, *, near: bool) -> pa.Table:
-    """The list as a member sees it -- its shown columns only -- made once per search, ready for the grid.
-
-    The grid receives nothing it does not show: contact data, sectors and
-    precision are in the card and the downloads. Arrow, because Streamlit then
-    sends the table without converting it at every rerun.
-    """
-    columns: dict[str, Any] = {
-        "partner": rows["partner_name"].tolist(),
-        "city": rows["city"].tolist(),
-        "country": [country_name(code, lang) for code in rows["country"]],
-    }
-    if near:
-        # Honest about approximate placement: "≈ 57 km", "under 10 km", never "0.0 km"; the
-        # column's help and the card say what the approximation means. Short, so that every
-        # column fits at 1280 px.
-        columns["distance"] = (
-            [_short_distance(text) for text in rows["distance_text"]]
-            if "distance_text" in rows
-            else [f"{value:.0f} km" for value in rows["distance_km"]]
-        )
-    # Short words, so that all five fit beside the other columns at 1280 px.
-    columns["services"] = [
-        ", ".join(t(f"list.service.{s}", lang) for s in split_list(v) if s in SERVICES) for v in rows["services"]
-    ]
-    return pa.table({name: pa.array(values, type=pa.string()) for name, values in columns.items()})
-
-
-def _offices_for_map(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
-    return rows.assign(
-        latitude=rows["lat"], longitude=rows["lon"], country_name=[country_name(c, lang) for c in rows["country"]]
-    )
-
-
-# -- what every member asking the same gets: shared across sessions, bounded ---------------------------------------
-# A member's rerun with criteria some member already used (the whole directory, a
-# cleared search, a popular word) costs a dictionary look-up instead of a search and
-# two tables. Keyed by the published version and what the session may see, so a
-# publish or a signed-in member never meets another's view. The map's offices are
-# a file the browser fetches once per published version (partner_directory/mapfile.py):
-# a rerun sends which of them to show, not 2 MB of data.
-
-_LOG = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Found:
-    """What a search shows: the result, the list, the map's data, where the offices are and the places to name."""
-
-    result: SearchResult
-    positions: pd.DataFrame  # partner_id, latitude, longitude (for map clicks)
-    listing: pa.Table
-    map_data: OfficeData
-    place_labels: list[Any]
-
-
-@st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
-def _office_file(view: tuple[str, bool], lang: str, _index: SearchIndex) -> OfficeFile | None:
-    """The map file of every office in the published list (public data only), or ``None`` if it cannot be written."""
-    try:
-        return write_office_file(_offices_for_map(_index.table, lang), language=lang)
-    except OSError as error:  # a read-only install: the offices travel inside the map's page
-        _LOG.warning("The map file could not be written (%s); map data goes inside the page.", error)
-        return None
-
-
-def _map_data(
-    view: tuple[str, bool], public: bool, rows: pd.DataFrame, positions: Any, lang: str, index: SearchIndex
-) -> OfficeData:
-    """The map's data for ``rows``: a view of the shared file when the session sees only public data."""
-    office_file = _office_file(view, lang, index) if public else None
-    if office_file is not None:
-        try:
-            office_file.ensure()
-            return office_file.view(positions)
-        except OSError as error:
-            _LOG.warning("The map file could not be written again (%s); map data goes inside the page.", error)
-    return office_data(_offices_for_map(rows, lang), language=lang)
-
-
-@st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
-def _found(view: tuple[str, bool], public: bool, criteria: Criteria, lang: str, _index: SearchIndex) -> Found:
-    result = search(_index, criteria, language=lang)
-    rows = result.rows
-    positions = pd.DataFrame({"partner_id": rows["partner_id"], "latitude": rows["lat"], "longitude": rows["lon"]})
-    return Found(
-        result,
-        positions,
-        _list_table(rows, lang, near=bool(criteria.near)),
-        _map_data(view, public, rows, result.positions, lang, _index),
-        ui.nearby_cities(positions),
-    )
-
-
 def _card(table: pd.DataFrame, partner_id: str, lang: str) -> None:
     """Open the partner's card in a dialog: in view wherever the pick was made, focus inside it."""
     match = table[table["partner_id"] == partner_id]
@@ -360,7 +254,7 @@ def page() -> None:
     _search_form(index, lang)
     criteria = _criteria()
     view = (found.version, member_auth.sees_contacts())
-    shown = _found(view, member_auth.sees_only_public(), criteria, lang, index)
+    shown = directory_view.found(view, member_auth.sees_only_public(), criteria, lang, index)
     result = shown.result
     line = st.columns([5, 1])
     with line[0]:

@@ -111,6 +111,16 @@ def map_call_arguments(html: str) -> tuple[list[str], list[list[object]], dict[s
     return strings, rows, options
 
 
+def tile_layer(html: str) -> tuple[str, dict[str, object]] | None:
+    """The URL template and options of the page's tile layer, as the browser reads them (None without one)."""
+    calls = re.findall(r"L\.tileLayer\((.*)\)\.addTo\(map_[0-9a-f]+\);", html)
+    assert len(calls) <= 1, calls
+    if not calls:
+        return None
+    url, options = json.loads(f"[{calls[0]}]")
+    return url, options
+
+
 def unpacked_rows(html: str) -> list[dict[str, object]]:
     strings, rows, _ = map_call_arguments(html)
     out = []
@@ -351,8 +361,10 @@ ALLOWED_URLS = {
 
 def test_app_mode_references_no_url_but_tiles_and_attribution():
     html = app_html(frame(office(website="")))
-    urls = {url.rstrip("\\") for url in re.findall(r"https?://[^\s\"'<>)]+", html)}
-    assert urls == ALLOWED_URLS
+    url, options = tile_layer(html)
+    html = re.sub(r"L\.tileLayer\(.*\)\.addTo\(map_[0-9a-f]+\);", "", html)
+    assert {url, *re.findall(r"https?://[^\s\"'<>)]+", options["attribution"])} == ALLOWED_URLS
+    assert re.findall(r"https?://[^\s\"'<>)]+", html) == [], "a URL besides the tiles' and their credit"
     for name in ("cdn", "jquery", "bootstrap", "awesome", "fontawesome", "glyphicons"):
         assert name not in html.lower(), name
 
@@ -414,17 +426,16 @@ def test_standalone_page_inlines_everything_but_tiles(hostile_offices):
     assert "L.MarkerClusterGroup" in html
     assert '"FeatureCollection"' in html
     assert "<title>Biura partnerów</title>" in html
-    assert "https://tile.openstreetmap.org/{z}/{x}/{y}.png" in html
+    assert tile_layer(html)[0] == "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 
 
 # --- tiles ------------------------------------------------------------------
 
 
 def test_default_tiles_are_openstreetmap_with_attribution():
-    html = app_html(frame(office()))
-    assert "L.tileLayer" in html
-    assert OPENSTREETMAP.url_template in html
-    assert "openstreetmap.org/copyright" in html
+    url, options = tile_layer(app_html(frame(office())))
+    assert url == OPENSTREETMAP.url_template
+    assert "openstreetmap.org/copyright" in options["attribution"] and options["maxZoom"] == 19
 
 
 @pytest.mark.parametrize("tiles", [None, TileConfig("", "")], ids=["None", "empty url"])
@@ -437,9 +448,9 @@ def test_no_tiles(tiles):
 def test_custom_tiles():
     tiles = TileConfig("/tiles/{z}/{x}/{y}.png", "Tiles &copy; BRA", max_zoom=16)
     html = app_html(frame(office()), tiles=tiles)
-    assert '"/tiles/{z}/{x}/{y}.png"' in html
-    assert "Tiles \\u0026copy; BRA" in html
-    assert '"maxZoom": 16' in html
+    assert tile_layer(html) == ("/tiles/{z}/{x}/{y}.png", {"attribution": "Tiles &copy; BRA", "maxZoom": 16})
+    assert "Tiles &copy;" not in html  # "&" is escaped inside the script
+    assert '"maxZoom": 16' in html  # the map itself zooms no deeper than its tiles
 
 
 @pytest.mark.parametrize(
