@@ -33,6 +33,8 @@ FILTER_KEYS = {
     "languages": "f_language",
 }
 SELECTED = "selected_partner"
+# The open card's partner in the page's address: shared links open it, and the map reads it there.
+SELECTION_PARAMETER = "partner"
 LIST_ROW_HEIGHT = 35  # Streamlit's data grid rows, for a list no taller than its rows
 LIST_MAX_HEIGHT = 420
 APPROXIMATE_PRECISIONS = frozenset({"city", "country"})
@@ -55,23 +57,25 @@ def _restore_from_url() -> None:
     st.session_state["radius"] = int(criteria.radius_km or 300)
     for field, key in FILTER_KEYS.items():
         st.session_state[key] = list(getattr(criteria, field))
-    if st.query_params.get("partner"):
-        st.session_state[SELECTED] = st.query_params["partner"]
+    if st.query_params.get(SELECTION_PARAMETER):
+        st.session_state[SELECTED] = st.query_params[SELECTION_PARAMETER]
 
 
-def _pick(partner: str | None, memory: str) -> None:
+def _pick(partner: str | None, memory: str, click: object = None) -> None:
     """Select ``partner`` when the map or the list reports a new pick.
 
     ``memory`` remembers the last pick of that widget, because both keep
     reporting it on every rerun: only a change selects, so a later pick in the
-    other widget is not overridden.
+    other widget is not overridden. ``click`` tells two picks of the same
+    partner apart (the map's click count: the map stays mounted while cards open
+    and close, so a second click on the same office must open its card again).
     """
     if partner is None:
         st.session_state.pop(memory, None)
         return
-    if partner == st.session_state.get(memory):
+    if (partner, click) == st.session_state.get(memory):
         return
-    st.session_state[memory] = partner
+    st.session_state[memory] = (partner, click)
     if partner != st.session_state.get(SELECTED):
         st.session_state[SELECTED] = partner
         st.rerun()
@@ -89,7 +93,7 @@ def _clear() -> None:
 def _close_card() -> None:
     """The card was dismissed: forget the pick, keep the search (widgets and URL)."""
     st.session_state.pop(SELECTED, None)
-    st.query_params.pop("partner", None)
+    st.query_params.pop(SELECTION_PARAMETER, None)
 
 
 def _criteria() -> Criteria:
@@ -149,7 +153,7 @@ def _share(criteria: Criteria, lang: str) -> None:
     params: dict[str, str | list[str]] = dict(criteria.to_query_params())
     params["lang"] = lang
     if st.session_state.get(SELECTED):
-        params["partner"] = st.session_state[SELECTED]
+        params[SELECTION_PARAMETER] = st.session_state[SELECTED]
     st.query_params.from_dict(params)
 
 
@@ -275,9 +279,14 @@ def page() -> None:
     except ConfigurationError as error:  # a bad tile setting must not cost members the map
         st.warning(ui.md(error.message(lang)))
         tiles = None
-    selected = st.session_state.get(SELECTED)
+    # The selection is not in the map's script: the map reads it from the page's address, so opening
+    # or closing a card keeps the member's zoom (a new script would mount a new map).
     the_map = build_map(
-        shown.map_data, language=lang, tiles=tiles, selected_id=selected, place_labels=shown.place_labels
+        shown.map_data,
+        language=lang,
+        tiles=tiles,
+        selection_parameter=SELECTION_PARAMETER,
+        place_labels=shown.place_labels,
     )
     clicked = st_folium(
         the_map,
@@ -286,9 +295,12 @@ def page() -> None:
         use_container_width=True,
         returned_objects=list(CLICK_RETURNED_OBJECTS),
     )
-    # A new click selects the partner and reruns at once, so the map is rebuilt
-    # with the selection now rather than on the next click (which it would eat).
-    _pick(clicked_partner_id(clicked, shown.positions), "_last_map_click")
+    # A new click selects the partner and reruns at once: the card opens now.
+    _pick(
+        clicked_partner_id(clicked, shown.positions),
+        "_last_map_click",
+        (clicked or {}).get("last_object_clicked_count"),
+    )
 
     if len(rows):
         st.caption(t("ui.list_keys", lang))

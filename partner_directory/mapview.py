@@ -119,7 +119,8 @@ COORDINATE_DECIMALS: Final = 6
 CLICK_TOLERANCE_DEGREES: Final = 1e-5
 
 # Ask st_folium for exactly these, so that panning does not rerun the app.
-CLICK_RETURNED_OBJECTS: Final = ("last_object_clicked", "last_object_clicked_popup")
+# The count tells a second click on the same office from the first (the map stays mounted across picks).
+CLICK_RETURNED_OBJECTS: Final = ("last_object_clicked", "last_object_clicked_popup", "last_object_clicked_count")
 
 SERVICE_KEYS: Final = ("desk", "meeting_room", "internet", "introductions", "events")
 
@@ -351,6 +352,7 @@ def build_map(
     asset_base_url: str = DEFAULT_ASSET_BASE_URL,
     inline_assets: bool = False,
     selected_id: str | None = None,
+    selection_parameter: str | None = None,
     place_labels: Sequence[PlaceLabel] = (),
 ) -> folium.Map:
     """Return a folium map of ``offices``, ready for ``st_folium`` or rendering.
@@ -373,6 +375,11 @@ def build_map(
             into the page instead of loading them from ``asset_base_url``
             (used by :func:`render_standalone_html`).
         selected_id: a ``partner_id`` whose offices are highlighted.
+        selection_parameter: the name of a query parameter of the page around
+            the map (the app's ``partner``) that says whose offices to
+            highlight; the map follows it as it changes, without being built
+            again (the member's zoom stays). ``selected_id`` is then only the
+            fallback where that page cannot be read.
         place_labels: places to name on the map from zoom
             :data:`LABELS_MIN_ZOOM` on, under the tiles, so that a zoomed map
             without tiles still says where it is -- typically
@@ -382,7 +389,8 @@ def build_map(
     when there are none). Its ``default_js``/``default_css`` are replaced on
     this instance only, so folium's CDN links are never emitted. Changing any
     argument -- ``selected_id`` too -- changes the map's script, and
-    streamlit-folium then mounts a fresh map at the fitted view.
+    streamlit-folium then mounts a fresh map at the fitted view; a selection
+    read through ``selection_parameter`` does not.
 
     Raises :class:`~partner_directory.errors.ConfigurationError` when
     ``inline_assets`` is set but ``static/`` has not been vendored, or when
@@ -437,6 +445,7 @@ def build_map(
             language=language,
             asset_base_url=None if inline_assets else base_url,
             selected_id=selected_id,
+            selection_parameter=selection_parameter,
         )
     )
     if bounds is not None:
@@ -966,7 +975,13 @@ class _OfficeMarkers(JSCSSMixin, _SafeMacroElement):
     )
 
     def __init__(
-        self, data: OfficeData, *, language: str, asset_base_url: str | None, selected_id: str | None = None
+        self,
+        data: OfficeData,
+        *,
+        language: str,
+        asset_base_url: str | None,
+        selected_id: str | None = None,
+        selection_parameter: str | None = None,
     ) -> None:
         super().__init__()
         self._name = "OfficeMarkers"
@@ -989,6 +1004,7 @@ class _OfficeMarkers(JSCSSMixin, _SafeMacroElement):
                 "fields": list(ROW_FIELDS),
                 "language": language,
                 "selected": None if selected_id is None else str(selected_id),
+                "selectionParameter": selection_parameter,
                 "labels": {name: t(key, language) for name, key in _LABEL_KEYS.items()},
                 "clusterLabels": {category: t(key, language) for category, key in _CLUSTER_LABEL_KEYS.items()},
                 "styles": MARKER_STYLES,

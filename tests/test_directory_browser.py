@@ -135,6 +135,29 @@ def visible_office_marker(app: AppPage) -> dict[str, float] | None:
     return None
 
 
+def marker_with_open_popup(app: AppPage) -> dict[str, float]:
+    """Where, on the page, a member clicks the office marker whose popup is open: its lower half, clear of the popup."""
+    app.map_iframe().scroll_into_view_if_needed()
+    iframe = app.map_iframe().bounding_box()
+    assert iframe is not None
+    spot = map_frame(app).evaluate(
+        """() => {
+            let found = null;
+            window.map.eachLayer((layer) => {
+                if (layer instanceof L.MarkerClusterGroup) {
+                    found = layer.getLayers().find((marker) => marker.isPopupOpen && marker.isPopupOpen()) || null;
+                }
+            });
+            if (!found || !found._path) { return null; }
+            const box = found._path.getBoundingClientRect();
+            const x = box.x + box.width / 2, y = box.y + box.height * 0.75;
+            return { x, y, hit: document.elementFromPoint(x, y) === found._path };
+        }"""
+    )
+    assert spot and spot["hit"], spot
+    return {"x": iframe["x"] + spot["x"], "y": iframe["y"] + spot["y"]}
+
+
 def open_clusters_until_an_office_shows(app: AppPage) -> dict[str, float]:
     """Click clusters in view (as a member would) until an office marker is in the window."""
     viewport = app.page.viewport_size
@@ -234,6 +257,11 @@ def test_a_marker_click_on_a_partly_hidden_map_opens_the_card_in_view(browser, s
         name = popups[-1].lines[0]
         assert_card_in_view_with_focus(app, name)
         screenshot(app.page, f"card-from-map-{size[0]}x{size[1]}")
+        # The map stays as it was while the card is open: the same office, clicked again, opens it again.
+        close_card(app)
+        again = marker_with_open_popup(app)
+        app.page.mouse.click(again["x"], again["y"])
+        assert_card_in_view_with_focus(app, name)
         assert app.errors == []
 
 
@@ -577,3 +605,44 @@ def test_a_map_whose_offices_cannot_be_fetched_says_so_and_the_list_stays(browse
         assert app.map.locator(f"{OFFICE_MARKERS}, {CLUSTER_ICONS}").count() == 0
         expect(app.page.get_by_text(re.compile(r"47 partners \(62 offices\)"))).to_be_visible()
         expect(app.page.locator("[data-testid='stDataFrame']")).to_be_visible()
+
+
+# What the map's own document says about its markers: how many wear the selected style, and its view.
+MAP_STATE = """(selectedColour) => {
+    let group = null;
+    window.map.eachLayer((layer) => { if (layer instanceof L.MarkerClusterGroup) { group = layer; } });
+    const markers = group ? group.getLayers() : [];
+    return {
+        probe: window.__probe || null,
+        zoom: window.map.getZoom(),
+        markers: markers.length,
+        selected: markers.filter((marker) => marker.options.color === selectedColour).length,
+    };
+}"""
+
+
+def test_opening_and_closing_a_card_keeps_the_members_zoom_and_marks_the_partners_offices(browser, server):
+    """The open card's partner stands out on the map, and the map the member zoomed stays where it was."""
+    from partner_directory.mapview import MARKER_STYLES
+
+    colour = MARKER_STYLES["selected"]["color"]
+    with window(browser, server, WINDOWS["desktop"]) as app:
+        app.goto("/?q=robotics")
+        wait_for_map(app)
+        frame = map_frame(app)
+        frame.evaluate(
+            "() => { window.__probe = 'the same map'; window.map.setView([50.0, 10.0], 5, {animate: false}); }"
+        )
+        before = frame.evaluate(MAP_STATE, colour)
+        assert before["probe"] and before["zoom"] == 5 and before["markers"] > 1 and before["selected"] == 0, before
+        grid = app.page.locator("[data-testid='stDataFrame']").first
+        expect(grid.locator("[role='grid']")).not_to_have_attribute("aria-rowcount", re.compile("^[01]$"))
+        click_first_row(app, grid)
+        assert_card_in_view_with_focus(app)
+        app.wait_until_idle()
+        opened = poll(lambda: frame.evaluate(MAP_STATE, colour), lambda s: s["selected"] > 0, message="marked")
+        assert opened["probe"] == "the same map" and opened["zoom"] == 5, opened  # not mounted again
+        close_card(app)
+        closed = poll(lambda: frame.evaluate(MAP_STATE, colour), lambda s: s["selected"] == 0, message="unmarked")
+        assert closed["probe"] == "the same map" and closed["zoom"] == 5, closed
+        expect(app.page.locator(MAP_IFRAME)).to_have_count(1)

@@ -35,7 +35,20 @@
 
     function precisionOf(row) { return row[at.flags] & flags.precisionMask; }
     function isApproximate(row) { return precisionOf(row) !== 0; }
-    function isSelected(row) { return options.selected !== null && text(row, "partner_id") === options.selected; }
+    // The partner whose offices stand out: given, or read from the app page's address
+    // (options.selectionParameter), which the app keeps in step with the open card. Read
+    // there, a card opening or closing leaves the map as it is -- zoom, position, spread
+    // clusters -- and only restyles markers.
+    var selected = options.selected;
+    function isSelected(row) { return selected !== null && text(row, "partner_id") === selected; }
+    function selectionInPage() {
+      try {
+        return new URLSearchParams(window.parent.location.search).get(options.selectionParameter);
+      } catch (error) {
+        return selected;  // another origin: keep what was given
+      }
+    }
+    if (options.selectionParameter) { selected = selectionInPage(); }
 
     function styleOf(row) {
       if (isSelected(row)) { return styles.selected; }
@@ -179,8 +192,10 @@
       relay.fire("click", event);
     });
 
+    var markers = [];
+    var legend = null;
     function show(rows) {
-      var markers = new Array(rows.length);
+      markers = new Array(rows.length);
       for (var index = 0; index < rows.length; index++) {
         var row = rows[index];
         var marker = L.circleMarker([row[at.latitude], row[at.longitude]], styleOf(row));
@@ -192,10 +207,24 @@
         group.addTo(map);
       }, 0);
       if (rows.length) { addLegend(rows.some(isSelected)); }
+      if (options.selectionParameter) { window.setInterval(followSelection, 250); }
+    }
+
+    function followSelection() {
+      var now = selectionInPage();
+      if (now === selected) { return; }
+      selected = now;
+      var any = false;
+      markers.forEach(function (marker) {
+        marker.setStyle(styleOf(marker.officeRow));
+        if (isSelected(marker.officeRow)) { any = true; marker.bringToFront(); }
+      });
+      if (legend) { legend.remove(); }
+      addLegend(any);
     }
 
     function addLegend(withSelected) {
-      var legend = L.control({ position: "topright" });
+      legend = L.control({ position: "topright" });
       legend.onAdd = function () {
         var box = L.DomUtil.create("div", "pd-legend");
         box.setAttribute("role", "group");
