@@ -315,7 +315,9 @@ def test_streamlit_reports_the_clicked_office(browser: Browser, streamlit_url: s
     assert opened.errors == []
     assert all(url.startswith("https://tile.openstreetmap.org/") for url in opened.blocked)
     payload = json.loads(clicks.inner_text().split("=", 1)[1])
-    assert set(payload) == {"last_object_clicked", "last_object_clicked_popup"}
+    assert set(payload) == {"last_object_clicked", "last_object_clicked_popup", "last_object_clicked_count"}
+    # Three office clicks, counted (the app tells a second click on the same office by it); the cluster's is not.
+    assert payload["last_object_clicked_count"] == 3, payload
     page.close()
 
 
