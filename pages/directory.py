@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
@@ -67,8 +69,9 @@ def _pick(partner: str | None, memory: str, click: object = None) -> None:
     ``memory`` remembers the last pick of that widget, because both keep
     reporting it on every rerun: only a change selects, so a later pick in the
     other widget is not overridden. ``click`` tells two picks of the same
-    partner apart (the map's click count: the map stays mounted while cards open
-    and close, so a second click on the same office must open its card again).
+    partner apart (the map reports a repeated click on one office a hair away:
+    the map stays mounted while cards open and close, so a second click on the
+    same office must open its card again).
     """
     if partner is None:
         st.session_state.pop(memory, None)
@@ -299,7 +302,7 @@ def page() -> None:
     _pick(
         clicked_partner_id(clicked, shown.positions),
         "_last_map_click",
-        (clicked or {}).get("last_object_clicked_count"),
+        json.dumps((clicked or {}).get("last_object_clicked"), sort_keys=True),
     )
 
     if len(rows):

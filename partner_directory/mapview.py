@@ -119,8 +119,7 @@ COORDINATE_DECIMALS: Final = 6
 CLICK_TOLERANCE_DEGREES: Final = 1e-5
 
 # Ask st_folium for exactly these, so that panning does not rerun the app.
-# The count tells a second click on the same office from the first (the map stays mounted across picks).
-CLICK_RETURNED_OBJECTS: Final = ("last_object_clicked", "last_object_clicked_popup", "last_object_clicked_count")
+CLICK_RETURNED_OBJECTS: Final = ("last_object_clicked", "last_object_clicked_popup")
 
 SERVICE_KEYS: Final = ("desk", "meeting_room", "internet", "introductions", "events")
 

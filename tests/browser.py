@@ -62,11 +62,14 @@ POPUP_RECORDER = """
   window.top.__popups = window.top.__popups || [];
   if (window.__popupRecorder) { return; }
   window.__popupRecorder = true;
+  // Each opening counts, also a popup opened again (Leaflet puts the same element back).
   const seen = new WeakMap();
+  let present = new Set();
   new MutationObserver(() => {
-    for (const content of document.querySelectorAll(".leaflet-popup-content")) {
+    const now = new Set(document.querySelectorAll(".leaflet-popup-content"));
+    for (const content of now) {
       const text = content.innerText;
-      if (!text || seen.get(content) === text) { continue; }
+      if (!text || (present.has(content) && seen.get(content) === text)) { continue; }
       seen.set(content, text);
       window.top.__popups.push({
         text: text,
@@ -74,6 +77,7 @@ POPUP_RECORDER = """
         links: [...content.querySelectorAll("a")].map((link) => link.href),
       });
     }
+    present = now;
   }).observe(document, { childList: true, subtree: true, characterData: true });
 }
 """

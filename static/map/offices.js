@@ -174,13 +174,23 @@
     // joins after it (and after the offices' file arrives, when they are in one). So a click on a cluster icon or a spider leg is never
     // reported, and an office click is reported only once its popup exists.
     var relay = L.featureGroup().addTo(map);
+    var REPEAT_NUDGE_DEGREES = 1e-7;
+    var lastClicked = null;
+    var repeat = 0;
 
     group.on("click", function (event) {
       var marker = event.layer;
       if (!marker || !marker.officeRow) { return; }
       // Report the office's own position, also when a cluster has been spread
       // out around it ("spiderfied"), so the app can find the office again.
-      event.latlng = marker._preSpiderfyLatlng || marker.getLatLng();
+      // streamlit-folium reports a click only when what it reports changed, and
+      // the map stays mounted while cards open and close: the same office clicked
+      // again (its card closed meanwhile) is reported a hair away (1e-7 degrees,
+      // about a centimetre; the app matches within 1e-5), every other time.
+      var position = marker._preSpiderfyLatlng || marker.getLatLng();
+      repeat = marker === lastClicked ? 1 - repeat : 0;
+      lastClicked = marker;
+      event.latlng = L.latLng(position.lat + repeat * REPEAT_NUDGE_DEGREES, position.lng);
       if (!marker.getPopup()) {
         // Popups are built on first click: 10,000 eager popups cost seconds.
         marker.bindPopup(buildPopup(marker.officeRow), { maxWidth: 320 });
