@@ -38,6 +38,7 @@ def _short_distance(text: object) -> str:
 def list_table(rows: pd.DataFrame, lang: str, *, near: bool) -> pa.Table:
     """The list as a member sees it -- its shown columns only -- made once per search, ready for the grid.
 
+    Partner, city, country, (with a place) distance and services, in that order.
     The grid receives nothing it does not show: contact data, sectors and
     precision are in the card and the downloads. Arrow, because Streamlit then
     sends the table without converting it at every rerun.
@@ -51,11 +52,7 @@ def list_table(rows: pd.DataFrame, lang: str, *, near: bool) -> pa.Table:
         # Honest about approximate placement: "≈ 57 km", "under 10 km", never "0.0 km"; the
         # column's help and the card say what the approximation means. Short, so that every
         # column fits at 1280 px.
-        columns["distance"] = (
-            [_short_distance(text) for text in rows["distance_text"]]
-            if "distance_text" in rows
-            else [f"{value:.0f} km" for value in rows["distance_km"]]
-        )
+        columns["distance"] = [_short_distance(text) for text in rows["distance_text"]]
     # Short words, so that all five fit beside the other columns at 1280 px.
     columns["services"] = [
         ", ".join(t(f"list.service.{s}", lang) for s in split_list(v) if s in SERVICES) for v in rows["services"]

@@ -40,9 +40,6 @@ SELECTION_PARAMETER = "partner"
 LIST_ROW_HEIGHT = 35  # Streamlit's data grid rows, for a list no taller than its rows
 LIST_MAX_HEIGHT = 420
 APPROXIMATE_PRECISIONS = frozenset({"city", "country"})
-# What the list shows (and all it receives): with a place, the distance too.
-LIST_COLUMNS = ("partner", "city", "country", "services")
-NEAR_LIST_COLUMNS = ("partner", "city", "country", "distance", "services")
 
 
 def _restore_from_url() -> None:
@@ -324,7 +321,7 @@ def page() -> None:
             ),
             "services": st.column_config.TextColumn(t("ui.col.services", lang)),
         },
-        column_order=list(NEAR_LIST_COLUMNS if criteria.near else LIST_COLUMNS),
+        column_order=listing.column_names,  # what the list shows is all it receives (directory_view.list_table)
     )
     selected_rows = event.selection.rows if event is not None else []
     in_range = selected_rows and selected_rows[0] < len(rows)

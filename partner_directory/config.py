@@ -65,10 +65,9 @@ class Settings:
         values: dict[str, object] = {}
         for field in fields(cls):
             raw = environ.get(PREFIX + field.name.upper())
-            if raw is not None and raw.strip() == "" and field.name in EMPTY_IS_A_VALUE:
-                values[field.name] = ""
-                continue
-            if raw is None or raw.strip() == "":
+            if raw is None or not raw.strip():
+                if raw is not None and field.name in EMPTY_IS_A_VALUE:
+                    values[field.name] = ""
                 continue
             values[field.name] = _convert(field.name, field.type, raw.strip())
         return cls(**values)  # type: ignore[arg-type]
