@@ -54,8 +54,8 @@ test: setup browser nginx postgres
 	$(PY) -m pytest
 
 lint: setup
-	$(VENV)/bin/ruff check partner_directory tests bench scripts app.py ui.py directory_view.py staff_auth.py member_auth.py visits_ui.py visit_form.py server_guard.py pages
-	$(VENV)/bin/ruff format --check partner_directory tests bench scripts app.py ui.py directory_view.py staff_auth.py member_auth.py visits_ui.py visit_form.py server_guard.py pages
+	$(VENV)/bin/ruff check partner_directory dashboard tests bench scripts app.py pages
+	$(VENV)/bin/ruff format --check partner_directory dashboard tests bench scripts app.py pages
 	$(VENV)/bin/mypy partner_directory
 
 bench: setup nginx

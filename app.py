@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-import staff_auth
-import ui
+from dashboard import staff_auth, ui
 from partner_directory.i18n import t
 
 st.set_page_config(page_title=t("ui.title", ui.language()), page_icon="🤝", layout="wide")

@@ -47,12 +47,12 @@ from generate import generate, write
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.local_script_runner import LocalScriptRunner
 
-import partner_directory.gazetteer as gazetteer_module
+import partner_directory.geo.gazetteer as gazetteer_module
 from partner_directory.config import Settings
-from partner_directory.countries import country_name
-from partner_directory.directory import load_directory
-from partner_directory.gazetteer import default_gazetteer
-from partner_directory.mapview import TileConfig, build_map
+from partner_directory.geo.countries import country_name
+from partner_directory.geo.gazetteer import default_gazetteer
+from partner_directory.maps.building import TileConfig, build_map
+from partner_directory.publication.published import load_directory
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -145,7 +145,7 @@ def profiling_script_threads() -> Iterator[ScriptProfiler]:
 
 
 def short_name(filename: str, line: int, function: str) -> str:
-    """``partner_directory/mapview.py:438 office_rows``, ``streamlit/…``, ``parse.py:452 urlsplit``."""
+    """``partner_directory/maps/building.py:438 office_rows``, ``streamlit/…``, ``parse.py:452 urlsplit``."""
     if filename.startswith(("~", "<")):
         return function  # built-in methods
     path = Path(filename)

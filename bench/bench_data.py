@@ -18,9 +18,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import timing
 from generate import generate, write
 
-from partner_directory.export import csv_bytes
-from partner_directory.loading import load_file
-from partner_directory.validation import check
+from partner_directory.sheet.export import csv_bytes
+from partner_directory.sheet.loading import load_file
+from partner_directory.sheet.validation import check
 
 ROWS = 10_000
 REPEATS = 5

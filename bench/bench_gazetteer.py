@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import timing
 
-from partner_directory.gazetteer import Gazetteer
+from partner_directory.geo.gazetteer import Gazetteer
 from partner_directory.text import fold
 
 LOOKUPS = 10_000
@@ -72,7 +72,7 @@ def main() -> None:
             sys.executable,
             "-c",
             "import sys; sys.path.insert(0, sys.argv[1]); from pathlib import Path;"
-            "from partner_directory.gazetteer import Gazetteer; Gazetteer.load(cache_dir=Path(sys.argv[2]))",
+            "from partner_directory.geo.gazetteer import Gazetteer; Gazetteer.load(cache_dir=Path(sys.argv[2]))",
             str(Path(__file__).resolve().parent.parent),
             str(cache_dir),
         ]

@@ -35,13 +35,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import timing
 from generate import generate, write
 
-from partner_directory.gazetteer import Gazetteer, default_cache_dir
-from partner_directory.geocache import GeocodeCache
-from partner_directory.geocoding import Geocoder
-from partner_directory.loading import load_file
-from partner_directory.search import Criteria, SearchIndex, search
+from partner_directory.geo.gazetteer import Gazetteer, default_cache_dir
+from partner_directory.geo.geocoding.cache import GeocodeCache
+from partner_directory.geo.geocoding.chain import Geocoder
+from partner_directory.search.engine import Criteria, SearchIndex, search
+from partner_directory.sheet.loading import load_file
+from partner_directory.sheet.validation import check
 from partner_directory.text import fold
-from partner_directory.validation import check
 
 ROWS = 10_000
 REPEATS = 3

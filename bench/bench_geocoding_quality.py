@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pandas as pd
 
-from partner_directory.geocoding import Geocoder
+from partner_directory.geo.geocoding.chain import Geocoder
 
 HOLDOUTS = (
     Path(__file__).resolve().parent / "data" / "geocoding_holdout.csv",

@@ -19,8 +19,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from partner_directory.gazetteer import default_gazetteer
-from partner_directory.mapview import build_map, render_standalone_html
+from partner_directory.geo.gazetteer import default_gazetteer
+from partner_directory.maps.building import build_map, render_standalone_html
 
 SIZES = (1_000, 10_000)
 RUNS = 3

@@ -17,13 +17,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import timing
 from generate import generate, write
 
-from partner_directory.export import xlsx_bytes
-from partner_directory.listing import member_csv, member_table, member_xlsx
-from partner_directory.loading import load_file
-from partner_directory.loosening import loosenings
-from partner_directory.search import Criteria, SearchIndex, search
-from partner_directory.validation import check
-from partner_directory.visit import HostCalendar, suggested_dates
+from partner_directory.search.engine import Criteria, SearchIndex, search
+from partner_directory.search.loosening import loosenings
+from partner_directory.sheet.export import xlsx_bytes
+from partner_directory.sheet.listing import member_csv, member_table, member_xlsx
+from partner_directory.sheet.loading import load_file
+from partner_directory.sheet.validation import check
+from partner_directory.visits.rules import HostCalendar, suggested_dates
 
 ROWS = 10_000
 

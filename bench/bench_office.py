@@ -17,9 +17,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import timing
 from generate import generate, write
 
-from partner_directory import publishing
-from partner_directory.drafts import DraftStore
-from partner_directory.store import Store
+from partner_directory.publication import publishing
+from partner_directory.publication.drafts import DraftStore
+from partner_directory.publication.store import Store
 
 ROWS = 10_000
 

@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import timing
 from generate import generate, write
 
-from partner_directory.search import Criteria, SearchIndex, facet_values, search
-from partner_directory.validation import check_file
+from partner_directory.search.engine import Criteria, SearchIndex, facet_values, search
+from partner_directory.sheet.validation import check_file
 
 ROWS = 10_000
 REPEATS = 7
@@ -96,7 +96,7 @@ def main() -> None:
         slowest = max(slowest, seconds, cached)
         print(f"  {label:38} {seconds * 1000:7.1f} ms   (table, pl: {cached * 1000:5.1f} ms; {rows:,} rows)")
     try:  # the real gazetteer, when this checkout has it: one lookup per search
-        from partner_directory.gazetteer import default_gazetteer
+        from partner_directory.geo.gazetteer import default_gazetteer
 
         find_place = default_gazetteer().find_place
     except ImportError:

@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import timing
 
-from partner_directory.visit_report import report_xlsx, year_report
-from partner_directory.visits import STATUSES, NewVisit, Register, VisitFilter, register_xlsx, visits_table
+from partner_directory.visits.register import STATUSES, NewVisit, Register, VisitFilter, register_xlsx, visits_table
+from partner_directory.visits.report import report_xlsx, year_report
 
 VISITS = 10_000
 PARTNERS = 2_000

@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from partner_directory.schema import COLUMNS, SERVICES
+from partner_directory.sheet.schema import COLUMNS, SERVICES
 
 # Real cities with their country written in different ways, so loading and
 # validation do the work they do on real files.

@@ -8,24 +8,21 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-import directory_view
-import member_auth
-import ui
-import visit_form
-from partner_directory.countries import country_name
+from dashboard import directory_view, member_auth, ui, visit_form
 from partner_directory.errors import ConfigurationError
+from partner_directory.geo.countries import country_name
+from partner_directory.geo.languages import language_name
 from partner_directory.i18n import t, tn
-from partner_directory.languages import language_name
 from partner_directory.links import email_href, safe_href
-from partner_directory.loosening import loosening_sentence, loosenings
-from partner_directory.mapview import (
+from partner_directory.maps.building import (
     CLICK_RETURNED_OBJECTS,
     TileConfig,
     build_map,
     clicked_partner_id,
 )
-from partner_directory.schema import SERVICES, split_list
-from partner_directory.search import Criteria, SearchIndex, facet_values, format_radius
+from partner_directory.search.engine import Criteria, SearchIndex, facet_values, format_radius
+from partner_directory.search.loosening import loosening_sentence, loosenings
+from partner_directory.sheet.schema import SERVICES, split_list
 
 FILTER_KEYS = {
     "countries": "f_country",

@@ -5,11 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-import ui
-import visits_ui
-from partner_directory.countries import country_name
+from dashboard import ui, visits_ui
+from partner_directory.geo.countries import country_name
 from partner_directory.i18n import t, tn
-from partner_directory.ranking import rank_counts
+from partner_directory.search.ranking import rank_counts
 
 #: The Overview's country chart shows at least this many countries (ties at the cut kept whole).
 TOP_COUNTRIES = 15

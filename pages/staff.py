@@ -1,7 +1,7 @@
 """Office staff's page (``/staff``): the sign-in form, then a draft that is never lost — checked, compared, placed, published.
 
 Every change to the draft (upload or edit) is kept on the server
-(``partner_directory.drafts``), so a reload, a lost connection or a restart
+(``partner_directory.publication.drafts``), so a reload, a lost connection or a restart
 loses nothing; after the next sign-in the page offers to continue it.
 """
 
@@ -14,13 +14,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-import server_guard
-import staff_auth
-import ui
-import visits_ui
-from partner_directory import publishing
-from partner_directory.countries import country_name
-from partner_directory.drafts import Draft, DraftStore
+from dashboard import server_guard, staff_auth, ui, visits_ui
 from partner_directory.errors import (
     ChangeLogError,
     DraftTooBigError,
@@ -29,13 +23,16 @@ from partner_directory.errors import (
     RiskyPublishError,
     StoreLockedError,
 )
-from partner_directory.export import csv_bytes
-from partner_directory.geocoding import Geocoder, describe_note
+from partner_directory.geo.countries import country_name
+from partner_directory.geo.geocoding.chain import Geocoder, describe_note
 from partner_directory.i18n import t, tn
-from partner_directory.schema import COLUMNS, GEOCODE_COLUMNS
-from partner_directory.store import Store, Version
+from partner_directory.publication import publishing
+from partner_directory.publication.drafts import Draft, DraftStore
+from partner_directory.publication.store import Store, Version
+from partner_directory.sheet.export import csv_bytes
+from partner_directory.sheet.schema import COLUMNS, GEOCODE_COLUMNS
+from partner_directory.sheet.validation import ERROR, column_label
 from partner_directory.text import slugify
-from partner_directory.validation import ERROR, column_label
 
 DRAFT = "staff_draft"
 DRAFT_AUTHOR = "staff_draft_author"  # who is signed in, whose draft the session holds
@@ -489,7 +486,7 @@ def _places(candidate: publishing.Candidate, author: str, lang: str) -> None:
 
 def _suggestions(candidate: publishing.Candidate, attention: pd.DataFrame, author: str, lang: str) -> None:
     """Pick a place the gazetteer suggests for an office, instead of typing coordinates."""
-    from partner_directory.gazetteer import default_gazetteer
+    from partner_directory.geo.gazetteer import default_gazetteer
 
     with st.expander(t("staff.suggest", lang)):
         labels = {

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from .errors import ConfigurationError
+from partner_directory.errors import ConfigurationError
 
 PREFIX = "PARTNER_DIRECTORY_"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -73,7 +73,7 @@ class Settings:
         return cls(**values)  # type: ignore[arg-type]
 
     def __post_init__(self) -> None:
-        from .members import access_mode
+        from partner_directory.access.visibility import access_mode
 
         object.__setattr__(self, "access", access_mode(self.access))
 

@@ -23,7 +23,7 @@ class PartnerDirectoryError(Exception):
 
     def message(self, language: str = "en") -> str:
         """The error as one plain sentence in ``language``."""
-        from .i18n import t
+        from partner_directory.i18n import t
 
         return t(f"error.{self.code}", language, **self.params)
 
@@ -56,13 +56,13 @@ class InvalidValueError(PartnerDirectoryError, ValueError):
 
 
 class InputTooLargeError(UnreadableFileError):
-    """The input is over its budget (see :mod:`partner_directory.limits`); refused before the work."""
+    """The input is over its budget (see :mod:`partner_directory.sheet.limits`); refused before the work."""
 
 
 class ChangeLogError(PartnerDirectoryError, OSError):
     """A version was published and kept in the history, but its change-log entry could not be written.
 
-    ``published`` (a :class:`~partner_directory.store.Version`) is the version
+    ``published`` (a :class:`~partner_directory.publication.store.Version`) is the version
     that is live now; the entry is written by the next publish or repair.
     """
 

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from partner_directory.directory import load_directory
+from partner_directory.publication.published import load_directory
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from partner_directory.auth import Throttle, hash_password, verify_password
+from partner_directory.access.passwords import Throttle, hash_password, verify_password
 
 
 def test_hash_and_verify():

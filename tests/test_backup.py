@@ -7,8 +7,8 @@ import datetime as dt
 import io
 import zipfile
 
-from partner_directory.backup import backup_zip
-from partner_directory.visits import Change, NewVisit, Register
+from partner_directory.visits.backup import backup_zip
+from partner_directory.visits.register import Change, NewVisit, Register
 
 
 def test_backup_has_list_history_and_register(tmp_path, database_url):

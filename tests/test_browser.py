@@ -20,13 +20,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
-from partner_directory.auth import hash_password
-from partner_directory.directory import load_directory
-from partner_directory.gazetteer import default_gazetteer
+from partner_directory.access.passwords import hash_password
+from partner_directory.geo.gazetteer import default_gazetteer
 from partner_directory.i18n import t
-from partner_directory.loading import load_bytes
-from partner_directory.search import Criteria, SearchIndex, SearchResult, search
-from partner_directory.validation import check
+from partner_directory.publication.published import load_directory
+from partner_directory.search.engine import Criteria, SearchIndex, SearchResult, search
+from partner_directory.sheet.loading import load_bytes
+from partner_directory.sheet.validation import check
 from tests.browser import (
     CLUSTER_ICONS,
     MAP_IFRAME,

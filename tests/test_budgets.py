@@ -12,9 +12,9 @@ import time
 import pytest
 
 from partner_directory.errors import InputTooLargeError, UnreadableFileError
-from partner_directory.limits import Limits
-from partner_directory.loading import load_bytes
-from partner_directory.schema import map_headers
+from partner_directory.sheet.limits import Limits
+from partner_directory.sheet.loading import load_bytes
+from partner_directory.sheet.schema import map_headers
 from tests import hostile
 
 SECONDS = 20  # each of these took from 30 s to "never" before the budgets

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from partner_directory.compare import compare
-from partner_directory.loading import load_bytes
-from partner_directory.validation import check
+from partner_directory.sheet.compare import compare
+from partner_directory.sheet.loading import load_bytes
+from partner_directory.sheet.validation import check
 
 
 def table(text: str):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from partner_directory.countries import continent_of, country_name, resolve_country
+from partner_directory.geo.countries import continent_of, country_name, resolve_country
 
 RECOGNISED = [
     ("PL", "PL"),

@@ -10,9 +10,9 @@ import textwrap
 import pytest
 import sqlalchemy as sa
 
-from partner_directory.database import Database, current_version, database_url, migrate
 from partner_directory.errors import ConfigurationError, DatabaseError
-from partner_directory.visits import MIGRATIONS, NewVisit, Register
+from partner_directory.visits.database import Database, current_version, database_url, migrate
+from partner_directory.visits.register import MIGRATIONS, NewVisit, Register
 from tests.conftest import ROOT
 
 
@@ -148,7 +148,7 @@ def test_processes_starting_together_on_a_new_database_migrate_once(database_url
         go = Path(sys.argv[2])
         while not go.exists():
             time.sleep(0.01)
-        from partner_directory.visits import Register
+        from partner_directory.visits.register import Register
         Register.open(sys.argv[1]).database.dispose()
         """
     )

@@ -8,7 +8,7 @@ import pytest
 
 from partner_directory.cli import build_parser
 from partner_directory.config import PREFIX, Settings
-from partner_directory.schema import COLUMNS, HEADER_ALIASES, SERVICES
+from partner_directory.sheet.schema import COLUMNS, HEADER_ALIASES, SERVICES
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -30,7 +30,7 @@ def test_every_service_is_documented(service):
 
 
 def test_every_command_is_documented():
-    from partner_directory import commands  # noqa: F401  (registers the extension commands)
+    from partner_directory.cli import commands  # noqa: F401  (registers the extension commands)
 
     parser = build_parser()
     names = next(a for a in parser._actions if a.dest == "command").choices

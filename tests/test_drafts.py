@@ -9,8 +9,8 @@ import time
 import pandas as pd
 import pytest
 
-from partner_directory.drafts import DRAFT_MAX_AGE_DAYS, Draft, DraftStore
 from partner_directory.errors import DraftTooBigError
+from partner_directory.publication.drafts import DRAFT_MAX_AGE_DAYS, Draft, DraftStore
 
 
 def a_draft(rows: int = 2) -> Draft:

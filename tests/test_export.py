@@ -5,9 +5,9 @@ import io
 import openpyxl
 import pytest
 
-from partner_directory.export import csv_bytes, write_atomically, write_table, xlsx_bytes
-from partner_directory.loading import load_bytes, load_file
-from partner_directory.validation import check
+from partner_directory.sheet.export import csv_bytes, write_atomically, write_table, xlsx_bytes
+from partner_directory.sheet.loading import load_bytes, load_file
+from partner_directory.sheet.validation import check
 
 HOSTILE = '=HYPERLINK("http://evil.example.com","click")'
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import partner_directory.gazetteer as gazetteer_module
-from partner_directory.gazetteer import (
+import partner_directory.geo.gazetteer as gazetteer_module
+from partner_directory.geo.gazetteer import (
     ALTERNATE_NAME_OVERRIDE_FACTOR,
     Gazetteer,
     Place,

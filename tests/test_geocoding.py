@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 
 from partner_directory.config import Settings
-from partner_directory.gazetteer import default_gazetteer
-from partner_directory.geocache import CachedPlace, GeocodeCache
-from partner_directory.geocoding import Geocoder, Query, describe_note
-from partner_directory.loading import load_bytes
-from partner_directory.validation import check
+from partner_directory.geo.gazetteer import default_gazetteer
+from partner_directory.geo.geocoding.cache import CachedPlace, GeocodeCache
+from partner_directory.geo.geocoding.chain import Geocoder, Query, describe_note
+from partner_directory.sheet.loading import load_bytes
+from partner_directory.sheet.validation import check
 from tests.nominatim_server import NominatimServer, place, refused_domain
 
 MARIACKA = place(54.3497, 18.6536, "Mariacka 1, Gdańsk", "PL")

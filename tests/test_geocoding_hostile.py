@@ -11,9 +11,9 @@ import time
 
 import pytest
 
-from partner_directory.gazetteer import default_gazetteer
-from partner_directory.geocache import GeocodeCache
-from partner_directory.geocoding import Query
+from partner_directory.geo.gazetteer import default_gazetteer
+from partner_directory.geo.geocoding.cache import GeocodeCache
+from partner_directory.geo.geocoding.chain import Query
 from tests.conftest import ROOT
 from tests.nominatim_server import NominatimServer, place
 from tests.test_geocoding import online

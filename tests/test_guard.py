@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from partner_directory.guard import guard_cell, unguard_cell
+from partner_directory.sheet.guard import guard_cell, unguard_cell
 
 CASES = [
     ('=HYPERLINK("http://evil","x")', '\'=HYPERLINK("http://evil","x")'),

@@ -15,7 +15,7 @@ import uuid
 
 import pytest
 
-from partner_directory.auth import hash_password
+from partner_directory.access.passwords import hash_password
 from tests.browser import app_environment, streamlit_server
 from tests.conftest import ROOT
 from tests.stream_client import run_session

@@ -8,13 +8,9 @@ import string
 import pytest
 
 from partner_directory.i18n import LANGUAGES, normalise_language, t, tables
-from tests.conftest import ROOT
+from tests.sources import project_sources
 
-SOURCES = [
-    *ROOT.glob("partner_directory/*.py"),
-    *ROOT.glob("pages/*.py"),
-    *ROOT.glob("*.py"),  # app.py and the glue modules
-]
+SOURCES = project_sources()
 LITERAL_KEY = re.compile(r"""\bt\(\s*["']([a-z_]+\.[a-zA-Z0-9_.]+)["']""")
 
 

@@ -10,11 +10,11 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from partner_directory.export import csv_bytes, export_columns
-from partner_directory.listing import MEMBER_CSV_DELIMITER, member_csv, member_table, member_xlsx
-from partner_directory.loading import load_bytes
-from partner_directory.schema import COLUMNS, GEOCODE_COLUMNS
-from partner_directory.validation import check
+from partner_directory.sheet.export import csv_bytes, export_columns
+from partner_directory.sheet.listing import MEMBER_CSV_DELIMITER, member_csv, member_table, member_xlsx
+from partner_directory.sheet.loading import load_bytes
+from partner_directory.sheet.schema import COLUMNS, GEOCODE_COLUMNS
+from partner_directory.sheet.validation import check
 from tests.test_cli import run
 
 HOSTILE = '=HYPERLINK("http://evil.example.com","click")'

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from partner_directory.errors import UnreadableFileError
-from partner_directory.loading import decode, detect_delimiter, load_bytes, load_file
+from partner_directory.sheet.loading import decode, detect_delimiter, load_bytes, load_file
 
 POLISH_FILES = [
     ("polish_utf8.csv", "utf-8", ","),

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import pandas as pd
 import pytest
 
-from partner_directory.loosening import Loosening, loosening_sentence, loosenings
-from partner_directory.search import Criteria
+from partner_directory.search.engine import Criteria
+from partner_directory.search.loosening import Loosening, loosening_sentence, loosenings
 
 
 @dataclass(frozen=True)

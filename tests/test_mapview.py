@@ -1,4 +1,4 @@
-"""Tests of partner_directory.mapview: offline, on the rendered HTML."""
+"""Tests of partner_directory.maps.building: offline, on the rendered HTML."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import folium
 import pandas as pd
 import pytest
 
-from partner_directory import mapview
 from partner_directory.errors import ConfigurationError
 from partner_directory.i18n import tables
-from partner_directory.mapview import (
+from partner_directory.maps import building as mapview
+from partner_directory.maps.building import (
     FLAG_EMAIL_LINK,
     FLAG_PRECISION_MASK,
     FLAG_WEBSITE_ADD_SCHEME,
@@ -31,6 +31,7 @@ from partner_directory.mapview import (
     script_json,
     website_link,
 )
+from tests.conftest import ROOT
 
 HOSTILE = (
     "<img src=x onerror=alert(1)> </script><script>alert(2)</script> "
@@ -286,7 +287,7 @@ def test_every_label_exists_in_both_languages():
     assert all(
         key.startswith("map.")
         for key in json.loads(
-            (mapview.Path(mapview.__file__).with_name("translations") / "map.json").read_text("utf-8")
+            (ROOT / "partner_directory" / "translations" / "map.json").read_text("utf-8")
         )
     )
 

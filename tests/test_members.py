@@ -5,9 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from partner_directory.config import Settings
-from partner_directory.errors import ConfigurationError
-from partner_directory.members import (
+from partner_directory.access.visibility import (
     CONTACT_FIELDS,
     Visitor,
     access_mode,
@@ -17,7 +15,9 @@ from partner_directory.members import (
     visible_fields,
     visible_table,
 )
-from partner_directory.schema import COLUMNS
+from partner_directory.config import Settings
+from partner_directory.errors import ConfigurationError
+from partner_directory.sheet.schema import COLUMNS
 
 ANONYMOUS = Visitor()
 MEMBER_BY_CODE = Visitor(member=True, method="code")

@@ -20,8 +20,8 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Browser, Page, Response, WebSocket, expect
 
-from partner_directory.auth import hash_password
-from partner_directory.visits import Register, VisitFilter
+from partner_directory.access.passwords import hash_password
+from partner_directory.visits.register import Register, VisitFilter
 from tests.browser import ROOT, app_environment, app_page, chromium, poll, screenshot, streamlit_server
 
 pytestmark = pytest.mark.browser

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from partner_directory.auth import hash_password
+from partner_directory.access.passwords import hash_password
 from partner_directory.i18n import t
 from tests.browser import ROOT, app_environment, app_page, chromium, streamlit_server
 

@@ -8,8 +8,8 @@ from collections import Counter
 import pandas as pd
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 
-from partner_directory.countries import country_name
-from partner_directory.directory import load_directory
+from partner_directory.geo.countries import country_name
+from partner_directory.publication.published import load_directory
 from tests.apptest import app, prepare, texts
 
 

@@ -11,10 +11,10 @@ import pytest
 from babel import Locale
 
 from partner_directory.i18n import LANGUAGES, PLURAL_CATEGORIES, plural_category, t, tables, tn
-from partner_directory.search import Criteria, search
-from tests.conftest import ROOT
+from partner_directory.search.engine import Criteria, search
+from tests.sources import project_sources
 
-SOURCES = [*ROOT.glob("partner_directory/*.py"), *ROOT.glob("pages/*.py"), *ROOT.glob("*.py")]
+SOURCES = project_sources()
 COUNTED_KEY = re.compile(r"""\btn\(\s*["']([a-z_]+\.[a-zA-Z0-9_.]+)["']""")
 # Babel's CLDR tables are the independent answer.
 CLDR = {language: Locale.parse(language) for language in LANGUAGES}

@@ -7,12 +7,10 @@ import math
 
 import pytest
 
-from partner_directory.compare import compare
 from partner_directory.errors import InvalidValueError, RiskyPublishError, UnreadableFileError
-from partner_directory.gazetteer import default_gazetteer
-from partner_directory.geocoding import Geocoder
-from partner_directory.loading import load_bytes
-from partner_directory.publishing import (
+from partner_directory.geo.gazetteer import default_gazetteer
+from partner_directory.geo.geocoding.chain import Geocoder
+from partner_directory.publication.publishing import (
     NOTE_COLUMNS,
     apply_edits,
     draft_from_published,
@@ -31,7 +29,9 @@ from partner_directory.publishing import (
     suggested_places,
     table_of,
 )
-from partner_directory.store import Store
+from partner_directory.publication.store import Store
+from partner_directory.sheet.compare import compare
+from partner_directory.sheet.loading import load_bytes
 
 PUBLISHED = (
     "partner_id,partner_name,city,country,latitude,longitude,geocode_source,geocode_precision,Notatki\r\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from partner_directory.ranking import Ranking, rank_counts
+from partner_directory.search.ranking import Ranking, rank_counts
 
 
 def items(spec: str) -> list[str]:

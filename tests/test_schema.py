@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from partner_directory.schema import canonical_column, canonical_service, map_headers, split_list
+from partner_directory.sheet.schema import canonical_column, canonical_service, map_headers, split_list
 
 HEADERS = [
     ("partner_name", "partner_name"),

@@ -7,8 +7,7 @@ import pandas as pd
 import pytest
 from geopy.distance import great_circle
 
-from partner_directory.schema import COLUMNS
-from partner_directory.search import (
+from partner_directory.search.engine import (
     DEFAULT_RADIUS_KM,
     MAX_RADIUS_KM,
     Criteria,
@@ -20,8 +19,9 @@ from partner_directory.search import (
     parse_radius,
     search,
 )
+from partner_directory.sheet.schema import COLUMNS
+from partner_directory.sheet.validation import check_file
 from partner_directory.text import fold
-from partner_directory.validation import check_file
 
 
 def office(partner_id: str, **fields: str) -> dict[str, str]:
@@ -359,7 +359,7 @@ def test_great_circle_gives_nan_for_missing_coordinates():
 @pytest.fixture(scope="module")
 def find_place():
     """The real offline gazetteer's lookup (built into the user cache on first use)."""
-    gazetteer = pytest.importorskip("partner_directory.gazetteer")
+    gazetteer = pytest.importorskip("partner_directory.geo.gazetteer")
     return gazetteer.default_gazetteer().find_place
 
 
@@ -943,7 +943,7 @@ def test_an_office_placed_only_in_its_country_has_no_distance():
 
 
 def test_format_distance_in_polish():
-    from partner_directory.search import format_distance
+    from partner_directory.search.engine import format_distance
 
     assert format_distance(12.34, "address", "pl") == "12,3 km"
     assert format_distance(57.2, "city", "pl") == "ok. 57 km (od centrum miasta)"

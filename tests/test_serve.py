@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Response, expect
 
-from partner_directory.auth import hash_password
+from partner_directory.access.passwords import hash_password
 from tests.browser import ROOT, AppPage, app_environment, chromium, free_port, poll
 
 pytestmark = pytest.mark.browser

@@ -6,10 +6,10 @@ import itertools
 
 import pytest
 
-from partner_directory.guard import guard_cell, unguard_cell
 from partner_directory.links import email_href, is_email, safe_href
-from partner_directory.loading import decode, load_bytes
-from partner_directory.validation import check
+from partner_directory.sheet.guard import guard_cell, unguard_cell
+from partner_directory.sheet.loading import decode, load_bytes
+from partner_directory.sheet.validation import check
 from tests.apptest import app, prepare, texts
 
 # --- one e-mail rule everywhere --------------------------------------------------------------------

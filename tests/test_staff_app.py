@@ -9,8 +9,8 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from partner_directory.auth import hash_password
-from partner_directory.store import Store
+from partner_directory.access.passwords import hash_password
+from partner_directory.publication.store import Store
 from tests.apptest import app, prepare, texts
 from tests.conftest import ROOT
 

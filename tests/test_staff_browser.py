@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
-from partner_directory.auth import hash_password
-from partner_directory.compare import compare
-from partner_directory.publishing import table_of
-from partner_directory.store import Store
+from partner_directory.access.passwords import hash_password
+from partner_directory.publication.publishing import table_of
+from partner_directory.publication.store import Store
+from partner_directory.sheet.compare import compare
 from tests.browser import ROOT, AppPage, app_environment, app_page, chromium, screenshot, streamlit_server
 
 pytestmark = pytest.mark.browser

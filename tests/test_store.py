@@ -8,9 +8,9 @@ import threading
 
 import pytest
 
-from partner_directory.directory import content_version
 from partner_directory.errors import PublishConflictError, StoreLockedError
-from partner_directory.store import Store
+from partner_directory.publication.published import content_version
+from partner_directory.publication.store import Store
 
 V1 = b"partner_name,city,country\r\nA,Gdansk,PL\r\n"
 V2 = b"partner_name,city,country\r\nA,Gdansk,PL\r\nB,Sopot,PL\r\n"
@@ -111,7 +111,7 @@ def test_a_write_error_on_the_very_first_publish_leaves_no_history(store, monkey
 
 def test_a_failure_while_recording_history_changes_nothing(store, monkeypatch):
     before = snapshot(store)
-    import partner_directory.store as module
+    import partner_directory.publication.store as module
 
     calls = {"n": 0}
     real = module.write_atomically

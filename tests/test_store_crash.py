@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from partner_directory.directory import content_version
 from partner_directory.errors import ChangeLogError, NotARegularFileError
-from partner_directory.store import CHANGE_LOG, PENDING, Store
+from partner_directory.publication.published import content_version
+from partner_directory.publication.store import CHANGE_LOG, PENDING, Store
 from tests.conftest import ROOT
 
 V1 = b"partner_name,city,country\r\nA,Gdansk,PL\r\n"
@@ -31,7 +31,7 @@ V3 = b"partner_name,city,country\r\nB,Sopot,PL\r\nC,Gdynia,PL\r\n" + b"x,y,PL\r\
 CHILD = r"""
 import os, signal, sys
 from pathlib import Path
-from partner_directory.store import Store
+from partner_directory.publication.store import Store
 
 data_file, history, kill_at, payload = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4])
 data = payload.read_bytes()
@@ -60,7 +60,7 @@ print(calls)
 LOOP = r"""
 import sys
 from pathlib import Path
-from partner_directory.store import Store
+from partner_directory.publication.store import Store
 store = Store(Path(sys.argv[1]), history_dir=Path(sys.argv[2]))
 payloads = [Path(p).read_bytes() for p in sys.argv[3:]]
 i = 0

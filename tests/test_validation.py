@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from partner_directory.loading import load_bytes, load_file
-from partner_directory.validation import check, parse_date, parse_number
+from partner_directory.sheet.loading import load_bytes, load_file
+from partner_directory.sheet.validation import check, parse_date, parse_number
 
 TODAY = dt.date(2026, 11, 27)
 
@@ -182,8 +182,8 @@ def test_a_small_or_unknown_place_does_not_guess_a_country():
 
 
 def test_messages_name_the_files_own_header():
-    from partner_directory.loading import load_bytes
-    from partner_directory.validation import check
+    from partner_directory.sheet.loading import load_bytes
+    from partner_directory.sheet.validation import check
 
     data = "Nazwa klastra;Miasto;Kraj;E-mail kontaktowy;Identyfikator\r\nA;Gdańsk;PL;zły;x\r\nB;Gdynia;PL;;x\r\n"
     report = check(load_bytes(data.encode("cp1250"), filename="p.csv")).report

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
-from partner_directory.visit import (
+from partner_directory.visits.rules import (
     NOTICE_DAYS,
     Host,
     HostCalendar,
@@ -351,7 +351,7 @@ def test_ics_escaping_and_folding():
 
 def test_no_decision_reads_the_clock():
     """Every rule takes ``today`` from its caller, so tests can freeze it (the form passes PARTNER_DIRECTORY_TODAY)."""
-    source = (ROOT / "partner_directory" / "visit.py").read_text(encoding="utf-8")
+    source = (ROOT / "partner_directory" / "visits" / "rules.py").read_text(encoding="utf-8")
     assert "date.today" not in source and ".now(" not in source and "time.time" not in source
-    form = (ROOT / "visit_form.py").read_text(encoding="utf-8")
+    form = (ROOT / "dashboard" / "visit_form.py").read_text(encoding="utf-8")
     assert form.count("dt.date.today()") == 1 and "ui.settings().today or dt.date.today()" in form

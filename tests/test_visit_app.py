@@ -106,7 +106,7 @@ def test_a_bad_frozen_date_is_one_sentence(monkeypatch, tmp_path):
 
 
 def registered(tmp_path):
-    from partner_directory.visits import Register
+    from partner_directory.visits.register import Register
 
     register = Register.open(f"sqlite:///{tmp_path / 'visits.sqlite'}")
     try:

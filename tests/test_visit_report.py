@@ -9,7 +9,8 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from partner_directory.visit_report import (
+from partner_directory.visits.register import Change, NewVisit, Register
+from partner_directory.visits.report import (
     TOTAL_KEYS,
     anonymised_totals,
     chart_data,
@@ -17,7 +18,6 @@ from partner_directory.visit_report import (
     report_xlsx,
     year_report,
 )
-from partner_directory.visits import Change, NewVisit, Register
 
 
 def record(

@@ -16,7 +16,7 @@ import pytest
 from openpyxl import load_workbook
 
 from partner_directory.errors import InvalidValueError, RegisterConflictError
-from partner_directory.visits import (
+from partner_directory.visits.register import (
     Change,
     NewVisit,
     Register,
@@ -266,7 +266,7 @@ WRITER = textwrap.dedent(
     """
     import datetime as dt, sys, time
     from pathlib import Path
-    from partner_directory.visits import NewVisit, Register
+    from partner_directory.visits.register import NewVisit, Register
     url, go, name, count = sys.argv[1], Path(sys.argv[2]), sys.argv[3], int(sys.argv[4])
     register = Register.open(url)
     while not go.exists():
@@ -308,7 +308,7 @@ CHANGER = textwrap.dedent(
     import sys, time
     from pathlib import Path
     from partner_directory.errors import RegisterConflictError
-    from partner_directory.visits import Change, Register
+    from partner_directory.visits.register import Change, Register
     url, go, visit_id, status = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
     register = Register.open(url)
     while not go.exists():

@@ -8,8 +8,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from partner_directory.auth import hash_password
-from partner_directory.visits import Change, NewVisit, Register
+from partner_directory.access.passwords import hash_password
+from partner_directory.visits.register import Change, NewVisit, Register
 from tests.apptest import prepare, texts
 
 CODE = "bra-members-2026"
@@ -17,13 +17,13 @@ YEAR = dt.date.today().year  # the register opens on this year
 
 
 def register_page() -> None:
-    import visits_ui
+    from dashboard import visits_ui
 
     visits_ui.register_tab("Ola (office)", "en")
 
 
 def report_page() -> None:
-    import visits_ui
+    from dashboard import visits_ui
 
     visits_ui.report_tab("pl")
 
@@ -31,7 +31,7 @@ def report_page() -> None:
 def member_page() -> None:
     import streamlit as st
 
-    import member_auth
+    from dashboard import member_auth
 
     member_auth.member_box("en")
     st.write("contacts" if member_auth.sees_contacts() else "no contacts")
@@ -201,8 +201,8 @@ def test_a_forged_widget_state_is_not_a_sign_in(members_mode):
 def hidden_page() -> None:
     import streamlit as st
 
-    import member_auth
-    from partner_directory.search import Criteria, search
+    from dashboard import member_auth
+    from partner_directory.search.engine import Criteria, search
 
     found = member_auth.directory()
     rows = search(member_auth.search_index(), Criteria(text="Marta Wiślańska")).rows
@@ -210,7 +210,7 @@ def hidden_page() -> None:
 
 
 def test_members_mode_hides_contacts_from_the_table_and_the_search(members_mode, monkeypatch, tmp_path):
-    from partner_directory.directory import load_directory
+    from partner_directory.publication.published import load_directory
 
     demo = load_directory(tmp_path / "partners.csv", cache_path=tmp_path / "geocache.sqlite").table
     person = "Marta Wiślańska"
@@ -242,7 +242,7 @@ def test_the_office_page_has_the_register_the_report_and_the_backup(monkeypatch,
     assert at.selectbox(key="report_year").value == YEAR
     [backup] = [b for b in at.get("download_button") if "backup" in b.proto.label.lower()]
     assert backup.proto.label.startswith("Download a backup")
-    from partner_directory.backup import backup_zip
+    from partner_directory.visits.backup import backup_zip
 
     config_files = zipfile.ZipFile(
         io.BytesIO(

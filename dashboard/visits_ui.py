@@ -1,0 +1,419 @@
+"""Streamlit glue for the visits register: recording a request, the office's register and report, the totals.
+
+Widgets only; every decision is in ``partner_directory.visits.register`` and
+``partner_directory.visits.report``. Widget keys (stable, for outside tools):
+filters ``visits_host``, ``visits_company``, ``visits_year``, ``visits_status``;
+``visits_pick`` chooses a visit, whose form has ``visits_new_status_<id>``,
+``visits_actual_days_<id>`` and ``visits_save_<id>``; the incoming-visit form
+``visits_in_*``; downloads ``visits_csv``, ``visits_xlsx``, ``report_xlsx``,
+``report_csv``; the report's year ``report_year``; erasure ``visits_erase_email``
+and ``visits_erase``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Sequence
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import ui
+from partner_directory.errors import InvalidValueError, PartnerDirectoryError, RegisterConflictError
+from partner_directory.i18n import t
+from partner_directory.sheet.schema import SERVICES
+from partner_directory.visits.backup import backup_zip
+from partner_directory.visits.register import (
+    MAX_DAYS,
+    MAX_PEOPLE,
+    STATUSES,
+    Change,
+    NewVisit,
+    Register,
+    Visit,
+    VisitFilter,
+    register_csv,
+    register_xlsx,
+)
+from partner_directory.visits.report import anonymised_totals, chart_data, report_csv, report_xlsx, year_report
+
+RECORDED = "_visits_recorded"  # request fingerprint -> visit id: a rerun never records twice
+NOTICE = "_visits_notice"
+
+
+@st.cache_resource(show_spinner=False)
+def _register(url: str) -> Register:
+    # One engine per process, shared by every session; a failure is not cached, the next run tries again.
+    return Register.open(url)
+
+
+def register() -> Register:
+    """The register of ``PARTNER_DIRECTORY_DATABASE_URL``; raises ``DatabaseError`` when it cannot be opened."""
+    return _register(ui.settings().database_url)
+
+
+def _register_or_say(lang: str) -> Register | None:
+    try:
+        return register()
+    except PartnerDirectoryError as error:
+        st.error(error.message(lang))
+        return None
+
+
+def _problems(error: InvalidValueError, lang: str) -> str:
+    problems = error.params.get("problems") or []
+    lines = [error.message(lang), *(t(str(key), lang) for key in problems)]  # type: ignore[union-attr]
+    return "  \n".join(ui.md(line) for line in lines)
+
+
+# -- the member's request -----------------------------------------------------------------------------------
+
+
+def record_request(visit: NewVisit, lang: str) -> int | None:
+    """Store the member's request (once per identical request in this session); ``None`` when it failed.
+
+    A failure is said in a sentence; the caller still offers the e-mail, which
+    copies the office, so nothing is lost.
+    """
+    fingerprint = hashlib.sha256(repr(visit).encode("utf-8")).hexdigest()
+    recorded: dict[str, int] = st.session_state.setdefault(RECORDED, {})
+    if fingerprint in recorded:
+        return recorded[fingerprint]
+    try:
+        visit_id = register().record(visit, source="form")
+    except InvalidValueError as error:
+        st.error(_problems(error, lang))
+        return None
+    except PartnerDirectoryError as error:
+        st.warning(t("visits.ui.not_recorded", lang, reason=error.message(lang)))
+        return None
+    recorded[fingerprint] = visit_id
+    return visit_id
+
+
+# -- the office's register ----------------------------------------------------------------------------------
+
+
+def _any(lang: str) -> Callable[[object], str]:
+    return lambda value: t("visits.ui.any", lang) if value is None else str(value)
+
+
+def register_tab(author: str, lang: str) -> None:
+    """The register on the office's page: filters, the list, downloads, one visit's change, new incoming visits."""
+    found = _register_or_say(lang)
+    if found is None:
+        return
+    if NOTICE in st.session_state:
+        st.success(st.session_state.pop(NOTICE))
+    choices = found.choices()
+    this_year = dt.date.today().year  # the office works on this year's visits; "any" shows every year
+    columns = st.columns(4)
+    where = VisitFilter(
+        host=columns[0].selectbox(
+            t("visits.ui.host", lang), [None, *choices["hosts"]], format_func=_any(lang), key="visits_host"
+        ),
+        company=columns[1].selectbox(
+            t("visits.ui.company", lang), [None, *choices["companies"]], format_func=_any(lang), key="visits_company"
+        ),
+        year=columns[2].selectbox(
+            t("visits.ui.year", lang),
+            [None, *choices["years"]],
+            index=1 + choices["years"].index(this_year) if this_year in choices["years"] else 0,
+            format_func=_any(lang),
+            key="visits_year",
+        ),
+        status=columns[3].selectbox(
+            t("visits.ui.status", lang),
+            [None, *STATUSES],
+            format_func=lambda s: t("visits.ui.any", lang) if s is None else t(f"visits.status.{s}", lang),
+            key="visits_status",
+        ),
+    )
+    visits = found.find(where)
+    st.caption(
+        t("visits.ui.count", lang, count=len(visits), filters=where.describe(lang) or t("visits.ui.no_filter", lang))
+    )
+    if visits:
+        st.dataframe(_on_screen(visits, lang), hide_index=True, width="stretch")
+    ui.spreadsheet_downloads(
+        st.columns(2),
+        key="visits",
+        file_stem=f"bra-visits-{dt.date.today().isoformat()}",
+        excel=ui.Download(t("visits.ui.download_xlsx", lang), lambda: register_xlsx(visits, lang)),
+        csv=ui.Download(t("visits.ui.download_csv", lang), lambda: register_csv(visits, lang)),
+    )
+    if visits:
+        _change_form(found, visits, author, lang)
+    _incoming_form(found, author, lang)
+    _erase_form(found, author, lang)
+
+
+def _on_screen(visits: Sequence[Visit], lang: str) -> pd.DataFrame:
+    table = pd.DataFrame(
+        {
+            t("visits.column.id", lang): [v.id for v in visits],
+            t("visits.column.status", lang): [t(f"visits.status.{v.status}", lang) for v in visits],
+            t("visits.column.direction", lang): [t(f"visits.direction.{v.direction}", lang) for v in visits],
+            t("visits.column.start", lang): [v.start.isoformat() for v in visits],
+            t("visits.column.end", lang): [v.end.isoformat() for v in visits],
+            t("visits.column.actual_days", lang): ["" if v.actual_days is None else str(v.actual_days) for v in visits],
+            t("visits.column.partner_name", lang): [v.partner_name for v in visits],
+            t("visits.column.city", lang): [v.city for v in visits],
+            t("visits.column.member_company", lang): [v.member_company for v in visits],
+            t("visits.column.member_name", lang): [v.member_name for v in visits],
+            t("visits.column.member_email", lang): [v.member_email for v in visits],
+            t("visits.column.people", lang): [v.people for v in visits],
+        }
+    )
+    return table
+
+
+def _label(visit: Visit, lang: str) -> str:
+    return t(
+        "visits.ui.visit_label",
+        lang,
+        id=visit.id,
+        company=visit.member_company,
+        partner=visit.partner_name,
+        start=visit.start.isoformat(),
+        status=t(f"visits.status.{visit.status}", lang),
+    )
+
+
+def _change_form(found: Register, visits: Sequence[Visit], author: str, lang: str) -> None:
+    by_id = {v.id: v for v in visits}
+    st.subheader(t("visits.ui.change_title", lang), anchor=False)
+    picked = st.selectbox(
+        t("visits.ui.pick", lang), list(by_id), format_func=lambda i: _label(by_id[i], lang), key="visits_pick"
+    )
+    if picked is None:
+        return
+    visit = by_id[picked]
+    shown_key = f"_visits_shown_revision_{visit.id}"
+    shown = int(st.session_state.get(shown_key, visit.revision))  # the revision the person looked at
+    with st.form(f"visit-change-{visit.id}"):
+        columns = st.columns(2)
+        status = columns[0].selectbox(
+            t("visits.ui.status", lang),
+            list(STATUSES),
+            index=STATUSES.index(visit.status),
+            format_func=lambda s: t(f"visits.status.{s}", lang),
+            key=f"visits_new_status_{visit.id}",
+        )
+        days = columns[1].number_input(
+            t("visits.ui.actual_days", lang),
+            min_value=0,
+            max_value=MAX_DAYS,
+            value=visit.actual_days if visit.actual_days is not None else visit.planned_days,
+            help=t("visits.ui.actual_days_help", lang, planned=visit.planned_days),
+            key=f"visits_actual_days_{visit.id}",
+        )
+        submitted = st.form_submit_button(t("visits.ui.save", lang), type="primary", key=f"visits_save_{visit.id}")
+    st.session_state[shown_key] = visit.revision
+    if not submitted:
+        return
+    set_days = status == "completed" or visit.actual_days is not None or int(days) != visit.planned_days
+    try:
+        changed = found.change(
+            visit.id,
+            Change(status=status, actual_days=int(days) if set_days else None, set_actual_days=set_days),
+            revision=shown,
+            by=author,
+        )
+    except RegisterConflictError as error:
+        st.error(error.message(lang))
+        return
+    except InvalidValueError as error:
+        st.error(_problems(error, lang))
+        return
+    except PartnerDirectoryError as error:
+        st.error(error.message(lang))
+        return
+    st.session_state[shown_key] = changed.revision
+    st.session_state[NOTICE] = t("visits.ui.saved", lang, label=_label(changed, lang))
+    st.rerun()
+
+
+def _partner_names() -> list[str]:
+    try:
+        table = ui.directory().table
+    except Exception:  # no published list: staff type the partner's name
+        return []
+    if "partner_name" not in table.columns:
+        return []
+    return sorted({str(n) for n in table["partner_name"] if str(n).strip()}, key=str.casefold)
+
+
+def _incoming_form(found: Register, author: str, lang: str) -> None:
+    with st.expander(t("visits.ui.incoming_title", lang)):
+        st.caption(t("visits.ui.incoming_help", lang))
+        with st.form("visit-incoming", clear_on_submit=False):
+            columns = st.columns(2)
+            partner = columns[0].selectbox(
+                t("visits.ui.incoming_partner", lang),
+                _partner_names(),
+                index=None,
+                accept_new_options=True,
+                key="visits_in_partner",
+            )
+            company = columns[1].text_input(t("visits.ui.incoming_company", lang), key="visits_in_company")
+            name = columns[0].text_input(t("visits.column.member_name", lang), key="visits_in_name")
+            email = columns[1].text_input(t("visits.column.member_email", lang), key="visits_in_email")
+            today = dt.date.today()
+            dates = columns[0].date_input(
+                t("visits.ui.dates", lang), value=(today, today), format="YYYY-MM-DD", key="visits_in_dates"
+            )
+            people = columns[1].number_input(
+                t("visits.column.people", lang), min_value=1, max_value=MAX_PEOPLE, value=1, key="visits_in_people"
+            )
+            status = columns[0].selectbox(
+                t("visits.ui.status", lang),
+                list(STATUSES),
+                index=STATUSES.index("completed"),
+                format_func=lambda s: t(f"visits.status.{s}", lang),
+                key="visits_in_status",
+            )
+            days = columns[1].number_input(
+                t("visits.ui.actual_days", lang), min_value=0, max_value=MAX_DAYS, value=1, key="visits_in_days"
+            )
+            services = st.multiselect(
+                t("visits.column.services", lang),
+                list(SERVICES),
+                format_func=lambda s: t(f"service.{s}", lang),
+                key="visits_in_services",
+            )
+            note = st.text_area(t("visits.column.note", lang), height=68, key="visits_in_note")
+            submitted = st.form_submit_button(t("visits.ui.incoming_add", lang), key="visits_in_add")
+        if not submitted:
+            return
+        if not isinstance(dates, tuple) or len(dates) != 2:
+            st.error(t("visits.ui.pick_two_dates", lang))
+            return
+        visit = NewVisit(
+            direction="incoming",
+            member_company=company,
+            partner_name=str(partner or ""),
+            start=dates[0],
+            end=dates[1],
+            people=int(people),
+            member_name=name,
+            member_email=email,
+            services=tuple(services),
+            note=note,
+            status=status,
+            actual_days=int(days) if status == "completed" else None,
+        )
+        try:
+            visit_id = found.record(visit, source="staff", by=author)
+        except InvalidValueError as error:
+            st.error(_problems(error, lang))
+            return
+        except PartnerDirectoryError as error:
+            st.error(error.message(lang))
+            return
+        st.session_state[NOTICE] = t("visits.ui.incoming_added", lang, id=visit_id)
+        st.rerun()
+
+
+def _erase_form(found: Register, author: str, lang: str) -> None:
+    with st.expander(t("visits.ui.erase_title", lang)):
+        st.caption(t("visits.ui.erase_help", lang))
+        with st.form("visit-erase"):
+            email = st.text_input(t("visits.column.member_email", lang), key="visits_erase_email")
+            submitted = st.form_submit_button(t("visits.ui.erase", lang), key="visits_erase")
+        if not submitted:
+            return
+        try:
+            erased = found.erase_member(email=email, by=author)
+        except PartnerDirectoryError as error:
+            st.error(error.message(lang))
+            return
+        st.session_state[NOTICE] = t("visits.ui.erased", lang, count=erased)
+        st.rerun()
+
+
+# -- the yearly report --------------------------------------------------------------------------------------
+
+
+def report_tab(lang: str) -> None:
+    """The yearly BRA usage report: the year, totals, a chart and the downloads."""
+    found = _register_or_say(lang)
+    if found is None:
+        return
+    this_year = dt.date.today().year
+    years = sorted({this_year, *found.choices()["years"]}, reverse=True)
+    year = int(st.selectbox(t("visits.ui.year", lang), years, key="report_year"))
+    report = year_report(found.find(VisitFilter(year=year)), year)
+    st.subheader(t("report.title", lang, year=year), anchor=False)
+    metrics = st.columns(5)
+    for place, key in zip(
+        metrics, ("outgoing_visits", "outgoing_days", "incoming_visits", "incoming_days", "open_visits"), strict=True
+    ):
+        place.metric(t(f"report.total.{key}", lang), report.totals[key])
+    if len(report.by_partner):
+        st.bar_chart(chart_data(report, lang), horizontal=True, stack=True)
+        st.dataframe(
+            report.by_partner.rename(columns=lambda c: t(f"report.column.{c}", lang)), hide_index=True, width="stretch"
+        )
+        companies = report.by_company.assign(
+            direction=[t(f"visits.direction.{d}", lang) for d in report.by_company["direction"]]
+        )
+        st.dataframe(
+            companies.rename(columns=lambda c: t(f"report.column.{c}", lang)), hide_index=True, width="stretch"
+        )
+    else:
+        st.info(t("visits.ui.report_empty", lang, year=year))
+    ui.spreadsheet_downloads(
+        st.columns(2),
+        key="report",
+        file_stem=f"bra-report-{year}-{lang}",
+        excel=ui.Download(t("visits.ui.report_xlsx", lang), lambda: report_xlsx(report, lang)),
+        csv=ui.Download(t("visits.ui.report_csv", lang), lambda: report_csv(report, lang)),
+    )
+
+
+# -- the office's backup -------------------------------------------------------------------------------------
+
+
+def backup_button(lang: str) -> None:
+    """The office's backup download: the published list, its history and the register in one ZIP (made on click)."""
+    config = ui.settings()
+
+    def make() -> bytes:
+        try:
+            found: Register | None = register()
+        except PartnerDirectoryError:
+            found = None  # the ZIP says the register is missing rather than failing the whole backup
+        return backup_zip(data_file=config.data_file, history_dir=config.history_dir, register=found)
+
+    st.download_button(
+        t("visits.ui.backup", lang),
+        make,
+        file_name=f"bra-backup-{dt.date.today().isoformat()}.zip",
+        mime="application/zip",
+        on_click="ignore",
+        key="backup_zip",
+    )
+
+
+# -- the Overview -------------------------------------------------------------------------------------------
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def _where_members_go(url: str) -> pd.DataFrame:
+    # Every member's Overview reads it; a minute old is new enough for totals, and spares the database.
+    return anonymised_totals(_register(url).find(VisitFilter(direction="outgoing", status="completed")))
+
+
+def overview_totals(lang: str) -> None:
+    """Where members go: completed visits per partner cluster, no company or person (nothing when none)."""
+    try:
+        table = _where_members_go(ui.settings().database_url)
+    except PartnerDirectoryError:
+        return  # the Overview works without the register
+    if table.empty:
+        return
+    st.subheader(t("visits.ui.where_members_go", lang), anchor=False)
+    st.caption(t("visits.ui.where_members_go_help", lang, visits=int(table["visits"].sum())))
+    st.bar_chart(table.set_index("partner_name")["visits"].rename(t("report.column.visits", lang)), horizontal=True)

@@ -1,0 +1,102 @@
+"""The published directory as the members' pages see it: checked, geocoded, dated.
+
+Members' pages geocode from the cache and the offline gazetteer only (fast,
+no network); online geocoding happens when staff publish.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from partner_directory.errors import UnreadableFileError
+from partner_directory.geo.geocoding.cache import GeocodeCache
+from partner_directory.geo.geocoding.chain import APPROXIMATE, Geocoder, GeocodeSummary
+from partner_directory.sheet.loading import load_bytes
+from partner_directory.sheet.schema import COLUMNS, COMPUTED_COLUMNS, DERIVED_COLUMNS, GEOCODE_COLUMNS
+from partner_directory.sheet.validation import Report, check
+
+
+@dataclass(frozen=True)
+class Directory:
+    """The partner table ready for search and map, with what is known about it.
+
+    ``problem`` is a sentence key when the file could not be used (the table is then empty).
+    """
+
+    table: pd.DataFrame
+    report: Report
+    summary: GeocodeSummary
+    updated: dt.datetime | None
+    version: str
+    problem: str = ""
+
+    @property
+    def offices(self) -> int:
+        return len(self.table)
+
+    @property
+    def partners(self) -> int:
+        return int(self.table["partner_name"].str.casefold().nunique()) if len(self.table) else 0
+
+    @property
+    def countries(self) -> int:
+        return int(self.table["country"].nunique()) if len(self.table) else 0
+
+    @property
+    def approximate(self) -> int:
+        """Offices placed only at city or country precision."""
+        return int(self.table["geocode_precision"].isin(APPROXIMATE).sum()) if len(self.table) else 0
+
+    @property
+    def unplaced(self) -> int:
+        return int((self.table["geocode_precision"] == "none").sum()) if len(self.table) else 0
+
+
+def content_version(data: bytes) -> str:
+    """A short stable id of a file's content (used to key caches and to refuse stale publishes)."""
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def empty_table() -> pd.DataFrame:
+    """A directory table with every column and no rows."""
+    table = pd.DataFrame(columns=[*COLUMNS, *DERIVED_COLUMNS, *GEOCODE_COLUMNS], dtype=object)
+    for column in COMPUTED_COLUMNS[:2]:
+        table[column] = pd.Series(dtype="float64")
+    return table
+
+
+def load_directory(
+    path: str | Path, *, cache_path: str | Path | None = None, geocoder: Geocoder | None = None
+) -> Directory:
+    """Read, check and place the published file at ``path`` (offline gazetteer and cache only).
+
+    A missing, empty or unreadable file gives an empty directory whose
+    ``problem`` says why, never an exception.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+        updated = dt.datetime.fromtimestamp(path.stat().st_mtime)
+    except FileNotFoundError:
+        return _empty("directory.problem.missing", "")
+    except OSError:
+        return _empty("directory.problem.unreadable", "")
+    version = content_version(data)
+    try:
+        checked = check(load_bytes(data, filename=path.name))
+    except UnreadableFileError:
+        return _empty("directory.problem.empty" if not data.strip() else "directory.problem.unreadable", version)
+    if geocoder is None:
+        cache = GeocodeCache(cache_path) if cache_path is not None else None
+        geocoder = Geocoder.offline(cache=cache)
+    table, summary = geocoder.geocode_table(checked.table)
+    return Directory(table=table, report=checked.report, summary=summary, updated=updated, version=version)
+
+
+def _empty(problem: str, version: str) -> Directory:
+    return Directory(empty_table(), Report(0, []), GeocodeSummary(), None, version, problem)

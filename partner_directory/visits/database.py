@@ -1,0 +1,226 @@
+"""The office's database: one SQLAlchemy engine for SQLite or PostgreSQL, and versioned migrations.
+
+The default is one SQLite file, ``data/visits.sqlite``, in WAL mode with a
+busy timeout, so several Streamlit processes on one machine read while one
+writes and a writer waits for another instead of failing. Every write
+transaction starts with ``BEGIN IMMEDIATE`` on SQLite: it takes the write lock
+at once, so two writers queue on the busy timeout rather than deadlock when a
+read turns into a write. ``PARTNER_DIRECTORY_DATABASE_URL`` may point at
+PostgreSQL (``postgresql://user:password@host/name``, driven by psycopg 3) for
+deployments on several machines; the schema is the same SQLAlchemy Core
+tables on both.
+
+Schema changes are numbered :class:`Migration` steps recorded in the
+``schema_version`` table; :func:`migrate` applies the missing ones in one
+transaction under a lock (``BEGIN IMMEDIATE`` on SQLite, an advisory lock on
+PostgreSQL), so processes starting together migrate once, and a database
+written by an earlier version opens and is brought up to date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+
+from partner_directory.config import PROJECT_ROOT
+from partner_directory.errors import ConfigurationError, DatabaseError, PartnerDirectoryError
+
+log = logging.getLogger(__name__)
+
+#: Where the database lives when ``PARTNER_DIRECTORY_DATABASE_URL`` is not set.
+DEFAULT_SQLITE_FILE = PROJECT_ROOT / "data" / "visits.sqlite"
+#: Seconds a writer waits for another writer (SQLite's busy timeout, PostgreSQL's lock timeout).
+BUSY_TIMEOUT = 30.0
+#: The advisory lock key that serialises migrations on PostgreSQL ("BRA" in ASCII).
+_MIGRATION_LOCK = 0x425241
+
+schema_version = sa.Table(
+    "schema_version",
+    sa.MetaData(),
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("description", sa.String(200), nullable=False),
+    sa.Column("applied_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+def database_url(raw: str = "") -> URL:
+    """The SQLAlchemy URL for a ``PARTNER_DIRECTORY_DATABASE_URL`` value (empty: the default SQLite file).
+
+    A relative SQLite path is taken from the project folder, like the other
+    paths in the settings; ``postgresql://`` and ``postgres://`` use psycopg 3.
+    Raises ``ConfigurationError`` for anything else.
+
+    >>> database_url("postgresql://bra@db.example.org/bra").drivername
+    'postgresql+psycopg'
+    >>> database_url("sqlite:///data/test.sqlite").database.endswith("data/test.sqlite")
+    True
+    """
+    raw = raw.strip()
+    if not raw:
+        return URL.create("sqlite", database=str(DEFAULT_SQLITE_FILE))
+    try:
+        url = make_url(raw)
+    except (sa.exc.ArgumentError, ValueError):
+        raise ConfigurationError("config_database_url", value=_hide_password(raw)) from None
+    backend = url.get_backend_name()
+    if backend in {"postgresql", "postgres"}:
+        return url.set(drivername="postgresql+psycopg")
+    if backend == "sqlite" and url.drivername in {"sqlite", "sqlite+pysqlite"}:
+        if not url.database or url.database == ":memory:":
+            raise ConfigurationError("config_database_url", value=raw)  # each connection would see its own database
+        path = Path(url.database).expanduser()
+        return url.set(database=str(path if path.is_absolute() else PROJECT_ROOT / path))
+    raise ConfigurationError("config_database_url", value=_hide_password(raw))
+
+
+def _hide_password(raw: str) -> str:
+    try:
+        return make_url(raw).render_as_string(hide_password=True)
+    except Exception:  # not a URL at all: it holds no password we could find either
+        return raw.split("@")[-1]
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One numbered schema change; ``apply`` runs inside the migration's transaction."""
+
+    version: int
+    description: str
+    apply: Callable[[Connection], None]
+
+
+class Database:
+    """An engine with two kinds of transaction: :meth:`write` and :meth:`read`.
+
+    Every database failure (unreachable server, a lock held past the timeout,
+    a full disk) is raised as ``DatabaseError`` with a sentence for people; the
+    details go to the log.
+    """
+
+    def __init__(self, url: URL | str, *, busy_timeout: float = BUSY_TIMEOUT) -> None:
+        self.url = url if isinstance(url, URL) else database_url(url)
+        self.busy_timeout = busy_timeout
+        self.engine = _engine(self.url, busy_timeout=busy_timeout)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """One write transaction: committed when the block ends, rolled back on any error."""
+        with self._errors(), self.engine.execution_options(bra_write=True).begin() as connection:
+            yield connection
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """One read-only transaction: a consistent snapshot for the block."""
+        with self._errors(), self.engine.connect() as connection, connection.begin():
+            yield connection
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except PartnerDirectoryError:
+            raise
+        except (sa.exc.DBAPIError, sa.exc.OperationalError, OSError) as error:
+            log.error("database %s failed: %s", self.describe(), error)
+            raise DatabaseError("database_unavailable") from error
+
+    def describe(self) -> str:
+        """The URL without its password, for logs and the staff page."""
+        return self.url.render_as_string(hide_password=True)
+
+    def dispose(self) -> None:
+        """Close every pooled connection (a restart, or the end of a test)."""
+        self.engine.dispose()
+
+
+def _engine(url: URL, *, busy_timeout: float) -> Engine:
+    if url.get_backend_name() == "sqlite":
+        assert url.database is not None  # database_url refuses an SQLite URL without a file
+        try:
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            log.error("database folder for %s cannot be made: %s", url.database, error)
+            raise DatabaseError("database_unavailable") from error
+        engine = sa.create_engine(url, connect_args={"timeout": busy_timeout})
+        _sqlite_pragmas(engine, busy_timeout=busy_timeout)
+        return engine
+    milliseconds = int(busy_timeout * 1000)
+    return sa.create_engine(
+        url,
+        pool_pre_ping=True,  # a restarted server: reconnect instead of failing the next click
+        connect_args={"connect_timeout": max(1, int(busy_timeout)), "options": f"-c lock_timeout={milliseconds}"},
+    )
+
+
+def _sqlite_pragmas(engine: Engine, *, busy_timeout: float) -> None:
+    @sa.event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: object, _record: object) -> None:
+        # pysqlite's own transaction handling starts transactions late and never IMMEDIATE; take it over.
+        dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
+        cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+        cursor.execute("PRAGMA journal_mode = WAL")  # readers never block the writer, nor it them
+        cursor.execute("PRAGMA synchronous = FULL")  # a committed visit survives a power cut too
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(connection: Connection) -> None:
+        immediate = connection.get_execution_options().get("bra_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def current_version(database: Database) -> int:
+    """The schema version the database is at (0 when it is new)."""
+    with database.read() as connection:
+        if not sa.inspect(connection).has_table(schema_version.name):
+            return 0
+        return int(connection.execute(sa.select(sa.func.max(schema_version.c.version))).scalar() or 0)
+
+
+def migrate(database: Database, migrations: Sequence[Migration], *, target: int | None = None) -> int:
+    """Apply the migrations the database lacks, up to ``target`` (default: all); return the version reached.
+
+    Runs in one write transaction under a lock, so concurrent starts migrate
+    once. Raises ``DatabaseError`` when the database is newer than this
+    program (it was opened by a later version; refusing is safer than guessing).
+    """
+    ordered = sorted(migrations, key=lambda m: m.version)
+    if [m.version for m in ordered] != list(range(1, len(ordered) + 1)):
+        raise ValueError("migrations must be numbered 1, 2, 3 … without gaps")
+    latest = ordered[-1].version if ordered else 0
+    target = latest if target is None else target
+    with database.write() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+        schema_version.create(connection, checkfirst=True)
+        version = int(connection.execute(sa.select(sa.func.max(schema_version.c.version))).scalar() or 0)
+        if version > latest:
+            raise DatabaseError("database_newer", found=version, known=latest)
+        for migration in ordered:
+            if version < migration.version <= target:
+                log.info("database: migration %d, %s", migration.version, migration.description)
+                migration.apply(connection)
+                connection.execute(
+                    schema_version.insert().values(
+                        version=migration.version, description=migration.description, applied_at=utc_now()
+                    )
+                )
+                version = migration.version
+    return version
+
+
+def utc_now() -> dt.datetime:
+    """The current time in UTC, as every timestamp in the database is stored."""
+    return dt.datetime.now(dt.UTC)

@@ -1,0 +1,680 @@
+"""The BRA visits register: every visit request, its status, the days used, in the office's database.
+
+A visit is *outgoing* (a member of our cluster visits a partner's office; the
+visit form records it when the member sends the request) or *incoming* (a
+partner's member visits us; the office adds it by hand). In both, ``partner_*``
+names the other cluster: the host of an outgoing visit, the visitor's home
+cluster of an incoming one. Its status goes ``requested`` → ``confirmed`` →
+``completed`` (or ``cancelled``); ``actual_days`` are the days really used.
+
+Every write is one transaction; a change names the revision it was based on,
+and a visit changed by someone else in the meantime is refused
+(:class:`~partner_directory.errors.RegisterConflictError`). Each change is kept
+in ``visit_events`` (who, when, what). A member's name, e-mail and note can be
+erased on request; the visit stays, so the counts stay.
+
+>>> VisitFilter(year=2026).describe("en")
+'year 2026'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from partner_directory.errors import InvalidValueError, RegisterConflictError
+from partner_directory.i18n import t
+from partner_directory.links import is_email
+from partner_directory.sheet import export
+from partner_directory.sheet.schema import SERVICES
+from partner_directory.visits.database import Database, Migration, migrate, utc_now
+from partner_directory.visits.rules import Host, HostCalendar, VisitRequest, working_days
+
+STATUSES: tuple[str, ...] = ("requested", "confirmed", "completed", "cancelled")
+DIRECTIONS: tuple[str, ...] = ("outgoing", "incoming")
+SOURCES: tuple[str, ...] = ("form", "staff")
+#: The most people and days one visit may record (a typo guard, well above the BRA's five days).
+MAX_PEOPLE = 50
+MAX_DAYS = 31
+#: Longest text kept in a field; longer input is refused with a sentence, never cut silently.
+MAX_TEXT = {"member_company": 300, "member_name": 200, "member_email": 320, "note": 2000, "partner_name": 300}
+
+metadata = sa.MetaData()
+
+# The tables as the latest migration leaves them. The migrations below create them step by step,
+# each with its own copy of what that version had; these definitions only read and write.
+visits_table = sa.Table(
+    "visits",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("direction", sa.String(10), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("member_company", sa.String(300), nullable=False),
+    sa.Column("member_name", sa.String(200), nullable=False),
+    sa.Column("member_email", sa.String(320), nullable=False),
+    sa.Column("partner_id", sa.String(200), nullable=False),
+    sa.Column("partner_name", sa.String(300), nullable=False),
+    sa.Column("office_name", sa.String(300), nullable=False),
+    sa.Column("city", sa.String(200), nullable=False),
+    sa.Column("country", sa.String(2), nullable=False),
+    sa.Column("start_date", sa.Date, nullable=False),
+    sa.Column("end_date", sa.Date, nullable=False),
+    sa.Column("people", sa.Integer, nullable=False),
+    sa.Column("services", sa.String(200), nullable=False),
+    sa.Column("language", sa.String(8), nullable=False),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("planned_days", sa.Integer, nullable=False),
+    sa.Column("actual_days", sa.Integer, nullable=True),
+    sa.Column("source", sa.String(10), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_by", sa.String(200), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Column("erased_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+events_table = sa.Table(
+    "visit_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("visit_id", sa.Integer, sa.ForeignKey("visits.id"), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("by", sa.String(200), nullable=False),
+    sa.Column("action", sa.String(20), nullable=False),
+    sa.Column("old_value", sa.String(200), nullable=False),
+    sa.Column("new_value", sa.String(200), nullable=False),
+)
+
+
+# -- migrations: each creates exactly what that version had; never edit one that has shipped ---------------
+
+
+def _create_visits(connection: Connection) -> None:
+    version_1 = sa.MetaData()
+    table = sa.Table(
+        "visits",
+        version_1,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("direction", sa.String(10), nullable=False),
+        sa.Column("status", sa.String(10), nullable=False),
+        sa.Column("member_company", sa.String(300), nullable=False),
+        sa.Column("member_name", sa.String(200), nullable=False),
+        sa.Column("member_email", sa.String(320), nullable=False),
+        sa.Column("partner_id", sa.String(200), nullable=False),
+        sa.Column("partner_name", sa.String(300), nullable=False),
+        sa.Column("office_name", sa.String(300), nullable=False),
+        sa.Column("city", sa.String(200), nullable=False),
+        sa.Column("country", sa.String(2), nullable=False),
+        sa.Column("start_date", sa.Date, nullable=False),
+        sa.Column("end_date", sa.Date, nullable=False),
+        sa.Column("people", sa.Integer, nullable=False),
+        sa.Column("services", sa.String(200), nullable=False),
+        sa.Column("language", sa.String(8), nullable=False),
+        sa.Column("note", sa.Text, nullable=False),
+        sa.Column("planned_days", sa.Integer, nullable=False),
+        sa.Column("actual_days", sa.Integer, nullable=True),
+        sa.Column("source", sa.String(10), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_by", sa.String(200), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("revision", sa.Integer, nullable=False),
+    )
+    table.create(connection)
+    for column in ("start_date", "partner_name", "member_company", "status"):
+        sa.Index(f"visits_{column}", table.c[column]).create(connection)
+
+
+def _add_events_and_erasure(connection: Connection) -> None:
+    timestamp = sa.DateTime(timezone=True).compile(dialect=connection.dialect)
+    connection.execute(sa.text(f"ALTER TABLE visits ADD COLUMN erased_at {timestamp}"))
+    version_2 = sa.MetaData()
+    sa.Table("visits", version_2, sa.Column("id", sa.Integer, primary_key=True))
+    events = sa.Table(
+        "visit_events",
+        version_2,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("visit_id", sa.Integer, sa.ForeignKey("visits.id"), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("by", sa.String(200), nullable=False),
+        sa.Column("action", sa.String(20), nullable=False),
+        sa.Column("old_value", sa.String(200), nullable=False),
+        sa.Column("new_value", sa.String(200), nullable=False),
+    )
+    events.create(connection)
+    sa.Index("visit_events_visit", events.c.visit_id).create(connection)
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "the visits register", _create_visits),
+    Migration(2, "a change history per visit; erasure of a member's personal data", _add_events_and_erasure),
+)
+
+
+# -- values -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewVisit:
+    """A visit to record: from the visit form (outgoing) or typed by staff (incoming or outgoing)."""
+
+    direction: str
+    member_company: str
+    partner_name: str
+    start: dt.date
+    end: dt.date
+    people: int = 1
+    member_name: str = ""
+    member_email: str = ""
+    partner_id: str = ""
+    office_name: str = ""
+    city: str = ""
+    country: str = ""
+    services: tuple[str, ...] = ()
+    language: str = ""
+    note: str = ""
+    planned_days: int | None = None
+    status: str = "requested"
+    actual_days: int | None = None
+
+
+@dataclass(frozen=True)
+class Visit:
+    """One row of the register."""
+
+    id: int
+    direction: str
+    status: str
+    member_company: str
+    member_name: str
+    member_email: str
+    partner_id: str
+    partner_name: str
+    office_name: str
+    city: str
+    country: str
+    start: dt.date
+    end: dt.date
+    people: int
+    services: tuple[str, ...]
+    language: str
+    note: str
+    planned_days: int
+    actual_days: int | None
+    source: str
+    created_at: dt.datetime
+    created_by: str
+    updated_at: dt.datetime
+    revision: int
+    erased_at: dt.datetime | None = None
+
+    @property
+    def days_used(self) -> int:
+        """Days that count as used: the actual days of a completed visit, else none."""
+        if self.status != "completed":
+            return 0
+        return self.actual_days if self.actual_days is not None else self.planned_days
+
+
+@dataclass(frozen=True)
+class Event:
+    """One change of one visit."""
+
+    visit_id: int
+    at: dt.datetime
+    by: str
+    action: str
+    old_value: str
+    new_value: str
+
+
+@dataclass(frozen=True)
+class VisitFilter:
+    """Which visits to list; ``None`` means any. ``host`` is the other cluster's name (``partner_name``)."""
+
+    host: str | None = None
+    company: str | None = None
+    year: int | None = None
+    status: str | None = None
+    direction: str | None = None
+
+    def describe(self, language: str = "en") -> str:
+        """What is applied, as a short phrase (empty when nothing is)."""
+        parts = []
+        if self.host:
+            parts.append(t("visits.filter.host", language, value=self.host))
+        if self.company:
+            parts.append(t("visits.filter.company", language, value=self.company))
+        if self.year:
+            parts.append(t("visits.filter.year", language, value=self.year))
+        if self.status:
+            parts.append(t("visits.filter.status", language, value=t(f"visits.status.{self.status}", language)))
+        if self.direction:
+            parts.append(t(f"visits.direction.{self.direction}", language))
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class Change:
+    """What staff change on a visit: the new status and/or actual days (``keep`` leaves a field alone)."""
+
+    status: str | None = None
+    actual_days: int | None = None
+    set_actual_days: bool = False
+
+
+def check_new_visit(visit: NewVisit) -> list[str]:
+    """The reasons (translation keys with their fields) why ``visit`` cannot be recorded; empty when it can."""
+    problems: list[str] = []
+    if visit.direction not in DIRECTIONS:
+        problems.append("visits.problem.direction")
+    if visit.status not in STATUSES:
+        problems.append("visits.problem.status")
+    if not visit.member_company.strip():
+        problems.append("visits.problem.no_company")
+    if not visit.partner_name.strip():
+        problems.append("visits.problem.no_partner")
+    if visit.member_email.strip() and not is_email(visit.member_email.strip()):
+        problems.append("visits.problem.email")
+    if visit.end < visit.start:
+        problems.append("visits.problem.order")
+    elif (visit.end - visit.start).days + 1 > MAX_DAYS:
+        problems.append("visits.problem.too_long")
+    if not 1 <= visit.people <= MAX_PEOPLE:
+        problems.append("visits.problem.people")
+    for days in (visit.planned_days, visit.actual_days):
+        if days is not None and not 0 <= days <= MAX_DAYS:
+            problems.append("visits.problem.days")
+            break
+    if any(s not in SERVICES for s in visit.services):
+        problems.append("visits.problem.services")
+    for name, most in MAX_TEXT.items():
+        if len(str(getattr(visit, name))) > most:
+            problems.append("visits.problem.too_long_text")
+            break
+    return problems
+
+
+def from_request(request: VisitRequest, host: Host, *, partner_id: str, member_email: str, language: str) -> NewVisit:
+    """The register's record of a member's request sent with the visit form (an outgoing visit, requested).
+
+    The planned days are the working days at the host's office (its weekend and holidays).
+    """
+    return NewVisit(
+        direction="outgoing",
+        member_company=request.member_company,
+        member_name=request.member_name,
+        member_email=member_email,
+        partner_id=partner_id,
+        partner_name=host.partner_name,
+        office_name=host.office_name,
+        city=host.city,
+        country=host.country,
+        start=request.start,
+        end=request.end,
+        people=request.people,
+        services=request.services,
+        language=language,
+        note=request.note,
+        planned_days=working_days(request.start, request.end, HostCalendar(host.country)),
+    )
+
+
+def weekdays_between(start: dt.date, end: dt.date) -> int:
+    """Monday–Friday dates from ``start`` to ``end`` inclusive: the planned days when the caller gives none.
+
+    >>> weekdays_between(dt.date(2026, 11, 30), dt.date(2026, 12, 6))
+    5
+    """
+    return sum(1 for n in range((end - start).days + 1) if (start + dt.timedelta(days=n)).weekday() < 5)
+
+
+# -- the register -------------------------------------------------------------------------------------------
+
+
+class Register:
+    """The visits register in one database (see :class:`~partner_directory.visits.database.Database`)."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    @classmethod
+    def open(cls, url: str = "", **options: Any) -> Register:
+        """Open the database at ``url`` (empty: the default SQLite file) and bring its schema up to date."""
+        database = Database(url, **options)
+        migrate(database, MIGRATIONS)
+        return cls(database)
+
+    # writes
+
+    def record(self, visit: NewVisit, *, source: str = "form", by: str = "") -> int:
+        """Store a new visit in one transaction; return its id. Raises ``InvalidValueError`` on bad values."""
+        problems = check_new_visit(visit)
+        if source not in SOURCES:
+            problems.append("visits.problem.source")
+        if problems:
+            raise InvalidValueError("visit_invalid", problems=problems)
+        now = utc_now()
+        planned = visit.planned_days if visit.planned_days is not None else weekdays_between(visit.start, visit.end)
+        actual = visit.actual_days
+        if visit.status == "completed" and actual is None:
+            actual = planned
+        values = {
+            "direction": visit.direction,
+            "status": visit.status,
+            "member_company": visit.member_company.strip(),
+            "member_name": visit.member_name.strip(),
+            "member_email": visit.member_email.strip(),
+            "partner_id": visit.partner_id.strip(),
+            "partner_name": visit.partner_name.strip(),
+            "office_name": visit.office_name.strip(),
+            "city": visit.city.strip(),
+            "country": visit.country.strip().upper()[:2],
+            "start_date": visit.start,
+            "end_date": visit.end,
+            "people": int(visit.people),
+            "services": ";".join(dict.fromkeys(visit.services)),
+            "language": visit.language.strip()[:8],
+            "note": visit.note.strip(),
+            "planned_days": planned,
+            "actual_days": actual,
+            "source": source,
+            "created_at": now,
+            "created_by": by.strip()[:200],
+            "updated_at": now,
+            "revision": 1,
+        }
+        with self.database.write() as connection:
+            key = connection.execute(visits_table.insert().values(**values)).inserted_primary_key
+            assert key is not None  # an insert always has one
+            visit_id = int(key[0])
+            _event(connection, visit_id, by, "created", "", visit.status, now)
+        return visit_id
+
+    def change(self, visit_id: int, change: Change, *, revision: int, by: str) -> Visit:
+        """Change status and/or actual days of one visit, based on ``revision``; return the visit as now stored.
+
+        Completing a visit without actual days takes its planned days. Raises
+        ``RegisterConflictError`` when the visit changed since ``revision``,
+        ``InvalidValueError`` for an unknown visit, status or a day count out of range.
+        """
+        if change.status is not None and change.status not in STATUSES:
+            raise InvalidValueError("visit_invalid", problems=["visits.problem.status"])
+        if change.set_actual_days and change.actual_days is not None and not 0 <= change.actual_days <= MAX_DAYS:
+            raise InvalidValueError("visit_invalid", problems=["visits.problem.days"])
+        now = utc_now()
+        with self.database.write() as connection:
+            old = _get(connection, visit_id)
+            if old.revision != revision:
+                raise RegisterConflictError("visit_changed", visit=visit_id)
+            values: dict[str, Any] = {}
+            if change.status is not None and change.status != old.status:
+                values["status"] = change.status
+                _event(connection, visit_id, by, "status", old.status, change.status, now)
+            actual = change.actual_days if change.set_actual_days else old.actual_days
+            if change.status == "completed" and actual is None:
+                actual = old.planned_days
+            if actual != old.actual_days:
+                values["actual_days"] = actual
+                _event(connection, visit_id, by, "actual_days", _text(old.actual_days), _text(actual), now)
+            if not values:
+                return old
+            values.update(updated_at=now, revision=old.revision + 1)
+            updated = connection.execute(
+                visits_table.update()
+                .where(visits_table.c.id == visit_id, visits_table.c.revision == revision)
+                .values(**values)
+            )
+            if updated.rowcount != 1:  # changed between our read and write (PostgreSQL's read committed)
+                raise RegisterConflictError("visit_changed", visit=visit_id)
+            return _get(connection, visit_id)
+
+    def erase_member(self, *, email: str = "", visit_ids: Iterable[int] = (), by: str) -> int:
+        """Erase a member's name, e-mail and note from their visits (by e-mail, or by ids); return how many.
+
+        The visits stay with their company, partner, dates, days and status,
+        so every count and report stays the same. One transaction; each erased
+        visit gets an ``erased`` event (which records no personal data).
+        """
+        email = email.strip().lower()
+        ids = [int(i) for i in visit_ids]
+        if not email and not ids:
+            return 0
+        now = utc_now()
+        conditions = []
+        if email:
+            conditions.append(sa.func.lower(visits_table.c.member_email) == email)
+        if ids:
+            conditions.append(visits_table.c.id.in_(ids))
+        with self.database.write() as connection:
+            found = [
+                int(row.id)
+                for row in connection.execute(
+                    sa.select(visits_table.c.id).where(sa.or_(*conditions), visits_table.c.erased_at.is_(None))
+                )
+            ]
+            if not found:
+                return 0
+            connection.execute(
+                visits_table.update()
+                .where(visits_table.c.id.in_(found))
+                .values(
+                    member_name="",
+                    member_email="",
+                    note="",
+                    erased_at=now,
+                    updated_at=now,
+                    revision=visits_table.c.revision + 1,
+                )
+            )
+            for visit_id in found:
+                _event(connection, visit_id, by, "erased", "", "", now)
+        return len(found)
+
+    # reads
+
+    def get(self, visit_id: int) -> Visit:
+        """One visit; raises ``InvalidValueError`` when there is no such visit."""
+        with self.database.read() as connection:
+            return _get(connection, visit_id)
+
+    def find(self, where: VisitFilter | None = None) -> list[Visit]:
+        """The visits matching ``where``, newest start first."""
+        query = sa.select(visits_table).where(*_conditions(where or VisitFilter()))
+        query = query.order_by(visits_table.c.start_date.desc(), visits_table.c.id.desc())
+        with self.database.read() as connection:
+            return [_visit(row) for row in connection.execute(query).mappings()]
+
+    def count(self) -> int:
+        with self.database.read() as connection:
+            return int(connection.execute(sa.select(sa.func.count()).select_from(visits_table)).scalar() or 0)
+
+    def events(self, visit_id: int | None = None) -> list[Event]:
+        """The change history of one visit (or of all), oldest first."""
+        query = sa.select(events_table).order_by(events_table.c.id)
+        if visit_id is not None:
+            query = query.where(events_table.c.visit_id == visit_id)
+        with self.database.read() as connection:
+            return [
+                Event(
+                    visit_id=int(row["visit_id"]),
+                    at=_utc(row["at"]),
+                    by=row["by"],
+                    action=row["action"],
+                    old_value=row["old_value"],
+                    new_value=row["new_value"],
+                )
+                for row in connection.execute(query).mappings()
+            ]
+
+    def choices(self) -> dict[str, list[Any]]:
+        """The values the filters offer: ``years`` (newest first), ``hosts`` and ``companies`` (sorted)."""
+        with self.database.read() as connection:
+            rows = connection.execute(
+                sa.select(visits_table.c.start_date, visits_table.c.partner_name, visits_table.c.member_company)
+            ).all()
+        return {
+            "years": sorted({row[0].year for row in rows}, reverse=True),
+            "hosts": sorted({row[1] for row in rows}, key=str.casefold),
+            "companies": sorted({row[2] for row in rows}, key=str.casefold),
+        }
+
+
+def _conditions(where: VisitFilter) -> list[sa.ColumnElement[bool]]:
+    conditions: list[sa.ColumnElement[bool]] = []
+    if where.host:
+        conditions.append(visits_table.c.partner_name == where.host)
+    if where.company:
+        conditions.append(visits_table.c.member_company == where.company)
+    if where.year:
+        conditions.append(visits_table.c.start_date >= dt.date(where.year, 1, 1))
+        conditions.append(visits_table.c.start_date < dt.date(where.year + 1, 1, 1))
+    if where.status:
+        conditions.append(visits_table.c.status == where.status)
+    if where.direction:
+        conditions.append(visits_table.c.direction == where.direction)
+    return conditions
+
+
+def _get(connection: Connection, visit_id: int) -> Visit:
+    row = connection.execute(sa.select(visits_table).where(visits_table.c.id == visit_id)).mappings().first()
+    if row is None:
+        raise InvalidValueError("visit_not_found", visit=visit_id)
+    return _visit(row)
+
+
+def _event(connection: Connection, visit_id: int, by: str, action: str, old: str, new: str, at: dt.datetime) -> None:
+    connection.execute(
+        events_table.insert().values(
+            visit_id=visit_id, at=at, by=by.strip()[:200], action=action, old_value=old[:200], new_value=new[:200]
+        )
+    )
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    # SQLite keeps no time zone; every stored time is UTC.
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def _visit(row: Mapping[str, Any] | sa.RowMapping) -> Visit:
+    return Visit(
+        id=int(row["id"]),
+        direction=row["direction"],
+        status=row["status"],
+        member_company=row["member_company"],
+        member_name=row["member_name"],
+        member_email=row["member_email"],
+        partner_id=row["partner_id"],
+        partner_name=row["partner_name"],
+        office_name=row["office_name"],
+        city=row["city"],
+        country=row["country"],
+        start=row["start_date"],
+        end=row["end_date"],
+        people=int(row["people"]),
+        services=tuple(s for s in row["services"].split(";") if s),
+        language=row["language"],
+        note=row["note"],
+        planned_days=int(row["planned_days"]),
+        actual_days=None if row["actual_days"] is None else int(row["actual_days"]),
+        source=row["source"],
+        created_at=_utc(row["created_at"]),
+        created_by=row["created_by"],
+        updated_at=_utc(row["updated_at"]),
+        revision=int(row["revision"]),
+        erased_at=None if row["erased_at"] is None else _utc(row["erased_at"]),
+    )
+
+
+# -- files --------------------------------------------------------------------------------------------------
+
+#: The register's columns in the staff's downloads, in order.
+EXPORT_COLUMNS: tuple[str, ...] = (
+    "id",
+    "direction",
+    "status",
+    "start",
+    "end",
+    "planned_days",
+    "actual_days",
+    "people",
+    "partner_name",
+    "office_name",
+    "city",
+    "country",
+    "member_company",
+    "member_name",
+    "member_email",
+    "services",
+    "language",
+    "note",
+    "source",
+    "created_at",
+    "created_by",
+    "updated_at",
+)
+
+
+def register_table(visits: Sequence[Visit], language: str = "en") -> pd.DataFrame:
+    """The visits as a table for people: headers, statuses, directions and services in ``language``."""
+    directions = {d: t(f"visits.direction.{d}", language) for d in DIRECTIONS}
+    statuses = {s: t(f"visits.status.{s}", language) for s in STATUSES}
+    services = {s: t(f"service.{s}", language) for s in SERVICES}
+    rows = [
+        {
+            **{column: getattr(visit, column) for column in EXPORT_COLUMNS},
+            "direction": directions.get(visit.direction, visit.direction),
+            "status": statuses.get(visit.status, visit.status),
+            "services": ", ".join(services.get(s, s) for s in visit.services),
+            "start": visit.start.isoformat(),
+            "end": visit.end.isoformat(),
+            "actual_days": "" if visit.actual_days is None else visit.actual_days,
+            "created_at": visit.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+            "updated_at": visit.updated_at.strftime("%Y-%m-%d %H:%M UTC"),
+        }
+        for visit in visits
+    ]
+    table = pd.DataFrame(rows, columns=list(EXPORT_COLUMNS), dtype=object)
+    return table.rename(columns={c: t(f"visits.column.{c}", language) for c in EXPORT_COLUMNS})
+
+
+def register_csv(visits: Sequence[Visit], language: str = "en") -> bytes:
+    """The register as guarded CSV (UTF-8 with BOM), headers in ``language``."""
+    table = register_table(visits, language)
+    return export.csv_bytes(table, columns=list(table.columns))
+
+
+def register_xlsx(visits: Sequence[Visit], language: str = "en") -> bytes:
+    """The register as an Excel workbook of text cells, headers in ``language``."""
+    table = register_table(visits, language)
+    return export.xlsx_bytes(table, columns=list(table.columns), sheet_title=t("visits.sheet", language))
+
+
+def backup_files(register: Register) -> dict[str, bytes]:
+    """The whole register for the office's backup: ``visits.csv`` and ``visit_events.csv``, every field, guarded.
+
+    Column names are the database's, so a backup can be read back by a
+    program as well as by a person.
+    """
+    visits = register.find()
+    visit_rows = pd.DataFrame(
+        [{**asdict(v), "services": ";".join(v.services)} for v in sorted(visits, key=lambda v: v.id)],
+        columns=[f.name for f in Visit.__dataclass_fields__.values()],
+        dtype=object,
+    )
+    events = pd.DataFrame(
+        [asdict(e) for e in register.events()], columns=list(Event.__dataclass_fields__), dtype=object
+    )
+    return {
+        "visits.csv": export.csv_bytes(visit_rows, columns=list(visit_rows.columns)),
+        "visit_events.csv": export.csv_bytes(events, columns=list(events.columns)),
+    }

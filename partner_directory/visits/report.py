@@ -1,0 +1,202 @@
+"""The yearly BRA usage report for the coordinator, and the anonymised totals members may see.
+
+A visit counts in the year it starts. *Used* means completed: a completed
+visit counts once, with its actual days (its planned days when staff gave
+none). Requested and confirmed visits are counted apart as still open;
+cancelled ones only in the status counts. Outgoing visits are our members at
+partners' offices, incoming ones partners' members with us; both are reported
+per partner cluster and per member company.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from partner_directory.i18n import t
+from partner_directory.visits.register import DIRECTIONS, STATUSES, Visit
+
+PARTNER_COLUMNS = ("partner_name", "country", "outgoing_visits", "outgoing_days", "incoming_visits", "incoming_days")
+COMPANY_COLUMNS = ("member_company", "direction", "visits", "days", "partners")
+TOTAL_KEYS = (
+    "outgoing_visits",
+    "outgoing_days",
+    "incoming_visits",
+    "incoming_days",
+    "open_visits",
+    *(f"status_{s}" for s in STATUSES),
+)
+
+
+@dataclass(frozen=True)
+class YearReport:
+    """One year's use of the agreement.
+
+    ``by_partner`` has :data:`PARTNER_COLUMNS` (most days first),
+    ``by_company`` has :data:`COMPANY_COLUMNS`, ``totals`` has :data:`TOTAL_KEYS`.
+    """
+
+    year: int
+    by_partner: pd.DataFrame
+    by_company: pd.DataFrame
+    totals: dict[str, int]
+
+
+def year_report(visits: Sequence[Visit], year: int) -> YearReport:
+    """Count ``visits`` that start in ``year`` (visits of other years are ignored)."""
+    in_year = [v for v in visits if v.start.year == year]
+    used = [v for v in in_year if v.status == "completed"]
+    partners: dict[str, dict[str, object]] = {}
+    for visit in used:
+        entry = partners.setdefault(
+            visit.partner_name,
+            {"partner_name": visit.partner_name, "country": visit.country, **dict.fromkeys(PARTNER_COLUMNS[2:], 0)},
+        )
+        entry[f"{visit.direction}_visits"] = int(entry[f"{visit.direction}_visits"]) + 1  # type: ignore[call-overload]
+        entry[f"{visit.direction}_days"] = int(entry[f"{visit.direction}_days"]) + visit.days_used  # type: ignore[call-overload]
+        entry["country"] = entry["country"] or visit.country
+    by_partner = pd.DataFrame(list(partners.values()), columns=list(PARTNER_COLUMNS))
+    if len(by_partner):
+        by_partner["total_days"] = by_partner["outgoing_days"] + by_partner["incoming_days"]
+        by_partner = by_partner.sort_values(
+            ["total_days", "partner_name"], ascending=[False, True], key=_sort_key
+        ).drop(columns="total_days")
+    companies: dict[tuple[str, str], dict[str, object]] = {}
+    hosts: dict[tuple[str, str], set[str]] = {}
+    for visit in used:
+        key = (visit.member_company, visit.direction)
+        entry = companies.setdefault(
+            key, {"member_company": visit.member_company, "direction": visit.direction, "visits": 0, "days": 0}
+        )
+        entry["visits"] = int(entry["visits"]) + 1  # type: ignore[call-overload]
+        entry["days"] = int(entry["days"]) + visit.days_used  # type: ignore[call-overload]
+        hosts.setdefault(key, set()).add(visit.partner_name)
+    for key, entry in companies.items():
+        entry["partners"] = len(hosts[key])
+    by_company = pd.DataFrame(list(companies.values()), columns=list(COMPANY_COLUMNS))
+    if len(by_company):
+        by_company = by_company.sort_values(
+            ["direction", "days", "member_company"], ascending=[False, False, True], key=_sort_key
+        )
+    totals = dict.fromkeys(TOTAL_KEYS, 0)
+    for direction in DIRECTIONS:
+        totals[f"{direction}_visits"] = sum(1 for v in used if v.direction == direction)
+        totals[f"{direction}_days"] = sum(v.days_used for v in used if v.direction == direction)
+    for status in STATUSES:
+        totals[f"status_{status}"] = sum(1 for v in in_year if v.status == status)
+    totals["open_visits"] = totals["status_requested"] + totals["status_confirmed"]
+    return YearReport(year, by_partner.reset_index(drop=True), by_company.reset_index(drop=True), totals)
+
+
+def _sort_key(column: pd.Series) -> pd.Series:
+    return column.str.casefold() if column.dtype == object else column
+
+
+def chart_data(report: YearReport, language: str = "en") -> pd.DataFrame:
+    """Days used per partner, outgoing and incoming, indexed by partner: ready for a stacked bar chart."""
+    data = report.by_partner.set_index("partner_name")[["outgoing_days", "incoming_days"]]
+    return data.rename(
+        columns={
+            "outgoing_days": t("report.outgoing_days", language),
+            "incoming_days": t("report.incoming_days", language),
+        }
+    )
+
+
+def anonymised_totals(visits: Sequence[Visit], *, year: int | None = None) -> pd.DataFrame:
+    """Where members go: completed outgoing visits and days per host partner and country.
+
+    No company, person, date or note leaves this function, only counts per
+    partner cluster (which is public in the directory anyway).
+    """
+    rows: dict[str, dict[str, object]] = {}
+    for visit in visits:
+        if visit.direction != "outgoing" or visit.status != "completed":
+            continue
+        if year is not None and visit.start.year != year:
+            continue
+        entry = rows.setdefault(
+            visit.partner_name, {"partner_name": visit.partner_name, "country": visit.country, "visits": 0, "days": 0}
+        )
+        entry["visits"] = int(entry["visits"]) + 1  # type: ignore[call-overload]
+        entry["days"] = int(entry["days"]) + visit.days_used  # type: ignore[call-overload]
+    table = pd.DataFrame(list(rows.values()), columns=["partner_name", "country", "visits", "days"])
+    if len(table):
+        table = table.sort_values(["visits", "partner_name"], ascending=[False, True], key=_sort_key)
+    return table.reset_index(drop=True)
+
+
+def report_xlsx(report: YearReport, language: str = "en") -> bytes:
+    """The report as an Excel workbook in ``language``: a summary, per partner with a bar chart, per company.
+
+    Names are stored as text cells (never formulas), counts as numbers so the
+    chart and the coordinator's own sums work.
+    """
+    from openpyxl import Workbook
+    from openpyxl.chart import BarChart, Reference
+
+    workbook = Workbook()
+    summary = workbook.active
+    summary.title = t("report.sheet.summary", language)[:31]
+    _append(summary, [t("report.title", language, year=report.year)])
+    _append(summary, [])
+    for key in TOTAL_KEYS:
+        _append(summary, [t(f"report.total.{key}", language), report.totals[key]])
+    summary.column_dimensions["A"].width = 48
+
+    partners = workbook.create_sheet(t("report.sheet.partners", language)[:31])
+    _append(partners, [t(f"report.column.{c}", language) for c in PARTNER_COLUMNS])
+    for row in report.by_partner.itertuples(index=False):
+        _append(partners, list(row))
+    partners.column_dimensions["A"].width = 40
+    if len(report.by_partner):
+        chart = BarChart()
+        chart.type = "bar"
+        chart.grouping = "stacked"
+        chart.overlap = 100
+        chart.title = t("report.chart_title", language, year=report.year)
+        chart.x_axis.title = t("report.column.partner_name", language)
+        chart.y_axis.title = t("report.days", language)
+        last = len(report.by_partner) + 1
+        for column in (4, 6):  # outgoing_days, incoming_days
+            chart.add_data(Reference(partners, min_col=column, min_row=1, max_row=last), titles_from_data=True)
+        chart.set_categories(Reference(partners, min_col=1, min_row=2, max_row=last))
+        chart.height = max(7.5, 0.6 * last)
+        chart.width = 18
+        partners.add_chart(chart, "H2")
+
+    companies = workbook.create_sheet(t("report.sheet.companies", language)[:31])
+    _append(companies, [t(f"report.column.{c}", language) for c in COMPANY_COLUMNS])
+    for row in report.by_company.itertuples(index=False):
+        values = list(row)
+        values[1] = t(f"visits.direction.{values[1]}", language)
+        _append(companies, values)
+    companies.column_dimensions["A"].width = 40
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _append(sheet: object, values: list[object]) -> None:
+    from openpyxl.cell import Cell
+
+    row = []
+    for value in values:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            row.append(value)
+            continue
+        cell = Cell(sheet, value=str(value))
+        cell.data_type = "s"  # a name starting with "=" stays text, never a formula
+        row.append(cell)
+    sheet.append(row)  # type: ignore[attr-defined]
+
+
+def report_csv(report: YearReport, language: str = "en") -> bytes:
+    """The per-partner table of the report as guarded CSV, headers in ``language``."""
+    from partner_directory.sheet.export import csv_bytes
+
+    table = report.by_partner.rename(columns={c: t(f"report.column.{c}", language) for c in PARTNER_COLUMNS})
+    return csv_bytes(table.astype(str), columns=list(table.columns))
