@@ -286,9 +286,7 @@ def test_every_label_exists_in_both_languages():
         assert table[key]["en"] and table[key]["pl"], key
     assert all(
         key.startswith("map.")
-        for key in json.loads(
-            (ROOT / "partner_directory" / "translations" / "map.json").read_text("utf-8")
-        )
+        for key in json.loads((ROOT / "partner_directory" / "translations" / "map.json").read_text("utf-8"))
     )
 
 

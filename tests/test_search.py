@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from geopy.distance import great_circle
 
+from partner_directory.geo.distance import great_circle_km
 from partner_directory.search.engine import (
     DEFAULT_RADIUS_KM,
     MAX_RADIUS_KM,
@@ -14,7 +15,6 @@ from partner_directory.search.engine import (
     SearchIndex,
     allowed_edits,
     facet_values,
-    great_circle_km,
     index_for,
     parse_radius,
     search,

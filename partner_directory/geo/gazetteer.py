@@ -54,6 +54,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from partner_directory.geo.countries import resolve_country
+from partner_directory.geo.distance import EARTH_RADIUS_KM, distance_km
 from partner_directory.text import fold
 
 #: Cities named on a zoomed map near its offices: side of the grid cell in
@@ -751,7 +752,7 @@ class Gazetteer:
 
     def _near(self, place_a: int, place_b: int) -> bool:
         return (
-            _haversine_km(
+            distance_km(
                 float(self._latitude[place_a]),
                 float(self._longitude[place_a]),
                 float(self._latitude[place_b]),
@@ -979,13 +980,6 @@ def _us_zip3_states() -> dict[str, list[str]]:
     return {prefix: sorted(found) for prefix, found in sorted(states.items())}
 
 
-def _haversine_km(latitude_a: float, longitude_a: float, latitude_b: float, longitude_b: float) -> float:
-    phi_a, phi_b = math.radians(latitude_a), math.radians(latitude_b)
-    d_phi, d_lambda = phi_b - phi_a, math.radians(longitude_b - longitude_a)
-    h = math.sin(d_phi / 2) ** 2 + math.cos(phi_a) * math.cos(phi_b) * math.sin(d_lambda / 2) ** 2
-    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
-
-
 def _is_place_phrase(words: list[str]) -> bool:
     """Whether a phrase of folded words may be looked up as a place name."""
     letters = "".join(words)
@@ -1203,7 +1197,7 @@ def _regions(
     place_latitudes = np.array([float(city["latitude"]) for city in cities])
     place_longitudes = np.array([float(city["longitude"]) for city in cities])
     distances, neighbours = tree.query(_unit_vectors(place_latitudes, place_longitudes), k=8)
-    max_chord = 2 * math.sin(_REGION_POINT_MAX_KM / 6371.0 / 2)
+    max_chord = 2 * math.sin(_REGION_POINT_MAX_KM / EARTH_RADIUS_KM / 2)
     names: list[str] = []
     ids: dict[tuple[str, int, str], int] = {}
     keys: dict[str, set[int]] = {}

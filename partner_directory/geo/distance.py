@@ -1,0 +1,50 @@
+"""Distance on the Earth: the one formula every part of the directory uses.
+
+Search radii, "same place" checks in the gazetteer and distances shown to a member
+all come from :func:`great_circle_km`, so that two parts never disagree about how far
+one office is from another.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import numpy.typing as npt
+
+#: The Earth's mean radius in km, as ``geopy.distance.EARTH_RADIUS`` (importing geopy costs 0.3 s of a command's start).
+EARTH_RADIUS_KM = 6371.009
+
+
+def great_circle_km(
+    latitude: float, longitude: float, latitudes: npt.ArrayLike, longitudes: npt.ArrayLike
+) -> npt.NDArray[np.float64]:
+    """Great-circle distances in km from one point to many (NaN where a coordinate is NaN).
+
+    The same spherical formula and Earth radius as ``geopy.distance.great_circle``,
+    vectorised: 10,000 distances take well under a millisecond.
+
+    >>> round(float(great_circle_km(54.352, 18.6466, [52.2297], [21.0122])[0]))
+    284
+    """
+    lat1, lon1 = math.radians(latitude), math.radians(longitude)
+    lat2 = np.radians(np.asarray(latitudes, dtype=np.float64))
+    lon2 = np.radians(np.asarray(longitudes, dtype=np.float64))
+    sin_lat1, cos_lat1 = math.sin(lat1), math.cos(lat1)
+    sin_lat2, cos_lat2 = np.sin(lat2), np.cos(lat2)
+    delta = lon2 - lon1
+    cos_delta, sin_delta = np.cos(delta), np.sin(delta)
+    angle = np.arctan2(
+        np.sqrt((cos_lat2 * sin_delta) ** 2 + (cos_lat1 * sin_lat2 - sin_lat1 * cos_lat2 * cos_delta) ** 2),
+        sin_lat1 * sin_lat2 + cos_lat1 * cos_lat2 * cos_delta,
+    )
+    return np.asarray(EARTH_RADIUS_KM * angle, dtype=np.float64)
+
+
+def distance_km(latitude_a: float, longitude_a: float, latitude_b: float, longitude_b: float) -> float:
+    """The great-circle distance in km between two points (:func:`great_circle_km` for one pair).
+
+    >>> round(distance_km(54.352, 18.6466, 52.2297, 21.0122))
+    284
+    """
+    return float(great_circle_km(latitude_a, longitude_a, [latitude_b], [longitude_b])[0])
