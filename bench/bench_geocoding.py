@@ -38,7 +38,9 @@ from generate import generate, write
 from partner_directory.geo.gazetteer import Gazetteer, default_cache_dir
 from partner_directory.geo.geocoding.cache import GeocodeCache
 from partner_directory.geo.geocoding.chain import Geocoder
-from partner_directory.search.engine import Criteria, SearchIndex, search
+from partner_directory.search.criteria import Criteria
+from partner_directory.search.engine import search
+from partner_directory.search.index import SearchIndex
 from partner_directory.sheet.loading import load_file
 from partner_directory.sheet.validation import check
 from partner_directory.text import fold

@@ -17,7 +17,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import timing
 from generate import generate, write
 
-from partner_directory.search.engine import Criteria, SearchIndex, search
+from partner_directory.search.criteria import Criteria
+from partner_directory.search.engine import search
+from partner_directory.search.index import SearchIndex
 from partner_directory.search.loosening import loosenings
 from partner_directory.sheet.export import xlsx_bytes
 from partner_directory.sheet.listing import member_csv, member_table, member_xlsx

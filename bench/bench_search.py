@@ -24,7 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import timing
 from generate import generate, write
 
-from partner_directory.search.engine import Criteria, SearchIndex, facet_values, search
+from partner_directory.search.criteria import Criteria
+from partner_directory.search.engine import search
+from partner_directory.search.index import SearchIndex, facet_values
 from partner_directory.sheet.validation import check_file
 
 ROWS = 10_000

@@ -24,7 +24,7 @@ from partner_directory.access.passwords import Throttle, verify_password
 from partner_directory.access.visibility import Visitor, email_allowed, email_domains, may_see_contacts, visible_table
 from partner_directory.i18n import t
 from partner_directory.publication.published import Directory
-from partner_directory.search.engine import SearchIndex
+from partner_directory.search.index import SearchIndex
 
 MEMBER = "member_signed_in"
 CODE_HASH_ENV = "PARTNER_DIRECTORY_MEMBER_CODE_HASH"

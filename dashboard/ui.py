@@ -25,7 +25,7 @@ from partner_directory.errors import ConfigurationError, PartnerDirectoryError
 from partner_directory.i18n import LANGUAGES, normalise_language, t
 from partner_directory.publication.published import Directory, content_version, load_directory
 from partner_directory.publication.store import Store
-from partner_directory.search.engine import SearchIndex
+from partner_directory.search.index import SearchIndex
 from partner_directory.sheet.export import csv_bytes, export_columns, xlsx_bytes
 from partner_directory.sheet.schema import GEOCODE_COLUMNS
 

@@ -20,7 +20,8 @@ from partner_directory.maps.building import (
     build_map,
     clicked_partner_id,
 )
-from partner_directory.search.engine import Criteria, SearchIndex, facet_values, format_radius
+from partner_directory.search.criteria import Criteria, format_radius
+from partner_directory.search.index import SearchIndex, facet_values
 from partner_directory.search.loosening import loosening_sentence, loosenings
 from partner_directory.sheet.schema import SERVICES, split_list
 

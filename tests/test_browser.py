@@ -24,7 +24,9 @@ from partner_directory.access.passwords import hash_password
 from partner_directory.geo.gazetteer import default_gazetteer
 from partner_directory.i18n import t
 from partner_directory.publication.published import load_directory
-from partner_directory.search.engine import Criteria, SearchIndex, SearchResult, search
+from partner_directory.search.criteria import Criteria
+from partner_directory.search.engine import SearchResult, search
+from partner_directory.search.index import SearchIndex
 from partner_directory.sheet.loading import load_bytes
 from partner_directory.sheet.validation import check
 from tests.browser import (

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 import pytest
 
-from partner_directory.search.engine import Criteria
+from partner_directory.search.criteria import Criteria
 from partner_directory.search.loosening import Loosening, loosening_sentence, loosenings
 
 

@@ -11,7 +11,8 @@ import pytest
 from babel import Locale
 
 from partner_directory.i18n import LANGUAGES, PLURAL_CATEGORIES, plural_category, t, tables, tn
-from partner_directory.search.engine import Criteria, search
+from partner_directory.search.criteria import Criteria
+from partner_directory.search.engine import search
 from tests.sources import project_sources
 
 SOURCES = project_sources()

@@ -8,17 +8,10 @@ import pytest
 from geopy.distance import great_circle
 
 from partner_directory.geo.distance import great_circle_km
-from partner_directory.search.engine import (
-    DEFAULT_RADIUS_KM,
-    MAX_RADIUS_KM,
-    Criteria,
-    SearchIndex,
-    allowed_edits,
-    facet_values,
-    index_for,
-    parse_radius,
-    search,
-)
+from partner_directory.search.criteria import MAX_RADIUS_KM, Criteria, parse_radius
+from partner_directory.search.engine import DEFAULT_RADIUS_KM, search
+from partner_directory.search.index import SearchIndex, facet_values, index_for
+from partner_directory.search.words import allowed_edits
 from partner_directory.sheet.schema import COLUMNS
 from partner_directory.sheet.validation import check_file
 from partner_directory.text import fold
@@ -943,7 +936,7 @@ def test_an_office_placed_only_in_its_country_has_no_distance():
 
 
 def test_format_distance_in_polish():
-    from partner_directory.search.engine import format_distance
+    from partner_directory.search.sentence import format_distance
 
     assert format_distance(12.34, "address", "pl") == "12,3 km"
     assert format_distance(57.2, "city", "pl") == "ok. 57 km (od centrum miasta)"

@@ -202,7 +202,8 @@ def hidden_page() -> None:
     import streamlit as st
 
     from dashboard import member_auth
-    from partner_directory.search.engine import Criteria, search
+    from partner_directory.search.criteria import Criteria
+    from partner_directory.search.engine import search
 
     found = member_auth.directory()
     rows = search(member_auth.search_index(), Criteria(text="Marta Wiślańska")).rows

@@ -78,7 +78,8 @@ def _placed(args: argparse.Namespace) -> tuple[CheckedTable, pd.DataFrame]:
 
 def _search(args: argparse.Namespace) -> int:
     from partner_directory.geo.countries import country_name
-    from partner_directory.search.engine import Criteria, search
+    from partner_directory.search.criteria import Criteria
+    from partner_directory.search.engine import search
 
     _checked, table = _placed(args)
     criteria = Criteria(

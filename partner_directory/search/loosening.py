@@ -15,7 +15,11 @@ from dataclasses import dataclass
 import pandas as pd
 
 from partner_directory.i18n import t
-from partner_directory.search.engine import Criteria, PlaceResolver, SearchIndex, search
+from partner_directory.search.criteria import Criteria
+from partner_directory.search.engine import search
+from partner_directory.search.index import SearchIndex
+from partner_directory.search.places import PlaceResolver
+from partner_directory.search.sentence import format_kilometres
 
 #: The parts of a search that can be dropped one at a time, in the order the sentence names them.
 #: ``near`` is a place that was found (dropping it drops its radius); ``place`` is one that was not,
@@ -103,7 +107,5 @@ def _part_name(part: str, criteria: Criteria, language: str) -> str:
     if part == "near":
         if criteria.radius_km is None:
             return t("loosen.without.place", language, place=" ".join(criteria.near.split()))
-        radius = criteria.radius_km
-        shown = str(int(radius)) if float(radius).is_integer() else f"{radius:.1f}"
-        return t("loosen.without.radius", language, radius=shown.replace(".", ",") if language == "pl" else shown)
+        return t("loosen.without.radius", language, radius=format_kilometres(criteria.radius_km, language))
     return t(f"loosen.without.{part}", language)

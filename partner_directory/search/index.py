@@ -1,0 +1,634 @@
+"""The partner table prepared for searching: built once per published version, then queried many times.
+
+:class:`SearchIndex` holds, for every row, its words with the weight of the
+field they came from, its country, continent, sectors, services and spoken
+languages, and its coordinates. :meth:`SearchIndex.text_scores` scores every
+row against free text; :meth:`SearchIndex.filter_mask` selects rows by a
+filter; :meth:`SearchIndex.facets` lists the filter options present.
+
+How free text matches
+---------------------
+* The query and the table are folded (:func:`~partner_directory.text.fold`):
+  case, accents and Polish letters do not matter ("lodz" finds "Łódź").
+* The query is split into words; every word must match somewhere in the row
+  (AND). Very common joining words ("and", "i", "oraz" …, :data:`~partner_directory.search.words.QUERY_STOP_WORDS`)
+  are ignored unless the query has nothing else.
+* A word matches a word of the row exactly; or as its beginning when it has
+  at least :data:`~partner_directory.search.words.MIN_PREFIX_LENGTH` characters ("Gda" finds Gdańsk); or with
+  typos when it has at least :data:`~partner_directory.search.words.MIN_FUZZY_LENGTH` characters, within
+  :func:`~partner_directory.search.words.allowed_edits` insertions, deletions, substitutions or swaps of two
+  neighbouring letters ("Robtics" finds Robotics, "Gdnask" finds Gdańsk).
+  Typos are tried only for a word found nowhere as typed, so "Germany" does
+  not also find "German". So "AI" finds the sector AI but not "Dubai" or
+  "air", and "zzzz" finds nothing. (An edit budget rather than a rapidfuzz
+  ratio: the ratio of "Gdnask" to "gdansk" is 83, below any safe threshold.)
+* Searched: partner, office and city names, the country (its English and
+  Polish names; any other spelling pycountry knows through
+  :func:`~partner_directory.geo.countries.resolve_country`), sectors, services
+  (their keys, English and Polish names and the aliases of
+  :data:`~partner_directory.sheet.schema.SERVICE_ALIASES`: "biurko" finds desk),
+  spoken languages (English and Polish names, any name
+  :func:`~partner_directory.geo.languages.resolve_language` knows), the
+  description and the contact person.
+* Two- and three-letter country codes ("DE", "POL") count only when typed in
+  capitals, so the word "de" in "Ciudad de México" is not Germany. "usa", "uk"
+  and "uae" count in any case.
+* Ranking: each word scores its best match, weighted by the field it matched
+  (:data:`FIELD_WEIGHTS`): exact 100, beginning 80–90, typo at most 75; naming
+  the office's country scores 100. A row's score is the mean over the words
+  times :data:`WORDS_SHARE`; a query equal to a whole partner, office or city
+  name, or naming the country as a whole, scores 100.
+
+Tables are treated as immutable: the index built for a table is cached by
+identity (and shape and columns) in :func:`index_for`; build a new table, or
+pass a fresh :meth:`SearchIndex.build`, after changing values in place.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+import weakref
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from partner_directory.geo.countries import CONTINENTS, continent_of, country_name, resolve_country
+from partner_directory.geo.distance import great_circle_km
+from partner_directory.geo.languages import language_name, resolve_language
+from partner_directory.i18n import t
+from partner_directory.search.places import UNLOCATED_PRECISIONS, PlaceResolver, default_resolver
+from partner_directory.search.words import (
+    MIN_FUZZY_LENGTH,
+    MIN_PREFIX_LENGTH,
+    allowed_edits,
+    country_in_query,
+    has_cjk,
+    query_words,
+    synonym_groups,
+    words,
+)
+from partner_directory.sheet.schema import SERVICE_ALIASES, SERVICES, canonical_service, split_list
+from partner_directory.text import fold, fold_compact
+
+#: How much a match in each field counts (1.0 = the partner's own name).
+FIELD_WEIGHTS: Mapping[str, float] = {
+    "partner_name": 1.0,
+    "city": 0.95,
+    "office_name": 0.9,
+    "country": 0.9,
+    "sectors": 0.9,
+    "services": 0.8,
+    "languages": 0.8,
+    "contact_name": 0.8,
+    "description": 0.6,
+}
+
+#: Fields whose whole value, typed as the query, scores 100.
+PHRASE_FIELDS: tuple[str, ...] = ("partner_name", "office_name", "city")
+
+#: Share of the score earned word by word; the rest is for a query equal to a whole name.
+WORDS_SHARE = 0.95
+
+#: Match qualities before the field weight: exact, beginning (range by length covered), best typo.
+EXACT_QUALITY = 100.0
+PREFIX_QUALITY: tuple[float, float] = (80.0, 90.0)
+FUZZY_QUALITY = 75.0
+
+#: A query word naming a city (in any language: "Monachium", "Rzym") finds the offices
+#: placed within this many km of it, in its country.
+PLACE_MATCH_KM = 15.0
+
+#: A match through a synonym ("robotyka" → Robotics) counts this share of a direct match,
+#: so the word as typed ranks first.
+SYNONYM_QUALITY = 0.85
+
+#: Longest run of query words looked up as one synonym or place ("sztuczna inteligencja", "Tel Awiw").
+MAX_QUERY_PHRASE_WORDS = 4
+
+_SERVICE_NAME_LANGUAGES = ("en", "pl")
+_NAME_LANGUAGES = ("en", "pl")
+
+
+@dataclass(frozen=True)
+class _QueryUnit:
+    """Query words that match together: alternatives of (folded, typed) words, and rows of a named place."""
+
+    alternatives: tuple[tuple[tuple[str, str], ...], ...]
+    synonyms: tuple[tuple[tuple[str, str], ...], ...] = ()
+    place_rows: npt.NDArray[np.int64] | None = None
+
+
+@dataclass(frozen=True)
+class _Posting:
+    rows: npt.NDArray[np.int64]
+    weights: npt.NDArray[np.float64]
+
+
+class SearchIndex:
+    """The partner table prepared for fast searching.
+
+    Building takes about 0.3 s for 10,000 offices; each search then takes a
+    few milliseconds (``bench/bench_search.py``).
+
+    Build one with :meth:`build` and pass it to :func:`search` and
+    :func:`facet_values` instead of the table; both also accept the table and
+    then use an index cached for it. An app builds it once per table (e.g.
+    with ``st.cache_resource``).
+    """
+
+    def __init__(self, table: pd.DataFrame) -> None:
+        """Prepare ``table``; use :meth:`build` instead of calling this."""
+        self.table = table
+        self.size = len(table)
+        columns = {name: _column(table, name) for name in (*FIELD_WEIGHTS, "continent")}
+        self._columns = columns
+        self._country_keys = [_country_key(value) for value in columns["country"]]
+        self.partner_ids = _factorize([fold(name) for name in columns["partner_name"]])
+        self.country_ids = _factorize(self._country_keys)
+        self.latitudes, self.longitudes = _coordinates(table)
+        self.precisions = [value.strip().lower() for value in _column(table, "geocode_precision")]
+        unlocated = np.array([value in UNLOCATED_PRECISIONS for value in self.precisions], dtype=bool)
+        # The country's reference point is no place to measure a distance from.
+        self.latitudes[unlocated] = np.nan
+        self.longitudes[unlocated] = np.nan
+        self._resolve_place: PlaceResolver | None = None
+        self._place_cache: dict[str, npt.NDArray[np.int64] | None] = {}
+        self._phrases = {
+            name: np.array([fold(value) for value in columns[name]], dtype=object) for name in PHRASE_FIELDS
+        }
+
+        country_rows: dict[str, list[int]] = {}
+        continent_rows: dict[str, list[int]] = {}
+        sector_rows: dict[str, list[int]] = {}
+        sector_forms: dict[str, Counter[str]] = {}
+        service_rows: dict[str, list[int]] = {}
+        language_rows: dict[str, list[int]] = {}
+        self._row_services: list[list[str]] = []
+        self._row_languages: list[list[str]] = []
+        for row, key in enumerate(self._country_keys):
+            if key:
+                country_rows.setdefault(key, []).append(row)
+            continent = columns["continent"][row].strip().upper() or continent_of(key)
+            if continent:
+                continent_rows.setdefault(continent, []).append(row)
+            for sector in split_list(columns["sectors"][row]):
+                folded = fold(sector)
+                sector_rows.setdefault(folded, []).append(row)
+                sector_forms.setdefault(folded, Counter())[sector] += 1
+            services = [canonical_service(item) or item for item in split_list(columns["services"][row])]
+            self._row_services.append(services)
+            for service in dict.fromkeys(services):
+                service_rows.setdefault(service, []).append(row)
+            spoken = [resolve_language(item) or fold(item) for item in split_list(columns["languages"][row])]
+            self._row_languages.append(spoken)
+            for code in dict.fromkeys(spoken):
+                language_rows.setdefault(code, []).append(row)
+        self._country_rows = _arrays(country_rows)
+        self._continent_rows = _arrays(continent_rows)
+        self._sector_rows = _arrays(sector_rows)
+        self._sector_display = {folded: forms.most_common(1)[0][0] for folded, forms in sector_forms.items()}
+        self._service_rows = _arrays(service_rows)
+        self._language_rows = _arrays(language_rows)
+        self._postings: dict[str, _Posting] = {}
+        self._vocabulary: list[str] = []
+        self._fuzzy_vocabulary: dict[int, list[str]] = {}  # by length: typos change it by at most the edits
+        self._cjk_vocabulary: list[str] = []
+
+    @classmethod
+    def build(cls, table: pd.DataFrame, *, resolve_place: PlaceResolver | str | None = "gazetteer") -> SearchIndex:
+        """Prepare ``table`` (one row per office, text columns) for :func:`search`.
+
+        Args:
+            table: the checked (optionally geocoded) partner table. Missing
+                columns count as empty; float columns ``lat``/``lon`` are used
+                for distance when present, else ``latitude``/``longitude`` text.
+            resolve_place: optional place resolver (e.g. the gazetteer's
+                ``find_place``). When given, each distinct city is looked up and
+                the found place's name becomes searchable too, so "Munich" finds
+                an office in "München" — but only when the place lies in the
+                office's country. Costs one lookup per distinct city. The
+                default, ``"gazetteer"``, is the offline gazetteer's
+                ``find_place``, so the dashboard and the ``search`` command build
+                the same index; ``None`` leaves places out. The resolver is also
+                kept for queries: a query word naming a city in any language
+                ("Monachium", "Mediolan", "Tel Awiw") finds the offices placed
+                within :data:`PLACE_MATCH_KM` of it.
+        """
+        resolver = default_resolver() if resolve_place == "gazetteer" else resolve_place
+        index = cls(table)
+        index._resolve_place = resolver if callable(resolver) else None
+        index._build_text(index._resolve_place)
+        return index
+
+    @property
+    def place_resolver(self) -> PlaceResolver | None:
+        """The resolver given to :meth:`build`, which :func:`~partner_directory.search.engine.search` also uses."""
+        return self._resolve_place
+
+    # -- building the text index ---------------------------------------------------------
+
+    def _build_text(self, resolve_place: PlaceResolver | None) -> None:
+        postings: dict[str, dict[int, float]] = {}
+        word_cache: dict[str, list[str]] = {}
+
+        def words_of(text: str) -> list[str]:
+            found = word_cache.get(text)
+            if found is None:
+                found = word_cache[text] = words(text)
+            return found
+
+        city_aliases = self._city_aliases(resolve_place) if resolve_place is not None else {}
+        # Fields in falling weight, so the first weight recorded for a row is its best.
+        for field_name in sorted(FIELD_WEIGHTS, key=lambda name: -FIELD_WEIGHTS[name]):
+            weight = FIELD_WEIGHTS[field_name]
+            for row in range(self.size):
+                for word in self._row_words(field_name, row, words_of, city_aliases):
+                    postings.setdefault(word, {}).setdefault(row, weight)
+        self._postings = {
+            word: _Posting(
+                rows=np.fromiter(rows.keys(), dtype=np.int64, count=len(rows)),
+                weights=np.fromiter(rows.values(), dtype=np.float64, count=len(rows)),
+            )
+            for word, rows in postings.items()
+        }
+        self._vocabulary = sorted(self._postings)
+        self._fuzzy_vocabulary = {}
+        for word in self._vocabulary:
+            if len(word) >= MIN_FUZZY_LENGTH and not word.isdigit():
+                self._fuzzy_vocabulary.setdefault(len(word), []).append(word)
+        self._cjk_vocabulary = [w for w in self._vocabulary if has_cjk(w)]
+
+    def _row_words(
+        self,
+        field_name: str,
+        row: int,
+        words_of: Callable[[str], list[str]],
+        city_aliases: Mapping[tuple[str, str], str],
+    ) -> Iterable[str]:
+        value = self._columns[field_name][row]
+        if field_name == "country":
+            code = self._country_keys[row]
+            if len(code) == 2 and country_name(code) != code:
+                return [word for language in _NAME_LANGUAGES for word in words_of(country_name(code, language))]
+            return words_of(value)
+        if field_name == "services":
+            return [word for service in self._row_services[row] for word in _service_words(service)]
+        if field_name == "languages":
+            return [word for code in self._row_languages[row] for word in _language_words(code)]
+        if field_name == "city":
+            alias = city_aliases.get((value, self._country_keys[row]))
+            return words_of(value) + words_of(alias) if alias else words_of(value)
+        return words_of(value)
+
+    def _city_aliases(self, resolve_place: PlaceResolver) -> dict[tuple[str, str], str]:
+        aliases: dict[tuple[str, str], str] = {}
+        for city, country in dict.fromkeys(zip(self._columns["city"], self._country_keys, strict=True)):
+            if not city.strip():
+                continue
+            place = resolve_place(city)
+            if (
+                place is not None
+                and place.kind == "city"
+                and place.country == country
+                and fold(place.name) != fold(city)
+            ):
+                aliases[(city, country)] = place.name
+        return aliases
+
+    # -- matching -------------------------------------------------------------------------
+
+    def text_scores(self, text: str) -> npt.NDArray[np.float64] | None:
+        """Score every row against free ``text`` (0 = no match, else up to 100); ``None`` if no words."""
+        query = query_words(text)
+        if not query:
+            return None
+        units = self._query_units(query)
+        total = np.zeros(self.size)
+        matched = np.ones(self.size, dtype=bool)
+        for unit in units:
+            scores = self._unit_scores(unit)
+            matched &= scores > 0
+            total += scores
+            if not matched.any():  # every word must match: no need to look at the rest
+                break
+        result = np.where(matched, WORDS_SHARE * total / len(units), 0.0)
+        code = country_in_query(text)
+        if code is not None:  # "Stany Zjednoczone", "Vereinigte Staaten": the whole query names a country
+            self._raise_scores(result, self._country_rows.get(code), EXACT_QUALITY)
+        phrase = fold(text)
+        for name in PHRASE_FIELDS:
+            result[self._phrases[name] == phrase] = EXACT_QUALITY
+        return result
+
+    def _query_units(self, query: list[tuple[str, str]]) -> list[_QueryUnit]:
+        """Group query words into units: a synonym phrase or a place name of several words is one unit.
+
+        Each unit matches a row when any of its alternatives does (all words of
+        an alternative must match), or when the row lies in the place it names.
+        """
+        units: list[_QueryUnit] = []
+        position = 0
+        while position < len(query):
+            for length in range(min(MAX_QUERY_PHRASE_WORDS, len(query) - position), 0, -1):
+                part = query[position : position + length]
+                phrase = " ".join(folded for folded, _ in part)
+                typed = " ".join(typed for _, typed in part)
+                group = synonym_groups().get(phrase)
+                rows = self._place_rows(typed) if length > 1 or len(phrase) >= MIN_PREFIX_LENGTH else None
+                if length == 1 or group is not None or rows is not None:
+                    synonyms = tuple(
+                        tuple((word, word) for word in term.split()) for term in group or () if term != phrase
+                    )
+                    units.append(_QueryUnit((tuple(part),), synonyms, rows))
+                    position += length
+                    break
+        return units
+
+    def _unit_scores(self, unit: _QueryUnit) -> npt.NDArray[np.float64]:
+        scores = np.zeros(self.size)
+        for alternatives, quality in ((unit.alternatives, 1.0), (unit.synonyms, SYNONYM_QUALITY)):
+            for alternative in alternatives:
+                found = None
+                for folded, typed in alternative:
+                    word_scores = self._word_scores(folded, typed)
+                    found = word_scores if found is None else np.minimum(found, word_scores)
+                if found is not None:
+                    scores = np.maximum(scores, quality * found)
+        if unit.place_rows is not None:
+            self._raise_scores(scores, unit.place_rows, EXACT_QUALITY * FIELD_WEIGHTS["city"])
+        return scores
+
+    def _place_rows(self, typed: str) -> npt.NDArray[np.int64] | None:
+        """Rows placed in the city ``typed`` names (any language), or ``None``."""
+        if self._resolve_place is None:
+            return None
+        key = fold(typed)
+        if key in self._place_cache:
+            return self._place_cache[key]
+        rows = None
+        if len(fold_compact(typed)) >= MIN_PREFIX_LENGTH and country_in_query(typed) is None:
+            try:
+                place = self._resolve_place(typed)
+            except (LookupError, ValueError, OSError):
+                place = None
+            if place is not None and place.kind == "city":
+                distances = great_circle_km(place.latitude, place.longitude, self.latitudes, self.longitudes)
+                in_country = np.array([code == place.country for code in self._country_keys], dtype=bool)
+                found = np.flatnonzero((distances <= PLACE_MATCH_KM) & in_country)
+                rows = found if len(found) else None
+        if len(self._place_cache) < 10_000:
+            self._place_cache[key] = rows
+        return rows
+
+    def _word_scores(self, folded: str, typed: str) -> npt.NDArray[np.float64]:
+        scores = np.zeros(self.size)
+        code = country_in_query(typed)
+        if code is not None:  # naming the country is an exact match, whichever language it was named in
+            self._raise_scores(scores, self._country_rows.get(code), EXACT_QUALITY)
+        spoken = resolve_language(folded) if len(folded) >= MIN_FUZZY_LENGTH else None
+        if spoken is not None:
+            self._raise_scores(scores, self._language_rows.get(spoken), EXACT_QUALITY * FIELD_WEIGHTS["languages"])
+        matches = self._matching_words(folded)
+        if not matches and code is None and spoken is None:
+            # Typos are only considered for a word found nowhere as typed, so
+            # "Germany" does not also bring in every German-speaking office.
+            matches = self._fuzzy_words(folded)
+        for word, quality in matches.items():
+            posting = self._postings[word]  # rows are distinct within a posting
+            scores[posting.rows] = np.maximum(scores[posting.rows], quality * posting.weights)
+        return scores
+
+    @staticmethod
+    def _raise_scores(scores: npt.NDArray[np.float64], rows: npt.NDArray[np.int64] | None, value: float) -> None:
+        if rows is not None:
+            scores[rows] = np.maximum(scores[rows], value)
+
+    def _matching_words(self, word: str) -> dict[str, float]:
+        """Words of the table that ``word`` equals or begins, with the quality of each match."""
+        found: dict[str, float] = {}
+        if word in self._postings:
+            found[word] = EXACT_QUALITY
+        cjk = has_cjk(word)
+        if len(word) >= MIN_PREFIX_LENGTH or cjk:
+            low, high = PREFIX_QUALITY
+            start = bisect.bisect_left(self._vocabulary, word)
+            for candidate in self._vocabulary[start:]:
+                if not candidate.startswith(word):
+                    break
+                if candidate != word:
+                    found[candidate] = low + (high - low) * len(word) / len(candidate)
+        if cjk:  # CJK text has no spaces: a name may sit inside a longer run
+            for candidate in self._cjk_vocabulary:
+                if word in candidate and candidate not in found:
+                    found[candidate] = PREFIX_QUALITY[0]
+        return found
+
+    def _fuzzy_words(self, word: str) -> dict[str, float]:
+        """Words of the table within :func:`allowed_edits` typos of ``word``, with match quality."""
+        edits = allowed_edits(len(word))
+        if not edits or word.isdigit() or has_cjk(word):
+            return {}
+        found: dict[str, float] = {}
+        for length in range(len(word) - edits, len(word) + edits + 1):
+            choices = self._fuzzy_vocabulary.get(length)
+            if not choices:
+                continue
+            for candidate, distance, _ in process.extract(
+                word, choices, scorer=OSA.distance, score_cutoff=edits, limit=None
+            ):
+                found[candidate] = FUZZY_QUALITY * (1 - distance / max(len(word), len(candidate)))
+        return found
+
+    def filter_mask(self, values: Iterable[str], kind: str) -> npt.NDArray[np.bool_]:
+        """Rows holding ANY of ``values`` of ``kind`` (country, continent, sector, service, language)."""
+        rows_by_value = {
+            "country": self._country_rows,
+            "continent": self._continent_rows,
+            "sector": self._sector_rows,
+            "service": self._service_rows,
+            "language": self._language_rows,
+        }[kind]
+        mask = np.zeros(self.size, dtype=bool)
+        for value in values:
+            rows = rows_by_value.get(fold(value) if kind == "sector" else value)
+            if rows is not None:
+                mask[rows] = True
+        return mask
+
+    def sector_display(self, sector: str) -> str:
+        """The sector as the table writes it most often, else as given."""
+        return self._sector_display.get(fold(sector), sector.strip())
+
+    def facets(self, language: str) -> Facets:
+        """The filter options present in the table, named in ``language``."""
+        codes = [code for code in self._country_rows if len(code) == 2 and country_name(code) != code]
+        countries = sorted(((code, country_name(code, language)) for code in codes), key=lambda pair: fold(pair[1]))
+        continents = [
+            (code, t(f"search.continent.{code}", language)) for code in CONTINENTS if code in self._continent_rows
+        ]
+        sectors = sorted(self._sector_display.values(), key=lambda name: (fold(name), name))
+        services = [
+            (key, _capitalised(t(f"search.service.{key}", language))) for key in SERVICES if key in self._service_rows
+        ]
+        known = [code for code in self._language_rows if language_name(code) != code]
+        languages = sorted(((code, language_name(code, language)) for code in known), key=lambda pair: fold(pair[1]))
+        return Facets(
+            countries=tuple(countries),
+            continents=tuple(continents),
+            sectors=tuple(sectors),
+            services=tuple(services),
+            languages=tuple(languages),
+        )
+
+
+def _column(table: pd.DataFrame, name: str) -> list[str]:
+    if name not in table.columns:
+        return [""] * len(table)
+    return [
+        value if isinstance(value, str) else "" if _missing(value) else str(value) for value in table[name].tolist()
+    ]
+
+
+def _missing(value: object) -> bool:
+    try:
+        return value is None or bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _country_key(value: str) -> str:
+    text = value.strip()
+    if len(text) == 2 and text.isalpha():
+        return text.upper()
+    return resolve_country(text) or fold(text)
+
+
+def _factorize(values: list[str]) -> npt.NDArray[np.int64]:
+    codes, _ = pd.factorize(np.array([value or None for value in values], dtype=object))
+    return np.asarray(codes, dtype=np.int64)
+
+
+def _arrays(rows: dict[str, list[int]]) -> dict[str, npt.NDArray[np.int64]]:
+    return {key: np.asarray(values, dtype=np.int64) for key, values in rows.items()}
+
+
+def _coordinates(table: pd.DataFrame) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Latitudes and longitudes as floats: ``lat``/``lon`` where placed, else the text columns."""
+
+    def numbers(name: str) -> npt.NDArray[np.float64]:
+        if name not in table.columns:
+            return np.full(len(table), np.nan)
+        series = table[name]
+        if not pd.api.types.is_numeric_dtype(series):
+            series = series.astype(object).where(series.notna(), "").astype(str).str.strip().str.replace(",", ".")
+        return np.array(pd.to_numeric(series, errors="coerce"), dtype=np.float64)  # a writable copy
+
+    latitudes, longitudes = numbers("latitude"), numbers("longitude")
+    if "lat" in table.columns and "lon" in table.columns:
+        placed_lat, placed_lon = numbers("lat"), numbers("lon")
+        placed = ~(np.isnan(placed_lat) | np.isnan(placed_lon))
+        latitudes = np.where(placed, placed_lat, latitudes)
+        longitudes = np.where(placed, placed_lon, longitudes)
+    bad = ~((np.abs(latitudes) <= 90) & (np.abs(longitudes) <= 180))  # also true for NaN
+    latitudes[bad] = np.nan
+    longitudes[bad] = np.nan
+    return latitudes, longitudes
+
+
+def _service_words(service: str) -> list[str]:
+    return _service_vocabulary().get(service) or words(service)
+
+
+@lru_cache(maxsize=1)
+def _service_vocabulary() -> dict[str, list[str]]:
+    """The searchable words of each service: its key, aliases, English and Polish names."""
+    spellings: dict[str, list[str]] = {key: [key.replace("_", " ")] for key in SERVICES}
+    for alias, key in SERVICE_ALIASES.items():
+        spellings[key].append(alias)
+    for key in SERVICES:
+        spellings[key].extend(t(f"search.service.{key}", language) for language in _SERVICE_NAME_LANGUAGES)
+    return {
+        key: list(dict.fromkeys(word for text in texts for word in words(text))) for key, texts in spellings.items()
+    }
+
+
+_LANGUAGE_WORDS: dict[str, list[str]] = {}
+
+
+def _language_words(code: str) -> list[str]:
+    found = _LANGUAGE_WORDS.get(code)
+    if found is None:
+        names = [language_name(code, language) for language in _NAME_LANGUAGES]
+        found = _LANGUAGE_WORDS[code] = list(dict.fromkeys(w for name in names if name != code for w in words(name)))
+    return found
+
+
+# -- index cache -------------------------------------------------------------------------
+
+_CACHE_SIZE = 4
+_cache: dict[int, tuple[weakref.ref[pd.DataFrame], tuple[Any, ...], SearchIndex]] = {}
+_cache_lock = threading.Lock()
+
+
+def index_for(table: pd.DataFrame | SearchIndex) -> SearchIndex:
+    """Return a :class:`SearchIndex` for ``table``, reusing the one built for this very table.
+
+    The cache holds the last few tables by identity and checks their shape and
+    columns, so a table that gains a column (e.g. after geocoding) is indexed anew.
+    """
+    if isinstance(table, SearchIndex):
+        return table
+    fingerprint = (table.shape, tuple(table.columns))
+    with _cache_lock:
+        entry = _cache.get(id(table))
+        if entry is not None and entry[0]() is table and entry[1] == fingerprint:
+            return entry[2]
+    index = SearchIndex.build(table)
+    with _cache_lock:
+        for key in [key for key, (reference, _, _) in _cache.items() if reference() is None]:
+            del _cache[key]
+        while len(_cache) >= _CACHE_SIZE:
+            del _cache[next(iter(_cache))]
+        _cache[id(table)] = (weakref.ref(table), fingerprint, index)
+    return index
+
+
+# -- filter options ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Facets:
+    """Options for the filter widgets, as present in the table, named in one language.
+
+    ``countries`` and ``languages`` are ``(code, name)`` sorted by name;
+    ``continents`` and ``services`` are ``(code, name)`` in their usual order;
+    ``sectors`` are names as written, sorted ignoring case and accents.
+    """
+
+    countries: tuple[tuple[str, str], ...]
+    continents: tuple[tuple[str, str], ...]
+    sectors: tuple[str, ...]
+    services: tuple[tuple[str, str], ...]
+    languages: tuple[tuple[str, str], ...]
+
+
+def facet_values(table: pd.DataFrame | SearchIndex, *, language: str = "en") -> Facets:
+    """Return the options the filter widgets offer for ``table``, named in ``language``.
+
+    Countries that were not recognised (kept as typed) are not offered; free
+    text still finds them.
+    """
+    return index_for(table).facets(language)
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]

@@ -1,0 +1,80 @@
+"""The sentence that says what a search applied, and distances and radii worded for people.
+
+"3 partners in 2 countries · sector Robotics · within 300 km of Gdańsk, Poland":
+:func:`describe` puts the counts before the fragments the engine applied;
+:func:`format_distance` words one office's distance as honestly as its
+placement allows. English or Polish, from the translation tables.
+"""
+
+from __future__ import annotations
+
+import math
+
+from partner_directory.geo.countries import country_name
+from partner_directory.i18n import t, tn
+from partner_directory.search.places import UNLOCATED_PRECISIONS, PlaceLike
+from partner_directory.text import fold
+
+#: Below this distance (km) an office placed only at its city is "under N km", never "0.0 km".
+CITY_DISTANCE_FLOOR_KM = 10
+
+
+def place_label(place: PlaceLike, typed: str, language: str) -> str:
+    """ "Gdańsk, Poland"; with what was typed first when it reads differently ("Danzig (Gdańsk, Poland)")."""
+    if place.kind == "country":
+        label = country_name(place.country, language)
+    else:
+        label = f"{place.name}, {country_name(place.country, language)}"
+    return label if fold(typed) in (fold(place.name), fold(label)) else f"{typed} ({label})"
+
+
+def describe(offices: int, partners: int, countries: int, fragments: list[str], notes: list[str], language: str) -> str:
+    """The whole description: the counts, then each applied fragment, then any notes as sentences.
+
+    >>> describe(3, 2, 1, ["sector Robotics"], [], "en")
+    '2 partners (3 offices) in 1 country · sector Robotics'
+    """
+    if offices == 0:
+        count = t("search.count.none", language)
+    else:
+        parts = [tn("search.count.partners", partners, language)]
+        if offices != partners:
+            parts.append(tn("search.count.offices", offices, language))
+        if countries:
+            parts.append(tn("search.count.countries", countries, language))
+        count = " ".join(parts)
+    sentence = " · ".join([count, *fragments])
+    return " ".join([f"{sentence}.", *notes]) if notes else sentence
+
+
+def join_names(names: list[str], conjunction: str, language: str) -> str:
+    """ "A", "A or B", "A, B or C" (the conjunction translated)."""
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} {t(f'search.{conjunction}', language)} {names[-1]}"
+
+
+def format_kilometres(value: float, language: str) -> str:
+    """A distance for people: ``300``, ``12.5`` (Polish ``12,5``)."""
+    text = str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+    return text.replace(".", ",") if language == "pl" else text
+
+
+def format_distance(distance_km: float, precision: str = "", language: str = "en") -> str:
+    """A distance as honest as the office's placement; "" when unknown.
+
+    An office placed at its address (or with typed coordinates) gets one
+    decimal; one placed only at its city is "≈ 12 km", and near the place
+    "under 10 km" — never "0.0 km" as if exact. Country-precision offices have
+    no distance at all.
+
+    >>> format_distance(12.34, "address"), format_distance(0.0, "city"), format_distance(57.2, "city")
+    ('12.3 km', 'under 10 km (in the city; street not known)', '≈ 57 km (from the city centre)')
+    """
+    if not math.isfinite(distance_km) or precision in UNLOCATED_PRECISIONS:
+        return ""
+    if precision == "city":
+        if distance_km < CITY_DISTANCE_FLOOR_KM:
+            return t("search.distance.city_close", language, km=CITY_DISTANCE_FLOOR_KM)
+        return t("search.distance.city", language, km=round(distance_km))
+    return t("search.distance.exact", language, km=format_kilometres(round(distance_km, 1), language))
