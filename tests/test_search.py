@@ -8,6 +8,7 @@ import pytest
 from geopy.distance import great_circle
 
 from partner_directory.geo.distance import great_circle_km
+from partner_directory.geo.gazetteer import default_gazetteer
 from partner_directory.search.criteria import MAX_RADIUS_KM, Criteria, parse_radius
 from partner_directory.search.engine import DEFAULT_RADIUS_KM, search
 from partner_directory.search.index import SearchIndex, facet_values, index_for
@@ -352,8 +353,7 @@ def test_great_circle_gives_nan_for_missing_coordinates():
 @pytest.fixture(scope="module")
 def find_place():
     """The real offline gazetteer's lookup (built into the user cache on first use)."""
-    gazetteer = pytest.importorskip("partner_directory.geo.gazetteer")
-    return gazetteer.default_gazetteer().find_place
+    return default_gazetteer().find_place
 
 
 NEAR_TABLE = frame(
