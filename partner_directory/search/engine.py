@@ -58,8 +58,10 @@ class SearchResult:
     """What a search found and a plain account of what was applied.
 
     ``rows`` are the matching rows of the table (original index kept), best
-    first, with two added columns: ``score`` (0–100 for free text, NaN without
-    text) and ``distance_km`` (NaN unless a place was used). ``description``
+    first, with three added columns: ``score`` (0–100 for free text, NaN without
+    text), ``distance_km`` (NaN unless a place was used) and ``distance_text``
+    (that distance worded by :func:`~partner_directory.search.sentence.format_distance`,
+    "" when unknown). ``description``
     is one or more sentences in the chosen language; ``problems`` are sentences
     about parts of the criteria that could not be used. ``positions`` are the
     rows' positions (``iloc``) in the searched index's table, in the same order.
