@@ -12,8 +12,9 @@ import pandas as pd
 import pytest
 
 from partner_directory.maps import office_file as mapfile
-from partner_directory.maps.building import ROW_FIELDS, build_map, office_data, office_rows
+from partner_directory.maps.building import build_map
 from partner_directory.maps.office_file import KEEP_UNUSED_SECONDS, remove_unused, write_office_file
+from partner_directory.maps.rows import ROW_FIELDS, office_data, office_rows
 from tests.test_mapview import EVALUATED, HOSTILE
 
 
