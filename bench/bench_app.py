@@ -51,7 +51,8 @@ import partner_directory.geo.gazetteer as gazetteer_module
 from partner_directory.config import Settings
 from partner_directory.geo.countries import country_name
 from partner_directory.geo.gazetteer import default_gazetteer
-from partner_directory.maps.building import TileConfig, build_map
+from partner_directory.maps.building import build_map
+from partner_directory.maps.elements import TileConfig
 from partner_directory.publication.published import load_directory
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -145,7 +146,7 @@ def profiling_script_threads() -> Iterator[ScriptProfiler]:
 
 
 def short_name(filename: str, line: int, function: str) -> str:
-    """``partner_directory/maps/building.py:438 office_rows``, ``streamlit/…``, ``parse.py:452 urlsplit``."""
+    """``partner_directory/maps/rows.py:170 office_rows``, ``streamlit/…``, ``parse.py:452 urlsplit``."""
     if filename.startswith(("~", "<")):
         return function  # built-in methods
     path = Path(filename)

@@ -22,8 +22,8 @@ import streamlit as st
 from dashboard import ui
 from partner_directory.geo.countries import country_name
 from partner_directory.i18n import t
-from partner_directory.maps.building import OfficeData, office_data
 from partner_directory.maps.office_file import OfficeFile, write_office_file
+from partner_directory.maps.rows import OfficeData, office_data
 from partner_directory.search.criteria import Criteria
 from partner_directory.search.engine import SearchResult, search
 from partner_directory.search.index import SearchIndex

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 import runpy
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -20,6 +19,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from dashboard import server_guard
+from partner_directory import links
 from partner_directory.config import PROJECT_ROOT, Settings
 from partner_directory.errors import ConfigurationError, PartnerDirectoryError
 from partner_directory.i18n import LANGUAGES, normalise_language, t
@@ -34,12 +34,14 @@ _log = logging.getLogger("partner_directory.ui")
 APP_SCRIPT = PROJECT_ROOT / "app.py"
 LANGUAGE_KEY = "lang"
 SWITCH_KEY = "language_switch"
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 
 def md(text: object) -> str:
-    """Escape ``text`` for ``st.markdown``: data never becomes a link, HTML, LaTeX or formatting."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text or "")).replace("\n", "  \n")
+    """Escape ``text`` for ``st.markdown``: data never becomes a link, HTML, LaTeX or formatting.
+
+    The rule is :func:`partner_directory.links.markdown_text`'s, the one owner of what may become a link.
+    """
+    return links.markdown_text(text)
 
 
 @contextmanager

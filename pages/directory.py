@@ -14,12 +14,9 @@ from partner_directory.geo.countries import country_name
 from partner_directory.geo.languages import language_name
 from partner_directory.i18n import t, tn
 from partner_directory.links import email_href, safe_href
-from partner_directory.maps.building import (
-    CLICK_RETURNED_OBJECTS,
-    TileConfig,
-    build_map,
-    clicked_partner_id,
-)
+from partner_directory.maps.building import build_map
+from partner_directory.maps.clicks import CLICK_RETURNED_OBJECTS, clicked_partner_id
+from partner_directory.maps.elements import TileConfig
 from partner_directory.search.criteria import Criteria, format_radius
 from partner_directory.search.index import SearchIndex, facet_values
 from partner_directory.search.loosening import loosening_sentence, loosenings

@@ -1,13 +1,24 @@
-"""Links and e-mail addresses: which may become a link in a browser, and how to normalise them.
+"""Which text may become a link, and how text from data is kept from becoming one.
 
-Only ``http``, ``https`` and ``mailto`` ever reach a browser as a link;
-``javascript:``, ``data:``, ``file:`` and every other scheme are refused.
+The one owner of that decision for the pages, the map and the files:
+
+* :func:`safe_href`, :func:`website_href`, :func:`email_href` and :func:`mailto`
+  say what a browser may follow. Only ``http``, ``https`` and ``mailto`` ever
+  reach a browser as a link; ``javascript:``, ``data:``, ``file:`` and every
+  other scheme are refused.
+* :func:`fits_in_page` and :func:`is_page_resource` say which addresses may be
+  written into a page at all (a link, a script's ``src``, a tile template).
+* :func:`markdown_text` turns text from data into markdown that shows it as it
+  is, never as a link, an image, HTML or formatting.
+* :func:`check_website` and :func:`is_email` normalise and judge the cells of
+  the partner file.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
 WEB_SCHEMES: tuple[str, ...] = ("http", "https")
@@ -21,6 +32,19 @@ _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
 _HOST = re.compile(r"^[^\s/:?#@]+\.[^\s/:?#@]+")
 # Browsers ignore these inside a scheme ("java\tscript:"), so they are removed before judging.
 _IGNORED_BY_BROWSERS = re.compile(r"[\x00-\x20\x7f]")
+# Characters that have no business in an address written into a page: they could end the
+# attribute, string or template it stands in, or be read differently by browsers.
+_BREAKS_OUT_OF_A_PAGE = re.compile(r"[\s\x00-\x1f\x7f<>\"'`\\]")
+
+# Markdown syntax that could make text a link, an image, HTML, LaTeX, a Streamlit
+# directive (":red[…]", ":material/…:") or formatting; each is escaped with a backslash.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+# GitHub-flavoured markdown (remark-gfm in Streamlit) turns bare addresses into links *after*
+# parsing, in the text where backslash escapes are already undone, so no escape stops it.
+# An invisible WORD JOINER (U+2060) placed where each of its patterns needs a plain character
+# does: in "https://" before the ":", in "www." before the ".", and before every "@".
+_WORD_JOINER = "\u2060"
+_AUTOLINK_LITERAL_STARTS = re.compile(r"(?=://)|(?<=www)(?=\.)|(?=@)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -77,6 +101,83 @@ def check_website(value: str) -> WebsiteCheck:
 
 def _with_https(text: str) -> WebsiteCheck:
     return WebsiteCheck(url=f"https://{text}", problem="added_scheme", scheme="https")
+
+
+def fits_in_page(address: str) -> bool:
+    """Whether ``address`` holds no character that could leave the attribute or string it is written into.
+
+    Whitespace, control characters, quotes, angle brackets, backticks and
+    backslashes are refused; they have no business in a link or a ``src``.
+
+    >>> fits_in_page("https://a.example.org/x?y=1"), fits_in_page('/static/"><script>')
+    (True, False)
+    """
+    return not _BREAKS_OUT_OF_A_PAGE.search(address)
+
+
+def is_page_resource(address: str) -> bool:
+    """Whether a configured ``address`` may be written into a page to load things from.
+
+    An ``http(s)`` address with a host, or a path on the app's own server
+    (starting with ``/``), holding nothing :func:`fits_in_page` refuses. Used for
+    where the map's assets are served and for a tile template (whose ``{z}``
+    and the like are allowed).
+
+    >>> is_page_resource("/app/static/"), is_page_resource("https://tile.example.org/{z}/{x}/{y}.png")
+    (True, True)
+    >>> is_page_resource("javascript:alert(1)//"), is_page_resource("/static/ x")
+    (False, False)
+    """
+    if not fits_in_page(address):
+        return False
+    if address.startswith("/"):
+        return True
+    return address.lower().startswith(("https://", "http://")) and safe_href(address) is not None
+
+
+@lru_cache(maxsize=65_536)
+def website_href(value: str) -> str | None:
+    """Return the address a website cell may link to, or ``None`` when it must stay text.
+
+    Only ``http``/``https`` addresses with a host qualify (as :func:`check_website`
+    judges them); a bare host name such as ``www.example.com`` is given
+    ``https://``. Anything else -- ``javascript:``, ``data:``, ``mailto:``,
+    relative paths, a protocol-relative ``//host``, a malformed port, text with
+    spaces or quotes -- is shown as plain text. The map's browser code adds
+    ``https://`` to the raw value itself, so the returned address is always
+    either the stripped value or ``"https://"`` followed by it.
+
+    >>> website_href("www.example.com/en")
+    'https://www.example.com/en'
+    >>> website_href("javascript:alert(1)") is None
+    True
+    """
+    text = value.strip()
+    if not text or not fits_in_page(text) or text.startswith("//"):
+        return None
+    checked = check_website(text)
+    if not checked.url or checked.problem not in (None, "added_scheme") or safe_href(checked.url) is None:
+        return None
+    try:
+        urlsplit(checked.url).port  # noqa: B018 -- raises ValueError for a malformed port
+    except ValueError:
+        return None
+    return checked.url
+
+
+def markdown_text(text: object) -> str:
+    """Return markdown that shows ``text`` exactly as it is: never a link, an image, HTML, LaTeX or formatting.
+
+    Every markdown special character is escaped, line breaks stay line breaks,
+    and bare addresses (``https://…``, ``www.…``, ``name@host``), which
+    GitHub-flavoured markdown would turn into links whatever is escaped, get
+    an invisible word joiner (U+2060) that breaks the pattern. ``None`` is ``""``.
+
+    >>> markdown_text("see *www.example.org*")
+    'see \\\\*www\\u2060\\\\.example\\\\.org\\\\*'
+    """
+    plain = _AUTOLINK_LITERAL_STARTS.sub(_WORD_JOINER, str(text or ""))
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", plain).replace("\n", "  \n")
 
 
 def safe_href(value: str) -> str | None:

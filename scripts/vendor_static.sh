@@ -146,7 +146,7 @@ cat > "$static/README.md" <<EOF
 
 Written by \`scripts/vendor_static.sh\`; do not edit by hand, re-run the
 script instead. Streamlit serves this folder at \`/app/static/\` when
-\`server.enableStaticServing = true\`; \`partner_directory.maps.building\` links these
+\`server.enableStaticServing = true\`; \`partner_directory.maps.assets\` links these
 files in the app and inlines them in the self-contained HTML export, so the
 map loads no code from the internet. \`map/\` is the project's own map code
 (\`offices.js\`, \`offices.css\`), kept in git and edited by hand; this script leaves it alone.

@@ -57,8 +57,9 @@ def texts(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [e.value for e in at.error] + [w.value for w in at.warning]
     parts += [i.value for i in at.info] + [s.value for s in at.success] + [c.value for c in at.caption]
     parts += [t.value for t in at.title]
-    # Markdown escapes (data is shown literally) are not what the person reads.
-    return re.sub(r"\\(.)", r"\1", "\n".join(str(p) for p in parts))
+    # Markdown escapes (data is shown literally) and the invisible word joiners that keep bare
+    # addresses from becoming links (links.markdown_text) are not what the person reads.
+    return re.sub(r"\\(.)", r"\1", "\n".join(str(p) for p in parts)).replace("\u2060", "")
 
 
 def dialog_titles(at: AppTest) -> list[str]:

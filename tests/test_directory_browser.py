@@ -629,7 +629,7 @@ MAP_STATE = """(selectedColour) => {
 
 def test_opening_and_closing_a_card_keeps_the_members_zoom_and_marks_the_partners_offices(browser, server):
     """The open card's partner stands out on the map, and the map the member zoomed stays where it was."""
-    from partner_directory.maps.building import MARKER_STYLES
+    from partner_directory.maps.elements import MARKER_STYLES
 
     colour = MARKER_STYLES["selected"]["color"]
     with window(browser, server, WINDOWS["desktop"]) as app:

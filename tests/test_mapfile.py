@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import base64
+import importlib.util
 import json
 import os
+import re
 import time
+import tomllib
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from streamlit.file_util import get_app_static_dir
+from streamlit.url_util import STATIC_SERVING_ENDPOINT
 
-from partner_directory.maps import office_file as mapfile
-from partner_directory.maps.building import ROW_FIELDS, build_map, office_data, office_rows
+from partner_directory.maps.building import build_map
 from partner_directory.maps.office_file import KEEP_UNUSED_SECONDS, remove_unused, write_office_file
+from partner_directory.maps.rows import ROW_FIELDS, office_data, office_rows
+from tests.conftest import ROOT
 from tests.test_mapview import EVALUATED, HOSTILE
 
 
@@ -158,5 +165,35 @@ def test_the_standalone_page_refuses_a_file_it_could_not_read(tmp_path):
     assert office_data(offices(2)).json is not None
 
 
-def test_the_apps_folder_is_under_the_served_static_folder():
-    assert mapfile.MAP_FILES_DIR.parent == mapfile.STATIC_DIR
+def nginx_location_for(url: str) -> Path:
+    """The file scripts/serve.py's nginx answers ``url`` with: the longest ``location`` prefix, then its ``alias``."""
+    spec = importlib.util.spec_from_file_location("serve_for_test", ROOT / "scripts" / "serve.py")
+    assert spec is not None and spec.loader is not None
+    serve = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(serve)
+    config = serve.nginx_config(
+        work_dir=Path("/nowhere"), address="127.0.0.1", port=1, worker_ports=[2], upload_mb=1, nginx_user=None
+    )
+    locations = dict(re.findall(r"location (/\S*) \{\s*alias (\S+);", config))
+    prefix = max((prefix for prefix in locations if url.startswith(prefix)), key=len, default=None)
+    assert prefix is not None, f"nginx serves no location for {url}"
+    return Path(locations[prefix] + url[len(prefix) :])
+
+
+def test_the_maps_file_is_written_where_streamlit_and_nginx_serve_the_url_the_map_fetches():
+    """The URL in the app's map page leads, through Streamlit and through serve.py's nginx, to the written file."""
+    file = write_office_file(offices(3, partner_name="Served where written"), language="en")
+    try:
+        page = build_map(file.view([0, 1])).get_root().render()
+        urls = re.findall(r'"url":"([^"]*offices-[^"]*)"', page)
+        assert len(urls) == 1, urls
+        url = urls[0]
+        # Streamlit serves its app's static/ folder (next to app.py) under STATIC_SERVING_ENDPOINT, when enabled.
+        settings = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+        assert settings["server"]["enableStaticServing"] is True
+        assert url.startswith(STATIC_SERVING_ENDPOINT), url
+        served_by_streamlit = Path(get_app_static_dir(str(ROOT / "app.py"))) / url[len(STATIC_SERVING_ENDPOINT) :]
+        assert served_by_streamlit.resolve() == file.path.resolve()
+        assert nginx_location_for(url).resolve() == file.path.resolve()
+    finally:
+        file.path.unlink(missing_ok=True)

@@ -1,4 +1,4 @@
-"""Tests of partner_directory.maps.building: offline, on the rendered HTML."""
+"""Tests of the offices map (partner_directory.maps: rows, elements, building, clicks): offline, on the rendered HTML."""
 
 from __future__ import annotations
 
@@ -13,24 +13,22 @@ import pytest
 
 from partner_directory.errors import ConfigurationError
 from partner_directory.i18n import tables
-from partner_directory.maps import building as mapview
-from partner_directory.maps.building import (
+from partner_directory.maps import assets, building, elements
+from partner_directory.maps import rows as map_rows
+from partner_directory.maps.building import build_map, render_standalone_html
+from partner_directory.maps.clicks import clicked_partner_id
+from partner_directory.maps.elements import OPENSTREETMAP, TileConfig
+from partner_directory.maps.rows import (
     FLAG_EMAIL_LINK,
     FLAG_PRECISION_MASK,
     FLAG_WEBSITE_ADD_SCHEME,
     FLAG_WEBSITE_LINK,
-    OPENSTREETMAP,
     ROW_FIELDS,
-    TileConfig,
-    build_map,
-    clicked_partner_id,
-    email_is_linkable,
     office_rows,
     pack_rows,
-    render_standalone_html,
     script_json,
-    website_link,
 )
+from partner_directory.sheet.schema import SERVICES
 from tests.conftest import ROOT
 
 HOSTILE = (
@@ -182,54 +180,6 @@ def test_unsafe_links_are_not_links(hostile_offices):
     assert rows["P2"]["website"] == "javascript:alert(1)"
 
 
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("https://acme.example.pl/en?x=1#top", "https://acme.example.pl/en?x=1#top"),
-        ("http://acme.example.pl", "http://acme.example.pl"),
-        ("HTTPS://ACME.EXAMPLE.PL", "HTTPS://ACME.EXAMPLE.PL"),
-        ("www.acme.example.pl", "https://www.acme.example.pl"),
-        ("acme.pl/kontakt", "https://acme.pl/kontakt"),
-        ("  https://acme.pl  ", "https://acme.pl"),
-        ("javascript:alert(1)", None),
-        (" JaVaScRiPt:alert(1)", None),
-        ("java\tscript:alert(1)", None),
-        ("javascript://acme.pl/%0aalert(1)", None),
-        ("data:text/html,<script>alert(1)</script>", None),
-        ("vbscript:msgbox(1)", None),
-        ("mailto:anna@example.pl", None),
-        ("//evil.example", None),
-        ("/relative/path", None),
-        ("http://", None),
-        ('https://acme.pl/"onmouseover=alert(1)', None),
-        ("https://ac me.pl", None),
-        ("https://acme.pl:99999999", None),
-        ("Acme website", None),
-        ("", None),
-    ],
-)
-def test_website_link(value, expected):
-    assert website_link(value) == expected
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("anna@example.pl", True),
-        ("anna.nowak+bra@biuro.example.com.pl", True),
-        ("anna@example.pl?cc=eve@example.pl", False),
-        ("anna@example.pl&body=x", False),
-        ("javascript:alert(1)//@example.pl", False),
-        ("<img src=x>@example.pl", False),
-        ("anna@localhost", False),
-        ("anna example.pl", False),
-        ("", False),
-    ],
-)
-def test_email_is_linkable(value, expected):
-    assert email_is_linkable(value) is expected
-
-
 def test_script_json_escapes_everything_that_could_break_out():
     text = script_json({"k": ["</script><!--{{x}}{%y%}\u2028\u2029&"]})
     for raw in ("<", ">", "&", "\u2028", "\u2029", "{{", "{%"):
@@ -280,8 +230,8 @@ def test_services_are_translated_and_lists_joined():
 
 def test_every_label_exists_in_both_languages():
     table = tables()
-    keys = [*mapview._LABEL_KEYS.values(), "map.title"]
-    keys += [f"map.service.{key}" for key in mapview.SERVICE_KEYS]
+    keys = [*elements.LABEL_KEYS.values(), "map.title"]
+    keys += [f"map.service.{key}" for key in SERVICES]
     for key in keys:
         assert table[key]["en"] and table[key]["pl"], key
     assert all(
@@ -388,20 +338,20 @@ def test_app_mode_loads_leaflet_and_markercluster_from_the_static_folder():
 
 def test_static_files_exist_for_every_link():
     for path in (
-        mapview.LEAFLET_JS,
-        mapview.LEAFLET_CSS,
-        mapview.MARKERCLUSTER_JS,
-        *mapview.MARKERCLUSTER_CSS,
-        mapview.COUNTRY_OUTLINES,
-        mapview.MAP_JS,
-        mapview.MAP_CSS,
+        assets.LEAFLET_JS,
+        assets.LEAFLET_CSS,
+        assets.MARKERCLUSTER_JS,
+        *assets.MARKERCLUSTER_CSS,
+        assets.COUNTRY_OUTLINES,
+        assets.MAP_JS,
+        assets.MAP_CSS,
     ):
-        assert (mapview.STATIC_DIR / path).is_file(), path
+        assert (assets.STATIC_DIR / path).is_file(), path
     for folder in ("leaflet", "leaflet.markercluster", "world"):
-        assert (mapview.STATIC_DIR / folder / "LICENSE").is_file(), folder
-    outlines = json.loads((mapview.STATIC_DIR / mapview.COUNTRY_OUTLINES).read_text("utf-8"))
+        assert (assets.STATIC_DIR / folder / "LICENSE").is_file(), folder
+    outlines = json.loads((assets.STATIC_DIR / assets.COUNTRY_OUTLINES).read_text("utf-8"))
     assert outlines["type"] == "FeatureCollection" and len(outlines["features"]) > 150
-    assert (mapview.STATIC_DIR / mapview.COUNTRY_OUTLINES).stat().st_size < 400_000
+    assert (assets.STATIC_DIR / assets.COUNTRY_OUTLINES).stat().st_size < 400_000
 
 
 def test_folium_defaults_are_left_alone():
@@ -535,7 +485,7 @@ class _Place:
 
 
 def test_place_label_rows_give_smaller_places_a_deeper_zoom():
-    rows = mapview.place_label_rows(
+    rows = map_rows.place_label_rows(
         [
             _Place("Metropolis", 1.0, 2.0, 5_000_000),
             _Place("Town", 1.5, 2.5, 60_000),
@@ -545,32 +495,32 @@ def test_place_label_rows_give_smaller_places_a_deeper_zoom():
         ]
     )
     assert rows == [[1.0, 2.0, "Metropolis", 5], [1.5, 2.5, "Town", 7], [1.6, 2.6, "Village", 8]]
-    assert all(zoom >= mapview.LABELS_MIN_ZOOM for *_, zoom in rows)
+    assert all(zoom >= map_rows.LABELS_MIN_ZOOM for *_, zoom in rows)
 
 
 def test_place_labels_are_text_in_the_page_never_markup_or_template():
     hostile = "</script><img src=x onerror=alert(1)>{{ 7*7 }}"
-    fmap = mapview.build_map(pd.DataFrame(), tiles=None, place_labels=[_Place(hostile, 1.0, 2.0, 1_000_000)])
+    fmap = building.build_map(pd.DataFrame(), tiles=None, place_labels=[_Place(hostile, 1.0, 2.0, 1_000_000)])
     html = fmap.get_root().render()
     assert "<img src=x" not in html and "{{ 7*7 }}" not in html
     assert "\\u003c/script\\u003e\\u003cimg src=x onerror=alert(1)\\u003e\\u007b\\u007b 7*7 \\u007d\\u007d" in html
     assert "partnerDirectoryMap.labels(" in html
     # The map's own code writes the name as text in the browser.
-    assert ".textContent = label[2]" in (mapview.STATIC_DIR / mapview.MAP_JS).read_text("utf-8")
+    assert ".textContent = label[2]" in (assets.STATIC_DIR / assets.MAP_JS).read_text("utf-8")
 
 
 def test_without_labels_the_map_carries_no_label_layer():
-    assert "pd-labels" not in mapview.build_map(pd.DataFrame(), tiles=None).get_root().render()
+    assert "pd-labels" not in building.build_map(pd.DataFrame(), tiles=None).get_root().render()
 
 
 def test_fine_outlines_are_vendored_and_fetched_only_by_the_app_map():
-    path = mapview.STATIC_DIR / mapview.FINE_COUNTRY_OUTLINES
+    path = assets.STATIC_DIR / assets.FINE_COUNTRY_OUTLINES
     outlines = json.loads(path.read_text("utf-8"))
     assert len(outlines["features"]) > 200
     assert path.stat().st_size < 2_000_000
-    app_html = mapview.build_map(pd.DataFrame()).get_root().render()
+    app_html = building.build_map(pd.DataFrame()).get_root().render()
     assert '"fineUrl":"/app/static/world/countries-50m.geojson"' in app_html
-    standalone = mapview.render_standalone_html(pd.DataFrame())
+    standalone = building.render_standalone_html(pd.DataFrame())
     assert "countries-50m" not in standalone  # the standalone page stays small
     assert '"fineUrl":null' in standalone
 
@@ -586,22 +536,22 @@ def test_fine_outlines_are_vendored_and_fetched_only_by_the_app_map():
     ],
 )
 def test_cluster_icons_get_their_name_in_every_plural_form(language, forms):
-    html = mapview.build_map(pd.DataFrame([office()]), language=language, tiles=None).get_root().render()
-    assert mapview.script_json({"clusterLabels": forms})[1:-1] in html
+    html = building.build_map(pd.DataFrame([office()]), language=language, tiles=None).get_root().render()
+    assert map_rows.script_json({"clusterLabels": forms})[1:-1] in html
 
 
 def test_the_map_page_cannot_scroll_nor_scroll_the_app():
-    html = mapview.build_map(pd.DataFrame([office()]), tiles=None).get_root().render()
+    html = building.build_map(pd.DataFrame([office()]), tiles=None).get_root().render()
     assert "html, body { margin: 0; overflow: hidden; }" in html
     assert "partnerDirectoryMap.offices(" in html
     # The map's own code focuses the map without scrolling the page around it.
-    assert "preventScroll: true" in (mapview.STATIC_DIR / mapview.MAP_JS).read_text("utf-8")
+    assert "preventScroll: true" in (assets.STATIC_DIR / assets.MAP_JS).read_text("utf-8")
 
 
 def test_the_app_map_carries_data_not_code():
     """The map's code is a file the browser caches; each rerun sends only data and calls."""
     html = app_html(frame(office()))
-    code = (mapview.STATIC_DIR / mapview.MAP_JS).read_text("utf-8")
+    code = (assets.STATIC_DIR / assets.MAP_JS).read_text("utf-8")
     assert "function offices(" in code and "function offices(" not in html
     assert "function outlines(" not in html and "function labels(" not in html
     standalone = render_standalone_html(frame(office()))
@@ -624,14 +574,14 @@ def test_the_offices_travel_beside_the_script_and_rename_it_when_they_change():
         figure = build_map(offices, tiles=None, selected_id=selected).get_root()
         figure.render()
         script, html = figure.script.render(), figure.html.render()
-        data = mapview.office_data(offices)
+        data = map_rows.office_data(offices)
         assert data.json is not None
         assert data.id in script and data.json not in script and data.json in html
         scripts[name] = script
     assert len(scripts["many"]) < 5_000 and abs(len(scripts["many"]) - len(scripts["one"])) < 200, scripts
     assert len(set(scripts.values())) == 3
     # Prepared once, the data makes the same map as the offices themselves.
-    prepared = build_map(mapview.office_data(many), tiles=None).get_root().render()
+    prepared = build_map(map_rows.office_data(many), tiles=None).get_root().render()
     direct = build_map(many, tiles=None).get_root().render()
     assert unpacked_rows(prepared) == unpacked_rows(direct)
 
@@ -639,7 +589,5 @@ def test_the_offices_travel_beside_the_script_and_rename_it_when_they_change():
 def test_the_maps_own_code_is_valid_javascript():
     node = shutil.which("node")
     assert node, "Node.js is needed to check static/map/offices.js"
-    checked = subprocess.run(
-        [node, "--check", str(mapview.STATIC_DIR / mapview.MAP_JS)], capture_output=True, text=True
-    )
+    checked = subprocess.run([node, "--check", str(assets.STATIC_DIR / assets.MAP_JS)], capture_output=True, text=True)
     assert checked.returncode == 0, checked.stderr

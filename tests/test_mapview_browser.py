@@ -21,7 +21,8 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Browser, Frame, FrameLocator, Page, Route, expect
 
-from partner_directory.maps.building import STATIC_DIR, render_standalone_html
+from partner_directory.maps.assets import STATIC_DIR
+from partner_directory.maps.building import render_standalone_html
 from tests.browser import OFFICE_MARKERS, chromium, click_centre, free_port
 from tests.test_mapview import office
 
@@ -205,7 +206,8 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from partner_directory.maps.building import CLICK_RETURNED_OBJECTS, build_map, clicked_partner_id
+from partner_directory.maps.building import build_map
+from partner_directory.maps.clicks import CLICK_RETURNED_OBJECTS, clicked_partner_id
 
 offices = pd.DataFrame({offices!r})
 result = st_folium(

@@ -17,7 +17,7 @@ from partner_directory import cli
 from partner_directory.config import Settings
 from partner_directory.errors import PartnerDirectoryError
 from partner_directory.i18n import t, tn
-from partner_directory.sheet.schema import GEOCODE_COLUMNS
+from partner_directory.sheet.schema import GEOCODE_COLUMNS, OFFICE_COLUMNS
 from partner_directory.sheet.validation import CheckedTable, check_file
 
 
@@ -96,18 +96,7 @@ def _search(args: argparse.Namespace) -> int:
     rows = result.rows
     for problem in result.problems:
         print(problem, file=sys.stderr)
-    columns = [
-        "partner_id",
-        "partner_name",
-        "office_name",
-        "city",
-        "country",
-        "sectors",
-        "services",
-        "contact_name",
-        "contact_email",
-        "website",
-    ]
+    columns = list(OFFICE_COLUMNS)
     columns.insert(5, "geocode_precision")  # how exactly each office is placed: address, city, country, none
     if criteria.near:
         columns.insert(6, "distance_km")
@@ -141,7 +130,8 @@ def _search(args: argparse.Namespace) -> int:
 
 def _map(args: argparse.Namespace) -> int:
     from partner_directory.config import OSM_ATTRIBUTION
-    from partner_directory.maps.building import TileConfig, render_standalone_html
+    from partner_directory.maps.building import render_standalone_html
+    from partner_directory.maps.elements import TileConfig
     from partner_directory.sheet.export import write_atomically
 
     _checked, table = _placed(args)

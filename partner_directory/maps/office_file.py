@@ -29,8 +29,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from partner_directory.maps.building import (
-    STATIC_DIR,
+from partner_directory.maps.assets import STATIC_DIR
+from partner_directory.maps.rows import (
     OfficeData,
     office_rows,
     pack_rows,

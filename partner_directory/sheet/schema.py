@@ -52,6 +52,21 @@ COMPUTED_COLUMNS: tuple[str, ...] = (
 #: Columns geocoding adds; written by ``geocode`` and kept in the published file.
 GEOCODE_COLUMNS: tuple[str, ...] = ("geocode_source", "geocode_precision")
 
+#: What one office shows wherever offices are listed one by one -- the map's popups and the
+#: command line's search results -- in this order (the map shows ``country`` by its name).
+OFFICE_COLUMNS: tuple[str, ...] = (
+    "partner_id",
+    "partner_name",
+    "office_name",
+    "city",
+    "country",
+    "sectors",
+    "services",
+    "contact_name",
+    "contact_email",
+    "website",
+)
+
 #: Columns a file must have (``city`` or ``address`` is enough for the place).
 REQUIRED_COLUMNS: tuple[str, ...] = ("partner_name", "country")
 PLACE_COLUMNS: tuple[str, ...] = ("city", "address")

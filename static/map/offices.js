@@ -8,7 +8,7 @@
  * map's page (`source.id`) or fetched from a file with every published office
  * (`source.url`, cached by the browser), of which `source.shown` says which
  * rows to show. Options arrive as an argument; both are built on the server
- * by partner_directory/mapview.py and mapfile.py. Every text from the data is
+ * by partner_directory/maps/ (rows.py, elements.py, office_file.py). Every text from the data is
  * set with textContent, never as HTML.
  */
 (function (global) {
