@@ -584,11 +584,3 @@ def restore(store: Store, version: Version, *, author: str, base_version: str | 
         base_rows=len(current),
         restored_from=version.file,
     )
-
-
-def editable(table: pd.DataFrame) -> pd.DataFrame:
-    """The published table as staff edit it: schema columns, extra columns and coordinates' origin, all text."""
-    extras = [c for c in export_columns(table) if c not in COLUMNS and c not in GEOCODE_COLUMNS]
-    columns = [*COLUMNS, *extras, *GEOCODE_COLUMNS]
-    present = [c for c in dict.fromkeys(columns) if c in table.columns]
-    return table[present].fillna("").astype(str).reset_index(drop=True)
