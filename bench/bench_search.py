@@ -25,7 +25,7 @@ import timing
 from generate import generate, write
 
 from partner_directory.search.engine import Criteria, SearchIndex, facet_values, search
-from partner_directory.sheet.validation import check_file
+from partner_directory.sheet.reading import check_file
 
 ROWS = 10_000
 REPEATS = 7

@@ -19,8 +19,8 @@ from partner_directory.search.engine import (
     parse_radius,
     search,
 )
+from partner_directory.sheet.reading import check_file
 from partner_directory.sheet.schema import COLUMNS
-from partner_directory.sheet.validation import check_file
 from partner_directory.text import fold
 
 

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from partner_directory.errors import ChangeLogError, NotARegularFileError
-from partner_directory.publication.published import content_version
 from partner_directory.publication.store import CHANGE_LOG, PENDING, Store
+from partner_directory.publication.version_id import content_version
 from tests.conftest import ROOT
 
 V1 = b"partner_name,city,country\r\nA,Gdansk,PL\r\n"

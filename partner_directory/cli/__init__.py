@@ -17,7 +17,8 @@ from typing import TextIO
 from partner_directory.errors import PartnerDirectoryError
 from partner_directory.i18n import normalise_language, t, tn
 from partner_directory.sheet.export import export_columns, write_table
-from partner_directory.sheet.validation import CheckedTable, Report, check_file
+from partner_directory.sheet.reading import check_file
+from partner_directory.sheet.validation import CheckedTable, Report
 
 EXIT_OK, EXIT_DATA_ERRORS, EXIT_UNUSABLE = 0, 1, 2
 

@@ -17,8 +17,9 @@ from partner_directory import cli
 from partner_directory.config import Settings
 from partner_directory.errors import PartnerDirectoryError
 from partner_directory.i18n import t, tn
+from partner_directory.sheet.reading import check_file
 from partner_directory.sheet.schema import GEOCODE_COLUMNS
-from partner_directory.sheet.validation import CheckedTable, check_file
+from partner_directory.sheet.validation import CheckedTable
 
 
 class ProgressBar:

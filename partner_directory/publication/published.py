@@ -7,7 +7,6 @@ no network); online geocoding happens when staff publish.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import pandas as pd
 from partner_directory.errors import UnreadableFileError
 from partner_directory.geo.geocoding.cache import GeocodeCache
 from partner_directory.geo.geocoding.chain import APPROXIMATE, Geocoder, GeocodeSummary
+from partner_directory.publication.version_id import content_version
 from partner_directory.sheet.loading import load_bytes
 from partner_directory.sheet.schema import COLUMNS, COMPUTED_COLUMNS, DERIVED_COLUMNS, GEOCODE_COLUMNS
 from partner_directory.sheet.validation import Report, check
@@ -55,11 +55,6 @@ class Directory:
     @property
     def unplaced(self) -> int:
         return int((self.table["geocode_precision"] == "none").sum()) if len(self.table) else 0
-
-
-def content_version(data: bytes) -> str:
-    """A short stable id of a file's content (used to key caches and to refuse stale publishes)."""
-    return hashlib.sha256(data).hexdigest()[:16]
 
 
 def empty_table() -> pd.DataFrame:

@@ -23,13 +23,14 @@ from partner_directory.errors import InputTooLargeError, InvalidValueError, Risk
 from partner_directory.geo.gazetteer import Gazetteer, Place
 from partner_directory.geo.geocoding.chain import APPROXIMATE, Geocoder
 from partner_directory.publication.drafts import Draft
-from partner_directory.publication.published import content_version
 from partner_directory.publication.store import Store, Version
+from partner_directory.publication.version_id import content_version
 from partner_directory.sheet.compare import Diff, compare
 from partner_directory.sheet.export import csv_bytes, export_columns
 from partner_directory.sheet.limits import MB
-from partner_directory.sheet.loading import LoadedTable, SourceInfo, load_bytes
+from partner_directory.sheet.loading import load_bytes
 from partner_directory.sheet.schema import COLUMNS, COMPUTED_COLUMNS, DERIVED_COLUMNS, GEOCODE_COLUMNS, HeaderMapping
+from partner_directory.sheet.table import LoadedTable, SourceInfo
 from partner_directory.sheet.validation import Report, check, file_headers
 from partner_directory.text import fold
 

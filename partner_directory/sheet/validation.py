@@ -19,7 +19,6 @@ from partner_directory.geo import countries
 from partner_directory.geo.languages import resolve_language
 from partner_directory.i18n import t
 from partner_directory.links import check_website, is_email
-from partner_directory.sheet.loading import LoadedTable
 from partner_directory.sheet.schema import (
     COLUMNS,
     DATE_COLUMNS,
@@ -31,6 +30,7 @@ from partner_directory.sheet.schema import (
     join_list,
     split_list,
 )
+from partner_directory.sheet.table import LoadedTable
 from partner_directory.text import fold, slugify
 
 ERROR = "error"
@@ -419,10 +419,3 @@ def _check_across_rows(records: list[dict[str, Any]]) -> list[Problem]:
         taken.add(candidate)
         record["partner_id"] = candidate
     return problems
-
-
-def check_file(path: Any, *, today: dt.date | None = None) -> CheckedTable:
-    """Load and check a file in one step; raises ``UnreadableFileError`` like :func:`load_file`."""
-    from partner_directory.sheet.loading import load_file
-
-    return check(load_file(path), today=today)
