@@ -26,6 +26,7 @@ from partner_directory.visits.register import (
     register_csv,
     register_xlsx,
 )
+from partner_directory.visits.rules import HOME_COUNTRY, HostCalendar, working_days
 from tests.conftest import ROOT
 
 
@@ -83,6 +84,41 @@ def test_a_request_is_recorded_with_everything_the_form_sent(register):
     assert visit.planned_days == 3 and visit.actual_days is None and visit.days_used == 0
     assert visit.created_at.tzinfo is not None
     assert [(e.action, e.new_value) for e in register.events(visit_id)] == [("created", "requested")]
+
+
+@pytest.mark.parametrize(
+    ("direction", "country", "start", "end", "planned"),
+    [
+        # Christmas Eve is a public holiday in Poland since 2025: 24, 25 and 26 December are not working days.
+        ("outgoing", "pl", dt.date(2026, 12, 21), dt.date(2026, 12, 28), 4),
+        ("outgoing", "PL", dt.date(2026, 12, 24), dt.date(2026, 12, 27), 0),
+        # Easter Monday 2026 is 6 April, a holiday in Poland and Germany.
+        ("outgoing", "de", dt.date(2026, 4, 6), dt.date(2026, 4, 8), 2),
+        ("outgoing", "PL", dt.date(2026, 4, 3), dt.date(2026, 4, 7), 2),  # Friday, weekend, Easter Monday, Tuesday
+        # A weekend alone; a whole week with a weekend inside.
+        ("outgoing", "de", dt.date(2026, 3, 7), dt.date(2026, 3, 8), 0),
+        ("outgoing", "de", dt.date(2026, 3, 5), dt.date(2026, 3, 10), 4),
+        # Germany's Day of German Unity (3 October 2025, a Friday) is not a holiday in Poland.
+        ("outgoing", "de", dt.date(2025, 9, 29), dt.date(2025, 10, 3), 4),
+        ("outgoing", "pl", dt.date(2025, 9, 29), dt.date(2025, 10, 3), 5),
+        # An incoming visit is hosted by us, so Poland's calendar counts, whatever the partner's country.
+        ("incoming", "de", dt.date(2026, 12, 21), dt.date(2026, 12, 28), 4),
+        ("incoming", "pl", dt.date(2025, 9, 29), dt.date(2025, 10, 3), 5),
+    ],
+)
+def test_planned_days_are_the_host_countrys_working_days_like_the_visit_form(
+    register, direction, country, start, end, planned
+):
+    """A visit recorded without planned days counts like the visit form: the host's weekend and holidays."""
+    host_country = country.upper() if direction == "outgoing" else HOME_COUNTRY
+    assert working_days(start, end, HostCalendar(host_country)) == planned  # what the visit form would plan
+    visit_id = register.record(a_visit(direction=direction, country=country, start=start, end=end))
+    assert register.get(visit_id).planned_days == planned
+
+
+def test_planned_days_given_by_the_caller_are_kept(register):
+    visit_id = register.record(a_visit(start=dt.date(2026, 12, 21), end=dt.date(2026, 12, 28), planned_days=6))
+    assert register.get(visit_id).planned_days == 6
 
 
 @pytest.mark.parametrize(

@@ -37,6 +37,8 @@ SUGGESTION_HORIZON_DAYS = 367
 EMAIL_LANGUAGES = ("en", "pl")
 #: Saturday and Sunday, for a country whose weekend the ``holidays`` package does not know.
 DEFAULT_WEEKEND = frozenset({5, 6})
+#: Where our own cluster hosts incoming visits (the BRA office running this directory is in Poland).
+HOME_COUNTRY = "PL"
 
 
 @dataclass(frozen=True)
