@@ -16,6 +16,7 @@ from partner_directory.errors import UnreadableFileError
 from partner_directory.geo.geocoding.cache import GeocodeCache
 from partner_directory.geo.geocoding.chain import APPROXIMATE, Geocoder, GeocodeSummary
 from partner_directory.publication.version_id import content_version
+from partner_directory.sheet.contract import conform
 from partner_directory.sheet.loading import load_bytes
 from partner_directory.sheet.schema import COLUMNS, COMPUTED_COLUMNS, DERIVED_COLUMNS, GEOCODE_COLUMNS
 from partner_directory.sheet.validation import Report, check
@@ -89,7 +90,8 @@ def load_directory(
     if geocoder is None:
         cache = GeocodeCache(cache_path) if cache_path is not None else None
         geocoder = Geocoder.offline(cache=cache)
-    table, summary = geocoder.geocode_table(checked.table)
+    # A file published before a rule was added may still hold what the contract now refuses: no page gets it.
+    table, summary = geocoder.geocode_table(conform(checked.table))
     return Directory(table=table, report=checked.report, summary=summary, updated=updated, version=version)
 
 
