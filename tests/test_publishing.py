@@ -276,4 +276,3 @@ def test_the_change_log_agrees_with_the_history(store):
         assert version.rows == len(table)
         before = table_of(store.read_version(version.previous)) if version.previous else table_of(None)
         assert (version.added, version.changed, version.removed) == compare(before, table).counts()
-
