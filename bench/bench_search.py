@@ -27,7 +27,7 @@ from generate import generate, write
 from partner_directory.search.criteria import Criteria
 from partner_directory.search.engine import search
 from partner_directory.search.index import SearchIndex, facet_values
-from partner_directory.sheet.validation import check_file
+from partner_directory.sheet.reading import check_file
 
 ROWS = 10_000
 REPEATS = 7

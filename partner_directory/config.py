@@ -22,6 +22,22 @@ OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
 
 
+#: Who may see contact persons: everyone, or only signed-in members (see ``access.visibility``).
+ACCESS_MODES: tuple[str, ...] = ("public", "members")
+
+
+def access_mode(value: str) -> str:
+    """Check a ``PARTNER_DIRECTORY_ACCESS`` value; raises ``ConfigurationError`` for anything but the two modes.
+
+    >>> access_mode(" Members ")
+    'members'
+    """
+    mode = value.strip().lower() or "public"
+    if mode not in ACCESS_MODES:
+        raise ConfigurationError("config_access", value=value, allowed=", ".join(ACCESS_MODES))
+    return mode
+
+
 # Settings whose empty value means something (no tiles: country outlines only); every other empty means "the default".
 EMPTY_IS_A_VALUE = frozenset({"tile_url"})
 
@@ -48,7 +64,7 @@ class Settings:
     lock_timeout: float = 10.0
     #: The visits register's database; empty is the SQLite file ``data/visits.sqlite`` (see ``database``).
     database_url: str = ""
-    #: ``public`` (everyone sees contact persons) or ``members`` (only signed-in members do; see ``members``).
+    #: ``public`` (everyone sees contact persons) or ``members`` (only signed-in members do; see ``access.visibility``).
     access: str = "public"
     #: E-mail domains whose OpenID Connect sign-ins count as members (comma-separated; empty: any).
     member_domains: str = ""
@@ -73,8 +89,6 @@ class Settings:
         return cls(**values)  # type: ignore[arg-type]
 
     def __post_init__(self) -> None:
-        from partner_directory.access.visibility import access_mode
-
         object.__setattr__(self, "access", access_mode(self.access))
 
 

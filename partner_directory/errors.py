@@ -35,10 +35,6 @@ class UnreadableFileError(PartnerDirectoryError, ValueError):
     """The file cannot be read as a table at all (missing, binary, empty …)."""
 
 
-class SchemaError(PartnerDirectoryError, ValueError):
-    """The table can be read but lacks required columns or repeats a header."""
-
-
 class PublishConflictError(PartnerDirectoryError, RuntimeError):
     """Someone else published a newer version since this one was loaded."""
 

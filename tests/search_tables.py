@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 
 from partner_directory.geo.gazetteer import default_gazetteer
+from partner_directory.sheet.reading import check_file
 from partner_directory.sheet.schema import COLUMNS
-from partner_directory.sheet.validation import check_file
 
 
 def office(partner_id: str, **fields: str) -> dict[str, str]:

@@ -8,14 +8,13 @@ import pytest
 from partner_directory.access.visibility import (
     CONTACT_FIELDS,
     Visitor,
-    access_mode,
     email_allowed,
     email_domains,
     may_see_contacts,
     visible_fields,
     visible_table,
 )
-from partner_directory.config import Settings
+from partner_directory.config import Settings, access_mode
 from partner_directory.errors import ConfigurationError
 from partner_directory.sheet.schema import COLUMNS
 

@@ -15,7 +15,6 @@ from partner_directory.publication.publishing import (
     apply_edits,
     draft_from_published,
     draft_from_upload,
-    editable,
     evaluate,
     keep_published_values,
     missing_columns,
@@ -277,8 +276,3 @@ def test_the_change_log_agrees_with_the_history(store):
         assert version.rows == len(table)
         before = table_of(store.read_version(version.previous)) if version.previous else table_of(None)
         assert (version.added, version.changed, version.removed) == compare(before, table).counts()
-
-
-def test_editable_keeps_extra_columns(store):
-    table, _ = published_table(store)
-    assert list(editable(table).columns)[-3:] == ["Notatki", "geocode_source", "geocode_precision"]

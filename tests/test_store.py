@@ -9,8 +9,8 @@ import threading
 import pytest
 
 from partner_directory.errors import PublishConflictError, StoreLockedError
-from partner_directory.publication.published import content_version
 from partner_directory.publication.store import Store
+from partner_directory.publication.version_id import content_version
 
 V1 = b"partner_name,city,country\r\nA,Gdansk,PL\r\n"
 V2 = b"partner_name,city,country\r\nA,Gdansk,PL\r\nB,Sopot,PL\r\n"

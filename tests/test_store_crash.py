@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from partner_directory.errors import ChangeLogError, NotARegularFileError
-from partner_directory.publication.published import content_version
 from partner_directory.publication.store import CHANGE_LOG, PENDING, Store
+from partner_directory.publication.version_id import content_version
 from tests.conftest import ROOT
 
 V1 = b"partner_name,city,country\r\nA,Gdansk,PL\r\n"
@@ -67,6 +67,7 @@ i = 0
 while True:
     store.publish(payloads[i % 2], author="loop", base_version=store.current_version(), summary="upload")
     i += 1
+    print(i, flush=True)  # one line per publish that returned: the test kills only after the first
 """
 
 
@@ -170,15 +171,27 @@ def test_kills_at_random_moments_of_a_publishing_loop_leave_everything_consisten
     payloads[0].write_bytes(V3)
     payloads[1].write_bytes(V1 + b"Z,Sopot,PL\r\n" * 5_000)
     rng = random.Random(10)
-    for _ in range(15):
+    published_before = 0
+    for round_number in range(1, 16):
         process = subprocess.Popen(
-            [sys.executable, "-c", LOOP, str(store.data_file), str(store.history_dir), *map(str, payloads)], cwd=ROOT
+            [sys.executable, "-c", LOOP, str(store.data_file), str(store.history_dir), *map(str, payloads)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
         )
-        time.sleep(1.0 + rng.random() * 1.5)  # the imports take most of a second; then it publishes in a loop
+        assert process.stdout is not None
+        first = process.stdout.readline()  # blocks until the loop has published once (or died)
+        assert first.strip() == "1", f"round {round_number}: the loop published nothing before the kill"
+        time.sleep(rng.random() * 0.5)  # then a random moment of the following publishes
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
+        process.stdout.close()
         store.repair()
         assert_consistent(store)
+        published = [e for e in log_entries(store) if e["author"] == "loop"]
+        assert len(published) > published_before, "a round whose publish is not in the change log"
+        assert store.data_file.read_bytes() in (V3, payloads[1].read_bytes())
+        published_before = len(published)
 
 
 def test_a_change_log_that_cannot_be_written_is_reported_exactly(tmp_path):

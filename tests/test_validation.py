@@ -2,10 +2,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 
+from partner_directory.sheet.contract import offered_services, published_list
 from partner_directory.sheet.loading import load_bytes, load_file
+from partner_directory.sheet.schema import join_list, split_list
 from partner_directory.sheet.validation import check, parse_date, parse_number
+from partner_directory.visits.rules import default_services
 
 TODAY = dt.date(2026, 11, 27)
 
@@ -22,7 +26,7 @@ EXPECTED = [
     (11, "partner_id", "duplicate_id", "error"),
     (12, "website", "added_scheme", "warning"),
     (13, "country", "unknown_country", "warning"),
-    (14, "services", "unknown_service", "warning"),
+    (14, "services", "unknown_service", "error"),
     (15, "last_verified", "stale", "warning"),
     (16, "partner_name", "duplicate_office", "warning"),
     (17, "website", "bad_scheme", "error"),
@@ -194,3 +198,66 @@ def test_messages_name_the_files_own_header():
     canonical = check(load_bytes(b"partner_name,city,country,contact_email\r\nA,Gdynia,PL,bad\r\n")).report
     assert list(canonical.to_frame("en")["Column"]) == ["Contact e-mail"]
     assert canonical.to_dict()["errors"][0]["column"] == "contact_email"  # the JSON keeps the field name
+
+
+# -- what a published row may hold (partner_directory/sheet/contract.py) ------------------------------------
+
+# (column, raw cell as typed, published value, refused items): validation normalises into the contract or refuses.
+PUBLISHED_LIST_CELLS = [
+    # The reported bug: commas, as Polish Excel users type them.
+    ("services", "biurko, internet", "desk; internet", ()),
+    ("services", "Biurko,Internet", "desk; internet", ()),
+    # Polish names with and without diacritics, any case.
+    ("services", "sala spotkań; dostęp do internetu", "meeting_room; internet", ()),
+    ("services", "sala spotkan; dostep do internetu", "meeting_room; internet", ()),
+    ("services", "SALA KONFERENCYJNA | wydarzenia", "meeting_room; events", ()),
+    ("services", "stanowisko pracy, kontakty lokalne", "desk; introductions", ()),
+    ("services", "Wi-Fi, hot desk", "desk; internet", ()),
+    # Mixed separators, empty items, whitespace, duplicates (also in two spellings), the order of SERVICES.
+    ("services", "events | desk; internet, meeting room", "desk; meeting_room; internet; events", ()),
+    ("services", " ;biurko;; ,| internet ,", "desk; internet", ()),
+    ("services", "desk; biurko; Desk; internet; wifi", "desk; internet", ()),
+    ("services", "\tdesk \u00a0;  internet  ", "desk; internet", ()),
+    ("services", "", "", ()),
+    ("services", " ; , | ", "", ()),
+    # Refused: not a service; the row cannot be published.
+    ("services", "parking", "parking", ("parking",)),
+    ("services", "biurko, parking, sauna", "desk; parking; sauna", ("parking", "sauna")),
+    ("services", "biurko internet", "biurko internet", ("biurko internet",)),  # no separator: one unknown item
+    ("services", "parking; Parking", "parking", ("parking",)),
+    # Languages become codes where recognised; sectors are free text, deduplicated by folded text.
+    ("languages", "polski, angielski", "pl; en", ()),
+    ("languages", "Polish | en; PL", "pl; en", ()),
+    ("languages", "niemiecki, Klingon", "de; Klingon", ()),
+    ("sectors", "ICT, AI; Robotics | ai", "ICT; AI; Robotics", ()),
+    ("sectors", "Energetyka, energetyka; ENERGETYKA", "Energetyka", ()),
+    ("sectors", " , ; ", "", ()),
+]
+
+
+@pytest.mark.parametrize(("column", "raw", "published", "refused"), PUBLISHED_LIST_CELLS)
+def test_a_list_cell_is_published_in_the_contract_or_refused(column, raw, published, refused):
+    frame_row = {"partner_name": "Klaster", "city": "Gdańsk", "country": "PL", column: raw}
+    data = pd.DataFrame([frame_row]).to_csv(index=False).encode("utf-8")
+    checked = check(load_bytes(data, filename="x.csv"), today=TODAY)
+    assert checked.table[column][0] == published
+    errors = [p for p in checked.report.errors if p.column == column]
+    assert tuple(p.value for p in errors) == refused
+    assert checked.report.ok == (not refused)
+    for problem in errors:  # the sentence names the value and is in both languages; the problem names the row
+        assert problem.row == 2 and problem.code == "unknown_service"
+        english, polish = problem.message("en"), problem.message("pl")
+        assert problem.value in english and problem.value in polish and english != polish
+        assert "cannot be published" in english and "nie można opublikować" in polish
+    # Every cell the contract lets through is exactly what its parser reads back.
+    if not refused:
+        assert published_list(column, published).value == published
+        assert join_list(split_list(published)) == published
+
+
+def test_the_reported_upload_publishes_two_services_for_the_card_and_the_form():
+    data = 'Nazwa;Miasto;Kraj;Usługi\r\nKlaster;Gdańsk;PL;"biurko, internet"\r\n'.encode("cp1250")
+    checked = check(load_bytes(data, filename="x.csv"), today=TODAY)
+    assert checked.report.ok and not checked.report.warnings
+    assert offered_services(checked.table["services"][0]) == ("desk", "internet")
+    assert default_services(offered_services(checked.table["services"][0])) == ("desk", "internet")

@@ -10,11 +10,12 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
+import threading
 
 import pytest
 from openpyxl import load_workbook
 
+import partner_directory.visits.register as register_module
 from partner_directory.errors import InvalidValueError, RegisterConflictError
 from partner_directory.visits.register import (
     Change,
@@ -26,6 +27,7 @@ from partner_directory.visits.register import (
     register_csv,
     register_xlsx,
 )
+from partner_directory.visits.rules import HOME_COUNTRY, HostCalendar, working_days
 from tests.conftest import ROOT
 
 
@@ -83,6 +85,41 @@ def test_a_request_is_recorded_with_everything_the_form_sent(register):
     assert visit.planned_days == 3 and visit.actual_days is None and visit.days_used == 0
     assert visit.created_at.tzinfo is not None
     assert [(e.action, e.new_value) for e in register.events(visit_id)] == [("created", "requested")]
+
+
+@pytest.mark.parametrize(
+    ("direction", "country", "start", "end", "planned"),
+    [
+        # Christmas Eve is a public holiday in Poland since 2025: 24, 25 and 26 December are not working days.
+        ("outgoing", "pl", dt.date(2026, 12, 21), dt.date(2026, 12, 28), 4),
+        ("outgoing", "PL", dt.date(2026, 12, 24), dt.date(2026, 12, 27), 0),
+        # Easter Monday 2026 is 6 April, a holiday in Poland and Germany.
+        ("outgoing", "de", dt.date(2026, 4, 6), dt.date(2026, 4, 8), 2),
+        ("outgoing", "PL", dt.date(2026, 4, 3), dt.date(2026, 4, 7), 2),  # Friday, weekend, Easter Monday, Tuesday
+        # A weekend alone; a whole week with a weekend inside.
+        ("outgoing", "de", dt.date(2026, 3, 7), dt.date(2026, 3, 8), 0),
+        ("outgoing", "de", dt.date(2026, 3, 5), dt.date(2026, 3, 10), 4),
+        # Germany's Day of German Unity (3 October 2025, a Friday) is not a holiday in Poland.
+        ("outgoing", "de", dt.date(2025, 9, 29), dt.date(2025, 10, 3), 4),
+        ("outgoing", "pl", dt.date(2025, 9, 29), dt.date(2025, 10, 3), 5),
+        # An incoming visit is hosted by us, so Poland's calendar counts, whatever the partner's country.
+        ("incoming", "de", dt.date(2026, 12, 21), dt.date(2026, 12, 28), 4),
+        ("incoming", "pl", dt.date(2025, 9, 29), dt.date(2025, 10, 3), 5),
+    ],
+)
+def test_planned_days_are_the_host_countrys_working_days_like_the_visit_form(
+    register, direction, country, start, end, planned
+):
+    """A visit recorded without planned days counts like the visit form: the host's weekend and holidays."""
+    host_country = country.upper() if direction == "outgoing" else HOME_COUNTRY
+    assert working_days(start, end, HostCalendar(host_country)) == planned  # what the visit form would plan
+    visit_id = register.record(a_visit(direction=direction, country=country, start=start, end=end))
+    assert register.get(visit_id).planned_days == planned
+
+
+def test_planned_days_given_by_the_caller_are_kept(register):
+    visit_id = register.record(a_visit(start=dt.date(2026, 12, 21), end=dt.date(2026, 12, 28), planned_days=6))
+    assert register.get(visit_id).planned_days == 6
 
 
 @pytest.mark.parametrize(
@@ -303,48 +340,72 @@ def test_two_processes_writing_at_once_lose_nothing(database_url, tmp_path):
     register.database.dispose()
 
 
-CHANGER = textwrap.dedent(
-    """
-    import sys, time
-    from pathlib import Path
-    from partner_directory.errors import RegisterConflictError
-    from partner_directory.visits.register import Change, Register
-    url, go, visit_id, status = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-    register = Register.open(url)
-    while not go.exists():
-        time.sleep(0.002)
-    try:
-        register.change(visit_id, Change(status=status), revision=1, by=status)
-        print("saved")
-    except RegisterConflictError:
-        print("refused")
-    """
-)
+def test_two_staff_changing_one_visit_at_once_one_wins_the_other_is_told(register, database_url, monkeypatch):
+    """Both start from revision 1 and both changes are in flight at once; exactly one is saved, the other refused.
 
-
-def test_two_staff_changing_one_visit_at_once_one_wins_the_other_is_told(register, database_url, tmp_path):
+    Each staff member reads the visit (revision 1) before either writes, then both call ``change`` together.
+    Inside ``change``, the transaction that has read waits until the other change has been called, so the
+    two really overlap: on PostgreSQL both transactions read revision 1 (the loser is caught by the
+    ``revision`` condition of its UPDATE); on SQLite the loser queues on the write lock and reads revision 2.
+    """
     visit_id = register.record(a_visit())
-    go = tmp_path / "go"
-    changers = [
-        subprocess.Popen(
-            [sys.executable, "-c", CHANGER, database_url, str(go), str(visit_id), status],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for status in ("confirmed", "cancelled")
-    ]
-    time.sleep(1.5)  # both have opened the register
-    go.touch()
-    outcomes = []
-    for changer in changers:
-        out, error = changer.communicate(timeout=180)
-        assert changer.returncode == 0, error
-        outcomes.append(out.strip())
-    assert sorted(outcomes) == ["refused", "saved"]
+    statuses = ("confirmed", "cancelled")
+    postgres = database_url.startswith("postgresql")
+    sessions = {status: Register.open(database_url) for status in statuses}  # two staff, two connection pools
+    both_read = threading.Barrier(2, timeout=60)
+    both_inside = threading.Barrier(2, timeout=60)
+    called = {status: threading.Event() for status in statuses}
+    local = threading.local()
+    read_in_change: dict[str, int] = {}
+    outcomes: dict[str, object] = {}
+    real_get = register_module._get
+
+    def get_then_wait(connection, visit):
+        found = real_get(connection, visit)
+        status = getattr(local, "changing", None)
+        if status is not None:  # the read that starts the change (not the one that returns the saved visit)
+            local.changing = None
+            read_in_change[status] = found.revision
+            for event in called.values():  # this transaction is open and has read; the other change is under way
+                assert event.wait(60)
+            if postgres:
+                both_inside.wait()  # both transactions have read, neither has written
+        return found
+
+    monkeypatch.setattr(register_module, "_get", get_then_wait)
+
+    def staff(status: str) -> None:
+        seen = sessions[status].get(visit_id)  # the page as each staff member loaded it
+        both_read.wait()
+        local.changing = status
+        called[status].set()
+        try:
+            sessions[status].change(visit_id, Change(status=status), revision=seen.revision, by=status)
+            outcomes[status] = "saved"
+        except RegisterConflictError as error:
+            outcomes[status] = error
+
+    threads = [threading.Thread(target=staff, args=(status,)) for status in statuses]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+    finally:
+        for session in sessions.values():
+            session.database.dispose()
+    assert not any(thread.is_alive() for thread in threads)
+    assert sorted(outcomes, key=statuses.index) == list(statuses)
+    winners = [status for status, outcome in outcomes.items() if outcome == "saved"]
+    assert len(winners) == 1, outcomes
+    winner = winners[0]
+    loser = next(status for status in statuses if status != winner)
+    told = outcomes[loser]
+    assert isinstance(told, RegisterConflictError) and told.params["visit"] == visit_id
+    assert str(visit_id) in told.message("en") and str(visit_id) in told.message("pl")
+    # The overlap really happened: PostgreSQL's two transactions both read revision 1; SQLite's loser waited.
+    assert read_in_change == ({winner: 1, loser: 1} if postgres else {winner: 1, loser: 2})
     visit = register.get(visit_id)
-    winner = ("confirmed", "cancelled")[outcomes.index("saved")]
     assert (visit.status, visit.revision) == (winner, 2)
     assert [e.new_value for e in register.events(visit_id)] == ["requested", winner]
 

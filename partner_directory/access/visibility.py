@@ -28,9 +28,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from partner_directory.errors import ConfigurationError
-
-ACCESS_MODES: tuple[str, ...] = ("public", "members")
 #: The fields that are personal data of a partner's contact person.
 CONTACT_FIELDS: tuple[str, ...] = ("contact_name", "contact_email", "contact_phone")
 
@@ -43,18 +40,6 @@ class Visitor:
     staff: bool = False
     email: str = ""
     method: str = ""
-
-
-def access_mode(value: str) -> str:
-    """Check a ``PARTNER_DIRECTORY_ACCESS`` value; raises ``ConfigurationError`` for anything but the two modes.
-
-    >>> access_mode(" Members ")
-    'members'
-    """
-    mode = value.strip().lower() or "public"
-    if mode not in ACCESS_MODES:
-        raise ConfigurationError("config_access", value=value, allowed=", ".join(ACCESS_MODES))
-    return mode
 
 
 def may_see_contacts(mode: str, visitor: Visitor) -> bool:

@@ -7,7 +7,6 @@ no network); online geocoding happens when staff publish.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +15,8 @@ import pandas as pd
 from partner_directory.errors import UnreadableFileError
 from partner_directory.geo.geocoding.cache import GeocodeCache
 from partner_directory.geo.geocoding.chain import APPROXIMATE, Geocoder, GeocodeSummary
+from partner_directory.publication.version_id import content_version
+from partner_directory.sheet.contract import conform
 from partner_directory.sheet.loading import load_bytes
 from partner_directory.sheet.schema import COLUMNS, COMPUTED_COLUMNS, DERIVED_COLUMNS, GEOCODE_COLUMNS
 from partner_directory.sheet.validation import Report, check
@@ -57,11 +58,6 @@ class Directory:
         return int((self.table["geocode_precision"] == "none").sum()) if len(self.table) else 0
 
 
-def content_version(data: bytes) -> str:
-    """A short stable id of a file's content (used to key caches and to refuse stale publishes)."""
-    return hashlib.sha256(data).hexdigest()[:16]
-
-
 def empty_table() -> pd.DataFrame:
     """A directory table with every column and no rows."""
     table = pd.DataFrame(columns=[*COLUMNS, *DERIVED_COLUMNS, *GEOCODE_COLUMNS], dtype=object)
@@ -94,7 +90,8 @@ def load_directory(
     if geocoder is None:
         cache = GeocodeCache(cache_path) if cache_path is not None else None
         geocoder = Geocoder.offline(cache=cache)
-    table, summary = geocoder.geocode_table(checked.table)
+    # A file published before a rule was added may still hold what the contract now refuses: no page gets it.
+    table, summary = geocoder.geocode_table(conform(checked.table))
     return Directory(table=table, report=checked.report, summary=summary, updated=updated, version=version)
 
 

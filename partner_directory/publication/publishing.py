@@ -23,13 +23,14 @@ from partner_directory.errors import InputTooLargeError, InvalidValueError, Risk
 from partner_directory.geo.gazetteer import Gazetteer, Place
 from partner_directory.geo.geocoding.chain import APPROXIMATE, Geocoder
 from partner_directory.publication.drafts import Draft
-from partner_directory.publication.published import content_version
 from partner_directory.publication.store import Store, Version
+from partner_directory.publication.version_id import content_version
 from partner_directory.sheet.compare import Diff, compare
 from partner_directory.sheet.export import csv_bytes, export_columns
 from partner_directory.sheet.limits import MB
-from partner_directory.sheet.loading import LoadedTable, SourceInfo, load_bytes
+from partner_directory.sheet.loading import load_bytes
 from partner_directory.sheet.schema import COLUMNS, COMPUTED_COLUMNS, DERIVED_COLUMNS, GEOCODE_COLUMNS, HeaderMapping
+from partner_directory.sheet.table import LoadedTable, SourceInfo
 from partner_directory.sheet.validation import Report, check, file_headers
 from partner_directory.text import fold
 
@@ -584,11 +585,3 @@ def restore(store: Store, version: Version, *, author: str, base_version: str | 
         base_rows=len(current),
         restored_from=version.file,
     )
-
-
-def editable(table: pd.DataFrame) -> pd.DataFrame:
-    """The published table as staff edit it: schema columns, extra columns and coordinates' origin, all text."""
-    extras = [c for c in export_columns(table) if c not in COLUMNS and c not in GEOCODE_COLUMNS]
-    columns = [*COLUMNS, *extras, *GEOCODE_COLUMNS]
-    present = [c for c in dict.fromkeys(columns) if c in table.columns]
-    return table[present].fillna("").astype(str).reset_index(drop=True)

@@ -32,7 +32,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from partner_directory.errors import ChangeLogError, PublishConflictError, StoreLockedError, UnreadableFileError
-from partner_directory.publication.published import content_version
+from partner_directory.publication.version_id import content_version
 from partner_directory.sheet.export import regular_file_target, write_atomically, write_temporary
 
 log = logging.getLogger(__name__)

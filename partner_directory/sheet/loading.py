@@ -22,7 +22,6 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -30,7 +29,8 @@ import pandas as pd
 from partner_directory.errors import InputTooLargeError, UnreadableFileError
 from partner_directory.sheet.guard import unguard_cell
 from partner_directory.sheet.limits import DEFAULT_LIMITS, MB, Limits
-from partner_directory.sheet.schema import HeaderMapping, map_headers
+from partner_directory.sheet.schema import map_headers
+from partner_directory.sheet.table import LoadedTable, Note, SourceInfo
 
 log = logging.getLogger(__name__)
 
@@ -52,45 +52,6 @@ _EXPECTED_LETTERS = {
     "cp1250": set("ąćęłńóśźżĄĆĘŁŃÓŚŹŻčďěňřšťůžýáéíúöüäôČĎĚŇŘŠŤŮŽÝÁÉÍÚÖÜÄ„”–—"),
     "latin-1": set("àáâãäåæçèéêëìíîïñòóôõöøùúûüýÿßÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÑÒÓÔÕÖØÙÚÛÜÝ"),
 }
-
-
-@dataclass(frozen=True)
-class SourceInfo:
-    """How a file was read: ``format`` ("csv" or "xlsx"), encoding and delimiter for CSV."""
-
-    format: str
-    encoding: str | None = None
-    delimiter: str | None = None
-
-
-@dataclass
-class LoadedTable:
-    """A table as read from a file, before validation.
-
-    ``frame`` holds every column as text: known columns under their canonical
-    name, unknown columns under their own header, in file order.
-    ``row_numbers[i]`` is the spreadsheet row of ``frame.iloc[i]`` (the header
-    is row 1). ``long_rows`` lists ``(row, values)`` for rows with more values
-    than the header has columns; ``notes`` what reading noticed row by row.
-    """
-
-    frame: pd.DataFrame
-    mapping: HeaderMapping
-    row_numbers: list[int]
-    source: SourceInfo
-    long_rows: list[tuple[int, int]] = field(default_factory=list)
-    #: Warnings found while reading: ``Note(row, code, column, params)`` (a key ``validation.<code>``).
-    notes: list[Note] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Note:
-    """Something reading noticed about one row (a different encoding, a quote that swallowed rows)."""
-
-    row: int
-    code: str
-    column: str | None = None
-    params: dict[str, object] = field(default_factory=dict)
 
 
 def load_file(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> LoadedTable:

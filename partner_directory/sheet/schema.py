@@ -72,7 +72,8 @@ REQUIRED_COLUMNS: tuple[str, ...] = ("partner_name", "country")
 PLACE_COLUMNS: tuple[str, ...] = ("city", "address")
 
 LIST_COLUMNS: tuple[str, ...] = ("sectors", "services", "languages")
-LIST_SEPARATORS: tuple[str, ...] = (";", "|")
+#: Every one of these separates the items of a list cell: ``"Robotics; AI"``, ``"AI | IoT"``, ``"biurko, internet"``.
+LIST_SEPARATORS: tuple[str, ...] = (";", "|", ",")
 LIST_JOINER = "; "
 DATE_COLUMNS: tuple[str, ...] = ("bra_since", "last_verified")
 LINK_COLUMNS: tuple[str, ...] = ("website",)
@@ -252,10 +253,15 @@ def map_headers(headers: Iterable[str]) -> HeaderMapping:
 
 
 def split_list(value: str) -> list[str]:
-    """Split a list cell on ``;`` or ``|``; items are stripped, empty ones dropped.
+    """Split a list cell on ``;``, ``|`` or ``,`` (:data:`LIST_SEPARATORS`); items are stripped, empty ones dropped.
+
+    The one parser of list cells: validation and every reader of the published
+    list use it (see :mod:`partner_directory.sheet.contract`).
 
     >>> split_list("Robotics; AI | IoT;")
     ['Robotics', 'AI', 'IoT']
+    >>> split_list("biurko, internet,, ")
+    ['biurko', 'internet']
     """
     for separator in LIST_SEPARATORS[1:]:
         value = value.replace(separator, LIST_SEPARATORS[0])

@@ -16,10 +16,9 @@ from typing import Any
 import pandas as pd
 
 from partner_directory.geo import countries
-from partner_directory.geo.languages import resolve_language
 from partner_directory.i18n import t
 from partner_directory.links import check_website, is_email
-from partner_directory.sheet.loading import LoadedTable
+from partner_directory.sheet.contract import published_list
 from partner_directory.sheet.schema import (
     COLUMNS,
     DATE_COLUMNS,
@@ -27,10 +26,8 @@ from partner_directory.sheet.schema import (
     LIST_COLUMNS,
     SERVICES,
     HeaderMapping,
-    canonical_service,
-    join_list,
-    split_list,
 )
+from partner_directory.sheet.table import LoadedTable
 from partner_directory.text import fold, slugify
 
 ERROR = "error"
@@ -160,8 +157,10 @@ def check(loaded: LoadedTable, *, today: dt.date | None = None) -> CheckedTable:
     """Normalise every row of ``loaded`` and report what is wrong.
 
     Normalising means: values stripped; ``country`` as ISO alpha-2 where
-    recognised; list fields joined with ``"; "``, services as their keys,
-    languages as ISO 639-1 codes where recognised; websites with a scheme;
+    recognised; list fields in the published-row contract
+    (:mod:`partner_directory.sheet.contract`: split on ``;``, ``|`` or ``,``,
+    joined with ``"; "``, services as their keys — an unknown service is an
+    error —, languages as ISO 639-1 codes where recognised); websites with a scheme;
     coordinates with a decimal point; dates as ``YYYY-MM-DD``; a generated
     ``partner_id`` where the file had none. Values that fail a check are kept
     as they were, so nothing typed by a person is lost.
@@ -255,13 +254,11 @@ def _check_row(raw: Mapping[str, Any], row: int, today: dt.date) -> tuple[dict[s
                 problem(WARNING, "added_scheme", "website", record["website"], url=website.url)
             record["website"] = website.url
 
-    for column in LIST_COLUMNS:
-        items = split_list(record[column])
-        if column == "services":
-            items = _services(items, problem)
-        elif column == "languages":
-            items = [resolve_language(item) or item for item in items]
-        record[column] = join_list(dict.fromkeys(items))
+    for column in LIST_COLUMNS:  # into the published-row contract, or an error that names the item
+        cell = published_list(column, record[column])
+        for item in cell.refused:
+            problem(ERROR, "unknown_service", column, item, known=", ".join(SERVICES))
+        record[column] = cell.as_typed
 
     for column in DATE_COLUMNS:
         if record[column]:
@@ -342,18 +339,6 @@ def _check_coordinates(record: dict[str, Any], problem: Any) -> None:
             record[column] = repr(number)
 
 
-def _services(items: list[str], problem: Any) -> list[str]:
-    keys: list[str] = []
-    for item in items:
-        key = canonical_service(item)
-        if key is None:
-            problem(WARNING, "unknown_service", "services", item, known=", ".join(SERVICES))
-            keys.append(item)
-        else:
-            keys.append(key)
-    return sorted(keys, key=lambda k: SERVICES.index(k) if k in SERVICES else len(SERVICES))
-
-
 def parse_date(text: str) -> dt.date | None:
     """Parse a date as people write it (ISO, ``27.11.2026``, ``27/11/2026``, ``2026``); ``None`` if not."""
     text = text.strip().split(" ")[0].split("T")[0]
@@ -419,10 +404,3 @@ def _check_across_rows(records: list[dict[str, Any]]) -> list[Problem]:
         taken.add(candidate)
         record["partner_id"] = candidate
     return problems
-
-
-def check_file(path: Any, *, today: dt.date | None = None) -> CheckedTable:
-    """Load and check a file in one step; raises ``UnreadableFileError`` like :func:`load_file`."""
-    from partner_directory.sheet.loading import load_file
-
-    return check(load_file(path), today=today)

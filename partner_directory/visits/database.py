@@ -109,10 +109,6 @@ class Database:
         self.busy_timeout = busy_timeout
         self.engine = _engine(self.url, busy_timeout=busy_timeout)
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.engine.dialect.name == "sqlite"
-
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """One write transaction: committed when the block ends, rolled back on any error."""

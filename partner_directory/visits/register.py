@@ -34,7 +34,7 @@ from partner_directory.links import is_email
 from partner_directory.sheet import export
 from partner_directory.sheet.schema import SERVICES
 from partner_directory.visits.database import Database, Migration, migrate, utc_now
-from partner_directory.visits.rules import Host, HostCalendar, VisitRequest, working_days
+from partner_directory.visits.rules import HOME_COUNTRY, Host, HostCalendar, VisitRequest, working_days
 
 STATUSES: tuple[str, ...] = ("requested", "confirmed", "completed", "cancelled")
 DIRECTIONS: tuple[str, ...] = ("outgoing", "incoming")
@@ -325,13 +325,28 @@ def from_request(request: VisitRequest, host: Host, *, partner_id: str, member_e
     )
 
 
-def weekdays_between(start: dt.date, end: dt.date) -> int:
-    """Monday–Friday dates from ``start`` to ``end`` inclusive: the planned days when the caller gives none.
+def host_calendar(visit: NewVisit) -> HostCalendar:
+    """The working-day calendar of the visit's host: the partner's country, or ours for an incoming visit.
 
-    >>> weekdays_between(dt.date(2026, 11, 30), dt.date(2026, 12, 6))
-    5
+    >>> host_calendar(NewVisit("incoming", "Acme", "Partner", dt.date(2026, 1, 1), dt.date(2026, 1, 2), country="de"))
+    HostCalendar(country='PL')
     """
-    return sum(1 for n in range((end - start).days + 1) if (start + dt.timedelta(days=n)).weekday() < 5)
+    country = visit.country if visit.direction == "outgoing" else HOME_COUNTRY
+    return HostCalendar(country.strip().upper()[:2])
+
+
+def planned_days(visit: NewVisit) -> int:
+    """The visit's planned days: as given, else the working days at the host's (its weekend and holidays).
+
+    The visit form counts the same way (:func:`~partner_directory.visits.rules.working_days`),
+    so a visit counts the same in the form and in the register.
+
+    >>> planned_days(NewVisit("outgoing", "Acme", "Partner", dt.date(2026, 12, 21), dt.date(2026, 12, 28), country="PL"))
+    4
+    """
+    if visit.planned_days is not None:
+        return visit.planned_days
+    return working_days(visit.start, visit.end, host_calendar(visit))
 
 
 # -- the register -------------------------------------------------------------------------------------------
@@ -360,7 +375,7 @@ class Register:
         if problems:
             raise InvalidValueError("visit_invalid", problems=problems)
         now = utc_now()
-        planned = visit.planned_days if visit.planned_days is not None else weekdays_between(visit.start, visit.end)
+        planned = planned_days(visit)
         actual = visit.actual_days
         if visit.status == "completed" and actual is None:
             actual = planned

@@ -37,6 +37,8 @@ SUGGESTION_HORIZON_DAYS = 367
 EMAIL_LANGUAGES = ("en", "pl")
 #: Saturday and Sunday, for a country whose weekend the ``holidays`` package does not know.
 DEFAULT_WEEKEND = frozenset({5, 6})
+#: Where our own cluster hosts incoming visits (the BRA office running this directory is in Poland).
+HOME_COUNTRY = "PL"
 
 
 @dataclass(frozen=True)
@@ -307,9 +309,16 @@ def visit_link(
 
 
 def default_services(offered: Sequence[str]) -> tuple[str, ...]:
-    """The services pre-selected in the form: the free BRA basics that the host offers."""
+    """The services pre-selected in the form: the free BRA basics that the host offers, else its first service.
+
+    Only keys of ``SERVICES`` (the form's options) are ever returned, whatever ``offered`` holds.
+
+    >>> default_services(["events", "internet"]), default_services(["events"]), default_services(["biurko, internet"])
+    (('internet',), ('events',), ())
+    """
+    known = [s for s in SERVICES if s in offered]
     basics = ("desk", "internet")
-    return tuple(s for s in basics if s in offered) or tuple(offered[:1])
+    return tuple(s for s in basics if s in known) or tuple(known[:1])
 
 
 # -- the calendar file (RFC 5545) -----------------------------------------------------------
