@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from partner_directory.config import Settings
-from partner_directory.geo.gazetteer import default_gazetteer
+from partner_directory.geo.gazetteer.queries import default_gazetteer
 from partner_directory.geo.geocoding.cache import CachedPlace, GeocodeCache
 from partner_directory.geo.geocoding.chain import Geocoder, Query, describe_note
 from partner_directory.sheet.loading import load_bytes

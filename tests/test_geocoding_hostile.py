@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from partner_directory.geo.gazetteer import default_gazetteer
+from partner_directory.geo.gazetteer.queries import default_gazetteer
 from partner_directory.geo.geocoding.cache import GeocodeCache
 from partner_directory.geo.geocoding.chain import Query
 from tests.conftest import ROOT

@@ -359,7 +359,7 @@ def test_great_circle_gives_nan_for_missing_coordinates():
 @pytest.fixture(scope="module")
 def find_place():
     """The real offline gazetteer's lookup (built into the user cache on first use)."""
-    gazetteer = pytest.importorskip("partner_directory.geo.gazetteer")
+    gazetteer = pytest.importorskip("partner_directory.geo.gazetteer.queries")
     return gazetteer.default_gazetteer().find_place
 
 

@@ -20,7 +20,8 @@ from typing import Any
 import pandas as pd
 
 from partner_directory.errors import InputTooLargeError, InvalidValueError, RiskyPublishError, UnreadableFileError
-from partner_directory.geo.gazetteer import Gazetteer, Place
+from partner_directory.geo.gazetteer.places import Place
+from partner_directory.geo.gazetteer.queries import Gazetteer
 from partner_directory.geo.geocoding.chain import APPROXIMATE, Geocoder
 from partner_directory.publication.drafts import Draft
 from partner_directory.publication.published import content_version

@@ -28,7 +28,7 @@ from typing import Any, Protocol
 import pandas as pd
 
 from partner_directory.geo.countries import country_name
-from partner_directory.geo.gazetteer import Gazetteer
+from partner_directory.geo.gazetteer.queries import Gazetteer
 from partner_directory.geo.geocoding.cache import CachedPlace, GeocodeCache
 from partner_directory.sheet.schema import GEOCODE_COLUMNS
 from partner_directory.sheet.validation import parse_number
@@ -419,7 +419,7 @@ class Geocoder:
     @classmethod
     def offline(cls, *, gazetteer: Gazetteer | None = None, cache: GeocodeCache | None = None) -> Geocoder:
         """The embedded default: gazetteer, then the country's point."""
-        from partner_directory.geo.gazetteer import default_gazetteer
+        from partner_directory.geo.gazetteer.queries import default_gazetteer
 
         gazetteer = gazetteer or default_gazetteer()
         return cls([GazetteerResolver(gazetteer), CountryResolver(gazetteer)], cache=cache)
@@ -427,7 +427,7 @@ class Geocoder:
     @classmethod
     def from_settings(cls, settings: Any, *, offline: bool = False, gazetteer: Gazetteer | None = None) -> Geocoder:
         """Build the chain that ``settings`` (a :class:`~partner_directory.config.Settings`) asks for."""
-        from partner_directory.geo.gazetteer import default_gazetteer
+        from partner_directory.geo.gazetteer.queries import default_gazetteer
 
         gazetteer = gazetteer or default_gazetteer()
         resolvers: list[Resolver] = []
