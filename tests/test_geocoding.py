@@ -11,8 +11,9 @@ import pytest
 
 from partner_directory.config import Settings
 from partner_directory.geo.gazetteer.queries import default_gazetteer
-from partner_directory.geo.geocoding.cache import CachedPlace, GeocodeCache
-from partner_directory.geo.geocoding.chain import Geocoder, Query, describe_note
+from partner_directory.geo.geocoding.base import Query
+from partner_directory.geo.geocoding.cache import CachedPlace, GeocodeCache, may_reuse
+from partner_directory.geo.geocoding.chain import Geocoder, describe_note
 from partner_directory.sheet.loading import load_bytes
 from partner_directory.sheet.validation import check
 from tests.nominatim_server import NominatimServer, place, refused_domain
@@ -200,6 +201,23 @@ def test_city_level_answers_are_marked_city(gazetteer, tmp_path):
             Query(city="Sopot", country="PL")
         )
     assert (result.source, result.precision) == ("online", "city")
+
+
+@pytest.mark.parametrize(
+    ("source", "precision", "online_is_asking", "reused"),
+    [
+        ("gazetteer", "city", False, False),  # offline answers are recomputed, never remembered rules
+        ("gazetteer", "address", True, False),
+        ("online", "city", False, True),
+        ("online", "city", True, True),
+        ("input", "address", True, True),  # as exact as an address: the online geocoder would add nothing
+        ("input", "city", True, False),  # the online geocoder may do better
+        ("input", "city", False, True),
+    ],
+)
+def test_which_remembered_answers_may_stand(source, precision, online_is_asking, reused):
+    cached = CachedPlace(54.35, 18.65, source, precision)
+    assert may_reuse(cached, online_is_asking=online_is_asking) is reused
 
 
 def test_cache_is_shared_by_readers(tmp_path):

@@ -12,8 +12,8 @@ import time
 import pytest
 
 from partner_directory.geo.gazetteer.queries import default_gazetteer
+from partner_directory.geo.geocoding.base import Query
 from partner_directory.geo.geocoding.cache import GeocodeCache
-from partner_directory.geo.geocoding.chain import Query
 from tests.conftest import ROOT
 from tests.nominatim_server import NominatimServer, place
 from tests.test_geocoding import online

@@ -14,8 +14,9 @@ from pathlib import Path
 import pandas as pd
 
 from partner_directory.errors import UnreadableFileError
+from partner_directory.geo.geocoding.base import APPROXIMATE
 from partner_directory.geo.geocoding.cache import GeocodeCache
-from partner_directory.geo.geocoding.chain import APPROXIMATE, Geocoder, GeocodeSummary
+from partner_directory.geo.geocoding.chain import Geocoder, GeocodeSummary
 from partner_directory.sheet.loading import load_bytes
 from partner_directory.sheet.schema import COLUMNS, COMPUTED_COLUMNS, DERIVED_COLUMNS, GEOCODE_COLUMNS
 from partner_directory.sheet.validation import Report, check
