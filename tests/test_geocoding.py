@@ -226,7 +226,16 @@ def test_cache_is_shared_by_readers(tmp_path):
     writer.put("k", CachedPlace(1.5, 2.5, "online", "address"))
     assert reader.get("k") == CachedPlace(1.5, 2.5, "online", "address", "")
     assert reader.get_many(["k", "missing"]) == {"k": CachedPlace(1.5, 2.5, "online", "address", "")}
-    assert not math.isnan(len(reader))
+    assert len(reader) == 1
+    # A newer answer replaces the old one for every reader, including one opened later.
+    writer.put_many(
+        {"k": CachedPlace(3.5, 4.5, "online", "city", "Gdańsk"), "k2": CachedPlace(5.0, 6.0, "online", "city")}
+    )
+    later = GeocodeCache(path)
+    for each in (reader, later):
+        assert each.get("k") == CachedPlace(3.5, 4.5, "online", "city", "Gdańsk")
+        assert each.get_many(["k2"]) == {"k2": CachedPlace(5.0, 6.0, "online", "city", "")}
+        assert len(each) == 2
 
 
 # --- sure, or saying so (issue 11) -----------------------------------------------------------------
