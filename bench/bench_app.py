@@ -47,10 +47,10 @@ from generate import generate, write
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.local_script_runner import LocalScriptRunner
 
-import partner_directory.geo.gazetteer as gazetteer_module
+import partner_directory.geo.gazetteer.queries as gazetteer_module
 from partner_directory.config import Settings
 from partner_directory.geo.countries import country_name
-from partner_directory.geo.gazetteer import default_gazetteer
+from partner_directory.geo.gazetteer.queries import default_gazetteer
 from partner_directory.maps.building import build_map
 from partner_directory.maps.elements import TileConfig
 from partner_directory.publication.published import load_directory

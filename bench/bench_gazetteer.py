@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import timing
 
-from partner_directory.geo.gazetteer import Gazetteer
+from partner_directory.geo.gazetteer.queries import Gazetteer
 from partner_directory.text import fold
 
 LOOKUPS = 10_000
@@ -72,7 +72,7 @@ def main() -> None:
             sys.executable,
             "-c",
             "import sys; sys.path.insert(0, sys.argv[1]); from pathlib import Path;"
-            "from partner_directory.geo.gazetteer import Gazetteer; Gazetteer.load(cache_dir=Path(sys.argv[2]))",
+            "from partner_directory.geo.gazetteer.queries import Gazetteer; Gazetteer.load(cache_dir=Path(sys.argv[2]))",
             str(Path(__file__).resolve().parent.parent),
             str(cache_dir),
         ]
@@ -80,14 +80,14 @@ def main() -> None:
     found = sum(gazetteer.find_city(name, country=country) is not None for name, country in queries)
     cities = best(lambda: [gazetteer.find_city(name, country=country) for name, country in queries])
     anywhere = best(lambda: [gazetteer.find_city(name) for name, _ in queries])
-    in_address = best(lambda: [gazetteer.find_in_address(text, country=country) for text, country in addresses], 3)
+    in_address = best(lambda: [gazetteer.locate(address=text, country=country) for text, country in addresses], 3)
     rows = [
         ("build index (first use)", build, f"{size / 1e6:.0f} MB file, once per version"),
         ("load index", load, "target < 0.3 s"),
         ("new process: import + load", process, ""),
         (f"{LOOKUPS:,} find_city with country", cities, f"target < 1 s; {found:,} found"),
         (f"{LOOKUPS:,} find_city, any country", anywhere, ""),
-        (f"{LOOKUPS:,} find_in_address", in_address, ""),
+        (f"{LOOKUPS:,} locate by address", in_address, ""),
     ]
     print("gazetteer")
     for label, seconds, note in rows:

@@ -35,9 +35,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import timing
 from generate import generate, write
 
-from partner_directory.geo.gazetteer import Gazetteer, default_cache_dir
+from partner_directory.geo.gazetteer.queries import Gazetteer
 from partner_directory.geo.geocoding.cache import GeocodeCache
 from partner_directory.geo.geocoding.chain import Geocoder
+from partner_directory.geo.tablecache import default_cache_dir
 from partner_directory.search.criteria import Criteria
 from partner_directory.search.engine import search
 from partner_directory.search.index import SearchIndex

@@ -19,7 +19,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from partner_directory.geo.gazetteer import default_gazetteer
+from partner_directory.geo.gazetteer.queries import default_gazetteer
 from partner_directory.maps.building import build_map, render_standalone_html
 
 SIZES = (1_000, 10_000)

@@ -98,7 +98,7 @@ def main() -> None:
         slowest = max(slowest, seconds, cached)
         print(f"  {label:38} {seconds * 1000:7.1f} ms   (table, pl: {cached * 1000:5.1f} ms; {rows:,} rows)")
     try:  # the real gazetteer, when this checkout has it: one lookup per search
-        from partner_directory.geo.gazetteer import default_gazetteer
+        from partner_directory.geo.gazetteer.queries import default_gazetteer
 
         find_place = default_gazetteer().find_place
     except ImportError:

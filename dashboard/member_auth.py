@@ -126,7 +126,7 @@ def _hidden_directory(version: str, _found: Directory) -> Directory:
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _hidden_index(version: str, _found: Directory) -> SearchIndex:
-    from partner_directory.geo.gazetteer import default_gazetteer
+    from partner_directory.geo.gazetteer.queries import default_gazetteer
 
     return SearchIndex.build(_found.table, resolve_place=default_gazetteer().find_place)
 

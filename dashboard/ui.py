@@ -337,7 +337,7 @@ def nearby_cities(offices: pd.DataFrame) -> list[Any]:
     A zoomed map without tiles then still names the places around its offices.
     Empty when the gazetteer cannot be loaded: the labels are a help, never a reason to fail.
     """
-    from partner_directory.geo.gazetteer import default_gazetteer
+    from partner_directory.geo.gazetteer.queries import default_gazetteer
 
     if offices.empty:
         return []

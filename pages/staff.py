@@ -486,7 +486,7 @@ def _places(candidate: publishing.Candidate, author: str, lang: str) -> None:
 
 def _suggestions(candidate: publishing.Candidate, attention: pd.DataFrame, author: str, lang: str) -> None:
     """Pick a place the gazetteer suggests for an office, instead of typing coordinates."""
-    from partner_directory.geo.gazetteer import default_gazetteer
+    from partner_directory.geo.gazetteer.queries import default_gazetteer
 
     with st.expander(t("staff.suggest", lang)):
         labels = {

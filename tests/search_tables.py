@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from partner_directory.geo.gazetteer import default_gazetteer
+from partner_directory.geo.gazetteer.queries import default_gazetteer
 from partner_directory.sheet.reading import check_file
 from partner_directory.sheet.schema import COLUMNS
 

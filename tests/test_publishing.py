@@ -8,7 +8,7 @@ import math
 import pytest
 
 from partner_directory.errors import InvalidValueError, RiskyPublishError, UnreadableFileError
-from partner_directory.geo.gazetteer import default_gazetteer
+from partner_directory.geo.gazetteer.queries import default_gazetteer
 from partner_directory.geo.geocoding.chain import Geocoder
 from partner_directory.publication.publishing import (
     NOTE_COLUMNS,

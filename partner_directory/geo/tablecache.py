@@ -1,4 +1,8 @@
-"""Tables derived from installed packages, kept as JSON next to the gazetteer's index.
+"""The cache directory, and the tables derived from installed packages kept in it as JSON.
+
+The directory is decided here once (:func:`default_cache_dir`): the gazetteer
+keeps its index in it too. This module imports nothing of the project, so
+every other one may use it.
 
 Building the spelling tables of countries and languages means reading
 pycountry's translation catalogues: most of a second in every process. They
@@ -20,6 +24,18 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+#: Environment variable naming the cache directory (the gazetteer's index, these tables).
+CACHE_DIR_ENVIRONMENT_VARIABLE = "PARTNER_DIRECTORY_CACHE_DIR"
+
+
+def default_cache_dir() -> Path:
+    """Return ``$PARTNER_DIRECTORY_CACHE_DIR`` or ``~/.cache/partner_directory``.
+
+    Read at every call, so a process that changes the variable sees the change.
+    """
+    configured = os.environ.get(CACHE_DIR_ENVIRONMENT_VARIABLE)
+    return Path(configured).expanduser() if configured else Path.home() / ".cache" / "partner_directory"
+
 
 def package_version(name: str) -> str:
     """An installed package's version ("unknown" when it does not say)."""
@@ -37,10 +53,6 @@ def cached_table(name: str, key: str, build: Callable[[], dict[str, Any]]) -> di
         key: the version key; a different key means a different file and a rebuild.
         build: makes the table (JSON-serialisable) when no stored one fits.
     """
-    from partner_directory.geo.gazetteer import (
-        default_cache_dir,  # late: the gazetteer imports modules that use this one
-    )
-
     path = default_cache_dir() / f"{name}-{key}.json"
     try:
         stored = json.loads(path.read_text(encoding="utf-8"))

@@ -13,8 +13,9 @@ from pathlib import Path
 import pandas as pd
 
 from partner_directory.errors import UnreadableFileError
+from partner_directory.geo.geocoding.base import APPROXIMATE
 from partner_directory.geo.geocoding.cache import GeocodeCache
-from partner_directory.geo.geocoding.chain import APPROXIMATE, Geocoder, GeocodeSummary
+from partner_directory.geo.geocoding.chain import Geocoder, GeocodeSummary
 from partner_directory.publication.version_id import content_version
 from partner_directory.sheet.contract import conform
 from partner_directory.sheet.loading import load_bytes

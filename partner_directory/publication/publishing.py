@@ -20,8 +20,10 @@ from typing import Any
 import pandas as pd
 
 from partner_directory.errors import InputTooLargeError, InvalidValueError, RiskyPublishError, UnreadableFileError
-from partner_directory.geo.gazetteer import Gazetteer, Place
-from partner_directory.geo.geocoding.chain import APPROXIMATE, Geocoder
+from partner_directory.geo.gazetteer.places import Place
+from partner_directory.geo.gazetteer.queries import Gazetteer
+from partner_directory.geo.geocoding.base import APPROXIMATE
+from partner_directory.geo.geocoding.chain import Geocoder
 from partner_directory.publication.drafts import Draft
 from partner_directory.publication.store import Store, Version
 from partner_directory.publication.version_id import content_version

@@ -42,7 +42,7 @@ PlaceResolver = Callable[[str], PlaceLike | None]
 def default_resolver() -> PlaceResolver | None:
     """The offline gazetteer's ``find_place``, or ``None`` when it cannot be loaded."""
     try:
-        from partner_directory.geo.gazetteer import default_gazetteer  # imported late: loading it takes time
+        from partner_directory.geo.gazetteer.queries import default_gazetteer  # imported late: loading it takes time
 
         return default_gazetteer().find_place
     except (ImportError, OSError, RuntimeError, ValueError):

@@ -305,7 +305,7 @@ def _country_from_place(record: Mapping[str, Any]) -> str | None:
                 return code
     # "Łódź" alone: a well-known city says where it is (the gazetteer is loaded only for such rows).
     if record["city"]:
-        from partner_directory.geo.gazetteer import default_gazetteer
+        from partner_directory.geo.gazetteer.queries import default_gazetteer
 
         place = default_gazetteer().find_city(record["city"])
         if place is not None and place.population >= INFER_COUNTRY_MIN_POPULATION:

@@ -1,8 +1,10 @@
-"""The persistent geocoding cache: an SQLite file keyed on the normalised query.
+"""The persistent geocoding cache: an SQLite file keyed on the normalised query, and its resolver.
 
 Safe for several readers and one writer at a time (SQLite's WAL mode), it
 survives restarts and remembers which geocoder gave each answer, so an online
-geocoder switched on later is not hidden behind older offline answers.
+geocoder switched on later is not hidden behind older offline answers
+(:func:`may_reuse` decides which answers still stand; :class:`CacheResolver`
+answers the chain with them).
 """
 
 from __future__ import annotations
@@ -10,8 +12,15 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from partner_directory.geo.geocoding.base import GeocodeResult, Query, Resolver
+
+if TYPE_CHECKING:
+    from partner_directory.geo.geocoding.online import OnlineResolver
 
 
 @dataclass(frozen=True)
@@ -95,3 +104,44 @@ class GeocodeCache:
     def close(self) -> None:
         with self._lock:
             self._connection.close()
+
+
+def may_reuse(cached: CachedPlace, *, online_is_asking: bool) -> bool:
+    """Whether a remembered answer may stand instead of asking the resolvers again.
+
+    Offline answers are not reused: the gazetteer answers in microseconds, and
+    an answer remembered under older rules (a wrong Portland) must not outlive
+    them. While an online geocoder is asking, an older answer stands only if
+    it came from a geocoder online or is as exact as an address.
+
+    >>> may_reuse(CachedPlace(1, 2, "online", "city"), online_is_asking=True)
+    True
+    >>> may_reuse(CachedPlace(1, 2, "input", "city"), online_is_asking=True)
+    False
+    """
+    if cached.source == "gazetteer":
+        return False
+    return not online_is_asking or cached.source == "online" or cached.precision == "address"
+
+
+class CacheResolver(Resolver):
+    """Answers remembered in the cache, as the chain's first resolver.
+
+    Made for one lookup or one table from the answers read for its keys
+    (:meth:`GeocodeCache.get_many`), so a table costs one read, not one a row.
+    It asks the online resolver at each query whether it is still asking,
+    since it may give up half-way through a table.
+    """
+
+    name = "cache"
+
+    def __init__(self, remembered: Mapping[str, CachedPlace], *, online: OnlineResolver | None = None) -> None:
+        self.remembered = remembered
+        self.online = online
+
+    def resolve(self, query: Query) -> GeocodeResult | None:
+        cached = self.remembered.get(query.key)
+        online_is_asking = self.online is not None and not self.online.gave_up
+        if cached is None or not may_reuse(cached, online_is_asking=online_is_asking):
+            return None
+        return GeocodeResult(cached.latitude, cached.longitude, "cache", cached.precision, cached.label)
