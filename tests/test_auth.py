@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from partner_directory.access.passwords import Throttle, hash_password, verify_password
+from partner_directory.access.passwords import hash_password, verify_password
+from partner_directory.access.throttle import Throttle
 
 
 def test_hash_and_verify():

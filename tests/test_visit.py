@@ -353,5 +353,5 @@ def test_no_decision_reads_the_clock():
     """Every rule takes ``today`` from its caller, so tests can freeze it (the form passes PARTNER_DIRECTORY_TODAY)."""
     source = (ROOT / "partner_directory" / "visits" / "rules.py").read_text(encoding="utf-8")
     assert "date.today" not in source and ".now(" not in source and "time.time" not in source
-    form = (ROOT / "dashboard" / "visit_form.py").read_text(encoding="utf-8")
-    assert form.count("dt.date.today()") == 1 and "ui.settings().today or dt.date.today()" in form
+    form = (ROOT / "dashboard" / "members" / "visit_form.py").read_text(encoding="utf-8")
+    assert form.count("dt.date.today()") == 1 and "settings().today or dt.date.today()" in form
