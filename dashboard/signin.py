@@ -17,6 +17,7 @@ the session's state.
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import os
 import time
@@ -32,6 +33,8 @@ from partner_directory.access.passwords import verify_password
 from partner_directory.access.throttle import Throttle
 from partner_directory.access.visibility import Visitor, email_allowed, email_domains
 from partner_directory.i18n import t
+
+_log = logging.getLogger("partner_directory.signin")
 
 STAFF_USER = "staff_user"
 PASSWORD_HASH_ENV = "PARTNER_DIRECTORY_STAFF_PASSWORD_HASH"  # noqa: S105 (a variable name, not a secret)
@@ -101,8 +104,16 @@ def client_key() -> str:
 
 
 def _checked(secret_hash: str, given: str) -> str:
-    """``"ok"``, ``"wrong"`` or ``"wait"``: at most one check per back-off window for this client."""
-    return throttle().attempt(client_key(), lambda: verify_password(given, secret_hash))
+    """``"ok"``, ``"wrong"`` or ``"wait"``: at most one check per back-off window for this client.
+
+    Every check made is logged with the client and the window it opened, so the
+    server's log shows who tried and that no two checks of one client fell in one window.
+    """
+    key = client_key()
+    outcome = throttle().attempt(key, lambda: verify_password(given, secret_hash))
+    if outcome != "wait":
+        _log.info("Sign-in checked for %s: %s; next check in %.3f s", key, outcome, throttle().wait_seconds(key))
+    return outcome
 
 
 def wait_seconds() -> float:
