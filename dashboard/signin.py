@@ -211,6 +211,7 @@ def try_password(name: str, password: str) -> str:
 
 
 def sign_out() -> None:
+    """Sign the staff member out (the identity provider too, when signed in through it)."""
     st.session_state.pop(STAFF_USER, None)
     upload_guard.mark_session(staff=False)
     if config().oidc:
@@ -320,6 +321,7 @@ def try_code(code: str) -> str:
 
 
 def member_sign_out() -> None:
+    """Sign the member out (the identity provider too, when signed in through it)."""
     st.session_state.pop(MEMBER, None)
     if member_config().oidc and _oidc_email():
         with contextlib.suppress(Exception):  # a broken provider: the session's own sign-in is gone anyway

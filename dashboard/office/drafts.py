@@ -3,7 +3,7 @@
 Every change to the draft (upload or edit) is kept on the server
 (``partner_directory.publication.drafts``), so a reload, a lost connection or a
 restart loses nothing; after the next sign-in the page offers to continue it.
-Widget keys (stable): ``draft_continue``, ``draft_discard``.
+Widget keys (stable): ``draft_continue``, ``draft_discard``, ``discard_draft``.
 """
 
 from __future__ import annotations
@@ -30,11 +30,13 @@ WARNING = "staff_warning"
 
 
 def draft_store() -> DraftStore:
+    """The drafts kept on the server, one per author, each within the drafts' size limit."""
     config = settings()
     return DraftStore(config.drafts_dir, max_bytes=int(config.draft_max_mb * upload_guard.BYTES_PER_MB))
 
 
 def evaluate(draft: Draft) -> publishing.Candidate:
+    """``draft`` checked and compared with the published list: what the review and the publish show."""
     return publishing.evaluate(draft, data.store(), max_removed_share=settings().max_removed_share)
 
 
@@ -54,16 +56,18 @@ def set_draft(draft: Draft, author: str, lang: str) -> None:
 
 
 def candidate() -> publishing.Candidate | None:
+    """The session's draft, evaluated (once per change of the draft); ``None`` without a draft."""
     draft = st.session_state.get(DRAFT)
     if draft is None:
         return None
-    candidate = st.session_state.get(CANDIDATE)
-    if candidate is None or candidate.draft is not draft:
-        candidate = st.session_state[CANDIDATE] = evaluate(draft)
-    return candidate
+    evaluated = st.session_state.get(CANDIDATE)
+    if evaluated is None or evaluated.draft is not draft:
+        evaluated = st.session_state[CANDIDATE] = evaluate(draft)
+    return evaluated
 
 
 def forget_draft(author: str) -> None:
+    """Discard ``author``'s draft, in the session and on the server."""
     draft_store().discard(author)
     for key in (DRAFT, CANDIDATE, CONFIRM):
         st.session_state.pop(key, None)
@@ -71,12 +75,14 @@ def forget_draft(author: str) -> None:
 
 
 def describe(draft: Draft, lang: str) -> str:
+    """Where the draft came from, in a few words: the file uploaded, or an edit, and its rows."""
     if draft.origin == "upload":
         return t("office.draft_upload", lang, name=draft.filename, rows=len(draft.rows))
     return t("office.draft_edit", lang, rows=len(draft.rows))
 
 
 def saved_when(draft: Draft) -> str:
+    """When the draft was last kept: the time today, else the date and time."""
     saved = draft.saved_at
     if saved is None:
         return "—"

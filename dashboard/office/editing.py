@@ -30,6 +30,7 @@ ROW, PROBLEMS = "row", "problems"
 
 
 def upload_tab(author: str, lang: str) -> None:
+    """The upload: a file read into a new draft, or a sentence for each reason the whole file cannot be used."""
     config = settings()
     limit_mb = upload_guard.upload_limit_mb(config.upload_max_mb)  # the server refuses more (see server_guard)
     uploaded = st.file_uploader(
@@ -74,6 +75,7 @@ def _published_draft(store: Store) -> Draft:
 
 
 def edit_tab(author: str, lang: str) -> None:
+    """The table editor: the draft (or the published list) with each row's problems; every change is kept at once."""
     candidate = drafts.candidate()
     if candidate is None:
         draft = _published_draft(data.store())

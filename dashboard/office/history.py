@@ -31,6 +31,7 @@ def version_name(version: Version) -> str:
 
 
 def history_tab(author: str, lang: str) -> None:
+    """Every published version, newest first: download it, or restore it as the published list."""
     store = data.store()
     versions = store.versions()
     current = next((v for v in versions if v.id == store.current_version()), None)
@@ -87,6 +88,7 @@ def _summary(version: Version, by_file: Mapping[str, Version], lang: str) -> str
 
 
 def downloads_tab(lang: str) -> None:
+    """The published list as CSV and Excel, the empty template, and the office's backup."""
     store = data.store()
     table, _ = publishing.published_table(store)
     cols = st.columns(3)

@@ -26,6 +26,7 @@ def _geocoder() -> Geocoder:
 
 
 def places(candidate: publishing.Candidate, author: str, lang: str) -> None:
+    """Place the draft's new and changed offices: geocode them, then fix by hand those placed only roughly."""
     st.subheader(t("staff.places", lang), anchor=False)
     if candidate.unplaced:
         st.info(t("office.to_place", lang, count=len(candidate.unplaced)))

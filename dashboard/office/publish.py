@@ -22,6 +22,7 @@ from partner_directory.publication import publishing
 
 
 def publish(candidate: publishing.Candidate, author: str, lang: str) -> None:
+    """The publish button, what still stands in its way, and the yes-or-no for a risky publish."""
     st.subheader(t("staff.publish", lang), anchor=False)
     store = data.store()
     if candidate.base_version != store.current_version():

@@ -19,6 +19,7 @@ from partner_directory.sheet.validation import ERROR, column_label
 
 
 def report(candidate: publishing.Candidate, lang: str) -> None:
+    """The validation report: a summary, the errors that block, the warnings, and the report as a CSV."""
     report = candidate.report
     frame = report.to_frame(lang)
     severity = t("validation.header.severity", lang)
@@ -92,6 +93,7 @@ def risk_sentences(candidate: publishing.Candidate, lang: str) -> list[str]:
 
 
 def diff(candidate: publishing.Candidate, author: str, lang: str) -> None:
+    """The comparison with the published list: counts, risks, and the offices added, changed and removed."""
     diff = candidate.diff
     added, changed, removed = diff.counts()
     st.subheader(t("staff.compare", lang), anchor=False)
