@@ -56,7 +56,7 @@ test: setup browser nginx postgres
 lint: setup
 	$(VENV)/bin/ruff check partner_directory dashboard tests bench scripts app.py pages
 	$(VENV)/bin/ruff format --check partner_directory dashboard tests bench scripts app.py pages
-	$(VENV)/bin/mypy partner_directory
+	$(VENV)/bin/mypy partner_directory dashboard pages app.py
 
 bench: setup nginx
 	$(PY) bench/run_all.py

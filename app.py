@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import staff_auth, ui
+from dashboard import settings, signin, style
 from partner_directory.i18n import t
 
-st.set_page_config(page_title=t("ui.title", ui.language()), page_icon="🤝", layout="wide")
-ui.page_style()
+st.set_page_config(page_title=t("ui.title", settings.language()), page_icon="🤝", layout="wide")
+style.page_style()
 
-lang = ui.language_switch()
+lang = settings.language_switch()
 pages = [
     st.Page("pages/directory.py", title=t("nav.directory", lang), icon="🗺️", default=True, url_path="directory"),
     st.Page("pages/overview.py", title=t("nav.overview", lang), icon="📊", url_path="overview"),
 ]
-signed_in = staff_auth.current_staff() is not None
+signed_in = signin.current_staff() is not None
 pages.append(
     st.Page(
         "pages/staff.py",

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from partner_directory.access.passwords import Throttle, hash_password, verify_password
+from partner_directory.access.passwords import hash_password, verify_password
+from partner_directory.access.throttle import Throttle
 
 
 def test_hash_and_verify():
@@ -68,12 +69,17 @@ def test_parallel_guesses_from_one_client_get_one_password_check_per_window():
         time.sleep(0.3)  # scrypt takes a while: the other guesses arrive meanwhile
         return False
 
-    outcomes = _parallel(12, lambda: throttle.attempt("203.0.113.7", slow_wrong_check))
+    # The throttle's clock stands still (now=0): every guess falls in one window however slow the machine
+    # is, so the bound is a fixed count of password checks, not a number of seconds.
+    outcomes = _parallel(12, lambda: throttle.attempt("203.0.113.7", slow_wrong_check, now=0.0))
     assert len(checks) == 1  # 12 of 12 were checked when the wait came before the password
     assert sorted(outcomes) == ["wait"] * 11 + ["wrong"]
     # The back-off window that follows admits no check either, however many arrive.
-    outcomes = _parallel(12, lambda: throttle.attempt("203.0.113.7", slow_wrong_check))
+    outcomes = _parallel(12, lambda: throttle.attempt("203.0.113.7", slow_wrong_check, now=4.9))
     assert len(checks) == 1 and outcomes == ["wait"] * 12
+    # Once it is over, exactly one more check.
+    outcomes = _parallel(12, lambda: throttle.attempt("203.0.113.7", slow_wrong_check, now=5.0))
+    assert len(checks) == 2 and sorted(outcomes) == ["wait"] * 11 + ["wrong"]
 
 
 def test_the_right_password_among_parallel_guesses_is_checked_at_most_once_per_window():

@@ -88,12 +88,24 @@ def test_an_unknown_partner_in_a_link_opens_no_card(monkeypatch, tmp_path):
 
 def test_members_asking_the_same_share_one_view_until_the_list_changes(monkeypatch, tmp_path):
     """What two sessions searching the same show is made once; a new version of the file shows at the next click."""
+    from dashboard.members import results
+
     data_file = prepare(monkeypatch, tmp_path)
+    views = []
+
+    def found(*args, **kwargs):
+        view = original(*args, **kwargs)
+        views.append(view)
+        return view
+
+    original = results.found
+    monkeypatch.setattr(results, "found", found)  # the page asks the module at every run
     first, second = app(), app()
     for at in (first, second):
         at.query_params["q"] = "robotics"
         at.run()
     assert first.dataframe[0].value.equals(second.dataframe[0].value)
+    assert len(views) == 2 and views[0] is views[1], "one view object, shared by both sessions"
     names = set(first.dataframe[0].value["partner"])
     assert len(names) >= 3
     # The office renames a robotics partner: both sessions see the new name at their next rerun.

@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from partner_directory.access.passwords import hash_password
+from partner_directory.access.throttle import Throttle
 from partner_directory.publication.store import Store
 from tests.apptest import app, prepare, texts
 from tests.conftest import ROOT
@@ -72,14 +73,36 @@ def test_without_any_sign_in_configured_nothing_is_allowed(monkeypatch, tmp_path
     assert "password_hash" in at.code[0].value
 
 
+class StoppedClock:
+    """A clock for the app's throttle that moves only when told: no assertion depends on the machine's speed."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def stopped_throttle() -> tuple[Throttle, StoppedClock, str]:
+    """The app's one throttle (call after ``prepare``), its clock stopped, and the key the app's sessions have."""
+    from dashboard import signin
+
+    throttle, clock = signin.throttle(), StoppedClock()
+    throttle.clock = clock
+    return throttle, clock, signin.client_key()
+
+
 def test_a_wrong_password_is_refused_and_slowed_down(monkeypatch, tmp_path):
     prepare(monkeypatch, tmp_path, password_hash=HASH)
+    throttle, _, client = stopped_throttle()
     at = staff_page().run()
     at.text_input(key="staff_name").input("Eve")
     at.text_input(key="staff_password").input("guess")
     at.button[0].click().run()
     assert "The password is not right" in texts(at)
-    at.button[0].click().run()  # at once again: made to wait
+    assert throttle.wait_seconds(client) == 1.0, "the failure opened this client's first window"
+    at.text_input(key="staff_password").input(PASSWORD)
+    at.button[0].click().run()  # again within the window, even with the right password: made to wait
     assert "Too many failed attempts" in texts(at)
     assert not at.file_uploader, "still not signed in"
 
@@ -195,18 +218,23 @@ def test_missing_columns_can_keep_the_published_values(monkeypatch, tmp_path):
 
 def test_the_lock_out_says_how_long_to_wait(monkeypatch, tmp_path):
     prepare(monkeypatch, tmp_path, password_hash=HASH)
+    throttle, clock, client = stopped_throttle()
     at = app().run()
     at.switch_page("pages/staff.py").run()
     at.text_input(key="staff_name").input("Eve")
     at.text_input(key="staff_password").input("guess")
-    at.button[0].click().run()
-    assert re.search(r"The password is not right\. .* The next attempt is possible in \d+ s\.", texts(at))
-    for _ in range(5):  # each failure doubles the wait; a loaded machine may let the first one pass
+    for failure, window in enumerate((1, 2, 4), start=1):
+        at.button[0].click().run()
+        said = re.search(r"The password is not right\. .* The next attempt is possible in (\d+) s\.", texts(at))
+        wait = throttle.wait_seconds(client)
+        assert wait == window, f"failure {failure}: the throttle's own window"
+        assert said and int(said.group(1)) > 0 and abs(int(said.group(1)) - wait) < 1, texts(at)  # was: always 0 s
+        clock.now += 0.5  # half a second later, still inside the window: the wait said is what is left
         at.button[0].click().run()
         said = re.search(r"Too many failed attempts; wait (\d+) s and try again\.", texts(at))
-        if said:
-            break
-    assert said and 1 <= int(said.group(1)) <= 16, texts(at)
+        wait = throttle.wait_seconds(client)
+        assert said and int(said.group(1)) > 0 and abs(int(said.group(1)) - wait) < 1, texts(at)
+        clock.now += wait  # the window is over: the next attempt is checked again
 
 
 def test_members_see_the_publish_time_from_the_history(monkeypatch, tmp_path):

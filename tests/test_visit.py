@@ -447,5 +447,5 @@ def test_no_decision_reads_the_clock():
             assert (module, function) in CLOCK_ALLOWED, f"{module}:{line} {function}() reads the clock: {call}"
             allowed_seen.add((module, function))
     assert allowed_seen == set(CLOCK_ALLOWED)  # an exception that is no longer needed goes from the list
-    form = (ROOT / "dashboard" / "visit_form.py").read_text(encoding="utf-8")
-    assert form.count("dt.date.today()") == 1 and "ui.settings().today or dt.date.today()" in form
+    form = (ROOT / "dashboard" / "members" / "visit_form.py").read_text(encoding="utf-8")
+    assert form.count("dt.date.today()") == 1 and "settings().today or dt.date.today()" in form

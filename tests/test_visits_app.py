@@ -17,24 +17,24 @@ YEAR = dt.date.today().year  # the register opens on this year
 
 
 def register_page() -> None:
-    from dashboard import visits_ui
+    from dashboard.office import visits
 
-    visits_ui.register_tab("Ola (office)", "en")
+    visits.register_tab("Ola (office)", "en")
 
 
 def report_page() -> None:
-    from dashboard import visits_ui
+    from dashboard.office import report
 
-    visits_ui.report_tab("pl")
+    report.report_tab("pl")
 
 
 def member_page() -> None:
     import streamlit as st
 
-    from dashboard import member_auth
+    from dashboard import signin, visibility
 
-    member_auth.member_box("en")
-    st.write("contacts" if member_auth.sees_contacts() else "no contacts")
+    signin.member_box("en")
+    st.write("contacts" if visibility.sees_contacts() else "no contacts")
 
 
 def run(function, **kwargs) -> AppTest:
@@ -201,12 +201,12 @@ def test_a_forged_widget_state_is_not_a_sign_in(members_mode):
 def hidden_page() -> None:
     import streamlit as st
 
-    from dashboard import member_auth
+    from dashboard import visibility
     from partner_directory.search.criteria import Criteria
     from partner_directory.search.engine import search
 
-    found = member_auth.directory()
-    rows = search(member_auth.search_index(), Criteria(text="Marta Wiślańska")).rows
+    found = visibility.directory()
+    rows = search(visibility.search_index(), Criteria(text="Marta Wiślańska")).rows
     st.write(f"emails:{int((found.table['contact_email'] != '').sum())} found:{len(rows)}")
 
 

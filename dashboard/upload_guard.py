@@ -14,6 +14,11 @@ uploader. Here, once per process:
 
 The route still reads a request up to the limit before refusing it; a proxy in
 front should cap request bodies too (see the README).
+
+Streamlit's private API: the server's store and the session's id come from
+``dashboard.navigation`` (the fence), and the store's ``add_file`` method is
+wrapped here -- an internal method of Streamlit's upload manager, since no
+public hook lets an app refuse an upload. An upgrade of Streamlit must check it.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from __future__ import annotations
 import logging
 import threading
 from typing import Any
+
+from dashboard import navigation
 
 _log = logging.getLogger("partner_directory.server_guard")
 _lock = threading.Lock()
@@ -41,13 +48,13 @@ def apply(upload_max_mb: float) -> None:
     limit = upload_limit_mb(upload_max_mb)
     if config.get_option("server.maxUploadSize") != limit:
         config.set_option("server.maxUploadSize", limit)
-    manager = _upload_manager()
+    manager = navigation.upload_manager()
     if manager is None or getattr(manager, _GUARD_MARK, False):
         return
     with _lock:
         if getattr(manager, _GUARD_MARK, False):
             return
-        original = manager.add_file
+        original = manager.add_file  # private: the upload route stores every file through this method
 
         def add_file(session_id: str, file: Any) -> None:
             with _lock:
@@ -63,28 +70,9 @@ def apply(upload_max_mb: float) -> None:
         setattr(manager, _GUARD_MARK, True)
 
 
-def _upload_manager() -> Any:
-    try:
-        from streamlit.runtime import Runtime
-
-        return Runtime.instance().uploaded_file_mgr if Runtime.exists() else None
-    except Exception:  # AppTest and bare runs have no server
-        return None
-
-
-def _session_id() -> str | None:
-    try:
-        from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-        context = get_script_run_ctx()
-        return context.session_id if context is not None else None
-    except Exception:
-        return None
-
-
 def mark_session(*, staff: bool) -> None:
     """Record whether this session is signed in as staff (only those may upload)."""
-    session = _session_id()
+    session = navigation.session_id()
     if session is None:
         return
     with _lock:

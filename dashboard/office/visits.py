@@ -1,25 +1,24 @@
-"""Streamlit glue for the visits register: recording a request, the office's register and report, the totals.
+"""The office's visits register: filters, the list and its downloads, one visit's change, incoming visits, erasure.
 
-Widgets only; every decision is in ``partner_directory.visits.register`` and
-``partner_directory.visits.report``. Widget keys (stable, for outside tools):
+Widgets only; every decision is in ``partner_directory.visits.register``. Widget keys (stable, for outside tools):
 filters ``visits_host``, ``visits_company``, ``visits_year``, ``visits_status``;
 ``visits_pick`` chooses a visit, whose form has ``visits_new_status_<id>``,
 ``visits_actual_days_<id>`` and ``visits_save_<id>``; the incoming-visit form
-``visits_in_*``; downloads ``visits_csv``, ``visits_xlsx``, ``report_xlsx``,
-``report_csv``; the report's year ``report_year``; erasure ``visits_erase_email``
-and ``visits_erase``.
+``visits_in_*``; downloads ``visits_csv``, ``visits_xlsx``; erasure ``visits_erase_email``
+and ``visits_erase``; the backup ``backup_zip``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Callable, Sequence
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import ui
+from dashboard import data, downloads
+from dashboard.settings import settings
+from dashboard.text import problems_sentence
 from partner_directory.errors import InvalidValueError, PartnerDirectoryError, RegisterConflictError
 from partner_directory.i18n import t
 from partner_directory.sheet.schema import SERVICES
@@ -36,60 +35,17 @@ from partner_directory.visits.register import (
     register_csv,
     register_xlsx,
 )
-from partner_directory.visits.report import anonymised_totals, chart_data, report_csv, report_xlsx, year_report
 
-RECORDED = "_visits_recorded"  # request fingerprint -> visit id: a rerun never records twice
 NOTICE = "_visits_notice"
 
 
-@st.cache_resource(show_spinner=False)
-def _register(url: str) -> Register:
-    # One engine per process, shared by every session; a failure is not cached, the next run tries again.
-    return Register.open(url)
-
-
-def register() -> Register:
-    """The register of ``PARTNER_DIRECTORY_DATABASE_URL``; raises ``DatabaseError`` when it cannot be opened."""
-    return _register(ui.settings().database_url)
-
-
-def _register_or_say(lang: str) -> Register | None:
+def register_or_say(lang: str) -> Register | None:
+    """The register, or ``None`` after saying in a sentence why it cannot be opened."""
     try:
-        return register()
+        return data.register()
     except PartnerDirectoryError as error:
         st.error(error.message(lang))
         return None
-
-
-def _problems(error: InvalidValueError, lang: str) -> str:
-    problems = error.params.get("problems") or []
-    lines = [error.message(lang), *(t(str(key), lang) for key in problems)]  # type: ignore[union-attr]
-    return "  \n".join(ui.md(line) for line in lines)
-
-
-# -- the member's request -----------------------------------------------------------------------------------
-
-
-def record_request(visit: NewVisit, lang: str) -> int | None:
-    """Store the member's request (once per identical request in this session); ``None`` when it failed.
-
-    A failure is said in a sentence; the caller still offers the e-mail, which
-    copies the office, so nothing is lost.
-    """
-    fingerprint = hashlib.sha256(repr(visit).encode("utf-8")).hexdigest()
-    recorded: dict[str, int] = st.session_state.setdefault(RECORDED, {})
-    if fingerprint in recorded:
-        return recorded[fingerprint]
-    try:
-        visit_id = register().record(visit, source="form")
-    except InvalidValueError as error:
-        st.error(_problems(error, lang))
-        return None
-    except PartnerDirectoryError as error:
-        st.warning(t("visits.ui.not_recorded", lang, reason=error.message(lang)))
-        return None
-    recorded[fingerprint] = visit_id
-    return visit_id
 
 
 # -- the office's register ----------------------------------------------------------------------------------
@@ -101,7 +57,7 @@ def _any(lang: str) -> Callable[[object], str]:
 
 def register_tab(author: str, lang: str) -> None:
     """The register on the office's page: filters, the list, downloads, one visit's change, new incoming visits."""
-    found = _register_or_say(lang)
+    found = register_or_say(lang)
     if found is None:
         return
     if NOTICE in st.session_state:
@@ -136,12 +92,12 @@ def register_tab(author: str, lang: str) -> None:
     )
     if visits:
         st.dataframe(_on_screen(visits, lang), hide_index=True, width="stretch")
-    ui.spreadsheet_downloads(
+    downloads.spreadsheet_downloads(
         st.columns(2),
         key="visits",
         file_stem=f"bra-visits-{dt.date.today().isoformat()}",
-        excel=ui.Download(t("visits.ui.download_xlsx", lang), lambda: register_xlsx(visits, lang)),
-        csv=ui.Download(t("visits.ui.download_csv", lang), lambda: register_csv(visits, lang)),
+        excel=downloads.Download(t("visits.ui.download_xlsx", lang), lambda: register_xlsx(visits, lang)),
+        csv=downloads.Download(t("visits.ui.download_csv", lang), lambda: register_csv(visits, lang)),
     )
     if visits:
         _change_form(found, visits, author, lang)
@@ -225,7 +181,7 @@ def _change_form(found: Register, visits: Sequence[Visit], author: str, lang: st
         st.error(error.message(lang))
         return
     except InvalidValueError as error:
-        st.error(_problems(error, lang))
+        st.error(problems_sentence(error, lang))
         return
     except PartnerDirectoryError as error:
         st.error(error.message(lang))
@@ -237,7 +193,7 @@ def _change_form(found: Register, visits: Sequence[Visit], author: str, lang: st
 
 def _partner_names() -> list[str]:
     try:
-        table = ui.directory().table
+        table = data.directory().table
     except Exception:  # no published list: staff type the partner's name
         return []
     if "partner_name" not in table.columns:
@@ -307,7 +263,7 @@ def _incoming_form(found: Register, author: str, lang: str) -> None:
         try:
             visit_id = found.record(visit, source="staff", by=author)
         except InvalidValueError as error:
-            st.error(_problems(error, lang))
+            st.error(problems_sentence(error, lang))
             return
         except PartnerDirectoryError as error:
             st.error(error.message(lang))
@@ -333,56 +289,16 @@ def _erase_form(found: Register, author: str, lang: str) -> None:
         st.rerun()
 
 
-# -- the yearly report --------------------------------------------------------------------------------------
-
-
-def report_tab(lang: str) -> None:
-    """The yearly BRA usage report: the year, totals, a chart and the downloads."""
-    found = _register_or_say(lang)
-    if found is None:
-        return
-    this_year = dt.date.today().year
-    years = sorted({this_year, *found.choices()["years"]}, reverse=True)
-    year = int(st.selectbox(t("visits.ui.year", lang), years, key="report_year"))
-    report = year_report(found.find(VisitFilter(year=year)), year)
-    st.subheader(t("report.title", lang, year=year), anchor=False)
-    metrics = st.columns(5)
-    for place, key in zip(
-        metrics, ("outgoing_visits", "outgoing_days", "incoming_visits", "incoming_days", "open_visits"), strict=True
-    ):
-        place.metric(t(f"report.total.{key}", lang), report.totals[key])
-    if len(report.by_partner):
-        st.bar_chart(chart_data(report, lang), horizontal=True, stack=True)
-        st.dataframe(
-            report.by_partner.rename(columns=lambda c: t(f"report.column.{c}", lang)), hide_index=True, width="stretch"
-        )
-        companies = report.by_company.assign(
-            direction=[t(f"visits.direction.{d}", lang) for d in report.by_company["direction"]]
-        )
-        st.dataframe(
-            companies.rename(columns=lambda c: t(f"report.column.{c}", lang)), hide_index=True, width="stretch"
-        )
-    else:
-        st.info(t("visits.ui.report_empty", lang, year=year))
-    ui.spreadsheet_downloads(
-        st.columns(2),
-        key="report",
-        file_stem=f"bra-report-{year}-{lang}",
-        excel=ui.Download(t("visits.ui.report_xlsx", lang), lambda: report_xlsx(report, lang)),
-        csv=ui.Download(t("visits.ui.report_csv", lang), lambda: report_csv(report, lang)),
-    )
-
-
 # -- the office's backup -------------------------------------------------------------------------------------
 
 
 def backup_button(lang: str) -> None:
     """The office's backup download: the published list, its history and the register in one ZIP (made on click)."""
-    config = ui.settings()
+    config = settings()
 
     def make() -> bytes:
         try:
-            found: Register | None = register()
+            found: Register | None = data.register()
         except PartnerDirectoryError:
             found = None  # the ZIP says the register is missing rather than failing the whole backup
         return backup_zip(data_file=config.data_file, history_dir=config.history_dir, register=found)
@@ -395,25 +311,3 @@ def backup_button(lang: str) -> None:
         on_click="ignore",
         key="backup_zip",
     )
-
-
-# -- the Overview -------------------------------------------------------------------------------------------
-
-
-@st.cache_data(ttl=60, show_spinner=False)
-def _where_members_go(url: str) -> pd.DataFrame:
-    # Every member's Overview reads it; a minute old is new enough for totals, and spares the database.
-    return anonymised_totals(_register(url).find(VisitFilter(direction="outgoing", status="completed")))
-
-
-def overview_totals(lang: str) -> None:
-    """Where members go: completed visits per partner cluster, no company or person (nothing when none)."""
-    try:
-        table = _where_members_go(ui.settings().database_url)
-    except PartnerDirectoryError:
-        return  # the Overview works without the register
-    if table.empty:
-        return
-    st.subheader(t("visits.ui.where_members_go", lang), anchor=False)
-    st.caption(t("visits.ui.where_members_go_help", lang, visits=int(table["visits"].sum())))
-    st.bar_chart(table.set_index("partner_name")["visits"].rename(t("report.column.visits", lang)), horizontal=True)

@@ -1,4 +1,4 @@
-"""What the members' page shows for a search, made once and shared by every session asking the same.
+"""What the members' page shows for a search: made once and shared by every session asking the same, then drawn.
 
 A member's rerun with criteria some member already used (the whole directory, a
 cleared search, a popular word) costs a dictionary look-up instead of a search and
@@ -7,10 +7,14 @@ publish or a signed-in member never meets another's view. The map's offices are 
 file the browser fetches once per published version (partner_directory/maps/office_file.py):
 a rerun sends which of them to show, not 2 MB of data. Kept out of the page script,
 which Streamlit runs afresh at every rerun: its caches and classes are made once here.
+
+Widget keys (stable, for outside tools): ``map`` (the map), ``list`` (the list),
+``download_xlsx`` and ``download_csv``.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -18,16 +22,30 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import streamlit as st
+from streamlit_folium import st_folium
 
-from dashboard import ui
+from dashboard import data, downloads
+from dashboard.members.search import clear
+from dashboard.members.selection import SELECTION_PARAMETER, pick
+from dashboard.settings import settings
+from dashboard.style import MAP_HEIGHT
+from dashboard.text import md
+from partner_directory.errors import ConfigurationError
 from partner_directory.geo.countries import country_name
 from partner_directory.i18n import t
+from partner_directory.maps.building import build_map
+from partner_directory.maps.clicks import CLICK_RETURNED_OBJECTS, clicked_partner_id
+from partner_directory.maps.elements import TileConfig
 from partner_directory.maps.office_file import OfficeFile, write_office_file
 from partner_directory.maps.rows import OfficeData, office_data
-from partner_directory.search.criteria import Criteria
+from partner_directory.search.criteria import Criteria, format_radius
 from partner_directory.search.engine import SearchResult, search
 from partner_directory.search.index import SearchIndex
+from partner_directory.search.loosening import loosening_sentence, loosenings
 from partner_directory.sheet.schema import SERVICES, split_list
+
+LIST_ROW_HEIGHT = 35  # Streamlit's data grid rows, for a list no taller than its rows
+LIST_MAX_HEIGHT = 420
 
 _LOG = logging.getLogger(__name__)
 
@@ -119,5 +137,94 @@ def found(view: tuple[str, bool], public: bool, criteria: Criteria, lang: str, _
         positions,
         list_table(rows, lang, near=bool(criteria.near)),
         _map_data(view, public, rows, result.positions, lang, _index),
-        ui.nearby_cities(positions),
+        data.nearby_cities(positions),
+    )
+
+
+# -- drawing it -------------------------------------------------------------------------------------------------
+
+
+def summary(shown: Found, criteria: Criteria, index: SearchIndex, lang: str) -> None:
+    """What the search found, in a sentence, the clear button beside it, and what to loosen when nothing was."""
+    result = shown.result
+    line = st.columns([5, 1])
+    with line[0]:
+        st.markdown(f"**{md(result.description)}**")
+        if criteria.near and result.place is not None:
+            radius = format_radius(criteria.radius_km or 300)
+            st.caption(t("ui.near_place", lang, place=result.place.name, radius=radius))
+    line[1].button(t("ui.clear", lang), on_click=clear, width="stretch", key="clear")
+    for problem in result.problems:
+        st.warning(md(problem))
+    if not result.offices and not criteria.is_empty:  # say which one filter to loosen
+        st.info(md(loosening_sentence(loosenings(index, criteria), criteria, language=lang)))
+
+
+def _tiles(lang: str) -> TileConfig | None:
+    config = settings()
+    try:
+        return TileConfig(config.tile_url, config.tile_attribution) if config.tile_url else None
+    except ConfigurationError as error:  # a bad tile setting must not cost members the map
+        st.warning(md(error.message(lang)))
+        return None
+
+
+def offices_map(shown: Found, lang: str) -> None:
+    """The map of the offices found; a click on an office opens its card at once."""
+    # The selection is not in the map's script: the map reads it from the page's address, so opening
+    # or closing a card keeps the member's zoom (a new script would mount a new map).
+    the_map = build_map(
+        shown.map_data,
+        language=lang,
+        tiles=_tiles(lang),
+        selection_parameter=SELECTION_PARAMETER,
+        place_labels=shown.place_labels,
+    )
+    clicked = st_folium(
+        the_map,
+        key="map",
+        height=MAP_HEIGHT,
+        use_container_width=True,
+        returned_objects=list(CLICK_RETURNED_OBJECTS),
+    )
+    # A new click selects the partner and reruns at once: the card opens now.
+    pick(
+        clicked_partner_id(clicked, shown.positions),
+        "_last_map_click",
+        json.dumps((clicked or {}).get("last_object_clicked"), sort_keys=True),
+    )
+
+
+def offices_list(shown: Found, criteria: Criteria, lang: str) -> None:
+    """The list of the offices found (a row picked opens its card), and its downloads."""
+    rows = shown.result.rows
+    if len(rows):
+        st.caption(t("ui.list_keys", lang))
+    listing = shown.listing
+    event = st.dataframe(
+        listing,
+        key="list",
+        hide_index=True,
+        height=min(LIST_MAX_HEIGHT, LIST_ROW_HEIGHT * (listing.num_rows + 1) + 3),
+        on_select="rerun",
+        selection_mode="single-row",
+        column_config={
+            "partner": st.column_config.TextColumn(t("ui.col.partner", lang)),
+            "city": st.column_config.TextColumn(t("ui.col.city", lang)),
+            "country": st.column_config.TextColumn(t("ui.col.country", lang)),
+            "distance": st.column_config.TextColumn(
+                t("ui.col.distance", lang), help=t("ui.distance_approximate", lang)
+            ),
+            "services": st.column_config.TextColumn(t("ui.col.services", lang)),
+        },
+        column_order=listing.column_names,  # what the list shows is all it receives (list_table)
+    )
+    selected_rows = event.selection.rows if event is not None else []
+    in_range = selected_rows and selected_rows[0] < len(rows)
+    pick(rows.iloc[selected_rows[0]]["partner_id"] if in_range else None, "_last_list_pick")
+    downloads.member_downloads(
+        rows,
+        lang=lang,
+        with_distance=bool(criteria.near) and shown.result.place is not None,
+        places=st.columns(2),
     )

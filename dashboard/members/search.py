@@ -1,0 +1,118 @@
+"""The members' search: the form, its criteria, and the page's address that shares them.
+
+Widget keys (stable, for outside tools): ``q``, ``near``, ``radius``, the
+filters ``f_country``, ``f_continent``, ``f_sector``, ``f_service``,
+``f_language`` and the button ``clear``.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.members.selection import SELECTED, SELECTION_PARAMETER
+from partner_directory.i18n import t
+from partner_directory.search.criteria import Criteria
+from partner_directory.search.index import SearchIndex, facet_values
+
+FILTER_KEYS = {
+    "countries": "f_country",
+    "continents": "f_continent",
+    "sectors": "f_sector",
+    "services": "f_service",
+    "languages": "f_language",
+}
+DEFAULT_RADIUS_KM = 300
+
+
+def restore_from_url() -> None:
+    """On a session's first run, put the search from the URL into the widgets (a shared link)."""
+    if not st.session_state.get("_restored"):
+        st.session_state["_restored"] = True
+        criteria = Criteria.from_query_params(
+            st.query_params.to_dict()
+            | {key: st.query_params.get_all(key) for key in ("country", "continent", "sector", "service", "language")}
+        )
+        st.session_state["q"] = criteria.text
+        st.session_state["near"] = criteria.near
+        st.session_state["radius"] = int(criteria.radius_km or DEFAULT_RADIUS_KM)
+        for field, key in FILTER_KEYS.items():
+            st.session_state[key] = list(getattr(criteria, field))
+        if st.query_params.get(SELECTION_PARAMETER):
+            st.session_state[SELECTED] = st.query_params[SELECTION_PARAMETER]
+    # Streamlit forgets the values of a page's widgets while another page is shown.
+    for key, default in (("q", ""), ("near", ""), ("radius", DEFAULT_RADIUS_KM)):
+        st.session_state.setdefault(key, default)
+
+
+def clear() -> None:
+    """Empty the search and close the card."""
+    st.session_state["q"] = ""
+    st.session_state["near"] = ""
+    st.session_state["radius"] = DEFAULT_RADIUS_KM
+    for key in FILTER_KEYS.values():
+        st.session_state[key] = []
+    st.session_state.pop(SELECTED, None)
+
+
+def criteria() -> Criteria:
+    """The search the widgets hold."""
+    return Criteria(
+        text=st.session_state.get("q", ""),
+        near=st.session_state.get("near", ""),
+        radius_km=float(st.session_state.get("radius") or DEFAULT_RADIUS_KM) if st.session_state.get("near") else None,
+        **{field: tuple(st.session_state.get(key) or ()) for field, key in FILTER_KEYS.items()},
+    )
+
+
+def search_form(index: SearchIndex, lang: str) -> None:
+    """The search box, the place and radius, and the five filters (only options that exist)."""
+    facets = facet_values(index, language=lang)
+    # Keep only options that exist, so a stale link cannot break a widget.
+    allowed = {
+        "f_country": [code for code, _ in facets.countries],
+        "f_continent": [code for code, _ in facets.continents],
+        "f_sector": list(facets.sectors),
+        "f_service": [code for code, _ in facets.services],
+        "f_language": [code for code, _ in facets.languages],
+    }
+    for key, options in allowed.items():
+        st.session_state[key] = [value for value in st.session_state.get(key, []) if value in options]
+    names = {
+        "f_country": dict(facets.countries),
+        "f_continent": dict(facets.continents),
+        "f_service": dict(facets.services),
+        "f_language": dict(facets.languages),
+    }
+
+    top = st.columns([3, 2, 1])
+    top[0].text_input(t("ui.search", lang), key="q", placeholder=t("ui.search_placeholder", lang))
+    top[1].text_input(t("ui.near", lang), key="near", placeholder=t("ui.near_placeholder", lang))
+    top[2].number_input(t("ui.radius", lang), key="radius", min_value=1, max_value=20000, step=50)
+    filters = st.columns(5)
+    for column, (key, label) in zip(
+        filters,
+        [
+            ("f_country", "ui.country"),
+            ("f_continent", "ui.continent"),
+            ("f_sector", "ui.sector"),
+            ("f_service", "ui.service"),
+            ("f_language", "ui.language"),
+        ],
+        strict=True,
+    ):
+        column.multiselect(
+            t(label, lang),
+            options=allowed[key],
+            key=key,
+            placeholder=t("ui.any", lang),
+            format_func=(lambda value, key=key: names[key].get(value, value)) if key in names else str,
+        )
+
+
+def share(criteria: Criteria, lang: str) -> None:
+    """Put the search, the language and the open card into the page's address, for a link to share."""
+    params: dict[str, str | list[str]] = dict(criteria.to_query_params())
+    params["lang"] = lang
+    if st.session_state.get(SELECTED):
+        params[SELECTION_PARAMETER] = st.session_state[SELECTED]
+    st.query_params.from_dict(params)

@@ -1,0 +1,54 @@
+"""The yearly BRA usage report on the office's page: the year, totals, a chart and the downloads.
+
+Widgets only; every decision is in ``partner_directory.visits.report``. Widget
+keys (stable): the year ``report_year``, downloads ``report_xlsx`` and ``report_csv``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from dashboard import downloads
+from dashboard.office.visits import register_or_say
+from partner_directory.i18n import t
+from partner_directory.visits.register import VisitFilter
+from partner_directory.visits.report import chart_data, report_csv, report_xlsx, year_report
+
+
+def report_tab(lang: str) -> None:
+    """The yearly BRA usage report: the year, totals, a chart and the downloads."""
+    found = register_or_say(lang)
+    if found is None:
+        return
+    this_year = dt.date.today().year
+    years = sorted({this_year, *found.choices()["years"]}, reverse=True)
+    year = int(st.selectbox(t("visits.ui.year", lang), years, key="report_year"))
+    report = year_report(found.find(VisitFilter(year=year)), year)
+    st.subheader(t("report.title", lang, year=year), anchor=False)
+    metrics = st.columns(5)
+    for place, key in zip(
+        metrics, ("outgoing_visits", "outgoing_days", "incoming_visits", "incoming_days", "open_visits"), strict=True
+    ):
+        place.metric(t(f"report.total.{key}", lang), report.totals[key])
+    if len(report.by_partner):
+        st.bar_chart(chart_data(report, lang), horizontal=True, stack=True)
+        st.dataframe(
+            report.by_partner.rename(columns=lambda c: t(f"report.column.{c}", lang)), hide_index=True, width="stretch"
+        )
+        companies = report.by_company.assign(
+            direction=[t(f"visits.direction.{d}", lang) for d in report.by_company["direction"]]
+        )
+        st.dataframe(
+            companies.rename(columns=lambda c: t(f"report.column.{c}", lang)), hide_index=True, width="stretch"
+        )
+    else:
+        st.info(t("visits.ui.report_empty", lang, year=year))
+    downloads.spreadsheet_downloads(
+        st.columns(2),
+        key="report",
+        file_stem=f"bra-report-{year}-{lang}",
+        excel=downloads.Download(t("visits.ui.report_xlsx", lang), lambda: report_xlsx(report, lang)),
+        csv=downloads.Download(t("visits.ui.report_csv", lang), lambda: report_csv(report, lang)),
+    )
