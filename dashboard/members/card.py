@@ -12,12 +12,12 @@ from dashboard.members import visit_form
 from dashboard.members.selection import SELECTED, close_card
 from dashboard.text import md
 from partner_directory.geo.countries import country_name
+from partner_directory.geo.geocoding.base import APPROXIMATE
 from partner_directory.geo.languages import language_name
 from partner_directory.i18n import t, tn
-from partner_directory.links import email_href, safe_href
+from partner_directory.links import email_href, website_href
+from partner_directory.sheet.contract import offered_services, partner_key
 from partner_directory.sheet.schema import SERVICES, split_list
-
-APPROXIMATE_PRECISIONS = frozenset({"city", "country"})
 
 
 def card(table: pd.DataFrame, partner_id: str, lang: str) -> None:
@@ -34,7 +34,7 @@ def card(table: pd.DataFrame, partner_id: str, lang: str) -> None:
 
 
 def _card_body(table: pd.DataFrame, office: pd.Series, lang: str) -> None:
-    offices = table[table["partner_name"].str.casefold() == str(office["partner_name"]).casefold()]
+    offices = table[table["partner_name"].map(partner_key) == partner_key(office["partner_name"])]
     left, right = st.columns([3, 2])
     with left:
         place = ", ".join(
@@ -49,13 +49,13 @@ def _card_body(table: pd.DataFrame, office: pd.Series, lang: str) -> None:
             if p
         )
         st.markdown(f"📍 {md(place)}")
-        if office["geocode_precision"] in APPROXIMATE_PRECISIONS:
+        if office["geocode_precision"] in APPROXIMATE:
             st.caption(t("ui.approximate", lang))
         if office["description"]:
             st.markdown(md(office["description"]))
         _facts(office, lang)
         _links(office, lang)
-        offered = split_list(office["services"])
+        offered = offered_services(office["services"])
         _services(offered, lang)
         if len(offices) > 1:
             _other_offices(offices, lang)
@@ -89,12 +89,12 @@ def _links(office: pd.Series, lang: str) -> None:
     email_link = email_href(office["contact_email"]) if office["contact_email"] else None
     if email_link:
         links[0].link_button("✉️ " + md(office["contact_email"]), email_link)
-    website_link = safe_href(office["website"])
+    website_link = website_href(office["website"])
     if website_link:
         links[1].link_button(f"🌐 {t('ui.website', lang)}", website_link)
 
 
-def _services(offered: list[str], lang: str) -> None:
+def _services(offered: tuple[str, ...], lang: str) -> None:
     st.markdown(f"**{md(t('ui.services_offered', lang))}**")
     # In words, not only as marks: a screen reader and a colour-blind reader get the same.
     for key, services in (

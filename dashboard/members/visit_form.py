@@ -63,7 +63,7 @@ def _mark_sent(partner: str) -> None:
     st.session_state[_sent_key(partner)] = True
 
 
-def visit_form(office: pd.Series, offered: list[str], lang: str) -> None:
+def visit_form(office: pd.Series, offered: tuple[str, ...], lang: str) -> None:
     """The "Plan a visit" form for ``office``; on a valid request, the e-mail link and the calendar file."""
     if not sees_contacts():
         st.info(t("members.contacts_hidden", lang))

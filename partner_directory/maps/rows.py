@@ -37,7 +37,7 @@ import pandas as pd
 
 from partner_directory.i18n import normalise_language, t
 from partner_directory.links import email_href, website_href
-from partner_directory.sheet.schema import OFFICE_COLUMNS, SERVICES
+from partner_directory.sheet.schema import OFFICE_COLUMNS, SERVICES, split_list
 
 # Coordinates are sent with 6 decimals (about 0.1 m).
 COORDINATE_DECIMALS: Final = 6
@@ -270,18 +270,15 @@ def numeric_column(offices: pd.DataFrame, name: str) -> np.ndarray:
 
 @lru_cache(maxsize=4096)
 def _joined_list(value: str) -> str:
-    """``"Robotics; AI"`` -> ``"Robotics, AI"``."""
-    return ", ".join(part.strip() for part in value.split(";") if part.strip())
+    """``"Robotics; AI"`` -> ``"Robotics, AI"`` (items as the contract's one list parser reads them)."""
+    return ", ".join(split_list(value))
 
 
 def _service_translator(language: str) -> Callable[[str], str]:
     @lru_cache(maxsize=1024)
     def translate(value: str) -> str:
         names = []
-        for part in value.split(";"):
-            key = part.strip()
-            if not key:
-                continue
+        for key in split_list(value):
             names.append(t(f"map.service.{key}", language) if key in SERVICES else key)
         return ", ".join(names)
 

@@ -17,7 +17,7 @@ from partner_directory.geo.geocoding.base import APPROXIMATE
 from partner_directory.geo.geocoding.cache import GeocodeCache
 from partner_directory.geo.geocoding.chain import Geocoder, GeocodeSummary
 from partner_directory.publication.version_id import content_version
-from partner_directory.sheet.contract import conform
+from partner_directory.sheet.contract import conform, partner_key
 from partner_directory.sheet.loading import load_bytes
 from partner_directory.sheet.schema import COLUMNS, COMPUTED_COLUMNS, DERIVED_COLUMNS, GEOCODE_COLUMNS
 from partner_directory.sheet.validation import Report, check
@@ -43,7 +43,7 @@ class Directory:
 
     @property
     def partners(self) -> int:
-        return int(self.table["partner_name"].str.casefold().nunique()) if len(self.table) else 0
+        return int(self.table["partner_name"].map(partner_key).nunique()) if len(self.table) else 0
 
     @property
     def countries(self) -> int:

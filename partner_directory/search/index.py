@@ -76,6 +76,7 @@ from partner_directory.search.words import (
     synonym_groups,
     words,
 )
+from partner_directory.sheet.contract import partner_key
 from partner_directory.sheet.schema import SERVICE_ALIASES, SERVICES, canonical_service, split_list
 from partner_directory.text import fold, fold_compact
 
@@ -152,7 +153,7 @@ class SearchIndex:
         columns = {name: _column(table, name) for name in (*FIELD_WEIGHTS, "continent")}
         self._columns = columns
         self._country_keys = [_country_key(value) for value in columns["country"]]
-        self.partner_ids = _factorize([fold(name) for name in columns["partner_name"]])
+        self.partner_ids = _factorize([partner_key(name) for name in columns["partner_name"]])
         self.country_ids = _factorize(self._country_keys)
         self.latitudes, self.longitudes = _coordinates(table)
         self.precisions = [value.strip().lower() for value in _column(table, "geocode_precision")]

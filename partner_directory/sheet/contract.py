@@ -49,6 +49,19 @@ PUBLISHED_VALUES: Mapping[str, str] = {
 }
 
 
+def partner_key(name: object) -> str:
+    """Which offices belong to one partner: those whose ``partner_name`` gives the same key.
+
+    A row's ``partner_id`` names one office; a partner is its name, compared without
+    case, accents or surrounding spaces, so that search's counts, the card's list of
+    other offices and the Overview agree.
+
+    >>> partner_key(" Pomeranian ICT Cluster") == partner_key("POMERANIAN ICT CLUSTER")
+    True
+    """
+    return fold(str(name or ""))
+
+
 @dataclass(frozen=True)
 class ListCell:
     """A list cell in the contract: the items it publishes, and the items it cannot publish.
