@@ -99,6 +99,22 @@ def test_url_parameters_restore_a_search(monkeypatch, tmp_path):
     assert set(at.dataframe[0].value["country"]) == {"Poland"}
 
 
+
+def test_a_shared_link_with_repeated_filters_restores_every_value(monkeypatch, tmp_path):
+    """``country=PL&country=DE&radius=120&near=Gdańsk`` comes back whole: each repeated value, the radius, the place."""
+    prepare(monkeypatch, tmp_path)
+    at = app()
+    at.query_params["country"] = ["PL", "Deutschland"]
+    at.query_params["service"] = ["biurko", "internet"]
+    at.query_params["near"] = "Gdańsk"
+    at.query_params["radius"] = "120"
+    at.run()
+    assert not at.exception
+    assert at.multiselect(key="f_country").value == ["PL", "DE"]
+    assert at.multiselect(key="f_service").value == ["desk", "internet"]
+    assert at.text_input(key="near").value == "Gdańsk"
+    assert at.number_input(key="radius").value == 120
+
 def test_search_is_written_to_the_url(monkeypatch, tmp_path):
     prepare(monkeypatch, tmp_path)
     at = app().run()

@@ -8,8 +8,8 @@ import pytest
 from geopy.distance import great_circle
 
 from partner_directory.geo.distance import great_circle_km
-from partner_directory.search.criteria import MAX_RADIUS_KM, Criteria
-from partner_directory.search.engine import DEFAULT_RADIUS_KM, search
+from partner_directory.search.criteria import DEFAULT_RADIUS_KM, MAX_RADIUS_KM, Criteria
+from partner_directory.search.engine import search
 from tests.search_tables import (
     NEAR_TABLE,
     PRECISION_TABLE,

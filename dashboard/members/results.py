@@ -38,10 +38,11 @@ from partner_directory.maps.clicks import CLICK_RETURNED_OBJECTS, clicked_partne
 from partner_directory.maps.elements import TileConfig
 from partner_directory.maps.office_file import OfficeFile, write_office_file
 from partner_directory.maps.rows import OfficeData, office_data
-from partner_directory.search.criteria import Criteria, format_radius
+from partner_directory.search.criteria import DEFAULT_RADIUS_KM, Criteria
 from partner_directory.search.engine import SearchResult, search
 from partner_directory.search.index import SearchIndex
 from partner_directory.search.loosening import loosening_sentence, loosenings
+from partner_directory.search.sentence import format_kilometres
 from partner_directory.sheet.schema import SERVICES, split_list
 
 LIST_ROW_HEIGHT = 35  # Streamlit's data grid rows, for a list no taller than its rows
@@ -151,7 +152,7 @@ def summary(shown: Found, criteria: Criteria, index: SearchIndex, lang: str) -> 
     with line[0]:
         st.markdown(f"**{md(result.description)}**")
         if criteria.near and result.place is not None:
-            radius = format_radius(criteria.radius_km or 300)
+            radius = format_kilometres(criteria.radius_km or DEFAULT_RADIUS_KM, lang)
             st.caption(t("ui.near_place", lang, place=result.place.name, radius=radius))
     line[1].button(t("ui.clear", lang), on_click=clear, width="stretch", key="clear")
     for problem in result.problems:

@@ -11,7 +11,7 @@ import streamlit as st
 
 from dashboard.members.selection import SELECTED, SELECTION_PARAMETER
 from partner_directory.i18n import t
-from partner_directory.search.criteria import Criteria
+from partner_directory.search.criteria import DEFAULT_RADIUS_KM, MAX_RADIUS_KM, Criteria
 from partner_directory.search.index import SearchIndex, facet_values
 
 FILTER_KEYS = {
@@ -21,26 +21,24 @@ FILTER_KEYS = {
     "services": "f_service",
     "languages": "f_language",
 }
-DEFAULT_RADIUS_KM = 300
+#: The radius field holds whole kilometres; it starts at the search's own default.
+RADIUS_START = int(DEFAULT_RADIUS_KM)
 
 
 def restore_from_url() -> None:
     """On a session's first run, put the search from the URL into the widgets (a shared link)."""
     if not st.session_state.get("_restored"):
         st.session_state["_restored"] = True
-        criteria = Criteria.from_query_params(
-            st.query_params.to_dict()
-            | {key: st.query_params.get_all(key) for key in ("country", "continent", "sector", "service", "language")}
-        )
+        criteria = Criteria.from_query_params(st.query_params)  # repeated parameters through its get_all
         st.session_state["q"] = criteria.text
         st.session_state["near"] = criteria.near
-        st.session_state["radius"] = int(criteria.radius_km or DEFAULT_RADIUS_KM)
+        st.session_state["radius"] = int(criteria.radius_km or RADIUS_START)
         for field, key in FILTER_KEYS.items():
             st.session_state[key] = list(getattr(criteria, field))
         if st.query_params.get(SELECTION_PARAMETER):
             st.session_state[SELECTED] = st.query_params[SELECTION_PARAMETER]
     # Streamlit forgets the values of a page's widgets while another page is shown.
-    for key, default in (("q", ""), ("near", ""), ("radius", DEFAULT_RADIUS_KM)):
+    for key, default in (("q", ""), ("near", ""), ("radius", RADIUS_START)):
         st.session_state.setdefault(key, default)
 
 
@@ -48,7 +46,7 @@ def clear() -> None:
     """Empty the search and close the card."""
     st.session_state["q"] = ""
     st.session_state["near"] = ""
-    st.session_state["radius"] = DEFAULT_RADIUS_KM
+    st.session_state["radius"] = RADIUS_START
     for key in FILTER_KEYS.values():
         st.session_state[key] = []
     st.session_state.pop(SELECTED, None)
@@ -59,7 +57,7 @@ def criteria() -> Criteria:
     return Criteria(
         text=st.session_state.get("q", ""),
         near=st.session_state.get("near", ""),
-        radius_km=float(st.session_state.get("radius") or DEFAULT_RADIUS_KM) if st.session_state.get("near") else None,
+        radius_km=float(st.session_state.get("radius") or RADIUS_START) if st.session_state.get("near") else None,
         **{field: tuple(st.session_state.get(key) or ()) for field, key in FILTER_KEYS.items()},
     )
 
@@ -87,7 +85,7 @@ def search_form(index: SearchIndex, lang: str) -> None:
     top = st.columns([3, 2, 1])
     top[0].text_input(t("ui.search", lang), key="q", placeholder=t("ui.search_placeholder", lang))
     top[1].text_input(t("ui.near", lang), key="near", placeholder=t("ui.near_placeholder", lang))
-    top[2].number_input(t("ui.radius", lang), key="radius", min_value=1, max_value=20000, step=50)
+    top[2].number_input(t("ui.radius", lang), key="radius", min_value=1, max_value=int(MAX_RADIUS_KM), step=50)
     filters = st.columns(5)
     for column, (key, label) in zip(
         filters,

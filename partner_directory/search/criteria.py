@@ -21,6 +21,9 @@ from partner_directory.sheet.schema import canonical_service
 #: Half the Earth's circumference: every office is within this distance of any place.
 MAX_RADIUS_KM = 20_040.0
 
+#: Radius used when a place is given without one, in kilometres (the search form starts with it too).
+DEFAULT_RADIUS_KM = 300.0
+
 #: Longest free text or place name read from query parameters.
 MAX_TEXT_LENGTH = 200
 

@@ -34,6 +34,7 @@ from partner_directory.geo.distance import great_circle_km
 from partner_directory.geo.languages import language_name
 from partner_directory.i18n import t, tn
 from partner_directory.search.criteria import (
+    DEFAULT_RADIUS_KM,
     MAX_RADIUS_KM,
     Criteria,
     understand_continent,
@@ -45,9 +46,6 @@ from partner_directory.search.index import SearchIndex, index_for
 from partner_directory.search.places import PlaceLike, PlaceResolver, default_resolver
 from partner_directory.search.sentence import describe, format_distance, format_kilometres, join_names, place_label
 from partner_directory.sheet.schema import canonical_service
-
-#: Radius used when a place is given without one, in kilometres.
-DEFAULT_RADIUS_KM = 300.0
 
 #: Stands in the list of fragments for "matching …" until the partner count it agrees with is known.
 _TEXT_FRAGMENT = "\0matching"
