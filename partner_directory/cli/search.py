@@ -7,6 +7,7 @@ import sys
 
 from partner_directory.cli.geocode import placed_offline
 from partner_directory.cli.output import EXIT_DATA_ERRORS, EXIT_OK
+from partner_directory.geo.distance import shown_distance_km
 from partner_directory.i18n import t
 from partner_directory.sheet.schema import OFFICE_COLUMNS
 
@@ -52,9 +53,11 @@ def run(args: argparse.Namespace) -> int:
     out = rows.reindex(columns=columns).copy()
     out["geocode_precision"] = out["geocode_precision"].fillna("").replace("", "none")
     if "distance_km" in out.columns:
-        # Only an office placed at its address has a distance to the decimal; see search.format_distance.
-        exact = out["geocode_precision"].isin(("address",))
-        out["distance_km"] = out["distance_km"].where(exact, out["distance_km"].round(0)).round(1)
+        # As exact as the office is placed: the same rule as the page and the downloads.
+        out["distance_km"] = [
+            shown_distance_km(km, precision)
+            for km, precision in zip(out["distance_km"], out["geocode_precision"], strict=True)
+        ]
     if args.format == "json":
         import json
 

@@ -12,6 +12,8 @@ import math
 import numpy as np
 import numpy.typing as npt
 
+from partner_directory.geo.geocoding.base import UNLOCATED
+
 #: The Earth's mean radius in km, as ``geopy.distance.EARTH_RADIUS`` (importing geopy costs 0.3 s of a command's start).
 EARTH_RADIUS_KM = 6371.009
 
@@ -48,3 +50,22 @@ def distance_km(latitude_a: float, longitude_a: float, latitude_b: float, longit
     284
     """
     return float(great_circle_km(latitude_a, longitude_a, [latitude_b], [longitude_b])[0])
+
+
+def shown_distance_km(distance_km: object, precision: str) -> float | None:
+    """How far an office is, as exactly as it is placed: what the list, the downloads and the CLI show.
+
+    ``None`` when the distance is unknown or the office is placed only at its
+    country (or not at all); whole km for an office placed at its city; one
+    decimal for one placed at its address or by its coordinates.
+
+    >>> shown_distance_km(12.34, "address"), shown_distance_km(57.6, "city"), shown_distance_km(3.0, "country")
+    (12.3, 58.0, None)
+    """
+    try:
+        value = float(distance_km)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    if not math.isfinite(value) or precision in UNLOCATED:
+        return None
+    return float(round(value)) if precision == "city" else round(value, 1)

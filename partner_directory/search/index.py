@@ -63,9 +63,10 @@ from rapidfuzz.distance import OSA
 
 from partner_directory.geo.countries import CONTINENTS, continent_of, country_name, resolve_country
 from partner_directory.geo.distance import great_circle_km
+from partner_directory.geo.geocoding.base import UNLOCATED
 from partner_directory.geo.languages import language_name, resolve_language
 from partner_directory.i18n import t
-from partner_directory.search.places import UNLOCATED_PRECISIONS, PlaceResolver, default_resolver
+from partner_directory.search.places import PlaceResolver, default_resolver
 from partner_directory.search.words import (
     MIN_FUZZY_LENGTH,
     MIN_PREFIX_LENGTH,
@@ -157,7 +158,7 @@ class SearchIndex:
         self.country_ids = _factorize(self._country_keys)
         self.latitudes, self.longitudes = _coordinates(table)
         self.precisions = [value.strip().lower() for value in _column(table, "geocode_precision")]
-        unlocated = np.array([value in UNLOCATED_PRECISIONS for value in self.precisions], dtype=bool)
+        unlocated = np.array([value in UNLOCATED for value in self.precisions], dtype=bool)
         # The country's reference point is no place to measure a distance from.
         self.latitudes[unlocated] = np.nan
         self.longitudes[unlocated] = np.nan

@@ -4,16 +4,13 @@ A place typed by a member ("Gdańsk", "Monachium", "Polska") becomes a
 :class:`PlaceLike` through a :data:`PlaceResolver`. By default that is the
 offline gazetteer's ``find_place`` (:func:`default_resolver`), loaded only
 when first needed. Offices whose coordinates stand only for their country
-(:data:`UNLOCATED_PRECISIONS`) have no place to measure a distance from.
+(``geo.geocoding.base.UNLOCATED``) have no place to measure a distance from.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Protocol
-
-#: Precisions whose coordinates say nothing about distance (the country's reference point, or none).
-UNLOCATED_PRECISIONS = frozenset({"country", "none"})
 
 
 class PlaceLike(Protocol):

@@ -8,11 +8,10 @@ placement allows. English or Polish, from the translation tables.
 
 from __future__ import annotations
 
-import math
-
 from partner_directory.geo.countries import country_name
+from partner_directory.geo.distance import shown_distance_km
 from partner_directory.i18n import t, tn
-from partner_directory.search.places import UNLOCATED_PRECISIONS, PlaceLike
+from partner_directory.search.places import PlaceLike
 from partner_directory.text import fold
 
 #: Below this distance (km) an office placed only at its city is "under N km", never "0.0 km".
@@ -71,10 +70,11 @@ def format_distance(distance_km: float, precision: str = "", language: str = "en
     >>> format_distance(12.34, "address"), format_distance(0.0, "city"), format_distance(57.2, "city")
     ('12.3 km', 'under 10 km (in the city; street not known)', '≈ 57 km (from the city centre)')
     """
-    if not math.isfinite(distance_km) or precision in UNLOCATED_PRECISIONS:
+    shown = shown_distance_km(distance_km, precision)
+    if shown is None:
         return ""
     if precision == "city":
         if distance_km < CITY_DISTANCE_FLOOR_KM:
             return t("search.distance.city_close", language, km=CITY_DISTANCE_FLOOR_KM)
-        return t("search.distance.city", language, km=round(distance_km))
-    return t("search.distance.exact", language, km=format_kilometres(round(distance_km, 1), language))
+        return t("search.distance.city", language, km=int(shown))
+    return t("search.distance.exact", language, km=format_kilometres(shown, language))

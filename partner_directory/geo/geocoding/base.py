@@ -21,6 +21,8 @@ SOURCES: tuple[str, ...] = ("input", "manual", "cache", "online", "gazetteer", "
 PRECISIONS: tuple[str, ...] = ("address", "city", "country", "none")
 #: Precisions shown as "approximate location" on the map.
 APPROXIMATE: frozenset[str] = frozenset({"city", "country"})
+#: Precisions whose point is not the office's own: no distance is measured or shown from them.
+UNLOCATED: frozenset[str] = frozenset({"country", "none"})
 
 
 @dataclass(frozen=True)
