@@ -99,7 +99,6 @@ def test_url_parameters_restore_a_search(monkeypatch, tmp_path):
     assert set(at.dataframe[0].value["country"]) == {"Poland"}
 
 
-
 def test_a_shared_link_with_repeated_filters_restores_every_value(monkeypatch, tmp_path):
     """``country=PL&country=DE&radius=120&near=Gdańsk`` comes back whole: each repeated value, the radius, the place."""
     prepare(monkeypatch, tmp_path)
@@ -114,6 +113,7 @@ def test_a_shared_link_with_repeated_filters_restores_every_value(monkeypatch, t
     assert at.multiselect(key="f_service").value == ["desk", "internet"]
     assert at.text_input(key="near").value == "Gdańsk"
     assert at.number_input(key="radius").value == 120
+
 
 def test_search_is_written_to_the_url(monkeypatch, tmp_path):
     prepare(monkeypatch, tmp_path)

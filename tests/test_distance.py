@@ -7,7 +7,7 @@ import math
 import pytest
 from geopy.distance import great_circle
 
-from partner_directory.geo.distance import distance_km, great_circle_km
+from partner_directory.geo.distance import distance_km, great_circle_km, shown_distance_km
 
 PAIRS = [
     ((54.352, 18.6466), (52.2297, 21.0122)),  # Gdańsk – Warsaw
@@ -15,6 +15,10 @@ PAIRS = [
     ((0.0, 179.9), (0.0, -179.9)),  # across the antimeridian
     ((89.9, 0.0), (-89.9, 180.0)),  # nearly antipodal
     ((48.1374, 11.5755), (48.1374, 11.5755)),  # the same point
+    ((54.352, 18.6466), (35.6762, 139.6503)),  # Gdańsk – Tokyo
+    ((0.0, 0.0), (0.0, 180.0)),  # half the Earth along the equator
+    ((51.5, -0.1), (51.5, 0.1)),  # a few km across London
+    ((-33.87, 151.21), (40.71, -74.0)),  # Sydney – New York
 ]
 
 
@@ -36,3 +40,22 @@ def test_no_other_module_has_its_own_earth_radius():
 
     owners = [path.name for path in project_sources() if "6371" in path.read_text(encoding="utf-8")]
     assert owners == ["distance.py"]
+
+
+@pytest.mark.parametrize(
+    ("distance", "precision", "shown"),
+    [
+        (12.34, "address", 12.3),
+        (12.34, "", 12.3),  # typed coordinates or unknown precision: as exact as the number
+        (57.6, "city", 58.0),
+        (0.4, "city", 0.0),
+        (3.0, "country", None),
+        (3.0, "none", None),
+        (math.nan, "address", None),
+        (math.inf, "address", None),
+        (None, "address", None),
+        ("", "address", None),
+    ],
+)
+def test_a_distance_is_shown_as_exactly_as_the_office_is_placed(distance, precision, shown):
+    assert shown_distance_km(distance, precision) == shown

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 from geopy.distance import great_circle
 
-from partner_directory.geo.distance import great_circle_km
 from partner_directory.search.criteria import DEFAULT_RADIUS_KM, MAX_RADIUS_KM, Criteria
 from partner_directory.search.engine import search
 from tests.search_tables import (
@@ -86,29 +84,6 @@ def test_rows_keep_the_table_columns_and_index(demo):
 
 
 # -- distance ------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("start", "end"),
-    [
-        ((54.352, 18.6466), (52.2297, 21.0122)),
-        ((54.352, 18.6466), (35.6762, 139.6503)),
-        ((0.0, 0.0), (0.0, 180.0)),
-        ((89.9, 10.0), (-89.9, -170.0)),
-        ((51.5, -0.1), (51.5, 0.1)),
-        ((-33.87, 151.21), (40.71, -74.0)),
-        ((10.0, 179.9), (10.0, -179.9)),
-        ((1.0, 1.0), (1.0, 1.0)),
-    ],
-)
-def test_great_circle_matches_geopy(start, end):
-    ours = float(great_circle_km(*start, [end[0]], [end[1]])[0])
-    assert ours == pytest.approx(great_circle(start, end).km, rel=1e-3, abs=1e-9)
-
-
-def test_great_circle_gives_nan_for_missing_coordinates():
-    distances = great_circle_km(0.0, 0.0, [np.nan, 1.0], [1.0, np.nan])
-    assert np.isnan(distances).all()
 
 
 @pytest.mark.parametrize(
