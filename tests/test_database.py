@@ -12,7 +12,8 @@ import sqlalchemy as sa
 
 from partner_directory.errors import ConfigurationError, DatabaseError
 from partner_directory.visits.database import Database, current_version, database_url, migrate
-from partner_directory.visits.register import MIGRATIONS, NewVisit, Register
+from partner_directory.visits.migrations import MIGRATIONS
+from partner_directory.visits.register import NewVisit, Register
 from tests.conftest import ROOT
 
 

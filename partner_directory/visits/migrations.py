@@ -1,0 +1,75 @@
+"""The register's migrations: each step creates exactly what that version of the database had.
+
+A step that has shipped is never edited; a change to the tables is a new step at
+the end. :mod:`~partner_directory.visits.register` keeps the tables as the latest
+step leaves them, for reading and writing; :func:`~partner_directory.visits.database.migrate`
+runs the steps a database has not had yet.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from partner_directory.visits.database import Migration
+
+
+def _create_visits(connection: Connection) -> None:
+    version_1 = sa.MetaData()
+    table = sa.Table(
+        "visits",
+        version_1,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("direction", sa.String(10), nullable=False),
+        sa.Column("status", sa.String(10), nullable=False),
+        sa.Column("member_company", sa.String(300), nullable=False),
+        sa.Column("member_name", sa.String(200), nullable=False),
+        sa.Column("member_email", sa.String(320), nullable=False),
+        sa.Column("partner_id", sa.String(200), nullable=False),
+        sa.Column("partner_name", sa.String(300), nullable=False),
+        sa.Column("office_name", sa.String(300), nullable=False),
+        sa.Column("city", sa.String(200), nullable=False),
+        sa.Column("country", sa.String(2), nullable=False),
+        sa.Column("start_date", sa.Date, nullable=False),
+        sa.Column("end_date", sa.Date, nullable=False),
+        sa.Column("people", sa.Integer, nullable=False),
+        sa.Column("services", sa.String(200), nullable=False),
+        sa.Column("language", sa.String(8), nullable=False),
+        sa.Column("note", sa.Text, nullable=False),
+        sa.Column("planned_days", sa.Integer, nullable=False),
+        sa.Column("actual_days", sa.Integer, nullable=True),
+        sa.Column("source", sa.String(10), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_by", sa.String(200), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("revision", sa.Integer, nullable=False),
+    )
+    table.create(connection)
+    for column in ("start_date", "partner_name", "member_company", "status"):
+        sa.Index(f"visits_{column}", table.c[column]).create(connection)
+
+
+def _add_events_and_erasure(connection: Connection) -> None:
+    timestamp = sa.DateTime(timezone=True).compile(dialect=connection.dialect)
+    connection.execute(sa.text(f"ALTER TABLE visits ADD COLUMN erased_at {timestamp}"))
+    version_2 = sa.MetaData()
+    sa.Table("visits", version_2, sa.Column("id", sa.Integer, primary_key=True))
+    events = sa.Table(
+        "visit_events",
+        version_2,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("visit_id", sa.Integer, sa.ForeignKey("visits.id"), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("by", sa.String(200), nullable=False),
+        sa.Column("action", sa.String(20), nullable=False),
+        sa.Column("old_value", sa.String(200), nullable=False),
+        sa.Column("new_value", sa.String(200), nullable=False),
+    )
+    events.create(connection)
+    sa.Index("visit_events_visit", events.c.visit_id).create(connection)
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "the visits register", _create_visits),
+    Migration(2, "a change history per visit; erasure of a member's personal data", _add_events_and_erasure),
+)
