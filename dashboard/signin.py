@@ -153,7 +153,7 @@ def config() -> AuthConfig:
     emails = secret("staff", "emails") or ()
     password_hash = str(os.environ.get(PASSWORD_HASH_ENV) or secret("staff", "password_hash") or "")
     return AuthConfig(
-        oidc=bool(auth) and hasattr(st, "login"),
+        oidc=bool(auth),
         password_hash=password_hash.strip(),
         staff_emails=tuple(str(e).strip().lower() for e in emails if str(e).strip()),
     )
@@ -284,7 +284,7 @@ def member_config() -> MemberConfig:
     # signed-in person counts as staff: members are offered st.login only once the staff are listed.
     return MemberConfig(
         mode=app.access,
-        oidc=bool(secret("auth")) and hasattr(st, "login") and bool(config().staff_emails),
+        oidc=bool(secret("auth")) and bool(config().staff_emails),
         code_hash=str(code_hash).strip(),
         domains=domains,
     )
