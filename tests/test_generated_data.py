@@ -400,6 +400,8 @@ def every_page(data_file: Path, generated: PartnerFile, lang: str) -> None:
 
 PINNED_SERVICES = pinned(plain_row(services="biurko, internet"))
 PINNED_NAME = pinned(plain_row(partner_name="Klaster https://evil.example/x"))
+# One service validation does not know (a warning): the visit form pre-selects it and crashes.
+PINNED_UNKNOWN_SERVICE = pinned(plain_row(services="parking"))
 PINNED_CONTROL = pinned(plain_row(office_name="Biuro\x0bGłówne"), delimiter=";", encoding="cp1250")
 
 
@@ -408,6 +410,7 @@ PINNED_CONTROL = pinned(plain_row(office_name="Biuro\x0bGłówne"), delimiter=";
 @example(generated=PINNED_SERVICES, lang="pl")
 @example(generated=PINNED_NAME, lang="en")
 @example(generated=PINNED_CONTROL, lang="pl")
+@example(generated=PINNED_UNKNOWN_SERVICE, lang="en")
 def test_every_page_is_safe_with_any_published_file(generated: PartnerFile, lang: str) -> None:
     publish = publishable(generated)
     assume(publish is not None)
@@ -425,8 +428,9 @@ STAFF_PROFILE = settings(PROFILE, max_examples=max(3, PROFILE.max_examples // 4)
 def upload_and_publish(at: AppTest, data: bytes) -> AppTest:
     at.file_uploader(key="upload").set_value(("partnerzy.csv", data, "text/csv")).run()
     assert not at.exception, [e.value for e in at.exception]
-    at.button(key="geocode").click().run()
-    assert not at.exception, [e.value for e in at.exception]
+    if [b for b in at.button if b.key == "geocode"]:  # absent when every row came with its coordinates
+        at.button(key="geocode").click().run()
+        assert not at.exception, [e.value for e in at.exception]
     at.button(key="publish").click().run()
     if [b for b in at.button if b.key == "publish_confirm"]:
         at.button(key="publish_confirm").click().run()
