@@ -200,7 +200,7 @@ def assert_page_is_safe(at: AppTest, where: str, rows: list[dict[str, Any]], dat
     """No exception, no failed step, and nothing from data as a link, an image, raw HTML or map markup."""
     crashes = [f"{e.value}\n{''.join(e.stack_trace[-3:])}" for e in at.exception]
     assert not crashes, f"{where}: exception {crashes}"
-    failed = [e.value for e in at.error if e.value.startswith(STEP_FAILED)]
+    failed = [e.value for e in at.error if e.value.startswith(STEP_FAILED) or "Traceback" in e.value]
     assert not failed, f"{where}: a step failed {failed}"
 
     approved = approved_links(rows)
