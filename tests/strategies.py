@@ -275,10 +275,6 @@ def hostile_text(draw: st.DrawFn, *, allow_long: bool = True, max_pieces: int = 
     return text
 
 
-def nonempty(strategy: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
-    return strategy.filter(lambda value: value.strip() != "")
-
-
 def listed(items: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
     """A list cell: items joined by any separator, commas included (``biurko, internet``)."""
 
