@@ -271,7 +271,7 @@ def hostile_text(draw: st.DrawFn, *, allow_long: bool = True, max_pieces: int = 
     # A control character in one cell of ten: many more and loading refuses the file as binary.
     if draw(st.integers(0, 9)) == 9:
         at = draw(st.integers(0, len(text)))
-        text = text[:at] + draw(st.sampled_from(CONTROLS)) + text[at:]
+        text = (text[:at] + draw(st.sampled_from(CONTROLS)) + text[at:])[:LONG_CELL]  # never past the limit
     return text
 
 
