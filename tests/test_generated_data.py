@@ -45,7 +45,8 @@ from partner_directory.access.passwords import hash_password
 from partner_directory.errors import PartnerDirectoryError
 from partner_directory.i18n import LANGUAGES, t, tables
 from partner_directory.links import email_href, safe_href
-from partner_directory.maps.building import STATIC_DIR, build_map
+from partner_directory.maps.assets import STATIC_DIR
+from partner_directory.maps.building import build_map
 from partner_directory.publication.published import empty_table, load_directory
 from partner_directory.sheet.loading import load_bytes
 from partner_directory.sheet.validation import check
