@@ -24,6 +24,11 @@ def md(text: object) -> str:
     return links.markdown_text(text)
 
 
+def md_label(text: object) -> str:
+    """Escape ``text`` for a button's label, where Streamlit never makes a link (:func:`links.button_label_text`)."""
+    return links.button_label_text(text)
+
+
 @contextmanager
 def failures_as_sentences(step: str, lang: str) -> Iterator[None]:
     """Run one step of a page so that any failure becomes one sentence on the page, the details going to the log.

@@ -176,7 +176,24 @@ def markdown_text(text: object) -> str:
     >>> markdown_text("see *www.example.org*")
     'see \\\\*www\\u2060\\\\.example\\\\.org\\\\*'
     """
-    plain = _AUTOLINK_LITERAL_STARTS.sub(_WORD_JOINER, str(text or ""))
+    return _escaped(_AUTOLINK_LITERAL_STARTS.sub(_WORD_JOINER, str(text or "")))
+
+
+def button_label_text(text: object) -> str:
+    """Return markdown for a button's label that shows ``text`` exactly, word joiners left out.
+
+    Streamlit never renders a link inside a button's label (it unwraps links
+    there), so an address in a label stays text without the invisible joiners
+    :func:`markdown_text` needs elsewhere, and copying the label gives the
+    address as typed. Everything else is escaped as in :func:`markdown_text`.
+
+    >>> button_label_text("lena@example.org")
+    'lena@example\\\\.org'
+    """
+    return _escaped(str(text or ""))
+
+
+def _escaped(plain: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", plain).replace("\n", "  \n")
 
 

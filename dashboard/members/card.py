@@ -10,7 +10,7 @@ import streamlit as st
 
 from dashboard.members import visit_form
 from dashboard.members.selection import SELECTED, close_card
-from dashboard.text import md
+from dashboard.text import md, md_label
 from partner_directory.geo.countries import country_name
 from partner_directory.geo.geocoding.base import APPROXIMATE
 from partner_directory.geo.languages import language_name
@@ -88,7 +88,7 @@ def _links(office: pd.Series, lang: str) -> None:
     links = st.columns(2)
     email_link = email_href(office["contact_email"]) if office["contact_email"] else None
     if email_link:
-        links[0].link_button("✉️ " + md(office["contact_email"]), email_link)
+        links[0].link_button("✉️ " + md_label(office["contact_email"]), email_link)
     website_link = website_href(office["website"])
     if website_link:
         links[1].link_button(f"🌐 {t('ui.website', lang)}", website_link)
