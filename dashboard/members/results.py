@@ -28,7 +28,7 @@ from dashboard import data, downloads
 from dashboard.members.search import clear
 from dashboard.members.selection import SELECTION_PARAMETER, pick
 from dashboard.settings import settings
-from dashboard.style import MAP_HEIGHT
+from dashboard.style import MAP_FRAME_KEY, MAP_HEIGHT
 from dashboard.text import md
 from partner_directory.errors import ConfigurationError
 from partner_directory.geo.countries import country_name
@@ -181,13 +181,14 @@ def offices_map(shown: Found, lang: str) -> None:
         selection_parameter=SELECTION_PARAMETER,
         place_labels=shown.place_labels,
     )
-    clicked = st_folium(
-        the_map,
-        key="map",
-        height=MAP_HEIGHT,
-        use_container_width=True,
-        returned_objects=list(CLICK_RETURNED_OBJECTS),
-    )
+    with st.container(key=MAP_FRAME_KEY):  # holds the map's height from its first paint (style.PAGE_STYLE)
+        clicked = st_folium(
+            the_map,
+            key="map",
+            height=MAP_HEIGHT,
+            use_container_width=True,
+            returned_objects=list(CLICK_RETURNED_OBJECTS),
+        )
     # A new click selects the partner and reruns at once: the card opens now.
     pick(
         clicked_partner_id(clicked, shown.positions),
