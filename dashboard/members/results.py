@@ -42,18 +42,13 @@ from partner_directory.search.criteria import DEFAULT_RADIUS_KM, Criteria
 from partner_directory.search.engine import SearchResult, search
 from partner_directory.search.index import SearchIndex
 from partner_directory.search.loosening import loosening_sentence, loosenings
-from partner_directory.search.sentence import format_kilometres
+from partner_directory.search.sentence import format_distance, format_kilometres
 from partner_directory.sheet.schema import SERVICES, split_list
 
 LIST_ROW_HEIGHT = 35  # Streamlit's data grid rows, for a list no taller than its rows
 LIST_MAX_HEIGHT = 420
 
 _LOG = logging.getLogger(__name__)
-
-
-def _short_distance(text: object) -> str:
-    """``"≈ 57 km (from the city centre)"`` -> ``"≈ 57 km"``: the words in brackets are the column's help."""
-    return str(text or "").split(" (", 1)[0]
 
 
 def list_table(rows: pd.DataFrame, lang: str, *, near: bool) -> pa.Table:
@@ -73,7 +68,10 @@ def list_table(rows: pd.DataFrame, lang: str, *, near: bool) -> pa.Table:
         # Honest about approximate placement: "≈ 57 km", "under 10 km", never "0.0 km"; the
         # column's help and the card say what the approximation means. Short, so that every
         # column fits at 1280 px.
-        columns["distance"] = [_short_distance(text) for text in rows["distance_text"]]
+        columns["distance"] = [
+            format_distance(float(km), precision, lang, short=True)
+            for km, precision in zip(rows["distance_km"], rows["geocode_precision"], strict=True)
+        ]
     # Short words, so that all five fit beside the other columns at 1280 px.
     columns["services"] = [
         ", ".join(t(f"list.service.{s}", lang) for s in split_list(v) if s in SERVICES) for v in rows["services"]

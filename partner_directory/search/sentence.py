@@ -59,7 +59,7 @@ def format_kilometres(value: float, language: str) -> str:
     return text.replace(".", ",") if language == "pl" else text
 
 
-def format_distance(distance_km: float, precision: str = "", language: str = "en") -> str:
+def format_distance(distance_km: float, precision: str = "", language: str = "en", *, short: bool = False) -> str:
     """A distance as honest as the office's placement; "" when unknown.
 
     An office placed at its address (or with typed coordinates) gets one
@@ -67,14 +67,20 @@ def format_distance(distance_km: float, precision: str = "", language: str = "en
     "under 10 km" — never "0.0 km" as if exact. Country-precision offices have
     no distance at all.
 
+    ``short`` leaves out the words in brackets (for a narrow column whose help says them).
+
     >>> format_distance(12.34, "address"), format_distance(0.0, "city"), format_distance(57.2, "city")
     ('12.3 km', 'under 10 km (in the city; street not known)', '≈ 57 km (from the city centre)')
+    >>> format_distance(57.2, "city", "pl", short=True), format_distance(3.0, "city", short=True)
+    ('ok. 57 km', 'under 10 km')
     """
+    precision = str(precision or "").strip().lower()  # as the published column may spell it
     shown = shown_distance_km(distance_km, precision)
     if shown is None:
         return ""
     if precision == "city":
         if distance_km < CITY_DISTANCE_FLOOR_KM:
-            return t("search.distance.city_close", language, km=CITY_DISTANCE_FLOOR_KM)
-        return t("search.distance.city", language, km=int(shown))
+            key = "search.distance.city_close_short" if short else "search.distance.city_close"
+            return t(key, language, km=CITY_DISTANCE_FLOOR_KM)
+        return t("search.distance.city_short" if short else "search.distance.city", language, km=int(shown))
     return t("search.distance.exact", language, km=format_kilometres(shown, language))
