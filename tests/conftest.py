@@ -20,5 +20,21 @@ def root() -> Path:
     return ROOT
 
 
+@pytest.fixture(scope="module")
+def demo():
+    """The demo partner file, checked and placed, once per test module (the search tests)."""
+    from tests.search_tables import demo_table
+
+    return demo_table(ROOT)
+
+
+@pytest.fixture(scope="module")
+def find_place():
+    """The offline gazetteer's place look-up, loaded once per test module (the search tests)."""
+    from tests.search_tables import gazetteer_lookup
+
+    return gazetteer_lookup()
+
+
 # Real databases (an SQLite file, a throwaway PostgreSQL server) for the register's tests.
 from tests.databases import database_url, postgres_server  # noqa: E402, F401

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 from geopy.distance import great_circle
 
@@ -12,24 +11,11 @@ from tests.search_tables import (
     NEAR_TABLE,
     PRECISION_TABLE,
     TEXT_TABLE,
-    demo_table,
     found,
     frame,
-    gazetteer_lookup,
     gdansk,
     office,
 )
-
-
-@pytest.fixture(scope="module")
-def demo(request) -> pd.DataFrame:
-    return demo_table(request.config.rootpath)
-
-
-@pytest.fixture(scope="module")
-def find_place():
-    return gazetteer_lookup()
-
 
 # -- filters -------------------------------------------------------------------------------
 

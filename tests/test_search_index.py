@@ -16,23 +16,10 @@ from tests.search_tables import (
     NEAR_TABLE,
     TEXT_TABLE,
     Place,
-    demo_table,
     found,
     frame,
-    gazetteer_lookup,
     office,
 )
-
-
-@pytest.fixture(scope="module")
-def demo(request) -> pd.DataFrame:
-    return demo_table(request.config.rootpath)
-
-
-@pytest.fixture(scope="module")
-def find_place():
-    return gazetteer_lookup()
-
 
 # -- free text -----------------------------------------------------------------------------
 
