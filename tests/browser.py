@@ -311,6 +311,11 @@ class AppPage:
         """Open ``path`` and wait until the app has rendered and its script has finished."""
         self.page.goto(self.base_url + path)
         self.page.wait_for_selector("[data-testid='stAppViewContainer']", timeout=START_TIMEOUT_SECONDS * 1000)
+        # Before its first run the app also reads "notRunning": wait for the run's first element, then its end,
+        # so that a test's first key press does not land on elements the run is about to replace.
+        self.page.wait_for_selector(
+            "[data-testid='stMain'] [data-testid='stElementContainer']", timeout=START_TIMEOUT_SECONDS * 1000
+        )
         self.wait_until_idle()
 
     def wait_until_idle(self, timeout: float = START_TIMEOUT_SECONDS) -> None:
