@@ -317,6 +317,12 @@ class AppPage:
             "[data-testid='stMain'] [data-testid='stElementContainer']", timeout=START_TIMEOUT_SECONDS * 1000
         )
         self.wait_until_idle()
+        # st.html inserts the page's own style sheet once its sanitizer has loaded, which can be after the run:
+        # focus rings and the map's reserved height are in it.
+        self.page.wait_for_function(
+            "[...document.querySelectorAll('style')].some(s => s.textContent.includes('stSidebarNav'))",
+            timeout=START_TIMEOUT_SECONDS * 1000,
+        )
 
     def wait_until_idle(self, timeout: float = START_TIMEOUT_SECONDS) -> None:
         """Wait until the app's script is not running (right after an action it may not have started yet)."""
