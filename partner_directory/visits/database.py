@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import sqlite3
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -166,7 +168,7 @@ def _sqlite_pragmas(engine: Engine, *, busy_timeout: float) -> None:
         dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
         cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
         cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-        cursor.execute("PRAGMA journal_mode = WAL")  # readers never block the writer, nor it them
+        _write_ahead_log(cursor, busy_timeout=busy_timeout)
         cursor.execute("PRAGMA synchronous = FULL")  # a committed visit survives a power cut too
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
@@ -175,6 +177,29 @@ def _sqlite_pragmas(engine: Engine, *, busy_timeout: float) -> None:
     def _begin(connection: Connection) -> None:
         immediate = connection.get_execution_options().get("bra_write", False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _write_ahead_log(cursor: sqlite3.Cursor, *, busy_timeout: float) -> None:
+    """Switch the file to write-ahead logging (readers never block the writer, nor it them).
+
+    The mode is kept in the file, so only the first connection ever changes it.
+    That change needs the file to itself, and SQLite answers "database is
+    locked" at once, without its busy handler, while another process is doing
+    the same on a new file; so it is tried again until ``busy_timeout``.
+    """
+    deadline = time.monotonic() + busy_timeout
+    pause = 0.01
+    while True:
+        try:
+            if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+                return
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError:
+            if time.monotonic() + pause > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.2)
 
 
 def current_version(database: Database) -> int:
