@@ -155,6 +155,8 @@ def test_no_trace_in_the_sqlite_files_backups_or_logs(tmp_path, caplog):
 
     assert holding(marker, sqlite_files(database)) == []
     assert not any(marker.encode() in text for text in backup_texts(reader, tmp_path))
+    with reader.database.engine.connect() as connection:  # every connection zeroes what it frees, whatever the
+        assert connection.exec_driver_sql("PRAGMA secure_delete").scalar() == 1  # build's default (Debian's is on)
     assert not database.with_name("visits.sqlite-journal").exists()
     assert marker not in caplog.text
     assert all(marker not in str(record.args) for record in caplog.records)
@@ -255,3 +257,26 @@ def test_erased_on_the_staff_page_leaves_nothing_in_data_drafts_or_static(monkey
     assert holding(marker, [*tmp_path.rglob("*"), *(ROOT / "static").rglob("*")]) == []
     assert marker not in caplog.text
     register.database.dispose()
+
+
+def test_a_postgresql_user_that_may_not_rewrite_is_told_and_the_erasure_stands(postgres_server, caplog):
+    owner_url = postgres_server.new_database()
+    Register.open(owner_url).database.dispose()  # the tables belong to the owner, as after a deployment by an admin
+    role = "clerk_" + uuid.uuid4().hex[:8]
+    owner = Register.open(owner_url)
+    with owner.database.write() as connection:
+        connection.exec_driver_sql(f"CREATE ROLE {role} LOGIN")
+        connection.exec_driver_sql(f"GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO {role}")
+        connection.exec_driver_sql(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role}")
+    owner.database.dispose()
+    clerk = Register.open(sa.make_url(owner_url).set(username=role).render_as_string(hide_password=False))
+    marker = uuid.uuid4().hex
+    clerk.record(member(marker))
+
+    assert clerk.erase_member(email=f"żaneta.zxq{marker}@example.org", by="Ola") == 1
+
+    assert "the table visits is not ours to rewrite" in caplog.text
+    assert "CHECKPOINT refused" in caplog.text
+    assert clerk.find()[0].member_email == ""
+    assert clerk.database.scrub(["visits"]) is False
+    clerk.database.dispose()
