@@ -6,15 +6,16 @@ Two halves:
    notice, caption, title, label, ``help=``, tab, expander and dialog title: a
    value from the partner file, a member's form, a file name or an identity
    provider becomes a link (``[x](…)``), an image (``![i](…)``), HTML or an
-   autolink there. So every Streamlit text call in ``dashboard/`` must receive
+   autolink there. So every Streamlit text call in ``dashboard/``, ``pages/`` and
+   ``app.py`` must receive
    markdown made by ``dashboard.text`` (the one rendering path), and this test
    reads every such call's argument with ``ast``. An argument passes when it is
 
    - a literal;
    - a call of the rendering path (``md``, ``md_label``, ``say``, ``say_counted``,
      ``error_text``, ``problems_sentence``);
-   - ``t(key, lang)`` / ``tn(key, count, lang)`` whose keyword fields (if any) all pass,
-     or are numbers made by ``len``, ``int``, ``float``, ``round``;
+   - ``t(key, lang)`` / ``tn(key, count, lang)`` whose keyword fields (if any) all pass;
+   - a number made by ``len``, ``int``, ``float``, ``round``, or a date's ``.isoformat()``;
    - an f-string, a ``+``, a ``" ".join(…)``, ``a if c else b``, ``a or b`` or a
      ``{…}[key]`` lookup built only of passing parts.
 
@@ -176,6 +177,8 @@ def is_safe(node: ast.expr, reviewed: frozenset[str] = frozenset()) -> bool:
         function = _name(node.func)
         if isinstance(node.func, ast.Name) and function in RENDERING_PATH | NUMBERS:
             return True
+        if isinstance(node.func, ast.Attribute) and function == "isoformat":  # a date or time: digits, -, :, T
+            return True
         if isinstance(node.func, ast.Attribute) and function in RENDERING_PATH and _name(node.func.value) == "text":
             return True
         if isinstance(node.func, ast.Name) and function in SENTENCES:
@@ -217,8 +220,9 @@ def text_call_problems(source: str, reviewed: frozenset[str] = frozenset()) -> l
     return problems
 
 
-def dashboard_sources() -> list[Path]:
-    return [path for path in project_sources() if path.relative_to(ROOT).parts[0] == "dashboard"]
+def page_sources() -> list[Path]:
+    """The dashboard, the pages and ``app.py``: every file that calls Streamlit."""
+    return [path for path in project_sources() if path.relative_to(ROOT).parts[0] != "partner_directory"]
 
 
 @pytest.mark.parametrize(
@@ -257,6 +261,8 @@ def dashboard_sources() -> list[Path]:
         ('st.error("  \\n".join(md(p) for p in problems))', False),
         ("st.info(t(found.problem, lang))", False),
         ('st.caption(t("k", lang, count=len(rows), name=md(author)))', False),
+        ('st.caption(t("k", lang, name=md(author), date=dt.date.today().isoformat()))', False),
+        ('st.caption(t("k", lang, name=author.strip()))', True),
         ('st.subheader(tn("count.rows", len(rows), lang), anchor=False)', False),
         ("st.dialog(md(office['partner_name'] or partner_id))", False),
         ('st.text_input(t("ui.search", lang), key="q", placeholder=name)', False),  # a placeholder is plain text
@@ -274,8 +280,8 @@ def test_the_checker_flags_data_that_bypasses_the_rendering_path(code, flagged):
 
 
 def test_every_streamlit_text_call_in_the_dashboard_goes_through_the_rendering_path():
-    sources = dashboard_sources()
-    assert ROOT / "dashboard" / "office" / "visits.py" in sources
+    sources = page_sources()
+    assert {ROOT / "dashboard" / "office" / "visits.py", ROOT / "pages" / "staff.py", ROOT / "app.py"} <= set(sources)
     problems: list[str] = []
     for path in sources:
         relative = path.relative_to(ROOT).as_posix()
