@@ -8,9 +8,8 @@ file name, an identity provider's name, the register, a draft -- is therefore
 only ever shown through this module:
 
 - :func:`md` -- a value alone; :func:`md_label` -- a value in a button's label;
-- :func:`say` / :func:`say_counted` -- one of the app's sentences (``i18n.t`` /
-  ``i18n.tn``) with its data fields escaped, so the sentence keeps its own
-  formatting and the data stays text;
+- :func:`say` -- one of the app's sentences (``i18n.t``) with its data fields
+  escaped, so the sentence keeps its own formatting and the data stays text;
 - :func:`error_text` / :func:`problems_sentence` -- an error as a sentence;
 - :func:`notice_later` / :func:`show_notice` -- a sentence kept over a rerun.
 
@@ -29,7 +28,7 @@ import streamlit as st
 
 from partner_directory import links
 from partner_directory.errors import InvalidValueError, PartnerDirectoryError
-from partner_directory.i18n import t, tn
+from partner_directory.i18n import t
 
 _log = logging.getLogger("partner_directory.ui")
 
@@ -64,11 +63,6 @@ def say(key: str, lang: str, /, **fields: object) -> str:
     'Saved: \\\\*\\\\*ACME\\\\*\\\\*'
     """
     return t(key, lang, **{name: _field(value) for name, value in fields.items()})
-
-
-def say_counted(key: str, count: float, lang: str, /, **fields: object) -> str:
-    """The counted phrase ``key`` (:func:`partner_directory.i18n.tn`) as markdown, its fields escaped as in :func:`say`."""
-    return tn(key, count, lang, **{name: _field(value) for name, value in fields.items()})
 
 
 def error_text(error: PartnerDirectoryError, lang: str) -> str:

@@ -12,8 +12,8 @@ Two halves:
    reads every such call's argument with ``ast``. An argument passes when it is
 
    - a literal;
-   - a call of the rendering path (``md``, ``md_label``, ``say``, ``say_counted``,
-     ``error_text``, ``problems_sentence``);
+   - a call of the rendering path (``md``, ``md_label``, ``say``, ``error_text``,
+     ``problems_sentence``);
    - ``t(key, lang)`` / ``tn(key, count, lang)`` whose keyword fields (if any) all pass;
    - a number made by ``len``, ``int``, ``float``, ``round``, or a date's ``.isoformat()``;
    - an f-string, a ``+``, a ``" ".join(…)``, ``a if c else b``, ``a or b`` or a
@@ -44,6 +44,8 @@ from markdown_it import MarkdownIt
 from streamlit.testing.v1 import AppTest
 
 from partner_directory import links
+from partner_directory.i18n import tables
+from partner_directory.publication.store import Store
 from partner_directory.sheet.schema import COLUMNS
 from tests.apptest import app, prepare
 from tests.conftest import ROOT
@@ -126,7 +128,7 @@ MARKDOWN_OPTIONS = frozenset({"radio", "pills", "segmented_control"})
 #: Receivers whose ``.error``/``.warning`` are not Streamlit: the log.
 NOT_STREAMLIT = frozenset({"_log", "_LOG", "log", "logger", "logging"})
 
-RENDERING_PATH = frozenset({"md", "md_label", "say", "say_counted", "error_text", "problems_sentence"})
+RENDERING_PATH = frozenset({"md", "md_label", "say", "error_text", "problems_sentence"})
 SENTENCES = frozenset({"t", "tn"})
 NUMBERS = frozenset({"len", "int", "float", "round"})
 
@@ -288,6 +290,16 @@ def test_every_streamlit_text_call_in_the_dashboard_goes_through_the_rendering_p
         reviewed = frozenset(source for (file, source) in REVIEWED if file == relative)
         problems += [f"{relative} {problem}" for problem in text_call_problems(path.read_text("utf-8"), reviewed)]
     assert not problems, "Use dashboard.text (say, md, error_text) for:\n" + "\n".join(problems)
+
+
+SAID_KEY = re.compile(r"""\bsay\(\s*["']([a-z_]+\.[a-zA-Z0-9_.]+)["']""")
+
+
+def test_every_sentence_said_exists():
+    """``tests/test_i18n.py`` finds the keys given to ``t(``; the same for ``say(``."""
+    said = {key for path in page_sources() for key in SAID_KEY.findall(path.read_text(encoding="utf-8"))}
+    assert "visits.ui.saved" in said
+    assert sorted(key for key in said if key not in tables()) == []
 
 
 # -- 2. the pages ---------------------------------------------------------------------------------------------
@@ -495,6 +507,15 @@ def hostile_data(monkeypatch, tmp_path) -> Path:
     data_file = partner_file(tmp_path)
     prepare(monkeypatch, tmp_path, data=data_file.read_bytes(), password_hash=HASH)
     monkeypatch.setenv("PARTNER_DIRECTORY_TODAY", "2026-11-28")
+    # A version in the history under a hostile author and summary (the history tab shows both).
+    store = Store(data_file, history_dir=tmp_path / "history")
+    store.publish(
+        data_file.read_bytes(),
+        author=payload("publisher"),
+        base_version=store.current_version(),
+        summary=payload("summary"),
+        rows=63,
+    )
     return tmp_path
 
 
@@ -537,7 +558,7 @@ def test_hostile_text_in_every_field_stays_text_on_every_page(hostile_data):
     staff.text_input(key="staff_password").input(PASSWORD)
     staff.button[0].click().run()
     strings = assert_only_text(staff, "staff page")
-    assert reached(strings, "author")
+    assert reached(strings, "author") and reached(strings, "publisher") and reached(strings, "summary")
     staff.selectbox(key="visits_year").select_index(0).run()
     company = next(c for c in staff.selectbox(key="visits_company").options if MARKER in c)
     staff.selectbox(key="visits_company").set_value(company).run()
