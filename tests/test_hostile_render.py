@@ -20,7 +20,8 @@ Two halves:
      ``{…}[key]`` lookup built only of passing parts.
 
    Anything else fails: a variable, an attribute, ``%`` or ``.format``, a method's
-   result, ``t(…, company=visit.member_company)``. The few reviewed exceptions
+   result, ``t(…, company=visit.member_company)``. A key given to ``t`` may be a
+   variable (``t(found.problem, lang)``): keys come from the code, never from data. The few reviewed exceptions
    are in ``REVIEWED``, each with its reason. The checker itself is table-tested.
 
 2. **The pages** (:func:`test_hostile_text_in_every_field_stays_text_on_every_page`). Markdown and HTML
