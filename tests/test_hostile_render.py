@@ -293,6 +293,52 @@ def test_every_streamlit_text_call_in_the_dashboard_goes_through_the_rendering_p
     assert not problems, "Use dashboard.text (say, md, error_text) for:\n" + "\n".join(problems)
 
 
+#: Ways around the rendering path: raw HTML, and the escaping rule called by anyone but dashboard/text.py.
+BYPASSES = frozenset({"markdown_text", "button_label_text"})
+
+
+def bypass_problems(source: str) -> list[str]:
+    """Calls that would show data without ``dashboard.text``: ``unsafe_allow_html=True``, components' HTML, the rule itself."""
+    problems = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        if _name(node.func) in BYPASSES:
+            problems.append(f"line {node.lineno}: {ast.unparse(node)}")
+        if any(
+            k.arg == "unsafe_allow_html" and not (isinstance(k.value, ast.Constant) and not k.value.value)
+            for k in node.keywords
+        ):
+            problems.append(f"line {node.lineno}: unsafe_allow_html")
+        if _name(node.func) == "html" and _name(getattr(node.func, "value", node.func)) in {"components", "v1"}:
+            problems.append(f"line {node.lineno}: components.html")
+    return problems
+
+
+@pytest.mark.parametrize(
+    ("code", "flagged"),
+    [
+        ("st.markdown(name, unsafe_allow_html=True)", True),
+        ("st.markdown(md(name), unsafe_allow_html=False)", False),
+        ("links.markdown_text(name)", True),
+        ("components.html(page)", True),
+        ("st.markdown(md(name))", False),
+    ],
+)
+def test_the_bypass_finder(code, flagged):
+    assert bool(bypass_problems(code)) is flagged
+
+
+def test_nothing_but_the_rendering_path_escapes_or_writes_html():
+    problems = [
+        f"{path.relative_to(ROOT).as_posix()} {problem}"
+        for path in page_sources()
+        if path != ROOT / "dashboard" / "text.py"
+        for problem in bypass_problems(path.read_text(encoding="utf-8"))
+    ]
+    assert problems == []
+
+
 SAID_KEY = re.compile(r"""\bsay\(\s*["']([a-z_]+\.[a-zA-Z0-9_.]+)["']""")
 
 
