@@ -274,11 +274,8 @@ class Throttle:
     def _ensure(connection: Connection, key: str, now: float) -> bool:
         """Insert the row for ``key`` unless it is there (also when another process inserts it at the same time)."""
         values = {"key": key, "failures": 0, "next_allowed": 0.0, "busy_until": 0.0, "last_seen": now}
-        if connection.dialect.name == "postgresql":
-            statement = postgresql.insert(throttle_table).values(values).on_conflict_do_nothing()
-        else:
-            statement = sqlite.insert(throttle_table).values(values).on_conflict_do_nothing()
-        return bool(connection.execute(statement).rowcount)
+        insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+        return bool(connection.execute(insert(throttle_table).values(values).on_conflict_do_nothing()).rowcount)
 
     @staticmethod
     def _rows(connection: Connection, keys: list[str], *, lock: bool = False) -> dict[str, _Row]:
@@ -306,12 +303,13 @@ class Throttle:
     def _make_room(self, connection: Connection, now: float, *, keep: str) -> None:
         """Keep at most ``max_clients`` clients: those whose window is over go first, then the longest idle."""
         clients = throttle_table.c.key.like("client:%")
-        count = int(connection.execute(sa.select(sa.func.count()).select_from(throttle_table).where(clients)).scalar())
+        counting = sa.select(sa.func.count()).select_from(throttle_table).where(clients)
+        count = int(connection.execute(counting).scalar() or 0)
         if count <= self.max_clients:
             return
         idle = sa.and_(clients, throttle_table.c.key != keep, throttle_table.c.busy_until <= now)
         connection.execute(throttle_table.delete().where(idle, throttle_table.c.next_allowed <= now))
-        count = int(connection.execute(sa.select(sa.func.count()).select_from(throttle_table).where(clients)).scalar())
+        count = int(connection.execute(counting).scalar() or 0)
         surplus = count - self.max_clients + max(1, self.max_clients // 10)  # room for a while
         if count <= self.max_clients or surplus <= 0:
             return
