@@ -133,7 +133,9 @@ class Throttle:
     At most ``concurrent_checks`` password checks run at once in one process
     (they queue, never refuse), which bounds the CPU scrypt may take.
     ``clock`` gives seconds shared by every process (the wall clock by
-    default); a test may give its own, or ``now=``, so that what it asserts
+    default: machines sharing a PostgreSQL database keep their clocks
+    synchronised; a skew of ``s`` seconds adds at most ``s / account_interval``
+    checks to the bound above); a test may give its own, or ``now=``, so that what it asserts
     does not depend on how fast the machine is.
     """
 
@@ -210,18 +212,23 @@ class Throttle:
         return "wrong"
 
     def _claim(self, client_key: str, account_key: str, now: float) -> bool:
-        """In one transaction: may the client check now? If so, mark it busy and take the account's slot."""
+        """In one transaction: may the client check now? If so, mark it busy and take the account's slot.
+
+        A refusal that a read already shows is made without the write lock, so a
+        flood of refused guesses never queues the register's writers behind it.
+        """
+        with self.store.read() as connection:
+            seen = self._rows(connection, [client_key, account_key])
+        if self._refused(seen.get(client_key, _NEW), seen.get(account_key, _NEW), now):
+            return False
         with self.store.write() as connection:
             created = self._ensure(connection, client_key, now)
             self._ensure(connection, account_key, now)
             rows = self._locked(connection, [account_key, client_key])
             client, account = rows[client_key], rows[account_key]
-            if client.busy_until > now or now < client.next_allowed:
+            if self._refused(client, account, now):
                 return False
             failures = self._recent_failures(client, now)
-            slack = account_slack(failures, interval=self.account_interval, burst=self.account_burst)
-            if account.next_allowed > now + slack:
-                return False
             connection.execute(
                 throttle_table.update()
                 .where(throttle_table.c.key == account_key)
@@ -235,6 +242,15 @@ class Throttle:
             if created:
                 self._make_room(connection, now, keep=client_key)
         return True
+
+    def _refused(self, client: _Row, account: _Row, now: float) -> bool:
+        """Whether a check now is refused: the client is busy or in its window, or the account's slot is too far."""
+        if client.busy_until > now or now < client.next_allowed:
+            return True
+        slack = account_slack(
+            self._recent_failures(client, now), interval=self.account_interval, burst=self.account_burst
+        )
+        return account.next_allowed > now + slack
 
     def _recent_failures(self, row: _Row, now: float) -> int:
         """The client's failures in a row, or 0 once ``forget_after`` seconds have passed since its window ended."""
@@ -253,7 +269,9 @@ class Throttle:
         with self.store.read() as connection:
             rows = self._rows(connection, [client_key, account_key])
         client_row, account_row = rows.get(client_key, _NEW), rows.get(account_key, _NEW)
-        own = max(0.0, client_row.next_allowed - now, client_row.busy_until - now if client_row.busy_until else 0.0)
+        # A check of this client in flight (busy) is not counted: it ends within a second, and how long the
+        # client then waits depends on its outcome; the page says "1 s" at least.
+        own = max(0.0, client_row.next_allowed - now)
         slack = account_slack(
             self._recent_failures(client_row, now), interval=self.account_interval, burst=self.account_burst
         )
