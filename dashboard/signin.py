@@ -124,6 +124,16 @@ def client_key() -> str:
     return f"ip:{address}" if isinstance(address, str) and address else "ip:local"
 
 
+def client_group(key: str) -> str | None:
+    """The throttle's group of a client that costs nothing to make anew: every agent-API session is one.
+
+    Each session keeps its own window, but their failures count together for
+    their place in the account's schedule, so opening a new session per guess
+    gains no priority over staff who have not failed (see ``Throttle``).
+    """
+    return "agent" if key.startswith("agent:") else None
+
+
 def _checked(secret_hash: str, given: str, *, account: str) -> str:
     """``"ok"``, ``"wrong"``, ``"wait"`` or ``"unavailable"`` (the database cannot be reached; nothing checked).
 
@@ -131,10 +141,11 @@ def _checked(secret_hash: str, given: str, *, account: str) -> str:
     server's log shows who tried and that no two checks of one client fell in one window.
     """
     key = client_key()
+    group = client_group(key)
     try:
-        outcome = throttle().attempt(key, lambda: verify_password(given, secret_hash), account=account)
+        outcome = throttle().attempt(key, lambda: verify_password(given, secret_hash), account=account, group=group)
         if outcome != "wait":
-            wait = throttle().wait_seconds(key, account=account)
+            wait = throttle().wait_seconds(key, account=account, group=group)
             _log.info("Sign-in checked for %s: %s; next check in %.3f s", key, outcome, wait)
     except DatabaseError:
         return "unavailable"
@@ -143,8 +154,9 @@ def _checked(secret_hash: str, given: str, *, account: str) -> str:
 
 def wait_seconds(account: str) -> float:
     """How long this client's next attempt at ``account`` must still wait (0 when it may be made now)."""
+    key = client_key()
     try:
-        return throttle().wait_seconds(client_key(), account=account)
+        return throttle().wait_seconds(key, account=account, group=client_group(key))
     except DatabaseError:
         return 0.0
 

@@ -301,6 +301,27 @@ def test_staff_who_mistyped_still_go_before_an_attacker_who_failed_more(store):
     assert signed_in is not None and signed_in - 100.0 <= 1.0 + 2.0 + 0.01
 
 
+@pytest.mark.parametrize(("group", "staff_waits_at_most"), [("agent", 2.0), (None, None)])
+def test_a_new_agent_session_per_guess_gains_no_priority_over_staff(store, group, staff_waits_at_most):
+    """The attacker opens a new agent session for every guess, and asks the moment a slot opens, before staff."""
+    clock = Clock()
+    throttle = Throttle(store, account_interval=2.0, account_burst=10, clock=clock)
+    sessions = iter(range(1_000_000))
+    staff_in: float | None = None
+    clock.now = 0.0
+    while clock.now < 120.0 and staff_in is None:
+        # the attacker: fresh sessions until one is refused by the account's schedule
+        while throttle.attempt(f"agent:s_{next(sessions)}", lambda: False, group=group) == "wrong":
+            pass
+        if clock.now >= 30.0 and throttle.attempt("ip:192.0.2.10", lambda: True) == "ok":
+            staff_in = clock.now
+        clock.now += 0.25
+    if staff_waits_at_most is None:  # without the group, every new session is as fresh as staff: never in
+        assert staff_in is None
+    else:
+        assert staff_in is not None and staff_in - 30.0 <= staff_waits_at_most, staff_in
+
+
 # -- several processes --------------------------------------------------------------------------------------
 
 GUESSER = textwrap.dedent(

@@ -128,6 +128,9 @@ class Throttle:
       failed; while the attacker still has fresh addresses (as fresh as the
       staff member's), the staff member waits at most ``account_interval``
       per fresh address beyond the first ``account_burst + 1``;
+    - clients that cost nothing to make anew (each agent-API session is one)
+      form a ``group``, whose failures count for each of its members' place
+      in the schedule: a new session per guess gains no priority;
     - nothing locks: every refusal states a wait, and that wait is real.
 
     At most ``concurrent_checks`` password checks run at once in one process
@@ -169,7 +172,13 @@ class Throttle:
     # -- the decision -----------------------------------------------------------------------------------
 
     def attempt(
-        self, client: str, check: Callable[[], bool], *, account: str = "sign-in", now: float | None = None
+        self,
+        client: str,
+        check: Callable[[], bool],
+        *,
+        account: str = "sign-in",
+        group: str | None = None,
+        now: float | None = None,
     ) -> Outcome:
         """Run ``check()`` (the password check) if ``client`` may try ``account`` now.
 
@@ -178,10 +187,16 @@ class Throttle:
         client's window, another attempt of the client is being checked, or the
         account's next slot is too far ahead for this client). Raises whatever
         the store raises (``DatabaseError``): no check without a decision.
+
+        ``group`` names clients that cost nothing to make anew (agent-API
+        sessions): each keeps its own window, but its place in the account's
+        schedule counts the failures of its whole group, so a new session per
+        guess never comes with the priority of a client that has not failed.
         """
         moment = self.clock() if now is None else now
         client_key, account_key = stored_key("client", client), stored_key("account", account)
-        if not self._claim(client_key, account_key, moment):
+        group_key = stored_key("group", group) if group else None
+        if not self._claim(client_key, account_key, group_key, moment):
             return "wait"
         try:
             with self._checks:
@@ -201,32 +216,43 @@ class Throttle:
             if right:
                 connection.execute(throttle_table.delete().where(throttle_table.c.key == client_key))
                 return "ok"
-            row = self._locked(connection, [client_key])[client_key]
-            failures = self._recent_failures(row, moment) + 1
+            if group_key is not None:
+                self._ensure(connection, group_key, moment)
+            rows = self._locked(connection, [client_key] if group_key is None else [client_key, group_key])
+            failures = self._recent_failures(rows[client_key], moment) + 1
             next_allowed = moment + back_off(failures, base_delay=self.base_delay, max_delay=self.max_delay)
             connection.execute(
                 throttle_table.update()
                 .where(throttle_table.c.key == client_key)
                 .values(failures=failures, next_allowed=next_allowed, busy_until=0.0, last_seen=moment)
             )
+            if group_key is not None:  # a group's "window" is the moment of its last failure
+                group_failures = self._recent_failures(rows[group_key], moment) + 1
+                connection.execute(
+                    throttle_table.update()
+                    .where(throttle_table.c.key == group_key)
+                    .values(failures=group_failures, next_allowed=moment, last_seen=moment)
+                )
         return "wrong"
 
-    def _claim(self, client_key: str, account_key: str, now: float) -> bool:
+    def _claim(self, client_key: str, account_key: str, group_key: str | None, now: float) -> bool:
         """In one transaction: may the client check now? If so, mark it busy and take the account's slot.
 
         A refusal that a read already shows is made without the write lock, so a
         flood of refused guesses never queues the register's writers behind it.
         """
+        keys = [client_key, account_key] if group_key is None else [client_key, account_key, group_key]
         with self.store.read() as connection:
-            seen = self._rows(connection, [client_key, account_key])
-        if self._refused(seen.get(client_key, _NEW), seen.get(account_key, _NEW), now):
+            seen = self._rows(connection, keys)
+        group = seen.get(group_key or "", _NEW)
+        if self._refused(seen.get(client_key, _NEW), seen.get(account_key, _NEW), group, now):
             return False
         with self.store.write() as connection:
             created = self._ensure(connection, client_key, now)
             self._ensure(connection, account_key, now)
-            rows = self._locked(connection, [account_key, client_key])
-            client, account = rows[client_key], rows[account_key]
-            if self._refused(client, account, now):
+            rows = self._locked(connection, keys)
+            client, account, group = rows[client_key], rows[account_key], rows.get(group_key or "", _NEW)
+            if self._refused(client, account, group, now):
                 return False
             failures = self._recent_failures(client, now)
             connection.execute(
@@ -243,14 +269,15 @@ class Throttle:
                 self._make_room(connection, now, keep=client_key)
         return True
 
-    def _refused(self, client: _Row, account: _Row, now: float) -> bool:
+    def _refused(self, client: _Row, account: _Row, group: _Row, now: float) -> bool:
         """Whether a check now is refused: the client is busy or in its window, or the account's slot is too far."""
         if client.busy_until > now or now < client.next_allowed:
             return True
-        slack = account_slack(
-            self._recent_failures(client, now), interval=self.account_interval, burst=self.account_burst
-        )
-        return account.next_allowed > now + slack
+        return account.next_allowed > now + self._slack(client, group, now)
+
+    def _slack(self, client: _Row, group: _Row, now: float) -> float:
+        failures = max(self._recent_failures(client, now), self._recent_failures(group, now))
+        return account_slack(failures, interval=self.account_interval, burst=self.account_burst)
 
     def _recent_failures(self, row: _Row, now: float) -> int:
         """The client's failures in a row, or 0 once ``forget_after`` seconds have passed since its window ended."""
@@ -258,7 +285,9 @@ class Throttle:
 
     # -- questions --------------------------------------------------------------------------------------
 
-    def wait_seconds(self, client: str, *, account: str = "sign-in", now: float | None = None) -> float:
+    def wait_seconds(
+        self, client: str, *, account: str = "sign-in", group: str | None = None, now: float | None = None
+    ) -> float:
         """How long ``client`` must still wait before its next check of ``account`` (0 when it may try now).
 
         The later of the client's own window and the account's next slot as far
@@ -266,16 +295,14 @@ class Throttle:
         """
         now = self.clock() if now is None else now
         client_key, account_key = stored_key("client", client), stored_key("account", account)
+        group_key = stored_key("group", group) if group else ""
         with self.store.read() as connection:
-            rows = self._rows(connection, [client_key, account_key])
+            rows = self._rows(connection, [client_key, account_key, group_key])
         client_row, account_row = rows.get(client_key, _NEW), rows.get(account_key, _NEW)
         # A check of this client in flight (busy) is not counted: it ends within a second, and how long the
         # client then waits depends on its outcome; the page says "1 s" at least.
         own = max(0.0, client_row.next_allowed - now)
-        slack = account_slack(
-            self._recent_failures(client_row, now), interval=self.account_interval, burst=self.account_burst
-        )
-        shared = max(0.0, account_row.next_allowed - slack - now)
+        shared = max(0.0, account_row.next_allowed - self._slack(client_row, rows.get(group_key, _NEW), now) - now)
         return max(own, shared)
 
     def tracked_clients(self) -> int:
