@@ -112,7 +112,7 @@ def client_key() -> str:
     A session driven through the agent API (``POST /_stcore/agent/interact``)
     has no address at all; each is its own client, keyed by its session, which
     only the server's agent registry can mark (see ``navigation.agent_session_id``),
-    so one caller's failures never hold another, and a browser cannot pose as one.
+    so one caller's failures never open another's window, and a browser cannot pose as one.
     """
     agent = navigation.agent_session_id()
     if agent is not None:

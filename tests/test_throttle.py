@@ -118,6 +118,10 @@ def test_a_client_is_forgotten_a_while_after_its_last_window(store):
     # 600 s after its window ended it counts as new: a 1 s window again, not 30 s.
     assert throttle.attempt("a", lambda: False, now=15 + 16 + 600) == "wrong"
     assert throttle.wait_seconds("a", now=15 + 16 + 600) == pytest.approx(1.0)
+    # And its address is not kept: once forgotten, the next new client's arrival deletes its row.
+    assert throttle.tracked_clients() == 1
+    assert throttle.attempt("b", lambda: True, now=10_000) == "ok"
+    assert throttle.tracked_clients() == 0
 
 
 def test_parallel_guesses_from_one_client_get_one_password_check_per_window(store):

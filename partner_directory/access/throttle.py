@@ -109,7 +109,8 @@ class Throttle:
     client is refused at once; after a failure it waits ``failure_pause``
     seconds (holding no check slot), then a window of ``base_delay``,
     2 × ``base_delay`` … at most ``max_delay`` seconds. A success forgets the
-    client; so does ``forget_after`` seconds without a failure. The table of
+    client; so does ``forget_after`` seconds after its window ended (its row
+    is deleted when the next new client comes). The table of
     clients is bounded (``max_clients``; clients whose window is over go first,
     then the longest idle), so a flood from many addresses costs bounded space.
 
@@ -123,11 +124,11 @@ class Throttle:
       of clients, processes or machines;
     - **fewer failures go first**: a client with fewer than ``account_burst``
       recent failures is never held by the account limit because of clients
-      that have failed more often than it has. An attacker
-      whose addresses have each failed once cannot delay staff who have not
-      failed; while the attacker still has fresh addresses (as fresh as the
-      staff member's), the staff member waits at most ``account_interval``
-      per fresh address beyond the first ``account_burst + 1``;
+      that have failed more often than it has. An attacker whose addresses
+      have each failed once cannot delay staff who have not failed; while the
+      attacker still has fresh addresses (as fresh as the staff member's),
+      the staff member waits at most ``account_interval`` per fresh address
+      beyond the first ``account_burst + 1``;
     - clients that cost nothing to make anew (each agent-API session is one)
       form a ``group``, whose failures count for each of its members' place
       in the schedule: a new session per guess gains no priority;
@@ -138,8 +139,8 @@ class Throttle:
     ``clock`` gives seconds shared by every process (the wall clock by
     default: machines sharing a PostgreSQL database keep their clocks
     synchronised; a skew of ``s`` seconds adds at most ``s / account_interval``
-    checks to the bound above); a test may give its own, or ``now=``, so that what it asserts
-    does not depend on how fast the machine is.
+    checks to the bound above); a test may give its own, or ``now=``, so
+    that what it asserts does not depend on how fast the machine is.
     """
 
     def __init__(
@@ -346,8 +347,17 @@ class Throttle:
         return {key: rows.get(key, _NEW) for key in keys}
 
     def _make_room(self, connection: Connection, now: float, *, keep: str) -> None:
-        """Keep at most ``max_clients`` clients: those whose window is over go first, then the longest idle."""
+        """Forget clients that count as new anyway; keep at most ``max_clients``: windows over first, then the idlest.
+
+        A client's address is personal data: it is kept no longer than it matters.
+        """
         clients = throttle_table.c.key.like("client:%")
+        stale = now - self.forget_after - self.max_delay  # since then its window has ended and been forgotten
+        connection.execute(
+            throttle_table.delete().where(
+                clients, throttle_table.c.last_seen < stale, throttle_table.c.busy_until <= now
+            )
+        )
         counting = sa.select(sa.func.count()).select_from(throttle_table).where(clients)
         count = int(connection.execute(counting).scalar() or 0)
         if count <= self.max_clients:
