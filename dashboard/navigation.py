@@ -15,6 +15,8 @@ fails quietly (the tests notice) rather than costing a person the page:
 - :func:`upload_manager` -- the server's store of uploaded files, which the
   upload guard (``dashboard.upload_guard``) wraps so that only signed-in staff
   sessions may upload (the wrapping itself, of ``add_file``, is there);
+- :func:`agent_session_id` -- the agent API's set of the sessions it drives, so
+  the sign-in throttle keys each agent caller apart (they have no address);
 - :func:`secrets_in_memory` -- whether ``st.secrets`` holds secrets given in
   memory (AppTest's ``at.secrets``), so a missing secrets file is seen with a
   ``stat`` instead of an exception at every call.
@@ -117,3 +119,21 @@ def secrets_in_memory() -> bool:
     # Private: ``_secrets`` is loaded once a file was read or secrets were given in memory; ``st.secrets``
     # itself searches the disk and raises at every call when there is no file.
     return getattr(st.secrets, "_secrets", None) is not None
+
+
+def agent_session_id() -> str | None:
+    """The id of this session when the agent API drives it (``POST /_stcore/agent/interact``), else ``None``.
+
+    Such a session has no network address (``st.context.ip_address`` is ``None``
+    for every agent caller), so the sign-in throttle keys it by its session.
+    """
+    try:
+        # Private: only the server's agent registry marks the sessions it creates, in this set (the element
+        # layer reads it); no browser can add to it, so a browser cannot pose as an agent session.
+        from streamlit.elements.lib import agent_spec
+
+        current = session_id()
+        marked = agent_spec._agent_session_ids
+        return current if current is not None and current in marked else None
+    except Exception:
+        return None

@@ -8,8 +8,9 @@ Members sign in with the same identity provider, limited to
 (``[members] code_hash`` or ``PARTNER_DIRECTORY_MEMBER_CODE_HASH``).
 
 Decisions are in ``partner_directory.access``: hashing (``passwords``), the
-throttle (``throttle``: one per process, keyed by the client's address, for
-the password and the code alike) and who may see what (``visibility``, used
+throttle (``throttle``: its state in the office's database, keyed by the
+client's address or agent-API session, and by the account: the password and
+the code each have their own budget) and who may see what (``visibility``, used
 by ``dashboard.visibility``). This module reads the configuration and keeps
 the session's state.
 """
@@ -26,12 +27,13 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard import navigation, upload_guard
+from dashboard import data, navigation, upload_guard
 from dashboard.settings import settings
 from dashboard.text import md, say
 from partner_directory.access.passwords import verify_password
 from partner_directory.access.throttle import Throttle
 from partner_directory.access.visibility import Visitor, email_allowed, email_domains
+from partner_directory.errors import DatabaseError
 from partner_directory.i18n import t
 
 _log = logging.getLogger("partner_directory.signin")
@@ -77,25 +79,44 @@ def secret(section: str, key: str | None = None) -> Any:
 
 # -- the one throttle ---------------------------------------------------------------------------------------
 
+#: The two accounts a guesser may aim at; each has its own budget of checks (see ``Throttle``).
+STAFF_ACCOUNT = "staff-password"
+MEMBER_ACCOUNT = "member-code"
 
-@st.cache_resource
+
+@st.cache_resource(show_spinner=False)
+def _throttle(url: str) -> Throttle:
+    # One per process and database; its state is in the database, so every process shares the same windows.
+    return Throttle(data.register().database, base_delay=1.0, max_delay=30.0, failure_pause=0.5)
+
+
 def throttle() -> Throttle:
-    """The throttle of every password and access-code check, one per server process.
+    """The throttle of every password and access-code check, its state in the office's database.
 
-    Shared by every session (a new tab does not reset it) and by both sign-ins:
-    every failure costs half a second, then a window of 1, 2, 4 … s (see the README).
+    Shared by every session and every process (a new tab, or another process
+    behind nginx, does not reset it): every failure costs half a second, then a
+    window of 1, 2, 4 … s per client, and each account gets about one check
+    every 2 s whoever asks (see the README). Raises ``DatabaseError`` when the
+    database cannot be reached: then nothing is checked.
     """
-    return Throttle(base_delay=1.0, max_delay=30.0, failure_pause=0.5)
+    return _throttle(settings().database_url)
 
 
 def client_key() -> str:
-    """Who is signing in, for the throttle: the address the connection comes from.
+    """Who is signing in, for the throttle: the address the connection comes from, or the agent-API session.
 
     Streamlit's server (uvicorn) takes the address from ``X-Forwarded-For`` only
     when the connection comes from a trusted proxy (by default the same machine),
     so a client cannot choose its own key by sending that header. Connections
     from the same machine (``ip_address`` is ``None`` then) share one key.
+    A session driven through the agent API (``POST /_stcore/agent/interact``)
+    has no address at all; each is its own client, keyed by its session, which
+    only the server's agent registry can mark (see ``navigation.agent_session_id``),
+    so one caller's failures never open another's window, and a browser cannot pose as one.
     """
+    agent = navigation.agent_session_id()
+    if agent is not None:
+        return f"agent:{agent}"
     try:
         address = st.context.ip_address
     except Exception:  # no request context (tests, a bare script run)
@@ -103,22 +124,52 @@ def client_key() -> str:
     return f"ip:{address}" if isinstance(address, str) and address else "ip:local"
 
 
-def _checked(secret_hash: str, given: str) -> str:
-    """``"ok"``, ``"wrong"`` or ``"wait"``: at most one check per back-off window for this client.
+def client_group(key: str) -> str | None:
+    """The throttle's group of a client that costs nothing to make anew: every agent-API session is one.
+
+    Each session keeps its own window, but their failures count together for
+    their place in the account's schedule, so opening a new session per guess
+    gains no priority over staff who have not failed (see ``Throttle``).
+    """
+    return "agent" if key.startswith("agent:") else None
+
+
+def _checked(secret_hash: str, given: str, *, account: str) -> str:
+    """``"ok"``, ``"wrong"``, ``"wait"`` or ``"unavailable"`` (the database cannot be reached; nothing checked).
 
     Every check made is logged with the client and the window it opened, so the
     server's log shows who tried and that no two checks of one client fell in one window.
     """
     key = client_key()
-    outcome = throttle().attempt(key, lambda: verify_password(given, secret_hash))
-    if outcome != "wait":
-        _log.info("Sign-in checked for %s: %s; next check in %.3f s", key, outcome, throttle().wait_seconds(key))
+    group = client_group(key)
+    try:
+        outcome = throttle().attempt(key, lambda: verify_password(given, secret_hash), account=account, group=group)
+        if outcome != "wait":
+            wait = throttle().wait_seconds(key, account=account, group=group)
+            _log.info("Sign-in checked for %s: %s; next check in %.3f s", key, outcome, wait)
+    except DatabaseError:
+        return "unavailable"
     return outcome
 
 
-def wait_seconds() -> float:
-    """How long this client's next password or code attempt must still wait (0 when it may be made now)."""
-    return throttle().wait_seconds(client_key())
+def wait_seconds(account: str) -> float:
+    """How long this client's next attempt at ``account`` must still wait (0 when it may be made now)."""
+    key = client_key()
+    try:
+        return throttle().wait_seconds(key, account=account, group=client_group(key))
+    except DatabaseError:
+        return 0.0
+
+
+def refusal(outcome: str, account: str, lang: str) -> str:
+    """The sentence for a sign-in that did not succeed, with the real wait before the next attempt."""
+    if outcome == "unavailable":
+        return t("throttle.unavailable", lang)
+    seconds = math.ceil(wait_seconds(account))
+    if outcome == "wait":  # say how long, not just "a little"
+        return t("office.sign_in_wait", lang, seconds=max(seconds, 1))
+    wrong = t("staff.sign_in_wrong" if account == STAFF_ACCOUNT else "members.sign_in_wrong", lang)
+    return wrong + " " + t("office.sign_in_next", lang, seconds=seconds)
 
 
 def _oidc_email() -> str:
@@ -195,16 +246,17 @@ def _current_staff() -> str | None:
 
 
 def try_password(name: str, password: str) -> str:
-    """Check a password sign-in; returns ``"ok"``, ``"wait"`` (in the back-off window) or ``"wrong"``.
+    """Check a password sign-in; returns ``"ok"``, ``"wait"``, ``"wrong"`` or ``"unavailable"`` (no database).
 
-    At most one password check per back-off window for each client (see
-    :class:`partner_directory.access.throttle.Throttle`): guesses sent together from one
-    client are not all checked, and a flood from elsewhere does not lock staff out.
+    At most one password check per back-off window for each client, and about
+    one every 2 s for the account (see :class:`partner_directory.access.throttle.Throttle`):
+    guesses sent together from one client, to one process or several, are not
+    all checked, and a flood from elsewhere does not lock staff out.
     """
     password_hash = config().password_hash
     if not password_hash:
         return "wrong"
-    outcome = _checked(password_hash, password)
+    outcome = _checked(password_hash, password, account=STAFF_ACCOUNT)
     if outcome == "ok":
         st.session_state[STAFF_USER] = SignedIn(name.strip() or "staff")
     return outcome
@@ -246,11 +298,7 @@ def sign_in_form(lang: str) -> None:
             outcome = try_password(name, password)
             if outcome == "ok":
                 st.rerun()
-            seconds = math.ceil(wait_seconds())  # this client's own window: the wait it really has
-            if outcome == "wait":  # say how long, not just "a little"
-                st.error(t("office.sign_in_wait", lang, seconds=max(seconds, 1)))
-            else:
-                st.error(t("staff.sign_in_wrong", lang) + " " + t("office.sign_in_next", lang, seconds=seconds))
+            st.error(refusal(outcome, STAFF_ACCOUNT, lang))
 
 
 # -- members ------------------------------------------------------------------------------------------------
@@ -307,14 +355,14 @@ def current_visitor() -> Visitor:
 
 
 def try_code(code: str) -> str:
-    """Check a member access code; ``"ok"``, ``"wait"`` (in the back-off window) or ``"wrong"``.
+    """Check a member access code; ``"ok"``, ``"wait"``, ``"wrong"`` or ``"unavailable"`` (no database).
 
-    Throttled as the staff password is, by the same throttle: per client, at most one check per back-off window.
+    Throttled as the staff password is, by the same throttle: per client and per account (the code's own budget).
     """
     code_hash = member_config().code_hash
     if not code_hash:
         return "wrong"
-    outcome = _checked(code_hash, code)
+    outcome = _checked(code_hash, code, account=MEMBER_ACCOUNT)
     if outcome == "ok":
         st.session_state[MEMBER] = SignedInMember()
     return outcome
@@ -364,6 +412,6 @@ def member_box(lang: str) -> None:
             outcome = try_code(code)
             if outcome == "ok":
                 st.rerun()
-            box.error(t(f"members.sign_in_{outcome}", lang))
+            box.error(refusal(outcome, MEMBER_ACCOUNT, lang))
     if not members.oidc and not members.code_hash:
         box.info(t("members.not_configured", lang))

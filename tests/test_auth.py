@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from partner_directory.access.passwords import hash_password, verify_password
-from partner_directory.access.throttle import Throttle
 
 
 def test_hash_and_verify():
@@ -19,106 +20,59 @@ def test_malformed_hashes_never_match(stored):
     assert not verify_password("anything", stored)
 
 
-def test_throttle_grows_and_resets():
-    throttle = Throttle(base_delay=1.0, max_delay=4.0)
-    assert throttle.wait_seconds("staff", now=0) == 0
-    throttle.failed("staff", now=0)
-    assert throttle.wait_seconds("staff", now=0.5) == pytest.approx(0.5)
-    throttle.failed("staff", now=1)
-    throttle.failed("staff", now=1)
-    assert throttle.wait_seconds("staff", now=1) == pytest.approx(4.0)
-    throttle.failed("staff", now=1)
-    assert throttle.wait_seconds("staff", now=1) == pytest.approx(4.0)  # capped
-    throttle.succeeded("staff")
-    assert throttle.wait_seconds("staff", now=1) == 0
+# The throttle's tests, on SQLite and PostgreSQL, are in tests/test_throttle.py.
 
 
-def _parallel(count: int, attempt) -> list[str]:
-    """Run ``attempt()`` in ``count`` threads released at the same instant; return the outcomes."""
-    import threading
-
-    barrier = threading.Barrier(count)
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def run():
-        barrier.wait()
-        outcome = attempt()
-        with lock:
-            outcomes.append(outcome)
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
+# -- the sign-in forms, through the throttle (AppTest) ------------------------------------------------------
 
 
-def test_parallel_guesses_from_one_client_get_one_password_check_per_window():
-    import threading
-    import time
+def _member_box_polish() -> None:
+    from dashboard import signin
 
-    throttle = Throttle(base_delay=5.0, max_delay=30.0)
-    checks = []
-    lock = threading.Lock()
-
-    def slow_wrong_check():
-        with lock:
-            checks.append(1)
-        time.sleep(0.3)  # scrypt takes a while: the other guesses arrive meanwhile
-        return False
-
-    # The throttle's clock stands still (now=0): every guess falls in one window however slow the machine
-    # is, so the bound is a fixed count of password checks, not a number of seconds.
-    outcomes = _parallel(12, lambda: throttle.attempt("203.0.113.7", slow_wrong_check, now=0.0))
-    assert len(checks) == 1  # 12 of 12 were checked when the wait came before the password
-    assert sorted(outcomes) == ["wait"] * 11 + ["wrong"]
-    # The back-off window that follows admits no check either, however many arrive.
-    outcomes = _parallel(12, lambda: throttle.attempt("203.0.113.7", slow_wrong_check, now=4.9))
-    assert len(checks) == 1 and outcomes == ["wait"] * 12
-    # Once it is over, exactly one more check.
-    outcomes = _parallel(12, lambda: throttle.attempt("203.0.113.7", slow_wrong_check, now=5.0))
-    assert len(checks) == 2 and sorted(outcomes) == ["wait"] * 11 + ["wrong"]
+    signin.member_box("pl")
 
 
-def test_the_right_password_among_parallel_guesses_is_checked_at_most_once_per_window():
-    throttle = Throttle(base_delay=5.0)
-    guesses = iter(["guess"] * 11 + ["right"])
-    import threading
+def test_a_wrong_code_in_polish_states_the_real_wait(monkeypatch, tmp_path):
+    from streamlit.testing.v1 import AppTest
 
-    lock = threading.Lock()
+    from dashboard import signin
+    from tests.apptest import prepare
 
-    def attempt():
-        with lock:
-            guess = next(guesses)
-        return throttle.attempt("198.51.100.1", lambda: guess == "right")
-
-    outcomes = _parallel(12, attempt)
-    assert outcomes.count("ok") + outcomes.count("wrong") == 1
-
-
-def test_a_flood_from_one_client_does_not_lock_out_another():
-    throttle = Throttle(base_delay=1.0, max_delay=30.0)
-    for _ in range(50):
-        throttle.attempt("203.0.113.7", lambda: False)
-    assert throttle.attempt("203.0.113.7", lambda: True) == "wait"
-    assert throttle.attempt("192.0.2.10", lambda: True) == "ok"  # staff signing in from the office
-
-
-def test_a_flood_from_many_addresses_keeps_memory_bounded_and_locks_out_no_one():
-    throttle = Throttle(base_delay=1.0, max_clients=1_000)
-    for i in range(20_000):
-        throttle.attempt(f"10.{i // 65536}.{i // 256 % 256}.{i % 256}", lambda: False)
-    assert throttle.tracked_clients() <= 1_000
-    assert throttle.attempt("192.0.2.10", lambda: True) == "ok"
+    prepare(monkeypatch, tmp_path)
+    monkeypatch.setenv("PARTNER_DIRECTORY_ACCESS", "members")
+    monkeypatch.setenv("PARTNER_DIRECTORY_MEMBER_CODE_HASH", hash_password("the right code"))
+    throttle = signin.throttle()
+    clock = [2_000_000_000.0]
+    throttle.clock = lambda: clock[0]
+    throttle.failure_pause = 0.0
+    at = AppTest.from_function(_member_box_polish, default_timeout=60).run()
+    for seconds in (1, 2, 4):
+        at.text_input(key="member_code").input("a guess")
+        at.button(key="member_sign_in").click().run()
+        errors = " ".join(e.value for e in at.error)
+        assert "Ten kod dostępu jest nieprawidłowy." in errors
+        assert f"Następna próba będzie możliwa za {seconds} s." in errors, errors
+        clock[0] += seconds / 2  # half the window later: the wait said is what is left of it
+        at.button(key="member_sign_in").click().run()
+        errors = " ".join(e.value for e in at.error)
+        assert f"odczekaj {math.ceil(seconds / 2)} s" in errors, errors  # was: "a few seconds", whatever the window
+        clock[0] += seconds / 2
 
 
-def test_a_client_waits_its_window_then_gets_one_more_check():
-    throttle = Throttle(base_delay=1.0, max_delay=4.0)
-    assert throttle.attempt("a", lambda: False, now=0) == "wrong"
-    assert throttle.attempt("a", lambda: True, now=0.5) == "wait"
-    assert throttle.attempt("a", lambda: False, now=1.1) == "wrong"
-    assert throttle.attempt("a", lambda: True, now=2.5) == "wait"  # the second window is 2 s
-    assert throttle.attempt("a", lambda: True, now=3.2) == "ok"
-    assert throttle.attempt("a", lambda: False, now=3.2) == "wrong"  # a success starts afresh
+def test_without_its_database_the_sign_in_says_so_and_checks_nothing(monkeypatch, tmp_path):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.apptest import prepare
+    from tests.conftest import ROOT
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the database's folder should be")
+    prepare(monkeypatch, tmp_path, password_hash=hash_password("correct horse battery"))
+    monkeypatch.setenv("PARTNER_DIRECTORY_DATABASE_URL", f"sqlite:///{blocker / 'visits.sqlite'}")
+    at = AppTest.from_file(str(ROOT / "pages" / "staff.py"), default_timeout=60).run()
+    at.text_input(key="staff_name").input("Anna")
+    at.text_input(key="staff_password").input("correct horse battery")
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("database cannot be reached" in e.value for e in at.error), [e.value for e in at.error]
+    assert not at.file_uploader  # not signed in: no decision, no check

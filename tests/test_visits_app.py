@@ -178,7 +178,7 @@ def test_members_sign_in_with_the_access_code(members_mode):
     at.button(key="member_sign_in").click().run()
     # the throttle may still hold the last failure's back-off window; it says so, and then lets the member in
     for _ in range(10):
-        if "Too many attempts" not in texts(at):
+        if "Too many failed attempts" not in texts(at):
             break
         import time
 

@@ -69,7 +69,24 @@ def _add_events_and_erasure(connection: Connection) -> None:
     sa.Index("visit_events_visit", events.c.visit_id).create(connection)
 
 
+def _add_sign_in_throttle(connection: Connection) -> None:
+    # The throttle of sign-ins (partner_directory.access.throttle) keeps its state here, where every process sees it.
+    version_3 = sa.MetaData()
+    table = sa.Table(
+        "sign_in_throttle",
+        version_3,
+        sa.Column("key", sa.String(250), primary_key=True),
+        sa.Column("failures", sa.Integer, nullable=False),
+        sa.Column("next_allowed", sa.Float, nullable=False),
+        sa.Column("busy_until", sa.Float, nullable=False),
+        sa.Column("last_seen", sa.Float, nullable=False),
+    )
+    table.create(connection)
+    sa.Index("sign_in_throttle_last_seen", table.c.last_seen).create(connection)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "the visits register", _create_visits),
     Migration(2, "a change history per visit; erasure of a member's personal data", _add_events_and_erasure),
+    Migration(3, "the sign-in throttle's state, shared by every process", _add_sign_in_throttle),
 )
