@@ -143,6 +143,8 @@ REVIEWED: dict[tuple[str, str], str] = {
     ("dashboard/downloads.py", "labels[1]"): "table_downloads' labels; its callers' labels are checked",
     ("dashboard/signin.py", "max(seconds, 1)"): "a number of seconds from the throttle",
     ("dashboard/signin.py", "seconds"): "a number of seconds from the throttle",
+    ("dashboard/signin.py", "refusal(outcome, STAFF_ACCOUNT, lang)"): "refusal(): the app's sentences, numbers only",
+    ("dashboard/signin.py", "refusal(outcome, MEMBER_ACCOUNT, lang)"): "refusal(): the app's sentences, numbers only",
 }
 
 
