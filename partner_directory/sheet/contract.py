@@ -27,8 +27,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from partner_directory.geo.languages import resolve_language
-from partner_directory.sheet.schema import LIST_COLUMNS, SERVICES, canonical_service, join_list, split_list
-from partner_directory.text import fold
+from partner_directory.sheet.schema import COLUMNS, LIST_COLUMNS, SERVICES, canonical_service, join_list, split_list
+from partner_directory.text import MULTI_LINE, ONE_LINE, fold
 
 #: What a published value of each column is; anything else is normalised by validation or blocks the publish.
 PUBLISHED_VALUES: Mapping[str, str] = {
@@ -47,6 +47,23 @@ PUBLISHED_VALUES: Mapping[str, str] = {
     "bra_since": "empty, YYYY-MM-DD, or the text as typed (a warning)",
     "last_verified": "empty, YYYY-MM-DD, or the text as typed (a warning)",
 }
+
+#: Columns whose values may hold line breaks and tabs; every other column is one line. In no column
+#: may a value hold any other control character (:func:`partner_directory.text.clean_text` removes them,
+#: validation says so; in ``partner_id`` it is an error, see :data:`KEY_COLUMNS`).
+MULTI_LINE_COLUMNS: frozenset[str] = frozenset({"address", "description"})
+#: Columns that identify a row elsewhere (visits, links): a control character in them blocks the publish,
+#: since removing it silently would give the row another identity.
+KEY_COLUMNS: frozenset[str] = frozenset({"partner_id"})
+
+
+def text_kind(column: str) -> str:
+    """Whether ``column`` holds one line or several (a column the schema does not know may hold several).
+
+    >>> text_kind("partner_name"), text_kind("description"), text_kind("Notatki")
+    ('one_line', 'multi_line', 'multi_line')
+    """
+    return ONE_LINE if column in COLUMNS and column not in MULTI_LINE_COLUMNS else MULTI_LINE
 
 
 def partner_key(name: object) -> str:

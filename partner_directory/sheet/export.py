@@ -2,8 +2,12 @@
 
 Every CSV is UTF-8 with a byte-order mark (so Excel shows Polish letters)
 and formula-guarded (see :mod:`partner_directory.sheet.guard`); every Excel cell is
-written as text, never as a formula. Files are replaced atomically: a reader
-sees the old file or the new one, never half of one.
+written as text, never as a formula, through :func:`text_cell` -- the one maker of
+a text cell for every workbook the project writes (partner files, the members'
+list, the visits register, the yearly report), so that any string that reaches
+it can be written: control characters that XML or Excel refuse are taken out
+(:func:`excel_text`). Files are replaced atomically: a reader sees the old file
+or the new one, never half of one.
 
 A target that is a symbolic link is written through: the file the link points
 to is replaced and the link stays. A target that exists but is not a regular
@@ -19,12 +23,17 @@ import stat
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from partner_directory.errors import NotARegularFileError
 from partner_directory.sheet.guard import guard_cell
 from partner_directory.sheet.schema import COLUMNS, COMPUTED_COLUMNS, DERIVED_COLUMNS
+from partner_directory.text import MULTI_LINE, without_controls
+
+if TYPE_CHECKING:
+    from openpyxl.cell import Cell
 
 CSV_ENCODING = "utf-8-sig"
 
@@ -39,6 +48,35 @@ def _text(value: object) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return ""
     return str(value)
+
+
+def excel_text(value: object) -> str:
+    """``value`` as text a workbook can hold: control characters out, line feeds and tabs kept.
+
+    openpyxl refuses C0 controls (``IllegalCharacterError``), and U+FFFE, U+FFFF
+    or a lone surrogate would make a workbook that neither Excel nor openpyxl
+    opens again; see :func:`partner_directory.text.clean_text` for the rule.
+
+    >>> excel_text("Vt\\x0bCorp"), excel_text(None), excel_text("a\\r\\nb")
+    ('Vt\\nCorp', '', 'a\\nb')
+    """
+    return without_controls(_text(value), kind=MULTI_LINE)
+
+
+def text_cell(sheet: object, value: object, *, bold: bool = False) -> Cell:
+    """A cell of ``sheet`` holding ``value`` as text (:func:`excel_text`), never as a formula.
+
+    Works for write-only and ordinary worksheets alike (openpyxl's
+    ``WriteOnlyCell`` is such a cell).
+    """
+    from openpyxl.cell import Cell
+    from openpyxl.styles import Font
+
+    cell = Cell(sheet, row=1, column=1, value=excel_text(value))  # type: ignore[arg-type]  # placed by append
+    cell.data_type = "s"  # "=…" would otherwise become a formula
+    if bold:
+        cell.font = Font(bold=True)
+    return cell
 
 
 def csv_bytes(table: pd.DataFrame, *, columns: Sequence[str] | None = None) -> bytes:
@@ -59,21 +97,14 @@ def csv_bytes(table: pd.DataFrame, *, columns: Sequence[str] | None = None) -> b
 def xlsx_bytes(table: pd.DataFrame, *, columns: Sequence[str] | None = None, sheet_title: str = "Partners") -> bytes:
     """Return ``table`` as an .xlsx workbook in which every cell is text (no formulas)."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
 
     columns = list(columns or export_columns(table))
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=sheet_title[:31])
-
-    def text_cell(value: str) -> WriteOnlyCell:
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"  # "=…" would otherwise become a formula
-        return cell
-
-    sheet.append([text_cell(c) for c in columns])
+    sheet.append([text_cell(sheet, c) for c in columns])
     present = [c if c in table.columns else None for c in columns]
     for values in zip(*(table[c] if c is not None else [""] * len(table) for c in present), strict=True):
-        sheet.append([text_cell(_text(v)) for v in values])
+        sheet.append([text_cell(sheet, v) for v in values])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -25,7 +25,7 @@ import pandas as pd
 from partner_directory.geo.countries import country_name
 from partner_directory.geo.languages import language_name
 from partner_directory.i18n import t
-from partner_directory.sheet.export import CSV_ENCODING
+from partner_directory.sheet.export import CSV_ENCODING, text_cell
 from partner_directory.sheet.guard import guard_cell
 from partner_directory.sheet.schema import SERVICES, split_list
 
@@ -120,8 +120,7 @@ def member_xlsx(table: pd.DataFrame, *, sheet_title: str = "Partners") -> bytes:
     distance) as numbers. The header row is frozen and columns are wide enough to read.
     """
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
+    from openpyxl.cell import Cell, WriteOnlyCell
     from openpyxl.utils import get_column_letter
 
     workbook = Workbook(write_only=True)
@@ -131,14 +130,10 @@ def member_xlsx(table: pd.DataFrame, *, sheet_title: str = "Partners") -> bytes:
         longest = max([len(str(column)), *(len(str(v)) for v in table[column] if v is not None and v == v)])
         sheet.column_dimensions[get_column_letter(number)].width = min(max(longest + 2, 8), 60)
 
-    def cell(value: object, *, bold: bool = False) -> WriteOnlyCell:
+    def cell(value: object, *, bold: bool = False) -> Cell:
         if isinstance(value, int) and not isinstance(value, bool):
             return WriteOnlyCell(sheet, value=value)
-        written = WriteOnlyCell(sheet, value="" if value is None or value != value else str(value))
-        written.data_type = "s"  # "=…" would otherwise become a formula
-        if bold:
-            written.font = Font(bold=True)
-        return written
+        return text_cell(sheet, "" if value is None or value != value else value, bold=bold)
 
     sheet.append([cell(c, bold=True) for c in table.columns])
     for values in table.itertuples(index=False):

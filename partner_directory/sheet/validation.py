@@ -18,7 +18,7 @@ import pandas as pd
 from partner_directory.geo import countries
 from partner_directory.i18n import t
 from partner_directory.links import check_website, is_email
-from partner_directory.sheet.contract import published_list
+from partner_directory.sheet.contract import KEY_COLUMNS, published_list, text_kind
 from partner_directory.sheet.schema import (
     COLUMNS,
     DATE_COLUMNS,
@@ -28,7 +28,7 @@ from partner_directory.sheet.schema import (
     HeaderMapping,
 )
 from partner_directory.sheet.table import LoadedTable
-from partner_directory.text import fold, slugify
+from partner_directory.text import clean_text, fold, slugify
 
 ERROR = "error"
 WARNING = "warning"
@@ -162,8 +162,12 @@ def check(loaded: LoadedTable, *, today: dt.date | None = None) -> CheckedTable:
     joined with ``"; "``, services as their keys — an unknown service is an
     error —, languages as ISO 639-1 codes where recognised); websites with a scheme;
     coordinates with a decimal point; dates as ``YYYY-MM-DD``; a generated
-    ``partner_id`` where the file had none. Values that fail a check are kept
-    as they were, so nothing typed by a person is lost.
+    ``partner_id`` where the file had none; control characters removed from
+    every value (:func:`partner_directory.text.clean_text`: line breaks and
+    tabs become spaces in one-line columns, others are dropped), each removal
+    a warning naming the characters as ``U+000B`` -- and an error in
+    ``partner_id``, whose value names the office elsewhere. Values that fail
+    a check are otherwise kept as they were, so nothing typed by a person is lost.
     """
     today = today or dt.date.today()
     mapping = loaded.mapping
@@ -220,14 +224,24 @@ def _empty_table(frame: pd.DataFrame, extras: tuple[str, ...]) -> pd.DataFrame:
 
 def _check_row(raw: Mapping[str, Any], row: int, today: dt.date) -> tuple[dict[str, Any], list[Problem]]:
     problems: list[Problem] = []
-    record: dict[str, Any] = {column: str(raw.get(column) or "").strip() for column in COLUMNS}
-    for column, value in raw.items():
-        if column not in COLUMNS:
-            record[column] = "" if value is None else str(value)
-    record["source_row"] = row
 
     def problem(severity: str, code: str, column: str | None, value: str = "", **params: Any) -> None:
         problems.append(Problem(severity, code, row, column, value, params))
+
+    def without_controls(column: str, value: object, *, strip: bool) -> str:
+        # Invisible characters that break Excel, calendars and line-based readers never reach a published value.
+        cleaned = clean_text("" if value is None else str(value), kind=text_kind(column))
+        text = cleaned.text.strip() if strip else cleaned.text
+        if cleaned.found:
+            code = "control_in_key" if column in KEY_COLUMNS else "control_removed"
+            problem(ERROR if column in KEY_COLUMNS else WARNING, code, column, text, characters=cleaned.code_points)
+        return text
+
+    record: dict[str, Any] = {column: without_controls(column, raw.get(column) or "", strip=True) for column in COLUMNS}
+    for column, value in raw.items():
+        if column not in COLUMNS:  # the file's own columns are written back as they were, but for controls
+            record[column] = without_controls(column, value, strip=False)
+    record["source_row"] = row
 
     if not record["partner_name"]:
         problem(ERROR, "missing_name", "partner_name")

@@ -34,6 +34,7 @@ from partner_directory.i18n import t
 from partner_directory.links import is_email
 from partner_directory.sheet import export
 from partner_directory.sheet.schema import SERVICES
+from partner_directory.text import MULTI_LINE, ONE_LINE, without_controls
 from partner_directory.visits.database import Database, migrate, utc_now
 from partner_directory.visits.migrations import MIGRATIONS
 from partner_directory.visits.rules import HOME_COUNTRY, Host, HostCalendar, VisitRequest, working_days
@@ -99,7 +100,16 @@ events_table = sa.Table(
 
 @dataclass(frozen=True)
 class NewVisit:
-    """A visit to record: from the visit form (outgoing) or typed by staff (incoming or outgoing)."""
+    """A visit to record: from the visit form (outgoing) or typed by staff (incoming or outgoing).
+
+    Text typed by a member or by staff is cleaned on the way in: no field keeps a
+    control character (:func:`partner_directory.text.clean_text`; the note keeps
+    its line breaks and tabs, every other field is one line), so nothing stored
+    can break an export, a calendar or a log line.
+
+    >>> NewVisit("outgoing", "Vt\\x0bCorp", "Partner", dt.date(2026, 1, 5), dt.date(2026, 1, 5)).member_company
+    'Vt Corp'
+    """
 
     direction: str
     member_company: str
@@ -119,6 +129,34 @@ class NewVisit:
     planned_days: int | None = None
     status: str = "requested"
     actual_days: int | None = None
+
+    def __post_init__(self) -> None:
+        for name, kind in _TEXT_FIELDS.items():
+            value = getattr(self, name)
+            if isinstance(value, str):
+                object.__setattr__(self, name, without_controls(value, kind=kind))
+
+
+#: The text fields of :class:`NewVisit` and what each may hold: several lines, or one.
+_TEXT_FIELDS: Mapping[str, str] = {
+    **dict.fromkeys(
+        (
+            "direction",
+            "member_company",
+            "partner_name",
+            "member_name",
+            "member_email",
+            "partner_id",
+            "office_name",
+            "city",
+            "country",
+            "language",
+            "status",
+        ),
+        ONE_LINE,
+    ),
+    "note": MULTI_LINE,
+}
 
 
 @dataclass(frozen=True)

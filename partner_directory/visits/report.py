@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from partner_directory.i18n import t
+from partner_directory.sheet.export import text_cell
 from partner_directory.visits.register import DIRECTIONS, STATUSES, Visit
 
 PARTNER_COLUMNS = ("partner_name", "country", "outgoing_visits", "outgoing_days", "incoming_visits", "incoming_days")
@@ -181,16 +182,11 @@ def report_xlsx(report: YearReport, language: str = "en") -> bytes:
 
 
 def _append(sheet: object, values: list[object]) -> None:
-    from openpyxl.cell import Cell
-
-    row = []
-    for value in values:
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            row.append(value)
-            continue
-        cell = Cell(sheet, value=str(value))
-        cell.data_type = "s"  # a name starting with "=" stays text, never a formula
-        row.append(cell)
+    # Counts as numbers (the chart and the coordinator's sums need them); every name through the one text cell.
+    row = [
+        value if isinstance(value, int | float) and not isinstance(value, bool) else text_cell(sheet, str(value))
+        for value in values
+    ]
     sheet.append(row)  # type: ignore[attr-defined]
 
 

@@ -23,6 +23,7 @@ from partner_directory.geo.languages import resolve_language
 from partner_directory.i18n import normalise_language, t, tn
 from partner_directory.links import is_email, mailto
 from partner_directory.sheet.schema import SERVICES, split_list
+from partner_directory.text import MULTI_LINE, ONE_LINE, without_controls
 
 #: The longest free visit under the BRA, in working days.
 MAX_WORKING_DAYS = 5
@@ -43,7 +44,12 @@ HOME_COUNTRY = "PL"
 
 @dataclass(frozen=True)
 class VisitRequest:
-    """What a member fills in to ask a host for a visit."""
+    """What a member fills in to ask a host for a visit.
+
+    The member's text is cleaned on the way in (:func:`partner_directory.text.clean_text`):
+    company and name are one line, the note keeps its line breaks; no control
+    character reaches the e-mail, the calendar file or the register.
+    """
 
     start: dt.date
     end: dt.date
@@ -52,6 +58,12 @@ class VisitRequest:
     member_company: str = ""
     member_name: str = ""
     note: str = ""
+
+    def __post_init__(self) -> None:
+        for name, kind in (("member_company", ONE_LINE), ("member_name", ONE_LINE), ("note", MULTI_LINE)):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                object.__setattr__(self, name, without_controls(value, kind=kind))
 
 
 @dataclass(frozen=True)
@@ -331,10 +343,17 @@ ICS_PRODUCT = "-//BRA partner directory//Visit request//EN"
 def ics_text(value: str) -> str:
     r"""Escape ``value`` as an iCalendar TEXT value (RFC 5545, 3.3.11).
 
+    Every character that may end a line for some reader -- CR, LF, VT, FF,
+    U+001C-U+001E, NEL, U+2028, U+2029 (what ``str.splitlines()`` splits on) --
+    becomes the escaped ``\n``; every other control character is dropped (TEXT
+    may hold none), so a value can never start a line of its own.
+
     >>> ics_text("Rīga; office, 2nd floor\\ east\nroom 4")
     'Rīga\\; office\\, 2nd floor\\\\ east\\nroom 4'
+    >>> ics_text("a\u2028ATTENDEE:x\x0bb\x00")
+    'a\\nATTENDEE:x\\nb'
     """
-    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    value = without_controls(value, kind=MULTI_LINE)  # every line break is now "\n", nothing else is a control
     return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 
