@@ -10,7 +10,11 @@ uploader. Here, once per process:
   the upload route reads for every request, and the staff page's uploader states
   the same number (``st.file_uploader(max_upload_size=…)``);
 - the server's store of uploaded files refuses (HTTP 403) a file for a session
-  that is not signed in as staff, so nothing an anonymous session sends is kept.
+  that is not signed in as staff, so nothing an anonymous session sends is kept;
+- it refuses (HTTP 400, a sentence in English and Polish) a file whose name
+  holds a control character such as NUL, or is empty
+  (:func:`partner_directory.sheet.guard.file_name_refusal`), so no such name
+  reaches a page, a draft or a log.
 
 The route still reads a request up to the limit before refusing it; a proxy in
 front should cap request bodies too (see the README).
@@ -28,6 +32,8 @@ import threading
 from typing import Any
 
 from dashboard import navigation
+from partner_directory.i18n import LANGUAGES, t
+from partner_directory.sheet.guard import file_name_refusal
 
 _log = logging.getLogger("partner_directory.server_guard")
 _lock = threading.Lock()
@@ -64,10 +70,28 @@ def apply(upload_max_mb: float) -> None:
 
                 _log.warning("Refused an upload of %s bytes from a session that is not signed in", len(file.data))
                 raise HTTPException(status_code=403, detail="Uploads are for signed-in office staff only.")
+            refused = file_name_refused(str(getattr(file, "name", "")))
+            if refused is not None:
+                from starlette.exceptions import HTTPException
+
+                _log.warning("Refused an upload whose file name holds control characters or is empty")
+                raise HTTPException(status_code=400, detail=refused)
             original(session_id, file)
 
         manager.add_file = add_file
         setattr(manager, _GUARD_MARK, True)
+
+
+def file_name_refused(name: str) -> str | None:
+    """The sentence, in every language of the app, refusing an uploaded file's ``name``; ``None`` when it is fine.
+
+    The upload route does not know the session's language, so the sentence is
+    given in each (English / Polish). The rule is :func:`file_name_refusal`'s.
+    """
+    refusal = file_name_refusal(name)
+    if refusal is None:
+        return None
+    return " / ".join(t(refusal.key, language, characters=refusal.characters) for language in LANGUAGES)
 
 
 def mark_session(*, staff: bool) -> None:

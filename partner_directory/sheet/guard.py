@@ -7,11 +7,17 @@ tab or carriage return is read by Excel and LibreOffice as a formula. Writing
 
 :func:`unguard_cell` undoes :func:`guard_cell` exactly, so loading a file the
 project wrote gives back the values it started from.
+
+:func:`file_name_refusal` is the rule for an uploaded file's name, which is
+shown on pages and written into logs: no control character, and not empty.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+
+from partner_directory.text import clean_text
 
 #: Characters that make a spreadsheet treat a cell as a formula.
 FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
@@ -61,3 +67,32 @@ def unguard_cell(value: str) -> str:
     if value.startswith(GUARD) and _needs_guard(value):
         return value[len(GUARD) :]
     return value
+
+
+@dataclass(frozen=True)
+class FileNameRefusal:
+    """Why a file name is refused: ``key`` of the sentence (``upload.*``) and its fields."""
+
+    key: str
+    characters: str = ""
+
+
+def file_name_refusal(name: str) -> FileNameRefusal | None:
+    """Why an uploaded file's ``name`` is refused, or ``None`` when it may be used.
+
+    Any control character (NUL, tab, line breaks, C1, U+2028 … -- see
+    :func:`partner_directory.text.is_control`) refuses it: removing one would
+    name another file than the person chose, and a name is shown and logged.
+    An empty (or blank) name is refused too.
+
+    >>> file_name_refusal("partnerzy 2026.csv") is None
+    True
+    >>> file_name_refusal("a\\x00.csv")
+    FileNameRefusal(key='upload.bad_file_name', characters='U+0000')
+    """
+    cleaned = clean_text(name)
+    if cleaned.found:
+        return FileNameRefusal("upload.bad_file_name", cleaned.code_points)
+    if not name.strip():
+        return FileNameRefusal("upload.empty_file_name")
+    return None
