@@ -91,8 +91,9 @@ WORLD: tuple[str, ...] = (
 )
 #: The list separators of the partner file and the comma Polish Excel users type.
 SEPARATORS: tuple[str, ...] = (",", ";", "|", ", ", "; ", " | ", ",;", "\t")
-#: Every control character validation keeps in a cell (U+0000–U+001F, U+007F).
-CONTROLS: tuple[str, ...] = (*(chr(c) for c in range(0x20)), "\x7f")
+#: Control characters a cell may hold in a file (C0, DEL, C1, line and paragraph separators, a noncharacter);
+#: validation reports and removes them (partner_directory.text.clean_text).
+CONTROLS: tuple[str, ...] = (*(chr(c) for c in range(0x20)), "\x7f", "\x85", "\x9f", "\u2028", "\u2029", "\ufffe")
 
 PIECES: tuple[str, ...] = MARKUP + BARE_LINKS + WORLD + SEPARATORS
 

@@ -42,6 +42,8 @@ from partner_directory.visits.rules import Host, VisitRequest, ics_text, visit_c
 
 HEADER = "partner_id,partner_name,office_name,city,country,latitude,longitude,services,description\r\n"
 ANY_TEXT = st.text(st.characters(exclude_categories=()), max_size=40)  # every code point, surrogates too
+#: Every string a table can hold: pandas' string arrays (pyarrow) refuse a lone surrogate, so none reaches an export.
+TABLE_TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -209,7 +211,7 @@ def test_a_file_published_before_the_rule_still_downloads(tmp_path):
 
 
 @SETTINGS
-@given(values=st.lists(ANY_TEXT, min_size=1, max_size=4), header=ANY_TEXT)
+@given(values=st.lists(TABLE_TEXT, min_size=1, max_size=4), header=TABLE_TEXT)
 def test_the_staff_workbook_writes_and_reads_back_any_string(values, header):
     table = pd.DataFrame({"partner_name": values, f"x{header}": values}, dtype=object)
     columns = ["partner_name", f"x{header}"]
@@ -265,7 +267,7 @@ def visit(**fields: object) -> Visit:
 
 
 @SETTINGS
-@given(company=ANY_TEXT, partner=ANY_TEXT, note=ANY_TEXT, language=st.sampled_from(("en", "pl")))
+@given(company=TABLE_TEXT, partner=TABLE_TEXT, note=TABLE_TEXT, language=st.sampled_from(("en", "pl")))
 def test_the_register_and_the_report_write_any_string(company, partner, note, language):
     visits = [visit(member_company=company, partner_name=partner, note=note, created_by=note)]
     register_rows = workbook_values(register_xlsx(visits, language))
@@ -332,7 +334,7 @@ def calendar_lines(request: VisitRequest, host: Host) -> list[str]:
 INJECTIONS = [f"ACME{c}ATTENDEE:mailto:evil@x.example" for c in sorted(LINE_BREAKS)] + ["a\r\n ATTENDEE:x"]
 
 
-@pytest.mark.parametrize("text", INJECTIONS, ids=[f"U+{ord(t_[4]):04X}" for t_ in INJECTIONS])
+@pytest.mark.parametrize("text", INJECTIONS, ids=[*(f"U+{ord(c):04X}" for c in sorted(LINE_BREAKS)), "folded"])
 def test_the_calendar_file_has_no_injected_line(text):
     request = VisitRequest(dt.date(2026, 3, 2), dt.date(2026, 3, 4), 1, ("desk",), text, text, text)
     host = Host(text, text, text, text, "host@partner.example.org", "PL")

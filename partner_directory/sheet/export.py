@@ -91,7 +91,16 @@ def csv_bytes(table: pd.DataFrame, *, columns: Sequence[str] | None = None) -> b
     present = [c if c in table.columns else None for c in columns]
     for values in zip(*(table[c] if c is not None else [""] * len(table) for c in present), strict=True):
         writer.writerow([guard_cell(_text(v)) for v in values])
-    return buffer.getvalue().encode(CSV_ENCODING)
+    return csv_encoded(buffer.getvalue())
+
+
+def csv_encoded(text: str) -> bytes:
+    """A CSV's text as its bytes (UTF-8 with BOM); a lone surrogate, which no real character is, becomes ``?``.
+
+    Such a half character cannot be written in UTF-8 at all; no file, form or
+    database gives one, but a download must never fail for it.
+    """
+    return text.encode(CSV_ENCODING, errors="replace")
 
 
 def xlsx_bytes(table: pd.DataFrame, *, columns: Sequence[str] | None = None, sheet_title: str = "Partners") -> bytes:

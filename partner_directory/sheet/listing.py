@@ -25,7 +25,7 @@ import pandas as pd
 from partner_directory.geo.countries import country_name
 from partner_directory.geo.languages import language_name
 from partner_directory.i18n import t
-from partner_directory.sheet.export import CSV_ENCODING, text_cell
+from partner_directory.sheet.export import csv_encoded, text_cell
 from partner_directory.sheet.guard import guard_cell
 from partner_directory.sheet.schema import SERVICES, split_list
 
@@ -110,7 +110,7 @@ def member_csv(table: pd.DataFrame) -> bytes:
     writer.writerow([guard_cell(str(c)) for c in table.columns])
     for values in table.itertuples(index=False):
         writer.writerow(["" if v is None or v != v else guard_cell(str(v)) for v in values])
-    return buffer.getvalue().encode(CSV_ENCODING)
+    return csv_encoded(buffer.getvalue())
 
 
 def member_xlsx(table: pd.DataFrame, *, sheet_title: str = "Partners") -> bytes:
