@@ -453,3 +453,70 @@ def test_the_translations_exist_in_both_languages():
         "upload.empty_file_name",
     ):
         assert set(tables()[key]) == {"en", "pl"}, key
+
+
+# -- the upload route, on a real server ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    import shutil
+
+    from partner_directory.access.passwords import hash_password
+    from tests.browser import app_environment, streamlit_server
+    from tests.conftest import ROOT
+    from tests.test_hostile_traffic import PASSWORD
+
+    work = tmp_path_factory.mktemp("names")
+    shutil.copy(ROOT / "data" / "partners.csv", work / "partners.csv")
+    environment = app_environment(work / "partners.csv", work, password_hash=hash_password(PASSWORD))
+    with streamlit_server(environment, work / "server.log") as running:
+        yield running
+
+
+def put_named(server, session_id: str, name: str) -> tuple[int, str]:
+    """PUT a small file called ``name`` (raw bytes in the multipart header) for ``session_id``."""
+    import http.client
+    import uuid
+
+    from tests.test_hostile_traffic import _xsrf
+
+    cookie, token = _xsrf(server)
+    boundary = uuid.uuid4().hex
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+        "Content-Type: text/csv\r\n\r\n"
+    ).encode("utf-8", errors="surrogateescape")
+    body = head + b"partner_name,city,country\r\nA,Gdynia,PL\r\n" + f"\r\n--{boundary}--\r\n".encode()
+    headers = {
+        "Content-Type": f"multipart/form-data; boundary={boundary}",
+        "Content-Length": str(len(body)),
+        "Cookie": cookie,
+        "X-Xsrftoken": token,
+    }
+    connection = http.client.HTTPConnection(server.url.removeprefix("http://"), timeout=60)
+    try:
+        connection.request("PUT", f"/_stcore/upload_file/{session_id}/{uuid.uuid4().hex}", body=body, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.read().decode("utf-8", errors="replace")
+    finally:
+        connection.close()
+
+
+def test_a_signed_in_upload_whose_name_holds_a_control_character_is_refused_with_a_sentence(server, monkeypatch):
+    import tests.test_hostile_traffic as traffic
+
+    names = iter(["partnerzy.csv", "partnerzy\x00.csv", "a\x1b[31m.csv", "a\u2028b.csv"])
+    answers: list[tuple[int, str]] = []
+
+    def put_next(server, session_id: str, size: int) -> int:  # the test's client, not the route under test
+        answers.append(put_named(server, session_id, next(names)))
+        return answers[-1][0]
+
+    monkeypatch.setattr(traffic, "put_upload", put_next)
+    statuses = traffic.uploads_from_session(server, [1, 1, 1, 1], sign_in=True)
+    assert statuses == [204, 400, 400, 400], answers
+    for (_, sentence), character in zip(answers[1:], ("U+0000", "U+001B", "U+2028"), strict=True):
+        assert t("upload.bad_file_name", "en", characters=character) in sentence
+        assert t("upload.bad_file_name", "pl", characters=character) in sentence
+    assert "Refused an upload whose file name holds control characters" in server.log()
