@@ -39,6 +39,7 @@ from partner_directory.text import LINE_BREAKS, MULTI_LINE, ONE_LINE, clean_text
 from partner_directory.visits.register import Change, NewVisit, Register, Visit, register_csv, register_xlsx
 from partner_directory.visits.report import report_csv, report_xlsx, year_report
 from partner_directory.visits.rules import Host, VisitRequest, ics_text, visit_calendar
+from tests.strategies import partner_files
 
 HEADER = "partner_id,partner_name,office_name,city,country,latitude,longitude,services,description\r\n"
 ANY_TEXT = st.text(st.characters(exclude_categories=()), max_size=40)  # every code point, surrogates too
@@ -277,6 +278,18 @@ def test_the_register_and_the_report_write_any_string(company, partner, note, la
     report_rows = workbook_values(report_xlsx(report, language))
     assert [excel_text(partner), "PL", 1, 2, 0, 0] in [[v if v is not None else "" for v in r] for r in report_rows]
     assert report_csv(report, language)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(generated=partner_files(max_rows=3), language=st.sampled_from(("en", "pl")))
+def test_any_generated_partner_file_validates_clean_and_every_download_writes(generated, language):
+    checked = check(load_bytes(generated.encode(), filename="partnerzy.csv"))
+    table = checked.table
+    cells = [str(v) for column in table.columns if column != "source_row" for v in table[column]]
+    assert not [v for v in cells if has_control(v)]
+    for data in (xlsx_bytes(table), member_xlsx(member_table(table, language=language, with_distance=True))):
+        assert not [v for row in workbook_values(data) for v in row if has_control(v)]
+    assert csv_bytes(table) and member_csv(member_table(table, language=language))
 
 
 # -- a member's text: cleaned on input, stored clean, exported ---------------------------------------------------

@@ -72,7 +72,7 @@ def text_cell(sheet: object, value: object, *, bold: bool = False) -> Cell:
     from openpyxl.cell import Cell
     from openpyxl.styles import Font
 
-    cell = Cell(sheet, row=1, column=1, value=excel_text(value))  # type: ignore[arg-type]  # placed by append
+    cell = Cell(sheet, row=1, column=1, value=excel_text(value))  # row and column: placed by append
     cell.data_type = "s"  # "=…" would otherwise become a formula
     if bold:
         cell.font = Font(bold=True)
