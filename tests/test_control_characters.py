@@ -20,12 +20,13 @@ import unicodedata
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from streamlit.testing.v1 import AppTest
 
+from partner_directory.errors import UnreadableFileError
 from partner_directory.i18n import t
 from partner_directory.publication.published import load_directory
 from partner_directory.publication.publishing import draft_from_upload, evaluate, publish
@@ -283,8 +284,11 @@ def test_the_register_and_the_report_write_any_string(company, partner, note, la
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @given(generated=partner_files(max_rows=3), language=st.sampled_from(("en", "pl")))
 def test_any_generated_partner_file_validates_clean_and_every_download_writes(generated, language):
-    checked = check(load_bytes(generated.encode(), filename="partnerzy.csv"))
-    table = checked.table
+    try:
+        loaded = load_bytes(generated.encode(), filename="partnerzy.csv")
+    except UnreadableFileError:  # many controls in a small file: refused as binary, with a sentence
+        assume(False)
+    table = check(loaded).table
     cells = [str(v) for column in table.columns if column != "source_row" for v in table[column]]
     assert not [v for v in cells if has_control(v)]
     for data in (xlsx_bytes(table), member_xlsx(member_table(table, language=language, with_distance=True))):
