@@ -486,6 +486,8 @@ def server(tmp_path_factory):
 
     work = tmp_path_factory.mktemp("names")
     shutil.copy(ROOT / "data" / "partners.csv", work / "partners.csv")
+    with (work / "partners.csv").open("ab") as published:  # as a version published before the rule holds it
+        published.write(PUBLISHED_WITH_CONTROLS.encode())
     environment = app_environment(work / "partners.csv", work, password_hash=hash_password(PASSWORD))
     with streamlit_server(environment, work / "server.log") as running:
         yield running
@@ -537,3 +539,72 @@ def test_a_signed_in_upload_whose_name_holds_a_control_character_is_refused_with
         assert t("upload.bad_file_name", "en", characters=character) in sentence
         assert t("upload.bad_file_name", "pl", characters=character) in sentence
     assert "Refused an upload whose file name holds control characters" in server.log()
+
+
+PUBLISHED_WITH_CONTROLS = (
+    "vt-1,Klaster Vt\x0bTest,Biuro\x0bGłówne,,,Gdańsk,PL,54.35,18.65,ICT,desk,pl,Anna,,,,opis\u2028dalej,,\r\n"
+)
+
+
+async def _deferred_downloads(url: str) -> dict[str, tuple[str, bytes]]:
+    """Open the members' page like a browser, click each deferred download, and fetch what it gives."""
+    import asyncio
+    import urllib.request
+
+    import websockets
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    async with websockets.connect(url.replace("http://", "ws://") + "/_stcore/stream", max_size=None) as socket:
+        message = BackMsg()
+        message.rerun_script.query_string = "lang=pl"
+        message.rerun_script.page_name = ""
+        await socket.send(message.SerializeToString())
+        buttons: dict[str, str] = {}
+        session = ""
+        while True:
+            forward = ForwardMsg()
+            forward.ParseFromString(await asyncio.wait_for(socket.recv(), 60))
+            kind = forward.WhichOneof("type")
+            if kind == "new_session":
+                session = forward.new_session.initialize.session_id
+            if kind == "delta" and forward.delta.WhichOneof("type") == "new_element":
+                element = forward.delta.new_element
+                if element.WhichOneof("type") == "download_button" and element.download_button.deferred_file_id:
+                    buttons[element.download_button.id.rsplit("-", 1)[-1]] = element.download_button.deferred_file_id
+            if kind == "script_finished" and forward.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                break
+        fetched: dict[str, tuple[str, bytes]] = {}
+        for number, (key, file_id) in enumerate(sorted(buttons.items())):
+            request = BackMsg()
+            request.backend_operation_request.request_id = f"r{number}"
+            request.backend_operation_request.session_id = session
+            request.backend_operation_request.deferred_file.file_id = file_id
+            await socket.send(request.SerializeToString())
+            while True:
+                forward = ForwardMsg()
+                forward.ParseFromString(await asyncio.wait_for(socket.recv(), 60))
+                if forward.WhichOneof("type") == "backend_operation_response":
+                    response = forward.backend_operation_response
+                    break
+            if response.error_msg:
+                fetched[key] = (response.error_msg, b"")
+                continue
+            address = response.deferred_file.url
+            with urllib.request.urlopen(address if address.startswith("http") else url + address) as answer:
+                fetched[key] = ("", answer.read())
+    return fetched
+
+
+def test_the_members_downloads_of_a_file_with_controls_write_on_a_real_server(server):
+    """The issue's case end to end: the Excel button of the members' page gave nothing (IllegalCharacterError)."""
+    import asyncio
+
+    fetched = asyncio.run(_deferred_downloads(server.url))
+    assert {"download_xlsx", "download_csv"} <= set(fetched), fetched.keys()
+    assert fetched["download_xlsx"][0] == "" and fetched["download_csv"][0] == "", fetched
+    rows = workbook_values(fetched["download_xlsx"][1])
+    assert ["Klaster Vt Test", "Biuro Główne"] in [row[:2] for row in rows]
+    assert not [v for row in rows for v in row if has_control(v)]
+    assert "Biuro Główne" in fetched["download_csv"][1].decode("utf-8-sig")
+    assert "IllegalCharacterError" not in server.log()
