@@ -325,7 +325,7 @@ def test_a_visit_with_a_control_character_is_stored_clean_and_exports(database_u
     assert "Vt Corp" in workbook_values(register_xlsx(visits, "pl"))[1]
     report = year_report(visits, 2026)
     assert [row[0] for row in workbook_values(report_xlsx(report, "en")) if row[0] == "Vt Corp"] == ["Vt Corp"]
-    register.database.engine.dispose()
+    register.database.dispose()
 
 
 # -- the .ics: no injected line for a parser that splits like str.splitlines() -----------------------------------
@@ -608,3 +608,14 @@ def test_the_members_downloads_of_a_file_with_controls_write_on_a_real_server(se
     assert not [v for row in rows for v in row if has_control(v)]
     assert "Biuro Główne" in fetched["download_csv"][1].decode("utf-8-sig")
     assert "IllegalCharacterError" not in server.log()
+
+
+def test_a_member_typing_control_characters_in_the_visit_form_stores_and_mails_clean_text(monkeypatch, tmp_path):
+    from tests.test_visit_app import TOKYO, mail, open_card, registered, submit
+
+    at = submit(open_card(monkeypatch, tmp_path, TOKYO, lang="en"), company="Vt\x0bCorp", name="Jan\u2028Kowalski\x00")
+    [stored] = registered(tmp_path)
+    assert (stored.member_company, stored.member_name) == ("Vt Corp", "Jan Kowalski")
+    subject, body = mail(at)
+    assert "Vt Corp" in body and not [c for c in subject + body if is_control(c) and c not in "\n"]
+    assert "Vt Corp" in workbook_values(register_xlsx([stored], "en"))[1]
