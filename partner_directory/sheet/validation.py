@@ -230,7 +230,10 @@ def _check_row(raw: Mapping[str, Any], row: int, today: dt.date) -> tuple[dict[s
 
     def without_controls(column: str, value: object, *, strip: bool) -> str:
         # Invisible characters that break Excel, calendars and line-based readers never reach a published value.
-        cleaned = clean_text("" if value is None else str(value), kind=text_kind(column))
+        text = "" if value is None else str(value)
+        if text.isprintable():  # nearly every cell: no control can be in it (see clean_text)
+            return text.strip() if strip else text
+        cleaned = clean_text(text, kind=text_kind(column))
         text = cleaned.text.strip() if strip else cleaned.text
         if cleaned.found:
             code = "control_in_key" if column in KEY_COLUMNS else "control_removed"
