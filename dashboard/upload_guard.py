@@ -91,7 +91,7 @@ def file_name_refused(name: str) -> str | None:
     refusal = file_name_refusal(name)
     if refusal is None:
         return None
-    return " / ".join(t(refusal.key, language, characters=refusal.characters) for language in LANGUAGES)
+    return " / ".join(t(f"error.{refusal.code}", language, characters=refusal.characters) for language in LANGUAGES)
 
 
 def mark_session(*, staff: bool) -> None:

@@ -382,20 +382,20 @@ def test_a_visit_request_is_cleaned_on_input():
         ("partnerzy 2026.csv", None, ""),
         ("Partnerzy – łódź (1).xlsx", None, ""),
         ("東京.csv", None, ""),
-        ("a\x00.csv", "upload.bad_file_name", "U+0000"),
-        ("a\x00.csv\x00.xlsx", "upload.bad_file_name", "U+0000"),
-        ("a\nb.csv", "upload.bad_file_name", "U+000A"),
-        ("a\tb.csv", "upload.bad_file_name", "U+0009"),
-        ("\x1b[31mred.csv", "upload.bad_file_name", "U+001B"),
-        ("a\x85\u2028.csv", "upload.bad_file_name", "U+0085, U+2028"),
-        ("a\x7f.csv", "upload.bad_file_name", "U+007F"),
-        ("", "upload.empty_file_name", ""),
-        ("   ", "upload.empty_file_name", ""),
+        ("a\x00.csv", "bad_file_name", "U+0000"),
+        ("a\x00.csv\x00.xlsx", "bad_file_name", "U+0000"),
+        ("a\nb.csv", "bad_file_name", "U+000A"),
+        ("a\tb.csv", "bad_file_name", "U+0009"),
+        ("\x1b[31mred.csv", "bad_file_name", "U+001B"),
+        ("a\x85\u2028.csv", "bad_file_name", "U+0085, U+2028"),
+        ("a\x7f.csv", "bad_file_name", "U+007F"),
+        ("", "empty_file_name", ""),
+        ("   ", "empty_file_name", ""),
     ],
 )
 def test_which_file_names_are_refused(name, key, characters):
     refusal = file_name_refusal(name)
-    assert (refusal.key, refusal.characters) == (key, characters) if refusal else key is None
+    assert (refusal.code, refusal.characters) == (key, characters) if refusal else key is None
 
 
 def test_the_upload_route_refuses_a_control_in_a_file_name_in_both_languages():
@@ -403,9 +403,21 @@ def test_the_upload_route_refuses_a_control_in_a_file_name_in_both_languages():
 
     sentence = file_name_refused("partnerzy\x00.csv")
     assert sentence is not None and "U+0000" in sentence and "\x00" not in sentence
-    assert t("upload.bad_file_name", "en", characters="U+0000") in sentence
-    assert t("upload.bad_file_name", "pl", characters="U+0000") in sentence
+    assert t("error.bad_file_name", "en", characters="U+0000") in sentence
+    assert t("error.bad_file_name", "pl", characters="U+0000") in sentence
     assert file_name_refused("partnerzy.csv") is None
+
+
+@pytest.mark.parametrize("name", ["partnerzy\x00.csv", "a\u2028b.csv", " "])
+def test_every_other_way_in_refuses_the_same_file_names(name):
+    """AppTest, the command line and any caller of the domain meet the upload route's rule, as a sentence."""
+    from partner_directory.errors import UnreadableFileError
+    from partner_directory.publication.publishing import draft_from_upload
+
+    with pytest.raises(UnreadableFileError) as refused:
+        draft_from_upload(b"partner_name;city;country\nA;Gdynia;PL\n", name, base_version=None, max_bytes=10**6)
+    assert refused.value.code == file_name_refusal(name).code
+    assert "\x00" not in refused.value.message("pl") and refused.value.message("pl") != refused.value.message("en")
 
 
 # -- a failed download is said, never nothing ------------------------------------------------------------------
@@ -466,8 +478,8 @@ def test_the_translations_exist_in_both_languages():
         "validation.control_in_key",
         "downloads.failed.xlsx",
         "downloads.failed.csv",
-        "upload.bad_file_name",
-        "upload.empty_file_name",
+        "error.bad_file_name",
+        "error.empty_file_name",
     ):
         assert set(tables()[key]) == {"en", "pl"}, key
 
@@ -536,8 +548,8 @@ def test_a_signed_in_upload_whose_name_holds_a_control_character_is_refused_with
     statuses = traffic.uploads_from_session(server, [1, 1, 1, 1], sign_in=True)
     assert statuses == [204, 400, 400, 400], answers
     for (_, sentence), character in zip(answers[1:], ("U+0000", "U+001B", "U+2028"), strict=True):
-        assert t("upload.bad_file_name", "en", characters=character) in sentence
-        assert t("upload.bad_file_name", "pl", characters=character) in sentence
+        assert t("error.bad_file_name", "en", characters=character) in sentence
+        assert t("error.bad_file_name", "pl", characters=character) in sentence
     assert "Refused an upload whose file name holds control characters" in server.log()
 
 

@@ -29,6 +29,7 @@ from partner_directory.publication.store import Store, Version
 from partner_directory.publication.version_id import content_version
 from partner_directory.sheet.compare import Diff, compare
 from partner_directory.sheet.export import csv_bytes, export_columns
+from partner_directory.sheet.guard import file_name_refusal
 from partner_directory.sheet.limits import MB
 from partner_directory.sheet.loading import load_bytes
 from partner_directory.sheet.schema import COLUMNS, COMPUTED_COLUMNS, DERIVED_COLUMNS, GEOCODE_COLUMNS, HeaderMapping
@@ -190,10 +191,14 @@ def draft_from_upload(
     with a draft holds only what concerns the whole file (nothing).
 
     Raises :class:`UnreadableFileError` (one sentence) for a file over
-    ``max_bytes`` or one that is not a table at all; nothing is written.
+    ``max_bytes``, one that is not a table at all, or a name with control
+    characters (:func:`~partner_directory.sheet.guard.file_name_refusal`); nothing is written.
     The draft keeps the values as typed (the check normalises them on the way
     to publication) and the file's own headers, to name columns as the file does.
     """
+    refused = file_name_refusal(filename)
+    if refused is not None:  # the same rule as the server's upload route (sheet.guard), for every other way in
+        raise UnreadableFileError(refused.code, characters=refused.characters)
     if len(data) > max_bytes:
         raise InputTooLargeError("too_big", name=filename, size=f"{len(data) / MB:.1f}", limit=f"{max_bytes / MB:g}")
     loaded = load_bytes(data, filename=filename)

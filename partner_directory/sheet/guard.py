@@ -71,9 +71,9 @@ def unguard_cell(value: str) -> str:
 
 @dataclass(frozen=True)
 class FileNameRefusal:
-    """Why a file name is refused: ``key`` of the sentence (``upload.*``) and its fields."""
+    """Why a file name is refused: the error's ``code`` (sentence ``error.<code>``) and its fields."""
 
-    key: str
+    code: str
     characters: str = ""
 
 
@@ -88,11 +88,11 @@ def file_name_refusal(name: str) -> FileNameRefusal | None:
     >>> file_name_refusal("partnerzy 2026.csv") is None
     True
     >>> file_name_refusal("a\\x00.csv")
-    FileNameRefusal(key='upload.bad_file_name', characters='U+0000')
+    FileNameRefusal(code='bad_file_name', characters='U+0000')
     """
     cleaned = clean_text(name)
     if cleaned.found:
-        return FileNameRefusal("upload.bad_file_name", cleaned.code_points)
+        return FileNameRefusal("bad_file_name", cleaned.code_points)
     if not name.strip():
-        return FileNameRefusal("upload.empty_file_name")
+        return FileNameRefusal("empty_file_name")
     return None
