@@ -35,6 +35,7 @@ from partner_directory.access.throttle import Throttle
 from partner_directory.access.visibility import Visitor, email_allowed, email_domains
 from partner_directory.errors import DatabaseError
 from partner_directory.i18n import t
+from partner_directory.text import email_key
 
 _log = logging.getLogger("partner_directory.signin")
 
@@ -176,7 +177,7 @@ def _oidc_email() -> str:
     try:
         user = st.user
         if user.is_logged_in:
-            return str(user.get("email") or "").strip().lower()
+            return email_key(str(user.get("email") or ""))
     except Exception:  # noqa: S110 — a broken provider configuration: nobody is signed in through it
         pass
     return ""
@@ -206,7 +207,7 @@ def config() -> AuthConfig:
     return AuthConfig(
         oidc=bool(auth),
         password_hash=password_hash.strip(),
-        staff_emails=tuple(str(e).strip().lower() for e in emails if str(e).strip()),
+        staff_emails=tuple(email_key(str(e)) for e in emails if str(e).strip()),
     )
 
 
@@ -233,7 +234,7 @@ def _current_staff() -> str | None:
         try:
             user = st.user
             if user.is_logged_in:
-                email = str(user.get("email") or "").lower()
+                email = email_key(str(user.get("email") or ""))
                 if not staff.staff_emails or email in staff.staff_emails:
                     return email or str(user.get("name") or "staff")
         except Exception:  # noqa: S110 — a broken provider configuration falls back to the password

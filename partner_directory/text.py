@@ -192,3 +192,14 @@ def without_controls(text: str, *, kind: str = ONE_LINE) -> str:
     ('Biuro Główne', 'a\\nb')
     """
     return clean_text(text, kind=kind).text
+
+
+def email_key(address: str) -> str:
+    """The one form in which two e-mail addresses are the same member's: NFKC, Unicode case folding, no outer spaces.
+
+    >>> email_key(" Żaneta.Zxq@Example.ORG ") == email_key("żaneta.zxq@example.org") == email_key("ŻANETA.ZXQ@EXAMPLE.ORG")
+    True
+    >>> email_key("zaneta.zxq@example.org") == email_key("żaneta.zxq@example.org")
+    False
+    """
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", address).casefold()).strip()

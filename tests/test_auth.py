@@ -76,3 +76,18 @@ def test_without_its_database_the_sign_in_says_so_and_checks_nothing(monkeypatch
     assert not at.exception, [e.value for e in at.exception]
     assert any("database cannot be reached" in e.value for e in at.error), [e.value for e in at.error]
     assert not at.file_uploader  # not signed in: no decision, no check
+
+
+@pytest.mark.parametrize(
+    ("email", "domains", "allowed"),
+    [
+        ("Anna@ŻABKA.pl", ["żabka.pl"], True),  # the domain's capitals are not ASCII: str.lower alone and SQL lower differ
+        ("anna@żabka.pl", ["@ŻABKA.PL"], True),
+        ("anna@zabka.pl", ["żabka.pl"], False),  # a different letter, not a different case
+        ("ANNA@STRASSE.DE", ["straße.de"], True),  # case folding: ß is ss
+    ],
+)
+def test_member_domains_follow_the_one_rule_of_same_addresses(email, domains, allowed):
+    from partner_directory.access.visibility import email_allowed
+
+    assert email_allowed(email, domains) is allowed

@@ -21,8 +21,9 @@ import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
 from partner_directory.errors import DatabaseError
+from partner_directory.text import email_key
 from partner_directory.visits.backup import backup_zip
-from partner_directory.visits.register import Change, NewVisit, Register, email_key
+from partner_directory.visits.register import Change, NewVisit, Register
 from tests.apptest import prepare, texts
 from tests.conftest import ROOT
 from tests.databases import PostgresServer

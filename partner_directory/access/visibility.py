@@ -28,6 +28,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from partner_directory.text import email_key
+
 #: The fields that are personal data of a partner's contact person.
 CONTACT_FIELDS: tuple[str, ...] = ("contact_name", "contact_email", "contact_phone")
 
@@ -79,7 +81,7 @@ def email_domains(value: str | Iterable[str]) -> tuple[str, ...]:
     ('example.org', 'members.example.net')
     """
     items = value.replace(";", ",").split(",") if isinstance(value, str) else [str(v) for v in value]
-    return tuple(dict.fromkeys(d.strip().lower().lstrip("@") for d in items if d.strip().lstrip("@")))
+    return tuple(dict.fromkeys(email_key(d).lstrip("@") for d in items if d.strip().lstrip("@")))
 
 
 def email_allowed(email: str, domains: Iterable[str]) -> bool:
@@ -93,7 +95,7 @@ def email_allowed(email: str, domains: Iterable[str]) -> bool:
     >>> email_allowed("", [])
     False
     """
-    address = email.strip().lower()
+    address = email_key(email)  # the one rule of which addresses are the same (Unicode case folding)
     if address.count("@") != 1:
         return False
     domain = address.rsplit("@", 1)[1]

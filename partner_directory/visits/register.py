@@ -20,7 +20,6 @@ erased on request; the visit stays, so the counts stay.
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -34,7 +33,7 @@ from partner_directory.i18n import t
 from partner_directory.links import is_email
 from partner_directory.sheet import export
 from partner_directory.sheet.schema import SERVICES
-from partner_directory.text import MULTI_LINE, ONE_LINE, without_controls
+from partner_directory.text import MULTI_LINE, ONE_LINE, email_key, without_controls
 from partner_directory.visits.database import Database, migrate, utc_now
 from partner_directory.visits.migrations import MIGRATIONS
 from partner_directory.visits.rules import HOME_COUNTRY, Host, HostCalendar, VisitRequest, working_days
@@ -274,17 +273,6 @@ def check_new_visit(visit: NewVisit) -> list[str]:
             problems.append("visits.problem.too_long_text")
             break
     return problems
-
-
-def email_key(address: str) -> str:
-    """The one form in which two e-mail addresses are the same member's: NFKC, Unicode case folding, no outer spaces.
-
-    >>> email_key(" Żaneta.Zxq@Example.ORG ") == email_key("żaneta.zxq@example.org") == email_key("ŻANETA.ZXQ@EXAMPLE.ORG")
-    True
-    >>> email_key("zaneta.zxq@example.org") == email_key("żaneta.zxq@example.org")
-    False
-    """
-    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", address).casefold()).strip()
 
 
 def from_request(request: VisitRequest, host: Host, *, partner_id: str, member_email: str, language: str) -> NewVisit:
