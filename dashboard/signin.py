@@ -35,7 +35,7 @@ from partner_directory.access.throttle import Throttle
 from partner_directory.access.visibility import Visitor, email_allowed, email_domains
 from partner_directory.errors import DatabaseError
 from partner_directory.i18n import t
-from partner_directory.text import email_key
+from partner_directory.text import email_key, without_controls
 
 _log = logging.getLogger("partner_directory.signin")
 
@@ -225,7 +225,8 @@ def current_staff() -> str | None:
     """
     name = _current_staff()
     upload_guard.mark_session(staff=name is not None)
-    return name
+    # Typed by the person or sent by an identity provider: stored in history and the register, so no controls.
+    return None if name is None else without_controls(name)
 
 
 def _current_staff() -> str | None:
