@@ -50,6 +50,8 @@ def _collect(message: ForwardMsg, shown: Shown) -> None:
 
 
 Widgets = Mapping[str, "str | bool"]
+#: A run that ended by itself (not cut short for a newer one).
+FINISHED = (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR)
 
 
 async def _run(
@@ -118,14 +120,24 @@ def _connect(url: str, *, cookie: str, local_address: str | None):  # type: igno
 
 
 async def _flood_one(
-    url: str, *, cookie: str, local_address: str | None, search_id: str, interval: float, until: float, sent: list[int]
+    url: str,
+    *,
+    cookie: str,
+    local_address: str | None,
+    search_id: str,
+    interval: float,
+    until: float,
+    counts: dict[str, int],
 ) -> None:
     loop = asyncio.get_running_loop()
     async with _connect(url, cookie=cookie, local_address=local_address) as socket:
 
-        async def drain() -> None:  # read and forget, so the server's sends never wait on this client
-            async for _ in socket:
-                pass
+        async def drain() -> None:  # read and count the runs that finished, so the server never waits on us
+            async for raw in socket:
+                forward = ForwardMsg()
+                forward.ParseFromString(raw)
+                if forward.WhichOneof("type") == "script_finished" and forward.script_finished in FINISHED:
+                    counts["finished"] += 1
 
         reader = asyncio.create_task(drain())
         number = 0
@@ -133,7 +145,7 @@ async def _flood_one(
             while loop.time() < until:
                 number += 1
                 await socket.send(_rerun("", {search_id: f"flood {number}"}))
-                sent[0] += 1
+                counts["sent"] += 1
                 await asyncio.sleep(interval)
         finally:
             reader.cancel()
@@ -162,17 +174,18 @@ def flood(
     sockets: int = 4,
     interval: float = 0.005,
     duration: float = 20.0,
-) -> int:
+) -> dict[str, int]:
     """``sockets`` websockets with one route cookie, each asking for a run with a new search every ``interval``
-    seconds for ``duration`` seconds, reading and forgetting what comes back; returns the runs asked for.
+    seconds for ``duration`` seconds; returns the runs asked for (``sent``) and the runs that ran to their
+    end (``finished``).
 
     ``local_address`` is a loopback address (127.0.0.2 …) to connect from, so that the server sees this
     client apart from others on the machine.
     """
 
-    async def go() -> int:
+    async def go() -> dict[str, int]:
         until = asyncio.get_running_loop().time() + duration
-        sent = [0]
+        counts = {"sent": 0, "finished": 0}
         await asyncio.gather(
             *(
                 _flood_one(
@@ -182,12 +195,12 @@ def flood(
                     search_id=search_id,
                     interval=interval,
                     until=until,
-                    sent=sent,
+                    counts=counts,
                 )
                 for _ in range(sockets)
             )
         )
-        return sent[0]
+        return counts
 
     return asyncio.run(go())
 
