@@ -267,7 +267,9 @@ def test_the_pages_and_the_map_work_under_the_content_security_policy(browser: B
         page = context.new_page()
         app = AppPage(page, serving)
         policies: list[str] = []
+        statuses: list[int] = []
         page.on("response", lambda response: policies.append(response.headers.get("content-security-policy", "")))
+        page.on("response", lambda response: statuses.append(response.status))
         app.goto("/")
         expect(app.map.locator(".leaflet-container")).to_be_visible(timeout=WAIT_MS)
         assert app.offices_on_map() > 0
@@ -286,6 +288,7 @@ def test_the_pages_and_the_map_work_under_the_content_security_policy(browser: B
         assert violations == [], violations  # e.g. "script-src-elem …" if the policy were stricter than the page
         assert app.errors == [], app.errors
         assert policies and all("frame-ancestors 'self'" in policy for policy in policies), set(policies)
+        assert 429 not in statuses  # a member's page loads are far inside the limits per client
     finally:
         context.close()
 
