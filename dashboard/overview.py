@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.settings import settings
-from dashboard.text import local_time
+from dashboard.text import local_time, say
 from partner_directory.errors import PartnerDirectoryError
 from partner_directory.geo.countries import country_name
 from partner_directory.i18n import t, tn
@@ -32,7 +32,7 @@ def metrics(lang: str) -> pd.DataFrame | None:
     columns[4].metric(t("overview.unplaced", lang), found.unplaced)
     published = data.published_at()  # the publish time from the history, not the file's modification time
     if published is not None:
-        st.caption(t("overview.updated", lang, date=local_time(published)))
+        st.caption(say("overview.updated", lang, date=local_time(published)))
     return found.table if found.offices else None
 
 
@@ -51,7 +51,7 @@ def by_place(table: pd.DataFrame, lang: str) -> None:
         _bars({country_name(code, lang): n for code, n in by_country.shown}, lang)
         if by_country.hidden:
             st.caption(
-                t(
+                say(
                     "overview.not_shown",
                     lang,
                     countries=tn("count.countries", by_country.hidden, lang),
@@ -86,5 +86,5 @@ def where_members_go(lang: str) -> None:
     if table.empty:
         return
     st.subheader(t("visits.ui.where_members_go", lang), anchor=False)
-    st.caption(t("visits.ui.where_members_go_help", lang, visits=int(table["visits"].sum())))
+    st.caption(say("visits.ui.where_members_go_help", lang, visits=int(table["visits"].sum())))
     st.bar_chart(table.set_index("partner_name")["visits"].rename(t("report.column.visits", lang)), horizontal=True)

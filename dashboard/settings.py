@@ -13,6 +13,7 @@ import logging
 import streamlit as st
 
 from dashboard import navigation, upload_guard
+from dashboard.text import error_text
 from partner_directory.config import Settings
 from partner_directory.errors import ConfigurationError
 from partner_directory.i18n import LANGUAGES, normalise_language
@@ -27,7 +28,7 @@ def settings() -> Settings:
     try:
         return Settings.from_env()
     except ConfigurationError as error:
-        st.error(error.message(language()))
+        st.error(error_text(error, language()))
         st.stop()
         raise  # unreachable: st.stop() ends the script
 

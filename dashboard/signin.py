@@ -28,7 +28,7 @@ import streamlit as st
 
 from dashboard import navigation, upload_guard
 from dashboard.settings import settings
-from dashboard.text import md
+from dashboard.text import md, say
 from partner_directory.access.passwords import verify_password
 from partner_directory.access.throttle import Throttle
 from partner_directory.access.visibility import Visitor, email_allowed, email_domains
@@ -340,7 +340,9 @@ def member_box(lang: str) -> None:
     box = st.sidebar.container(border=True)
     if visitor.member:
         box.caption(
-            t("members.signed_in", lang) if not visitor.email else t("members.signed_in_as", lang, email=visitor.email)
+            t("members.signed_in", lang)
+            if not visitor.email
+            else say("members.signed_in_as", lang, email=visitor.email)
         )
         box.button(t("members.sign_out", lang), on_click=member_sign_out, key="member_sign_out")
         return
@@ -351,7 +353,7 @@ def member_box(lang: str) -> None:
     box.caption(t("members.why", lang))
     email = _oidc_email() if members.oidc else ""
     if email:  # signed in with the provider, but not from a member's domain
-        box.warning(t("members.domain_refused", lang, email=email))
+        box.warning(say("members.domain_refused", lang, email=email))
     if members.oidc:
         box.button(t("members.sign_in_oidc", lang), on_click=st.login, key="member_oidc", type="primary")
     if members.code_hash:

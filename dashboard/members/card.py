@@ -28,7 +28,7 @@ def card(table: pd.DataFrame, partner_id: str, lang: str) -> None:
         return
     office = match.iloc[0]
     # A dialog's title is plain text with some markdown: escape the name.
-    st.dialog(md(office["partner_name"]) or partner_id, width="large", on_dismiss=close_card)(_card_body)(
+    st.dialog(md(office["partner_name"] or partner_id), width="large", on_dismiss=close_card)(_card_body)(
         table, office, lang
     )
 
@@ -103,8 +103,7 @@ def _services(offered: tuple[str, ...], lang: str) -> None:
     ):
         if services:
             names = ", ".join(t(f"service.{s}", lang) for s in services)
-            mark = "✅" if key.endswith(".offered") else "▫️"
-            st.markdown(f"{mark} **{md(t(key, lang))}:** {md(names)}")
+            st.markdown(f"{'✅' if key.endswith('.offered') else '▫️'} **{md(t(key, lang))}:** {md(names)}")
 
 
 def _other_offices(offices: pd.DataFrame, lang: str) -> None:

@@ -29,7 +29,7 @@ from dashboard.members.search import clear
 from dashboard.members.selection import SELECTION_PARAMETER, pick
 from dashboard.settings import settings
 from dashboard.style import MAP_FRAME_KEY, MAP_HEIGHT
-from dashboard.text import md
+from dashboard.text import error_text, md, say
 from partner_directory.errors import ConfigurationError
 from partner_directory.geo.countries import country_name
 from partner_directory.i18n import t
@@ -151,7 +151,7 @@ def summary(shown: Found, criteria: Criteria, index: SearchIndex, lang: str) -> 
         st.markdown(f"**{md(result.description)}**")
         if criteria.near and result.place is not None:
             radius = format_kilometres(criteria.radius_km or DEFAULT_RADIUS_KM, lang)
-            st.caption(t("ui.near_place", lang, place=result.place.name, radius=radius))
+            st.caption(say("ui.near_place", lang, place=result.place.name, radius=radius))
     line[1].button(t("ui.clear", lang), on_click=clear, width="stretch", key="clear")
     for problem in result.problems:
         st.warning(md(problem))
@@ -164,7 +164,7 @@ def _tiles(lang: str) -> TileConfig | None:
     try:
         return TileConfig(config.tile_url, config.tile_attribution) if config.tile_url else None
     except ConfigurationError as error:  # a bad tile setting must not cost members the map
-        st.warning(md(error.message(lang)))
+        st.warning(error_text(error, lang))
         return None
 
 

@@ -24,7 +24,7 @@ import streamlit as st
 from dashboard import data
 from dashboard.settings import settings
 from dashboard.signin import current_visitor
-from dashboard.text import md, problems_sentence
+from dashboard.text import error_text, md, say
 from dashboard.visibility import sees_contacts
 from partner_directory.errors import InvalidValueError, PartnerDirectoryError
 from partner_directory.geo.languages import language_name
@@ -111,7 +111,7 @@ def visit_form(office: pd.Series, offered: tuple[str, ...], lang: str) -> None:
             written_in = languages[0]
             listed = written_in in host.languages
             st.caption(
-                t("ui.visit.language_only", lang, language=language_name(written_in, lang))
+                say("ui.visit.language_only", lang, language=language_name(written_in, lang))
                 if listed
                 else t("ui.visit.language_fallback", lang)
             )
@@ -138,7 +138,7 @@ def visit_form(office: pd.Series, offered: tuple[str, ...], lang: str) -> None:
     recorded = record_request(visit, lang)  # stored first; a failure is said and the e-mail still offered
     st.success(t("ui.visit.ready", lang))
     if recorded is not None:
-        st.caption(t("visits.ui.recorded", lang, id=recorded))
+        st.caption(say("visits.ui.recorded", lang, id=recorded))
     # One under the other: side by side, the e-mail link's label would be cut off.
     st.link_button(t("ui.visit.open_mail", lang), link, type="primary", width="stretch", key="visit_open_mail")
     stamp = dt.datetime.now(dt.UTC)
@@ -168,10 +168,10 @@ def record_request(visit: NewVisit, lang: str) -> int | None:
     try:
         visit_id = data.register().record(visit, source="form")
     except InvalidValueError as error:
-        st.error(problems_sentence(error, lang))
+        st.error(error_text(error, lang))
         return None
     except PartnerDirectoryError as error:
-        st.warning(t("visits.ui.not_recorded", lang, reason=error.message(lang)))
+        st.warning(say("visits.ui.not_recorded", lang, reason=error.message(lang)))
         return None
     recorded[fingerprint] = visit_id
     return visit_id

@@ -14,7 +14,7 @@ import streamlit as st
 
 from dashboard import data, upload_guard
 from dashboard.settings import settings
-from dashboard.text import local_time, md
+from dashboard.text import local_time, md, say
 from partner_directory.errors import DraftTooBigError
 from partner_directory.i18n import t
 from partner_directory.publication import publishing
@@ -100,9 +100,11 @@ def offer_saved_draft(author: str, lang: str) -> bool:
         st.session_state[DECIDED] = True
         return False
     with st.container(border=True):
-        st.info(t("office.draft_offer", lang, when=saved_when(saved), what=describe(saved, lang)))
+        st.info(say("office.draft_offer", lang, when=saved_when(saved), what=describe(saved, lang)))
         left, right, _ = st.columns([2, 2, 3])
-        if left.button(t("office.draft_continue", lang, when=saved_when(saved)), key="draft_continue", type="primary"):
+        if left.button(
+            say("office.draft_continue", lang, when=saved_when(saved)), key="draft_continue", type="primary"
+        ):
             st.session_state[DRAFT] = saved
             st.session_state[DRAFT_AUTHOR] = author
             st.session_state[DECIDED] = True
@@ -133,9 +135,9 @@ def show_messages() -> None:
 def candidate_header(candidate: publishing.Candidate, author: str, lang: str) -> None:
     """The draft's heading, its discard button (key ``discard_draft``) and when it was kept."""
     header = st.columns([5, 1])
-    header[0].header(t("staff.candidate", lang, origin=describe(candidate.draft, lang)), anchor=False)
+    header[0].header(say("staff.candidate", lang, origin=describe(candidate.draft, lang)), anchor=False)
     if header[1].button(t("office.draft_discard", lang), key="discard_draft"):
         forget_draft(author)
         st.session_state[NOTICE] = t("office.draft_discarded", lang)
         st.rerun()
-    st.caption(t("office.draft_kept", lang, when=saved_when(candidate.draft)))
+    st.caption(say("office.draft_kept", lang, when=saved_when(candidate.draft)))

@@ -14,7 +14,7 @@ import streamlit as st
 from dashboard import data, upload_guard
 from dashboard.office import drafts
 from dashboard.settings import settings
-from dashboard.text import md
+from dashboard.text import md, say
 from partner_directory.errors import PartnerDirectoryError
 from partner_directory.i18n import t
 from partner_directory.publication import publishing
@@ -36,7 +36,7 @@ def upload_tab(author: str, lang: str) -> None:
     uploaded = st.file_uploader(
         t("staff.upload", lang),
         key="upload",  # any file: a wrong one gets our own sentence in the chosen language
-        help=t("staff.upload_help", lang, mb=limit_mb),
+        help=say("staff.upload_help", lang, mb=limit_mb),
         max_upload_size=limit_mb,
     )
     if uploaded is None:
@@ -84,7 +84,7 @@ def edit_tab(author: str, lang: str) -> None:
     else:
         draft = candidate.draft
         problems = _row_problems(candidate, lang)
-        st.caption(t("office.edit_draft", lang, what=drafts.describe(draft, lang)))
+        st.caption(say("office.edit_draft", lang, what=drafts.describe(draft, lang)))
     st.caption(t("staff.edit_help", lang))
     view = pd.DataFrame(
         {
@@ -104,7 +104,7 @@ def edit_tab(author: str, lang: str) -> None:
         label = column_label(column, lang)
         own = headers.get(column)
         column_config[column] = st.column_config.TextColumn(
-            label, help=t("office.col.file_header", lang, header=own) if own and own != label else None
+            label, help=say("office.col.file_header", lang, header=own) if own and own != label else None
         )
     st.data_editor(
         view,

@@ -11,7 +11,7 @@ import streamlit as st
 
 from dashboard.office import drafts
 from dashboard.settings import settings
-from dashboard.text import md
+from dashboard.text import error_text, say
 from partner_directory.errors import PartnerDirectoryError
 from partner_directory.geo.geocoding.chain import Geocoder, describe_note
 from partner_directory.i18n import t
@@ -29,7 +29,7 @@ def places(candidate: publishing.Candidate, author: str, lang: str) -> None:
     """Place the draft's new and changed offices: geocode them, then fix by hand those placed only roughly."""
     st.subheader(t("staff.places", lang), anchor=False)
     if candidate.unplaced:
-        st.info(t("office.to_place", lang, count=len(candidate.unplaced)))
+        st.info(say("office.to_place", lang, count=len(candidate.unplaced)))
         if st.button(t("staff.geocode", lang), key="geocode", type="primary"):
             bar = st.progress(0.0, text=t("staff.geocoding", lang))
 
@@ -47,7 +47,7 @@ def places(candidate: publishing.Candidate, author: str, lang: str) -> None:
     if attention.empty:
         st.success(t("staff.all_placed", lang))
         return
-    st.warning(t("staff.attention", lang, count=len(attention)))
+    st.warning(say("staff.attention", lang, count=len(attention)))
     latitude = pd.to_numeric(attention["latitude"], errors="coerce")
     longitude = pd.to_numeric(attention["longitude"], errors="coerce")
     editor = st.data_editor(
@@ -106,7 +106,7 @@ def places(candidate: publishing.Candidate, author: str, lang: str) -> None:
         try:
             draft = publishing.place_by_hand(candidate.draft, changes)
         except PartnerDirectoryError as error:
-            st.error(md(error.message(lang)))
+            st.error(error_text(error, lang))
         else:
             drafts.set_draft(draft, author, lang)
             st.session_state[drafts.NOTICE] = t("staff.coordinates_saved", lang, count=len(changes))

@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.office import drafts, history, review
-from dashboard.text import md
+from dashboard.text import error_text, md, say
 from partner_directory.errors import (
     ChangeLogError,
     PartnerDirectoryError,
@@ -61,16 +61,16 @@ def _do_publish(candidate: publishing.Candidate, author: str, lang: str, *, conf
         version = publishing.publish(candidate, data.store(), author=author, confirmed=confirmed)
     except ChangeLogError as error:  # live and in the history; only the log entry is missing: say exactly that
         drafts.forget_draft(author)
-        st.warning(md(t("staff.published_without_log", lang, reason=error.message(lang))))
+        st.warning(say("staff.published_without_log", lang, reason=error.message(lang)))
     except PublishConflictError:
         st.error(t("staff.conflict", lang))
     except StoreLockedError:
         st.error(t("staff.locked", lang))
     except RiskyPublishError as error:
-        st.error(error.message(lang))
+        st.error(error_text(error, lang))
     except (OSError, PartnerDirectoryError) as error:
         st.error(
-            t(
+            say(
                 "staff.publish_failed",
                 lang,
                 reason=error.message(lang) if isinstance(error, PartnerDirectoryError) else error.strerror or error,

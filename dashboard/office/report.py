@@ -12,6 +12,7 @@ import streamlit as st
 
 from dashboard import downloads
 from dashboard.office.visits import register_or_say
+from dashboard.text import say
 from partner_directory.i18n import t
 from partner_directory.visits.register import VisitFilter
 from partner_directory.visits.report import chart_data, report_csv, report_xlsx, year_report
@@ -26,7 +27,7 @@ def report_tab(lang: str) -> None:
     years = sorted({this_year, *found.choices()["years"]}, reverse=True)
     year = int(st.selectbox(t("visits.ui.year", lang), years, key="report_year"))
     report = year_report(found.find(VisitFilter(year=year)), year)
-    st.subheader(t("report.title", lang, year=year), anchor=False)
+    st.subheader(say("report.title", lang, year=year), anchor=False)
     metrics = st.columns(5)
     for place, key in zip(
         metrics, ("outgoing_visits", "outgoing_days", "incoming_visits", "incoming_days", "open_visits"), strict=True
@@ -44,7 +45,7 @@ def report_tab(lang: str) -> None:
             companies.rename(columns=lambda c: t(f"report.column.{c}", lang)), hide_index=True, width="stretch"
         )
     else:
-        st.info(t("visits.ui.report_empty", lang, year=year))
+        st.info(say("visits.ui.report_empty", lang, year=year))
     downloads.spreadsheet_downloads(
         st.columns(2),
         key="report",

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.office import drafts
-from dashboard.text import md
+from dashboard.text import md, say
 from partner_directory.geo.countries import country_name
 from partner_directory.i18n import t, tn
 from partner_directory.publication import publishing
@@ -26,7 +26,7 @@ def report(candidate: publishing.Candidate, lang: str) -> None:
     errors = frame[frame[severity] == t(f"validation.severity.{ERROR}", lang)]
     warnings = frame[frame[severity] != t(f"validation.severity.{ERROR}", lang)]
     st.markdown(
-        t(
+        say(
             "staff.report_summary",
             lang,
             rows=tn("count.rows", report.rows, lang),
@@ -38,7 +38,7 @@ def report(candidate: publishing.Candidate, lang: str) -> None:
         st.error(t("office.errors_block", lang))
         st.dataframe(errors.drop(columns=[severity]), hide_index=True, key="errors_table")
     if len(warnings):
-        with st.expander(t("staff.warnings", lang, count=len(warnings)), expanded=not len(errors)):
+        with st.expander(say("staff.warnings", lang, count=len(warnings)), expanded=not len(errors)):
             st.dataframe(warnings.drop(columns=[severity]), hide_index=True, key="warnings_table")
     st.download_button(
         t("staff.download_report", lang),
@@ -100,7 +100,7 @@ def diff(candidate: publishing.Candidate, author: str, lang: str) -> None:
     if diff.empty:
         st.info(t("staff.no_changes", lang))
         return
-    st.markdown(t("staff.diff_summary", lang, added=added, changed=changed, removed=removed))
+    st.markdown(say("staff.diff_summary", lang, added=added, changed=changed, removed=removed))
     for sentence in risk_sentences(candidate, lang):
         st.warning(md(sentence))
     if candidate.risks.missing:
@@ -110,10 +110,10 @@ def diff(candidate: publishing.Candidate, author: str, lang: str) -> None:
             on_click=lambda: drafts.set_draft(publishing.keep_published_values(candidate), author, lang),
         )
     if added:
-        with st.expander(t("staff.added", lang, count=added)):
+        with st.expander(say("staff.added", lang, count=added)):
             st.dataframe(_rows(diff.added, lang), hide_index=True)
     if changed:
-        with st.expander(t("staff.changed", lang, count=changed), expanded=True):
+        with st.expander(say("staff.changed", lang, count=changed), expanded=True):
             st.dataframe(
                 pd.DataFrame(
                     [
@@ -131,7 +131,7 @@ def diff(candidate: publishing.Candidate, author: str, lang: str) -> None:
                 key="changes_table",
             )
     if removed:
-        with st.expander(t("staff.removed", lang, count=removed)):
+        with st.expander(say("staff.removed", lang, count=removed)):
             st.dataframe(_rows(diff.removed, lang), hide_index=True)
 
 

@@ -18,8 +18,8 @@ import streamlit as st
 
 from dashboard import data, downloads
 from dashboard.settings import settings
-from dashboard.text import problems_sentence
-from partner_directory.errors import InvalidValueError, PartnerDirectoryError, RegisterConflictError
+from dashboard.text import error_text, notice_later, say, show_notice
+from partner_directory.errors import PartnerDirectoryError
 from partner_directory.i18n import t
 from partner_directory.sheet.schema import SERVICES
 from partner_directory.visits.backup import backup_zip
@@ -44,7 +44,7 @@ def register_or_say(lang: str) -> Register | None:
     try:
         return data.register()
     except PartnerDirectoryError as error:
-        st.error(error.message(lang))
+        st.error(error_text(error, lang))
         return None
 
 
@@ -60,8 +60,7 @@ def register_tab(author: str, lang: str) -> None:
     found = register_or_say(lang)
     if found is None:
         return
-    if NOTICE in st.session_state:
-        st.success(st.session_state.pop(NOTICE))
+    show_notice(NOTICE)
     choices = found.choices()
     this_year = dt.date.today().year  # the office works on this year's visits; "any" shows every year
     columns = st.columns(4)
@@ -88,7 +87,7 @@ def register_tab(author: str, lang: str) -> None:
     )
     visits = found.find(where)
     st.caption(
-        t("visits.ui.count", lang, count=len(visits), filters=where.describe(lang) or t("visits.ui.no_filter", lang))
+        say("visits.ui.count", lang, count=len(visits), filters=where.describe(lang) or t("visits.ui.no_filter", lang))
     )
     if visits:
         st.dataframe(_on_screen(visits, lang), hide_index=True, width="stretch")
@@ -162,7 +161,7 @@ def _change_form(found: Register, visits: Sequence[Visit], author: str, lang: st
             min_value=0,
             max_value=MAX_DAYS,
             value=visit.actual_days if visit.actual_days is not None else visit.planned_days,
-            help=t("visits.ui.actual_days_help", lang, planned=visit.planned_days),
+            help=say("visits.ui.actual_days_help", lang, planned=visit.planned_days),
             key=f"visits_actual_days_{visit.id}",
         )
         submitted = st.form_submit_button(t("visits.ui.save", lang), type="primary", key=f"visits_save_{visit.id}")
@@ -177,17 +176,11 @@ def _change_form(found: Register, visits: Sequence[Visit], author: str, lang: st
             revision=shown,
             by=author,
         )
-    except RegisterConflictError as error:
-        st.error(error.message(lang))
-        return
-    except InvalidValueError as error:
-        st.error(problems_sentence(error, lang))
-        return
-    except PartnerDirectoryError as error:
-        st.error(error.message(lang))
+    except PartnerDirectoryError as error:  # someone else's change first, a value out of range, the database
+        st.error(error_text(error, lang))
         return
     st.session_state[shown_key] = changed.revision
-    st.session_state[NOTICE] = t("visits.ui.saved", lang, label=_label(changed, lang))
+    notice_later(NOTICE, say("visits.ui.saved", lang, label=_label(changed, lang)))
     st.rerun()
 
 
@@ -262,13 +255,10 @@ def _incoming_form(found: Register, author: str, lang: str) -> None:
         )
         try:
             visit_id = found.record(visit, source="staff", by=author)
-        except InvalidValueError as error:
-            st.error(problems_sentence(error, lang))
-            return
         except PartnerDirectoryError as error:
-            st.error(error.message(lang))
+            st.error(error_text(error, lang))
             return
-        st.session_state[NOTICE] = t("visits.ui.incoming_added", lang, id=visit_id)
+        notice_later(NOTICE, say("visits.ui.incoming_added", lang, id=visit_id))
         st.rerun()
 
 
@@ -283,9 +273,9 @@ def _erase_form(found: Register, author: str, lang: str) -> None:
         try:
             erased = found.erase_member(email=email, by=author)
         except PartnerDirectoryError as error:
-            st.error(error.message(lang))
+            st.error(error_text(error, lang))
             return
-        st.session_state[NOTICE] = t("visits.ui.erased", lang, count=erased)
+        notice_later(NOTICE, say("visits.ui.erased", lang, count=erased))
         st.rerun()
 
 

@@ -15,6 +15,13 @@ Schema changes are numbered :class:`Migration` steps recorded in the
 transaction under a lock (``BEGIN IMMEDIATE`` on SQLite, an advisory lock on
 PostgreSQL), so processes starting together migrate once, and a database
 written by an earlier version opens and is brought up to date.
+
+Erased personal data must not outlive its erasure in the files
+(:meth:`Database.scrub`): SQLite runs with ``secure_delete`` (overwritten and
+deleted content is zeroed, not left in free space) and its write-ahead log is
+checkpointed and truncated after an erasure; PostgreSQL rewrites the table
+(``VACUUM FULL``) and checkpoints. Statement parameters never reach a log or an
+error message (``hide_parameters``), since they hold what members typed.
 """
 
 from __future__ import annotations
@@ -137,6 +144,60 @@ class Database:
         """The URL without its password, for logs and the staff page."""
         return self.url.render_as_string(hide_password=True)
 
+    def scrub(self, tables: Sequence[str]) -> bool:
+        """Remove what was overwritten or deleted in ``tables`` from the database's files; return whether it all went.
+
+        Called after an erasure has been committed. On SQLite, ``secure_delete``
+        has already zeroed the old content in the pages, and the old pages still
+        in the write-ahead log go with ``wal_checkpoint(TRUNCATE)``. On
+        PostgreSQL an ``UPDATE`` leaves the old row in the table file until it
+        is rewritten, so ``VACUUM FULL`` rewrites ``tables`` and ``CHECKPOINT``
+        flushes them; the server's own write-ahead log (``pg_wal``) keeps the old
+        rows until its segments are reused (see the README's section on erasure).
+
+        Returns ``False``, and logs why (never what), when a reader kept the log
+        from being emptied or the database user may not vacuum or checkpoint;
+        the erasure itself stands. Raises ``DatabaseError`` when the database
+        cannot be reached.
+        """
+        with self._errors():
+            if self.url.get_backend_name() == "sqlite":
+                return self._scrub_sqlite()
+            return self._scrub_postgresql(tables)
+
+    def _scrub_sqlite(self) -> bool:
+        raw = self.engine.raw_connection()
+        try:
+            # On the driver's own connection: SQLAlchemy would open a transaction, inside which no checkpoint runs.
+            driver = raw.driver_connection
+            assert isinstance(driver, sqlite3.Connection)
+            busy, _frames, _copied = driver.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        finally:
+            raw.close()
+        if busy:
+            log.warning("database %s: a reader kept the write-ahead log from being emptied", self.describe())
+        return not busy
+
+    def _scrub_postgresql(self, tables: Sequence[str]) -> bool:
+        done = True
+        owned = sa.text("SELECT pg_has_role(relowner, 'MEMBER') FROM pg_class WHERE oid = to_regclass(:table)")
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            statements = []
+            for table in tables:
+                # VACUUM skips a table it may not vacuum with a mere notice; say so instead of counting it done.
+                if not connection.execute(owned, {"table": table}).scalar():
+                    log.warning("database %s: the table %s is not ours to rewrite", self.describe(), table)
+                    done = False
+                    continue
+                statements.append(f"VACUUM FULL {connection.dialect.identifier_preparer.quote(table)}")
+            for statement in [*statements, "CHECKPOINT"]:
+                try:
+                    connection.exec_driver_sql(statement)
+                except sa.exc.ProgrammingError as error:  # no right to checkpoint (pg_checkpoint, PostgreSQL 15)
+                    log.warning("database %s: %s refused: %s", self.describe(), statement, error.orig)
+                    done = False
+        return done
+
     def dispose(self) -> None:
         """Close every pooled connection (a restart, or the end of a test)."""
         self.engine.dispose()
@@ -150,13 +211,14 @@ def _engine(url: URL, *, busy_timeout: float) -> Engine:
         except OSError as error:
             log.error("database folder for %s cannot be made: %s", url.database, error)
             raise DatabaseError("database_unavailable") from error
-        engine = sa.create_engine(url, connect_args={"timeout": busy_timeout})
+        engine = sa.create_engine(url, connect_args={"timeout": busy_timeout}, hide_parameters=True)
         _sqlite_pragmas(engine, busy_timeout=busy_timeout)
         return engine
     milliseconds = int(busy_timeout * 1000)
     return sa.create_engine(
         url,
         pool_pre_ping=True,  # a restarted server: reconnect instead of failing the next click
+        hide_parameters=True,  # parameters hold what members typed: never in a log or an error
         connect_args={"connect_timeout": max(1, int(busy_timeout)), "options": f"-c lock_timeout={milliseconds}"},
     )
 
@@ -171,6 +233,7 @@ def _sqlite_pragmas(engine: Engine, *, busy_timeout: float) -> None:
         _write_ahead_log(cursor, busy_timeout=busy_timeout)
         cursor.execute("PRAGMA synchronous = FULL")  # a committed visit survives a power cut too
         cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA secure_delete = ON")  # erased data is zeroed in the file, not left in free space
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")

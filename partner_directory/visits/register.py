@@ -20,6 +20,7 @@ erased on request; the visit stays, so the counts stay.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -237,6 +238,17 @@ def check_new_visit(visit: NewVisit) -> list[str]:
     return problems
 
 
+def email_key(address: str) -> str:
+    """The one form in which two e-mail addresses are the same member's: NFKC, Unicode case folding, no outer spaces.
+
+    >>> email_key(" Żaneta.Zxq@Example.ORG ") == email_key("żaneta.zxq@example.org") == email_key("ŻANETA.ZXQ@EXAMPLE.ORG")
+    True
+    >>> email_key("zaneta.zxq@example.org") == email_key("żaneta.zxq@example.org")
+    False
+    """
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", address).casefold()).strip()
+
+
 def from_request(request: VisitRequest, host: Host, *, partner_id: str, member_email: str, language: str) -> NewVisit:
     """The register's record of a member's request sent with the visit form (an outgoing visit, requested).
 
@@ -389,26 +401,26 @@ class Register:
     def erase_member(self, *, email: str = "", visit_ids: Iterable[int] = (), by: str) -> int:
         """Erase a member's name, e-mail and note from their visits (by e-mail, or by ids); return how many.
 
-        The visits stay with their company, partner, dates, days and status,
-        so every count and report stays the same. One transaction; each erased
-        visit gets an ``erased`` event (which records no personal data).
+        An e-mail matches the visits whose address is the same by
+        :func:`email_key` (``Żaneta@…`` is ``żaneta@…``), compared here in
+        Python, so the rule is the same on SQLite and PostgreSQL, whose
+        ``lower()`` differ. The visits stay with their company, partner, dates,
+        days and status, so every count and report stays the same. One
+        transaction; each erased visit gets an ``erased`` event (which records no
+        personal data). Afterwards the old values are scrubbed from the
+        database's files (:meth:`~partner_directory.visits.database.Database.scrub`).
         """
-        email = email.strip().lower()
-        ids = [int(i) for i in visit_ids]
-        if not email and not ids:
+        key = email_key(email)
+        ids = {int(i) for i in visit_ids}
+        if not key and not ids:
             return 0
         now = utc_now()
-        conditions = []
-        if email:
-            conditions.append(sa.func.lower(visits_table.c.member_email) == email)
-        if ids:
-            conditions.append(visits_table.c.id.in_(ids))
+        candidates = sa.select(visits_table.c.id, visits_table.c.member_email).where(visits_table.c.erased_at.is_(None))
         with self.database.write() as connection:
             found = [
                 int(row.id)
-                for row in connection.execute(
-                    sa.select(visits_table.c.id).where(sa.or_(*conditions), visits_table.c.erased_at.is_(None))
-                )
+                for row in connection.execute(candidates)
+                if row.id in ids or (key and email_key(row.member_email) == key)
             ]
             if not found:
                 return 0
@@ -426,6 +438,7 @@ class Register:
             )
             for visit_id in found:
                 _event(connection, visit_id, by, "erased", "", "", now)
+        self.database.scrub([visits_table.name])
         return len(found)
 
     # reads
