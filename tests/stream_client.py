@@ -7,8 +7,9 @@ it asks for a run with any widget states it likes and collects what the page sho
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -50,6 +51,7 @@ def _collect(message: ForwardMsg, shown: Shown) -> None:
 
 
 Widgets = Mapping[str, "str | bool"]
+T = TypeVar("T")
 #: A run that ended by itself (not cut short for a newer one).
 FINISHED = (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR)
 
@@ -208,3 +210,30 @@ def flood(
 def first_page_seconds(url: str, *, cookie: str, local_address: str | None = None, timeout: float = 120) -> float:
     """How long a new session (with this route cookie) waits until its first run has finished, in seconds."""
     return asyncio.run(_first_page(url, cookie=cookie, local_address=local_address, timeout=timeout))
+
+
+def while_open(
+    url: str,
+    runs: Iterable[tuple[str, Widgets]],
+    then: Callable[[str], T],
+    *,
+    headers: Mapping[str, str] | None = None,
+    timeout: float = 60,
+) -> T:
+    """Open one session, ask for each run in turn, then call ``then(session_id)`` while the session is open."""
+
+    async def go() -> T:
+        stream = url.replace("http://", "ws://") + "/_stcore/stream"
+        async with websockets.connect(stream, additional_headers=dict(headers or {}), max_size=None) as socket:
+            shown = Shown()
+            for page, widgets in runs:
+                await socket.send(_rerun(page, widgets))
+                shown = Shown(session_id=shown.session_id)
+                while not shown.finished:
+                    forward = ForwardMsg()
+                    forward.ParseFromString(await asyncio.wait_for(socket.recv(), timeout))
+                    _collect(forward, shown)
+                assert not shown.exceptions, shown.exceptions
+            return await asyncio.get_running_loop().run_in_executor(None, then, shown.session_id)
+
+    return asyncio.run(go())

@@ -22,8 +22,8 @@ from playwright.sync_api import Browser, expect
 from partner_directory.access.passwords import hash_password
 from partner_directory.sheet.limits import MB
 from tests.browser import ROOT, AppPage, chromium
-from tests.stream_client import first_page_seconds, flood, run_session
-from tests.test_serve import WAIT_MS, served
+from tests.stream_client import first_page_seconds, flood, run_session, while_open
+from tests.test_serve import WAIT_MS, open_page, served
 
 pytestmark = pytest.mark.browser
 
@@ -153,8 +153,8 @@ def test_the_route_cookie_is_secure_over_https(serving):
     assert re.search(r"bra_route=[^;]+;.*; Secure", behind_https["set-cookie"]), behind_https["set-cookie"]
 
 
-def _upload(serving: str, size: int) -> tuple[int, bytes]:
-    """PUT a body of ``size`` bytes to the upload route (a session that does not exist): status and body."""
+def _upload(serving: str, size: int, *, session: str = "no-session", route: str = "") -> tuple[int, bytes]:
+    """PUT a body of exactly ``size`` bytes to the upload route for ``session``: status and body."""
     from streamlit.web.server.starlette.starlette_app_utils import generate_xsrf_token_string
 
     token = generate_xsrf_token_string(None, None)
@@ -162,13 +162,10 @@ def _upload(serving: str, size: int) -> tuple[int, bytes]:
     head = f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="x.csv"\r\n\r\n'.encode()
     tail = f"\r\n--{boundary}--\r\n".encode()
     body = head + b"a" * (size - len(head) - len(tail)) + tail
-    headers = {
-        "Content-Type": f"multipart/form-data; boundary={boundary}",
-        "Cookie": f"_streamlit_xsrf={token}",
-        "X-Xsrftoken": token,
-    }
+    cookies = f"_streamlit_xsrf={token}" + (f"; bra_route={route}" if route else "")
+    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}", "Cookie": cookies, "X-Xsrftoken": token}
     status, _, answer = request(
-        serving, f"/_stcore/upload_file/no-session/{uuid.uuid4().hex}", method="PUT", headers=headers, body=body
+        serving, f"/_stcore/upload_file/{session}/{uuid.uuid4().hex}", method="PUT", headers=headers, body=body
     )
     return status, answer
 
@@ -177,9 +174,19 @@ def test_an_upload_just_over_the_limit_gets_413_and_a_sentence(serving):
     status, answer = _upload(serving, 10 * MB + 1)
     assert status == 413, status  # was: 502 from nginx (Streamlit closed the connection)
     assert "najwyżej 10 MB".encode() in answer and b"at most 10 MB" in answer
-    # At the limit, the body reaches the app, which judges it (here: no such session).
-    status, _ = _upload(serving, 10 * MB)
-    assert status in (400, 403), status
+    # Staff signed in on their process: a body of exactly the limit reaches the app and is taken.
+    route = "staff-upload"
+    headers = {"Cookie": f"bra_route={route}"}
+    (shown,) = run_session(serving, [("staff", {})], headers=headers)
+    ids = shown.widgets
+    sign_in = {ids["staff_name"]: "Anna", ids["staff_password"]: PASSWORD, ids["button:Sign in"]: True}
+    statuses = while_open(
+        serving,
+        [("staff", sign_in), ("staff", {})],
+        lambda session: [_upload(serving, size, session=session, route=route)[0] for size in (10 * MB, 10 * MB + 1)],
+        headers=headers,
+    )
+    assert statuses == [204, 413], statuses
 
 
 def test_a_client_is_limited_in_requests_and_connections_and_others_are_not(serving):
@@ -260,17 +267,6 @@ def browser() -> Iterator[Browser]:
         yield launched
 
 
-def _open(app: AppPage, path: str) -> None:
-    """Open ``path`` and wait for its run to end, with waits that run no script of their own in the page.
-
-    (``AppPage.goto`` also polls a JavaScript expression, which Playwright evaluates with ``eval``: the policy
-    refuses that, rightly, and it would count as a violation of the test's own making.)
-    """
-    app.page.goto(app.base_url + path)
-    app.page.wait_for_selector("[data-testid='stMain'] [data-testid='stElementContainer']", timeout=WAIT_MS)
-    app.wait_until_idle()
-
-
 def test_the_pages_and_the_map_work_under_the_content_security_policy(browser: Browser, serving):
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-GB")
     context.add_init_script(CSP_RECORDER)
@@ -281,15 +277,15 @@ def test_the_pages_and_the_map_work_under_the_content_security_policy(browser: B
         statuses: list[int] = []
         page.on("response", lambda response: policies.append(response.headers.get("content-security-policy", "")))
         page.on("response", lambda response: statuses.append(response.status))
-        _open(app, "/")
+        open_page(app, "/")
         expect(app.map.locator(".leaflet-container")).to_be_visible(timeout=WAIT_MS)
         assert app.offices_on_map() > 0
         box = page.get_by_role("textbox", name="Search", exact=True)
         box.fill("robotics")
         box.press("Enter")
         app.wait_until_idle()
-        _open(app, "/overview")
-        _open(app, "/staff")
+        open_page(app, "/overview")
+        open_page(app, "/staff")
         page.get_by_role("textbox", name="Your name (recorded in the change log)").fill("Anna Nowak")
         page.get_by_role("textbox", name="Staff password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
