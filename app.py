@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import settings, signin, style
+from dashboard import pacing, settings, signin, style
 from partner_directory.i18n import t
 
+pacing.pace()  # before any work: a flood of reruns waits its turn here
 st.set_page_config(page_title=t("ui.title", settings.language()), page_icon="🤝", layout="wide")
 style.page_style()
 

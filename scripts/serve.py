@@ -12,7 +12,14 @@ toolbar, error details off), then Debian's nginx in front of them on
   uploads reach the process that holds the session;
 - serves the app's ``static/`` files and Streamlit's own front-end files
   itself, with long cache lifetimes;
-- limits request bodies to the app's upload limit.
+- refuses a request body over the app's upload limit with its own 413 page (a sentence in
+  Polish and English), exactly where Streamlit would refuse it;
+- limits connections and request rates per client address (``CONNECTIONS_PER_CLIENT`` …;
+  a websocket is a connection), with a 429 page;
+- adds the security headers to every response (``nosniff``, a Referrer-Policy, framing by
+  this site only, the Content-Security-Policy of :func:`content_security_policy`), keeps
+  ``/_stcore/metrics`` to the machine, names the process that answered only as ``p1``, ``p2`` …,
+  and marks the routing cookie ``Secure`` over HTTPS.
 
 Every process reads and publishes the same ``data/`` (the file lock and the
 atomic replace make that safe). Ctrl-C or SIGTERM stops nginx and every
@@ -23,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import html
 import os
 import secrets
 import shutil
@@ -33,8 +41,16 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # run as a script from anywhere: the app's own packages
+
+from dashboard.upload_guard import upload_limit_mb as whole_mb  # noqa: E402
+from partner_directory.config import Settings  # noqa: E402
+from partner_directory.sheet.limits import MB  # noqa: E402
+
 HEALTH_TIMEOUT_SECONDS = 120
 STOP_TIMEOUT_SECONDS = 10
 ROUTE_COOKIE = "bra_route"
@@ -57,13 +73,101 @@ def streamlit_static_dir() -> Path:
     return Path(streamlit.__file__).resolve().parent / "static"
 
 
+# -- what one client may cost ----------------------------------------------------------------------------
+# Keyed by the client's address as nginx sees it (or as a trusted front names it, --trusted-proxy).
+# A member's browser holds one websocket per tab and up to six requests at once; a page load makes about
+# twenty requests to the app and forty for static files. Many members may share one office address, so
+# the numbers leave room for a dozen of them; the flood of reruns inside one websocket is bounded by the
+# app itself (partner_directory.access.pacing).
+CONNECTIONS_PER_CLIENT = 32
+APP_REQUESTS_PER_SECOND = 20
+APP_REQUEST_BURST = 100
+FILE_REQUESTS_PER_SECOND = 100
+FILE_REQUEST_BURST = 400
+#: nginx's pages for the refusals it makes itself, each a sentence in both languages.
+ERROR_PAGES = {413: "serving.too_large", 429: "serving.too_many", 404: "serving.not_found"}
+ERRORS_ROUTE = "/_bra_errors/"
+
+
+def upload_limit_bytes() -> int:
+    """The largest request body the app accepts: Streamlit's own limit, from the app's setting (whole MB).
+
+    Streamlit refuses a body larger than ``server.maxUploadSize`` MB by its ``Content-Length`` before
+    reading it, and nginx then answers 502 for a body it has already taken; so nginx refuses exactly
+    what Streamlit would, with its own 413 page.
+    """
+    return upload_limit_mb() * MB
+
+
+def content_security_policy(tile_url: str) -> str:
+    """The Content-Security-Policy of every response: only this server, plus the map's tile server.
+
+    Streamlit's page needs inline styles (its CSS-in-JS), one inline script in its index.html and
+    WebAssembly (its protobuf library compiles a small module; no JavaScript eval is allowed);
+    the map (streamlit-folium) runs folium's inline scripts in a same-origin iframe. Nothing may be
+    loaded from elsewhere except the tiles' images; no page may frame this one but itself.
+    """
+    tiles = urlsplit(tile_url) if tile_url.startswith(("https://", "http://")) else None
+    tile_origin = f" {tiles.scheme}://{tiles.netloc}" if tiles and tiles.netloc else ""
+    return "; ".join(
+        (
+            "default-src 'self'",
+            "script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'",
+            "style-src 'self' 'unsafe-inline'",
+            f"img-src 'self' data: blob:{tile_origin}",
+            "font-src 'self' data:",
+            "connect-src 'self'",
+            "frame-src 'self'",
+            "worker-src 'self' blob:",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'self'",
+        )
+    )
+
+
+def error_page(key: str, **fields: object) -> str:
+    """A small page with one sentence in Polish and English (nginx cannot know the member's language)."""
+    from partner_directory.i18n import t
+
+    sentences = "\n".join(f'<p lang="{lang}">{html.escape(t(key, lang, **fields))}</p>' for lang in ("pl", "en"))
+    title = html.escape(t("serving.title", "en"))
+    return (
+        f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{title}</title></head>\n'
+        f"<body>\n{sentences}\n</body></html>\n"
+    )
+
+
+def write_error_pages(directory: Path, *, upload_bytes: int) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    for status, key in ERROR_PAGES.items():
+        page = error_page(key, limit=upload_bytes // MB)
+        (directory / f"{status}.html").write_text(page, encoding="utf-8")
+
+
 def nginx_config(
-    *, work_dir: Path, address: str, port: int, worker_ports: list[int], upload_mb: float, nginx_user: str | None
+    *,
+    work_dir: Path,
+    address: str,
+    port: int,
+    worker_ports: list[int],
+    upload_bytes: int,
+    nginx_user: str | None,
+    tile_url: str = "",
+    trusted_proxies: tuple[str, ...] = (),
 ) -> str:
-    """The nginx configuration: sticky by cookie, websockets, static files, the body-size limit."""
+    """The nginx configuration: sticky by cookie, websockets, static files, limits per client, headers."""
     servers = "\n".join(f"    server 127.0.0.1:{p} max_fails=0;" for p in worker_ports)
+    # Which process answered, as an opaque number: enough to see stickiness, no address or port.
+    labels = "\n".join(f'    "~127\\.0\\.0\\.1:{p}$" "p{n}";' for n, p in enumerate(worker_ports, start=1))
     user = f"user {nginx_user};\n" if nginx_user else ""
     static = streamlit_static_dir()
+    real_ip = "".join(f"  set_real_ip_from {proxy};\n" for proxy in trusted_proxies)
+    if real_ip:
+        real_ip += "  real_ip_header X-Forwarded-For;\n  real_ip_recursive on;\n"
+    error_pages = "\n".join(f"    error_page {status} {ERRORS_ROUTE}{status}.html;" for status in ERROR_PAGES)
+    files_limit = f"limit_req zone=bra_files burst={FILE_REQUEST_BURST} nodelay;"
     return f"""{user}worker_processes 1;
 pid {work_dir}/nginx.pid;
 error_log {work_dir}/error.log warn;
@@ -76,15 +180,39 @@ http {{
   fastcgi_temp_path {work_dir}/fastcgi;
   uwsgi_temp_path {work_dir}/uwsgi;
   scgi_temp_path {work_dir}/scgi;
-  client_max_body_size {max(1, int(upload_mb + 1))}m;
+  client_max_body_size {upload_bytes};
   server_tokens off;
   gzip on;
   gzip_types application/json application/javascript text/css;
+{real_ip}
+  # What one client may cost (see CONNECTIONS_PER_CLIENT in scripts/serve.py); a websocket is a connection.
+  # The machine itself (its health checks, the benchmark) is not limited, as the app does not pace it.
+  map $remote_addr $limited_client {{
+    default $binary_remote_addr;
+    "127.0.0.1" "";
+    "::1" "";
+  }}
+  limit_conn_zone $limited_client zone=bra_connections:10m;
+  limit_req_zone $limited_client zone=bra_app:10m rate={APP_REQUESTS_PER_SECOND}r/s;
+  limit_req_zone $limited_client zone=bra_files:10m rate={FILE_REQUESTS_PER_SECOND}r/s;
+  limit_conn_status 429;
+  limit_req_status 429;
 
   # A browser without the cookie gets a random route, which the response then sets as its cookie.
   map $cookie_{ROUTE_COOKIE} $bra_route {{
     "" $request_id;
     default $cookie_{ROUTE_COOKIE};
+  }}
+  # Over HTTPS -- here, or at a front that says so -- the cookie is Secure. A client claiming https
+  # over plain http only gets a cookie its own browser will not send back, so the header is safe to honour.
+  map "$scheme:$http_x_forwarded_proto" $route_cookie_secure {{
+    default "";
+    "~^https:" "; Secure";
+    "~:https$" "; Secure";
+  }}
+  map $upstream_addr $served_by {{
+    default "";
+{labels}
   }}
   map $http_upgrade $connection_upgrade {{
     default upgrade;
@@ -96,23 +224,45 @@ http {{
   }}
   server {{
     listen {address}:{port};
-    add_header Set-Cookie "{ROUTE_COOKIE}=$bra_route; Path=/; HttpOnly; SameSite=Lax" always;
-    add_header X-Served-By $upstream_addr always;
+    limit_conn bra_connections {CONNECTIONS_PER_CLIENT};
+    add_header Set-Cookie "{ROUTE_COOKIE}=$bra_route; Path=/; HttpOnly; SameSite=Lax$route_cookie_secure" always;
+    add_header X-Served-By $served_by always;
+    add_header X-Content-Type-Options "nosniff" always;
+    add_header Referrer-Policy "strict-origin-when-cross-origin" always;
+    add_header X-Frame-Options "SAMEORIGIN" always;
+    add_header Content-Security-Policy "{content_security_policy(tile_url)}" always;
+    proxy_hide_header X-Content-Type-Options;
+    proxy_hide_header X-Frame-Options;
+    proxy_hide_header Content-Security-Policy;
+    proxy_hide_header Referrer-Policy;
+{error_pages}
 
+    location ^~ {ERRORS_ROUTE} {{
+      internal;
+      alias {work_dir}/errors/;
+    }}
+    # Active sessions, cache names and sizes: for the machine's own monitoring, not the public.
+    location ^~ /_stcore/metrics {{
+      return 404;
+    }}
     location /app/static/ {{
       alias {ROOT}/static/;
+      {files_limit}
       expires 1h;
     }}
     # The map's offices, one file per published list, named by its content: never changes.
     location /app/static/offices/ {{
       alias {ROOT}/static/offices/;
+      {files_limit}
       expires max;
     }}
     location /static/ {{
       alias {static}/static/;
+      {files_limit}
       expires 30d;
     }}
     location / {{
+      limit_req zone=bra_app burst={APP_REQUEST_BURST} nodelay;
       proxy_pass http://streamlit;
       proxy_http_version 1.1;
       proxy_set_header Host $host;
@@ -128,9 +278,9 @@ http {{
 """
 
 
-def streamlit_command(port: int, *, upload_mb: float, agent_api: bool) -> list[str]:
+def streamlit_command(port: int, *, upload_mb: int, agent_api: bool) -> list[str]:
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
-    command += ["--server.address", "127.0.0.1", "--server.maxUploadSize", str(max(1, int(upload_mb)))]
+    command += ["--server.address", "127.0.0.1", "--server.maxUploadSize", str(upload_mb)]
     for option, value in PRODUCTION_OPTIONS:
         command += [f"--{option}", value]
     if agent_api:
@@ -174,11 +324,9 @@ def stop(processes: list[subprocess.Popen[bytes]]) -> None:
             process.wait()
 
 
-def upload_limit_mb() -> float:
-    sys.path.insert(0, str(ROOT))
-    from partner_directory.config import Settings
-
-    return float(Settings.from_env().upload_max_mb)
+def upload_limit_mb() -> int:
+    """The app's upload limit in the whole MB Streamlit counts in (``dashboard.upload_guard`` decides)."""
+    return whole_mb(Settings.from_env().upload_max_mb)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -187,6 +335,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8501, help="the one public port (default 8501)")
     parser.add_argument("--address", default="127.0.0.1", help="address nginx listens on (default 127.0.0.1)")
     parser.add_argument("--agent-api", action="store_true", help="enable Streamlit's agent API on every process")
+    parser.add_argument(
+        "--trusted-proxy",
+        action="append",
+        default=[],
+        metavar="ADDRESS",
+        help="a front (TLS terminator, load balancer) whose X-Forwarded-For names the client; repeatable",
+    )
     parser.add_argument("--nginx", default=shutil.which("nginx") or "/usr/sbin/nginx", help="the nginx binary")
     args = parser.parse_args(argv)
     if args.workers < 1:
@@ -225,14 +380,17 @@ def main(argv: list[str] | None = None) -> int:
         for port, process in zip(worker_ports, processes, strict=True):
             wait_healthy(f"http://127.0.0.1:{port}", process, timeout=HEALTH_TIMEOUT_SECONDS)
         config = work_dir / "nginx.conf"
+        write_error_pages(work_dir / "errors", upload_bytes=upload_limit_bytes())
         config.write_text(
             nginx_config(
                 work_dir=work_dir,
                 address=args.address,
                 port=args.port,
                 worker_ports=worker_ports,
-                upload_mb=upload_mb,
+                upload_bytes=upload_limit_bytes(),
                 nginx_user="root" if os.geteuid() == 0 else None,
+                tile_url=Settings.from_env().tile_url,
+                trusted_proxies=tuple(args.trusted_proxy),
             ),
             encoding="utf-8",
         )

@@ -7,8 +7,9 @@ it asks for a run with any widget states it likes and collects what the page sho
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -50,6 +51,9 @@ def _collect(message: ForwardMsg, shown: Shown) -> None:
 
 
 Widgets = Mapping[str, "str | bool"]
+T = TypeVar("T")
+#: A run that ended by itself (not cut short for a newer one).
+FINISHED = (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR)
 
 
 async def _run(
@@ -90,3 +94,146 @@ def run_session(
 ) -> list[Shown]:
     """Open one session and ask for each ``(page, widget states)`` run in turn; return what each showed."""
     return asyncio.run(_run(url, list(runs), headers=headers or {}, timeout=timeout))
+
+
+# -- a flood of reruns, and a member's first page meanwhile -------------------------------------------------
+
+
+def _rerun(page: str, widgets: Widgets) -> bytes:
+    message = BackMsg()
+    message.rerun_script.query_string = ""
+    message.rerun_script.page_name = page
+    for widget_id, value in widgets.items():
+        widget = message.rerun_script.widget_states.widgets.add()
+        widget.id = widget_id
+        if isinstance(value, bool):
+            widget.trigger_value = value
+        else:
+            widget.string_value = value
+    return message.SerializeToString()
+
+
+def _connect(url: str, *, cookie: str, local_address: str | None):  # type: ignore[no-untyped-def]
+    stream = url.replace("http://", "ws://") + "/_stcore/stream"
+    options = {"local_addr": (local_address, 0)} if local_address else {}
+    return websockets.connect(
+        stream, additional_headers={"Cookie": f"bra_route={cookie}"}, max_size=None, open_timeout=60, **options
+    )
+
+
+async def _flood_one(
+    url: str,
+    *,
+    cookie: str,
+    local_address: str | None,
+    search_id: str,
+    interval: float,
+    until: float,
+    counts: dict[str, int],
+) -> None:
+    loop = asyncio.get_running_loop()
+    async with _connect(url, cookie=cookie, local_address=local_address) as socket:
+
+        async def drain() -> None:  # read and count the runs that finished, so the server never waits on us
+            async for raw in socket:
+                forward = ForwardMsg()
+                forward.ParseFromString(raw)
+                if forward.WhichOneof("type") == "script_finished" and forward.script_finished in FINISHED:
+                    counts["finished"] += 1
+
+        reader = asyncio.create_task(drain())
+        number = 0
+        try:
+            while loop.time() < until:
+                number += 1
+                await socket.send(_rerun("", {search_id: f"flood {number}"}))
+                counts["sent"] += 1
+                await asyncio.sleep(interval)
+        finally:
+            reader.cancel()
+
+
+async def _first_page(url: str, *, cookie: str, local_address: str | None, timeout: float) -> float:
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    async with _connect(url, cookie=cookie, local_address=local_address) as socket:
+        await socket.send(_rerun("", {}))
+        shown = Shown()
+        while not shown.finished:
+            forward = ForwardMsg()
+            forward.ParseFromString(await asyncio.wait_for(socket.recv(), timeout))
+            _collect(forward, shown)
+        assert not shown.exceptions, shown.exceptions
+    return loop.time() - started
+
+
+def flood(
+    url: str,
+    *,
+    cookie: str,
+    search_id: str,
+    local_address: str | None = None,
+    sockets: int = 4,
+    interval: float = 0.005,
+    duration: float = 20.0,
+) -> dict[str, int]:
+    """``sockets`` websockets with one route cookie, each asking for a run with a new search every ``interval``
+    seconds for ``duration`` seconds; returns the runs asked for (``sent``) and the runs that ran to their
+    end (``finished``).
+
+    ``local_address`` is a loopback address (127.0.0.2 …) to connect from, so that the server sees this
+    client apart from others on the machine.
+    """
+
+    async def go() -> dict[str, int]:
+        until = asyncio.get_running_loop().time() + duration
+        counts = {"sent": 0, "finished": 0}
+        await asyncio.gather(
+            *(
+                _flood_one(
+                    url,
+                    cookie=cookie,
+                    local_address=local_address,
+                    search_id=search_id,
+                    interval=interval,
+                    until=until,
+                    counts=counts,
+                )
+                for _ in range(sockets)
+            )
+        )
+        return counts
+
+    return asyncio.run(go())
+
+
+def first_page_seconds(url: str, *, cookie: str, local_address: str | None = None, timeout: float = 120) -> float:
+    """How long a new session (with this route cookie) waits until its first run has finished, in seconds."""
+    return asyncio.run(_first_page(url, cookie=cookie, local_address=local_address, timeout=timeout))
+
+
+def while_open(
+    url: str,
+    runs: Iterable[tuple[str, Widgets]],
+    then: Callable[[str], T],
+    *,
+    headers: Mapping[str, str] | None = None,
+    timeout: float = 60,
+) -> T:
+    """Open one session, ask for each run in turn, then call ``then(session_id)`` while the session is open."""
+
+    async def go() -> T:
+        stream = url.replace("http://", "ws://") + "/_stcore/stream"
+        async with websockets.connect(stream, additional_headers=dict(headers or {}), max_size=None) as socket:
+            shown = Shown()
+            for page, widgets in runs:
+                await socket.send(_rerun(page, widgets))
+                shown = Shown(session_id=shown.session_id)
+                while not shown.finished:
+                    forward = ForwardMsg()
+                    forward.ParseFromString(await asyncio.wait_for(socket.recv(), timeout))
+                    _collect(forward, shown)
+                assert not shown.exceptions, shown.exceptions
+            return await asyncio.get_running_loop().run_in_executor(None, then, shown.session_id)
+
+    return asyncio.run(go())

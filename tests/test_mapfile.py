@@ -172,7 +172,12 @@ def nginx_location_for(url: str) -> Path:
     serve = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(serve)
     config = serve.nginx_config(
-        work_dir=Path("/nowhere"), address="127.0.0.1", port=1, worker_ports=[2], upload_mb=1, nginx_user=None
+        work_dir=Path("/nowhere"),
+        address="127.0.0.1",
+        port=1,
+        worker_ports=[2],
+        upload_bytes=1024 * 1024,
+        nginx_user=None,
     )
     locations = dict(re.findall(r"location (/\S*) \{\s*alias (\S+);", config))
     prefix = max((prefix for prefix in locations if url.startswith(prefix)), key=len, default=None)
