@@ -11,7 +11,6 @@ import csv
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -50,10 +49,18 @@ def make_map(
     return result, out_dir
 
 
-def written(out_dir: Path, since: float) -> str:
-    """Every file the run left in its folder, and every file under ``static/`` changed during it, as text."""
+def static_files() -> dict[Path, tuple[int, int]]:
+    """Every file under ``static/`` with its modification time (ns) and size: compared before and after a run."""
+    return {p: (p.stat().st_mtime_ns, p.stat().st_size) for p in (ROOT / "static").rglob("*") if p.is_file()}
+
+
+def written(out_dir: Path, before: dict[Path, tuple[int, int]]) -> str:
+    """Every file the run left in its folder, and every file under ``static/`` it made or changed, as text.
+
+    Compared with a snapshot, not a time: a file another test wrote a moment before the run is not the run's.
+    """
     files = [p for p in out_dir.rglob("*") if p.is_file()]
-    files += [p for p in (ROOT / "static").rglob("*") if p.is_file() and p.stat().st_mtime >= since]
+    files += [p for p, stamp in static_files().items() if before.get(p) != stamp]
     return "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in files)
 
 
@@ -70,10 +77,10 @@ def leaked(text: str) -> dict[str, list[str]]:
     [("en", "Members mode: the map holds no contact persons"), ("pl", "Tryb członków: mapa nie zawiera osób")],
 )
 def test_members_mode_writes_no_contact_fields(tmp_path, language, note):
-    since = time.time() - 1
+    before = static_files()
     result, out_dir = make_map(tmp_path, language=language, access="members")
     assert result.returncode == 0, result.stderr
-    page = written(out_dir, since)
+    page = written(out_dir, before)
     assert "L.markerClusterGroup" in page and "Pomeranian ICT Cluster" in page  # the map itself is whole
     assert leaked(page) == {}
     assert note in result.stdout
