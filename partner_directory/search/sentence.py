@@ -11,6 +11,7 @@ from __future__ import annotations
 from partner_directory.geo.countries import country_name
 from partner_directory.geo.distance import shown_distance_km
 from partner_directory.i18n import t, tn
+from partner_directory.search.areas import Area
 from partner_directory.search.places import PlaceLike
 from partner_directory.text import fold
 
@@ -19,7 +20,12 @@ CITY_DISTANCE_FLOOR_KM = 10
 
 
 def place_label(place: PlaceLike, typed: str, language: str) -> str:
-    """ "Gdańsk, Poland"; with what was typed first when it reads differently ("Danzig (Gdańsk, Poland)")."""
+    """ "Gdańsk, Poland"; with what was typed first when it reads differently ("Danzig (Gdańsk, Poland)").
+
+    A named area is "Upper Silesia (Katowice, Gliwice, Zabrze, …)".
+    """
+    if isinstance(place, Area):  # a named area says which cities it stands for
+        return place.label(language)
     if place.kind == "country":
         label = country_name(place.country, language)
     else:

@@ -1,0 +1,144 @@
+"""Polish inflection: a word as a member types it ("w Wiedniu", "z Niemiec", "robotyką") → its base forms.
+
+Polish puts place and sector names in the locative, genitive or instrumental
+after a preposition, and some stems change (Wiedeń → Wiedniu, Praga → Pradze).
+:func:`base_forms` gives each word's nominative forms — keeping the word's
+number and gender, so an adjective agrees with its noun ("Wielkiej Brytanii" →
+"wielka brytania", "Stanach Zjednoczonych" → "stany zjednoczone") — and its
+dictionary lemmas; :func:`phrase_variants` combines them for a phrase. Search
+then looks the variants up wherever it looks up what was typed: places
+(the gazetteer knows Polish exonyms in the nominative: "Wiedeń", "Monachium"),
+named areas, countries and sector synonyms.
+
+The analyser is Morfeusz 2 with the SGJP dictionary (package ``morfeusz2``),
+chosen over ``simplemma`` on a table of 88 forms (``tests/search_tables.py``):
+Morfeusz 100%, simplemma 93% (it misses "Niemiec", "Czech", "Włoch",
+"Kolonii"); Morfeusz loads in 0.1 s with about 60 MB, simplemma in 5.5 s with
+about 410 MB. Words it does not know ("offices", "Vienna") have no variants,
+so other languages pass through unchanged.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from functools import lru_cache
+from typing import Any
+
+#: At most this many base forms are kept for one word (geographic names first).
+MAX_WORD_FORMS = 6
+
+#: At most this many variants of a phrase are looked up.
+MAX_PHRASE_VARIANTS = 12
+
+#: Parts of speech whose nominative is looked up: nouns, adjectives, participles used as adjectives.
+_DECLINED = frozenset({"subst", "depr", "adj", "ppas", "pact"})
+
+#: Dictionary labels, best first: a place's name before a common noun before a surname.
+_LABEL_RANK = {"nazwa_geograficzna": 0, "człon_nazwy_geograficznej": 0, "nazwa_pospolita": 1, "nazwisko": 3}
+
+_lock = threading.Lock()
+_analyser: Any = None
+
+
+def _morfeusz() -> Any:
+    """The shared analyser, created on first use (about 0.1 s)."""
+    global _analyser
+    if _analyser is None:
+        import morfeusz2  # imported late: only a search with Polish words needs it
+
+        _analyser = morfeusz2.Morfeusz(expand_tags=False)
+    return _analyser
+
+
+def _analyse(word: str) -> list[tuple[str, str, list[str]]]:
+    """(lemma, tag, labels) of each reading of ``word``; Morfeusz is not safe across threads."""
+    with _lock:
+        readings = _morfeusz().analyse(word)
+    return [(reading[2][1], reading[2][2], list(reading[2][3])) for reading in readings]
+
+
+def _generate(lemma: str) -> list[tuple[str, str]]:
+    with _lock:
+        return [(form[0], form[2]) for form in _morfeusz().generate(lemma)]
+
+
+@lru_cache(maxsize=20_000)
+def _forms_of(lemma: str) -> tuple[tuple[str, str], ...]:
+    return tuple(_generate(lemma))
+
+
+def _agrees(tag: str, wanted: list[str]) -> bool:
+    """Whether a generated form's tag is the nominative of the reading ``wanted`` (same number, gender, rest)."""
+    parts = tag.split(":")
+    if len(parts) < 4 or len(wanted) < 4 or parts[0] != wanted[0]:
+        return False
+    if "nom" not in parts[2].split("."):
+        return False
+    if not set(parts[1].split(".")) & set(wanted[1].split(".")):
+        return False
+    if not set(parts[3].split(".")) & set(wanted[3].split(".")):
+        return False
+    return parts[4:] == wanted[4:]
+
+
+@lru_cache(maxsize=50_000)
+def base_forms(word: str) -> tuple[str, ...]:
+    """The nominative forms and lemmas of a Polish ``word``, best first, without the word itself.
+
+    Geographic names come first, surnames last; at most :data:`MAX_WORD_FORMS`.
+    A word the dictionary does not know (any other language) has none.
+
+    >>> base_forms("Wiedniu"), base_forms("Niemczech"), base_forms("robotyką")
+    (('Wiedeń',), ('Niemcy',), ('robotyka',))
+    >>> base_forms("offices")
+    ()
+    """
+    if not word or not any(character.isalpha() for character in word):
+        return ()
+    ranked: list[tuple[int, int, str]] = []
+    for order, (lemma_tag, tag, labels) in enumerate(_analyse(word)):
+        wanted = tag.split(":")
+        if wanted[0] not in _DECLINED:
+            continue
+        rank = min((_LABEL_RANK.get(label, 2) for label in labels), default=2)
+        lemma = lemma_tag.split(":")[0]
+        nominatives = [form for form, form_tag in _forms_of(lemma_tag) if _agrees(form_tag, wanted)]
+        for form in [*nominatives, lemma] if wanted[0] != "ppas" else nominatives:
+            ranked.append((rank, order, form))
+    forms: list[str] = []
+    for _, _, form in sorted(ranked):
+        if form.casefold() != word.casefold() and form.casefold() not in (kept.casefold() for kept in forms):
+            forms.append(form)
+    return tuple(forms[:MAX_WORD_FORMS])
+
+
+def phrase_variants(text: str) -> tuple[str, ...]:
+    """The phrase with its words put in their base forms, best first, without the phrase itself.
+
+    Words without base forms stay as typed; at most :data:`MAX_PHRASE_VARIANTS`.
+
+    >>> phrase_variants("Górnym Śląsku")[:1], phrase_variants("Stanach Zjednoczonych")[:1]
+    (('górny Śląsk',), ('Stany zjednoczone',))
+    """
+    typed = text.split()
+    if not typed:
+        return ()
+    choices = [(word, *base_forms(word)) for word in typed]
+    # Every word in a base form first (the typical case: preposition dropped, the name inflected).
+    ordered = sorted(itertools.product(*(range(len(options)) for options in choices)), key=_variant_order)
+    variants: list[str] = []
+    for picks in ordered:
+        if not any(picks):
+            continue
+        variant = " ".join(options[pick] for options, pick in zip(choices, picks, strict=True))
+        if variant not in variants:
+            variants.append(variant)
+        if len(variants) >= MAX_PHRASE_VARIANTS:
+            break
+    return tuple(variants)
+
+
+def _variant_order(picks: tuple[int, ...]) -> tuple[int, int]:
+    """Variants using more base forms, and earlier (better) ones, first."""
+    return (sum(1 for pick in picks if pick == 0), sum(picks))
