@@ -23,9 +23,9 @@ import numpy.typing as npt
 
 from partner_directory.geo.distance import great_circle_km
 from partner_directory.i18n import t
-from partner_directory.search.inflection import phrase_variants
+from partner_directory.search.inflection import MIN_GUESS_LENGTH, phrase_variants
 from partner_directory.search.places import PlaceLike, PlaceResolver
-from partner_directory.text import fold
+from partner_directory.text import fold, fold_compact
 
 #: The table of named areas.
 AREAS_FILE = Path(__file__).with_name("data") / "areas.json"
@@ -197,7 +197,8 @@ def resolve_searched_place(text: str, resolver: PlaceResolver) -> PlaceLike | No
     1. A named area ("Górny Śląsk", "na Górnym Śląsku", "Randstad"): the table is curated, so it wins.
     2. The text as typed, by ``resolver`` ("Wiedeń", "Vienna", "Polska").
     3. Its Polish base forms (:func:`~partner_directory.search.inflection.phrase_variants`),
-       without a leading preposition: "w Wiedniu" → "Wiedeń", "w Niemczech" → "Niemcy".
+       without a leading preposition: "w Wiedniu" → "Wiedeń", "w Niemczech" → "Niemcy";
+       a country before a city ("z Niemiec": Niemcy, not the village Niemce).
 
     So a word another language uses as it is never meets the Polish dictionary
     unless it names nothing as typed.
@@ -214,8 +215,12 @@ def resolve_searched_place(text: str, resolver: PlaceResolver) -> PlaceLike | No
         place = resolver(" ".join(words))
         if place is not None:
             return place
+    found: list[PlaceLike] = []
     for variant in phrase_variants(" ".join(words)):
+        if len(fold_compact(variant)) < MIN_GUESS_LENGTH:  # "Kir" would be a country's code
+            continue
         place = resolver(variant)
         if place is not None:
-            return place
-    return None
+            found.append(place)
+    # "z Niemiec" is Germany (Niemcy), not the village Niemce: a country named by a base form comes first.
+    return next((place for place in found if place.kind == "country"), found[0] if found else None)

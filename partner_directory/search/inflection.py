@@ -34,8 +34,62 @@ MAX_PHRASE_VARIANTS = 12
 #: Parts of speech whose nominative is looked up: nouns, adjectives, participles used as adjectives.
 _DECLINED = frozenset({"subst", "depr", "adj", "ppas", "pact"})
 
-#: Dictionary labels, best first: a place's name before a common noun before a surname.
-_LABEL_RANK = {"nazwa_geograficzna": 0, "człon_nazwy_geograficznej": 0, "nazwa_pospolita": 1, "nazwisko": 3}
+#: Dictionary labels, best first: a place's name before a common noun.
+_LABEL_RANK = {"nazwa_geograficzna": 0, "człon_nazwy_geograficznej": 0, "nazwa_pospolita": 1}
+
+#: Readings that only name a person are never a place's or a sector's: Morfeusz guesses them for
+#: unknown names ("Saratowie" as the surname "Sarat"), which would send a search elsewhere.
+_PERSONAL = frozenset({"nazwisko", "imię"})
+
+#: For a word the dictionary does not know (many foreign places: "Abidżanie", "Aktiubińsku"):
+#: case endings (locative, genitive, instrumental) → the nominative endings they may come from,
+#: longest ending first. Candidates are only guesses; search keeps one only if the gazetteer knows it.
+GUESSED_ENDINGS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("owie", ("ów", "ow")),
+    ("ście", ("sta", "st")),
+    ("dzie", ("d", "da")),
+    ("śnie", ("sno",)),
+    ("źnie", ("zno",)),
+    ("dze", ("ga",)),
+    ("sze", ("cha",)),
+    ("rze", ("ra", "r")),
+    ("cie", ("t", "ta")),
+    ("nie", ("n", "na", "no")),
+    ("wie", ("w", "wa")),
+    ("mie", ("m", "ma")),
+    ("bie", ("b", "ba")),
+    ("pie", ("p", "pa")),
+    ("sie", ("s", "sa")),
+    ("zie", ("z", "za")),
+    ("fie", ("f", "fa")),
+    ("ce", ("ka",)),
+    ("le", ("ł", "ła", "l")),
+    ("niu", ("ń", "eń")),
+    ("siu", ("ś",)),
+    ("ciu", ("ć",)),
+    ("ziu", ("ź",)),
+    ("ach", ("y", "i", "a")),
+    ("iem", ("",)),
+    ("em", ("",)),
+    ("ii", ("ia",)),
+    ("ji", ("ja",)),
+    ("li", ("la",)),
+    ("czy", ("cza",)),
+    ("szy", ("sza",)),
+    ("rzy", ("rza",)),
+    ("ży", ("ża",)),
+    ("cy", ("ca",)),
+    ("ku", ("k", "ek")),
+    ("u", ("",)),
+    ("ie", ("",)),
+    ("ą", ("a",)),
+    ("a", ("",)),
+    ("i", ("a",)),
+    ("y", ("a",)),
+)
+
+#: Shortest guessed base form (three letters could be a country code).
+MIN_GUESS_LENGTH = 4
 
 _lock = threading.Lock()
 _analyser: Any = None
@@ -97,15 +151,20 @@ def base_forms(word: str) -> tuple[str, ...]:
     if not word or not any(character.isalpha() for character in word):
         return ()
     ranked: list[tuple[int, int, str]] = []
-    for order, (lemma_tag, tag, labels) in enumerate(_analyse(word)):
+    readings = _analyse(word)
+    if all(tag == "ign" for _, tag, _ in readings):
+        return guessed_base_forms(word)
+    for order, (lemma_tag, tag, labels) in enumerate(readings):
         wanted = tag.split(":")
-        if wanted[0] not in _DECLINED:
+        if wanted[0] not in _DECLINED or (labels and set(labels) <= _PERSONAL):
             continue
         rank = min((_LABEL_RANK.get(label, 2) for label in labels), default=2)
         lemma = lemma_tag.split(":")[0]
         nominatives = [form for form, form_tag in _forms_of(lemma_tag) if _agrees(form_tag, wanted)]
         for form in [*nominatives, lemma] if wanted[0] != "ppas" else nominatives:
             ranked.append((rank, order, form))
+    if not ranked:  # only a person's name, or a word that is not declined: guess as for an unknown word
+        return guessed_base_forms(word) if all(tag.split(":")[0] != "prep" for _, tag, _ in readings) else ()
     forms: list[str] = []
     for _, _, form in sorted(ranked):
         if form.casefold() != word.casefold() and form.casefold() not in (kept.casefold() for kept in forms):
@@ -113,13 +172,35 @@ def base_forms(word: str) -> tuple[str, ...]:
     return tuple(forms[:MAX_WORD_FORMS])
 
 
+def guessed_base_forms(word: str) -> tuple[str, ...]:
+    """Possible nominatives of a word the dictionary does not know, by :data:`GUESSED_ENDINGS`.
+
+    >>> guessed_base_forms("Abidżanie"), guessed_base_forms("Saratowie")[:1]
+    (('Abidżan', 'Abidżana', 'Abidżano'), ('Saratów',))
+    """
+    if not word.isalpha():
+        return ()
+    lower = word.lower()
+    guesses: list[str] = []
+    for ending, replacements in GUESSED_ENDINGS:
+        if lower.endswith(ending):
+            stem = word[: len(word) - len(ending)]
+            for replacement in replacements:
+                guess = stem + replacement
+                if len(guess) >= MIN_GUESS_LENGTH and guess not in guesses:
+                    guesses.append(guess)
+    return tuple(guesses[:MAX_WORD_FORMS])
+
+
 def phrase_variants(text: str) -> tuple[str, ...]:
     """The phrase with its words put in their base forms, best first, without the phrase itself.
 
     Words without base forms stay as typed; at most :data:`MAX_PHRASE_VARIANTS`.
 
-    >>> phrase_variants("Górnym Śląsku")[:1], phrase_variants("Stanach Zjednoczonych")[:1]
-    (('górny Śląsk',), ('Stany zjednoczone',))
+    >>> "górny Śląsk" in phrase_variants("Górnym Śląsku"), phrase_variants("Tel Awiwie")
+    (True, ('Tel Awiw',))
+    >>> "Stany zjednoczone" in phrase_variants("Stanach Zjednoczonych")
+    True
     """
     typed = text.split()
     if not typed:
