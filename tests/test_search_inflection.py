@@ -183,3 +183,9 @@ def test_the_polish_switch_is_what_finds_case_forms(grammar_index):
     without.use_polish_forms = False
     assert _ids(without, "w Wiedniu") == []
     assert _ids(grammar_index, "w Wiedniu") == ["wien"]
+
+
+def test_the_near_sentence_reads_the_place_without_its_preposition(grammar_index):
+    result = search(grammar_index, Criteria(near="w Wiedniu", radius_km=50), language="en")
+    assert sorted(result.rows["partner_id"]) == ["wien"]
+    assert "within 50 km of Wiedniu (Vienna, Austria)" in result.description

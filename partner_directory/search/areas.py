@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 from partner_directory.geo.distance import great_circle_km
 from partner_directory.i18n import t
-from partner_directory.search.inflection import MIN_GUESS_LENGTH, phrase_variants
+from partner_directory.search.inflection import MIN_GUESS_LENGTH, phrase_variants, without_leading_preposition
 from partner_directory.search.places import PlaceLike, PlaceResolver
 from partner_directory.text import fold, fold_compact
 
@@ -123,19 +123,12 @@ def area_key(text: str) -> str | None:
     ('upper_silesia', 'ruhr', 'bay_area', None)
     """
     by_name = _areas_by_name()
-    words = text.split()
-    if len(words) > 1 and fold(words[0]) in _LEADING_PREPOSITIONS:
-        words = words[1:]
-    phrase = " ".join(words)
+    phrase = without_leading_preposition(text)
     for candidate in (phrase, *phrase_variants(phrase)):
         key = by_name.get(" ".join(fold(candidate).replace("-", " ").split()))
         if key is not None:
             return key
     return None
-
-
-#: A preposition before an area's name ("na Górnym Śląsku", "w Randstadzie") is not part of it.
-_LEADING_PREPOSITIONS = frozenset({"w", "we", "na", "z", "ze", "pod", "in", "near", "around"})
 
 
 def resolve_area(text: str, *, find_city: CityFinder | None = None) -> Area | None:
@@ -191,7 +184,7 @@ def _default_city_finder() -> CityFinder | None:
     return lambda name, country: gazetteer.find_city(name, country=country)
 
 
-def resolve_searched_place(text: str, resolver: PlaceResolver) -> PlaceLike | None:
+def resolve_searched_place(text: str, resolver: PlaceResolver, *, guess: bool = True) -> PlaceLike | None:
     """The place a member typed to search near or in, in this order of evidence, or ``None``.
 
     1. A named area ("Górny Śląsk", "na Górnym Śląsku", "Randstad"): the table is curated, so it wins.
@@ -201,7 +194,9 @@ def resolve_searched_place(text: str, resolver: PlaceResolver) -> PlaceLike | No
        a country before a city ("z Niemiec": Niemcy, not the village Niemce).
 
     So a word another language uses as it is never meets the Polish dictionary
-    unless it names nothing as typed.
+    unless it names nothing as typed. ``guess=False`` leaves out the guessed
+    forms of words the dictionary does not know (a query word found in the
+    table as typed is not guessed at: "energy" is not "Energa").
     """
     area = resolve_area(text)
     if area is not None:
@@ -209,14 +204,13 @@ def resolve_searched_place(text: str, resolver: PlaceResolver) -> PlaceLike | No
     place = resolver(text)
     if place is not None:
         return place
-    words = text.split()
-    if len(words) > 1 and fold(words[0]) in _LEADING_PREPOSITIONS:
-        words = words[1:]
-        place = resolver(" ".join(words))
+    phrase = without_leading_preposition(text)
+    if phrase != text.strip():
+        place = resolver(phrase)
         if place is not None:
             return place
     found: list[PlaceLike] = []
-    for variant in phrase_variants(" ".join(words)):
+    for variant in phrase_variants(phrase, guess=guess):
         if len(fold_compact(variant)) < MIN_GUESS_LENGTH:  # "Kir" would be a country's code
             continue
         place = resolver(variant)

@@ -408,7 +408,11 @@ class SearchIndex:
             resolver = self._resolve_place
             try:
                 # With named areas and Polish case forms ("Wiedniu", "Górnym Śląsku"):
-                place = resolve_searched_place(typed, resolver) if self.use_polish_forms else resolver(typed)
+                if self.use_polish_forms:
+                    guess = not any(self._matching_words(word) for word in words(typed))
+                    place = resolve_searched_place(typed, resolver, guess=guess)
+                else:
+                    place = resolver(typed)
             except (LookupError, ValueError, OSError):
                 place = None
             cities = place.cities if isinstance(place, Area) else (place,) if place is not None else ()

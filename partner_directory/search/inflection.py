@@ -25,6 +25,8 @@ import threading
 from functools import lru_cache
 from typing import Any
 
+from partner_directory.text import fold
+
 #: At most this many base forms are kept for one word (geographic names first).
 MAX_WORD_FORMS = 6
 
@@ -88,6 +90,9 @@ GUESSED_ENDINGS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("y", ("a",)),
 )
 
+#: A preposition before a place's name ("w Wiedniu", "na Górnym Śląsku", "in Vienna") is not part of it.
+LEADING_PREPOSITIONS = frozenset({"w", "we", "na", "z", "ze", "pod", "do", "przy", "kolo", "in", "near", "around"})
+
 #: Shortest guessed base form (three letters could be a country code).
 MIN_GUESS_LENGTH = 4
 
@@ -136,24 +141,31 @@ def _agrees(tag: str, wanted: list[str]) -> bool:
     return parts[4:] == wanted[4:]
 
 
-@lru_cache(maxsize=50_000)
-def base_forms(word: str) -> tuple[str, ...]:
+def base_forms(word: str, *, guess: bool = True) -> tuple[str, ...]:
     """The nominative forms and lemmas of a Polish ``word``, best first, without the word itself.
 
-    Geographic names come first, surnames last; at most :data:`MAX_WORD_FORMS`.
-    A word the dictionary does not know (any other language) has none.
+    Geographic names come first; readings that only name a person are left
+    out; at most :data:`MAX_WORD_FORMS`. A word the dictionary does not know
+    gets :func:`guessed_base_forms` when ``guess`` is true, else none.
 
     >>> base_forms("Wiedniu"), base_forms("Niemczech"), base_forms("robotyką")
     (('Wiedeń',), ('Niemcy',), ('robotyka',))
-    >>> base_forms("offices")
-    ()
+    >>> base_forms("offices"), base_forms("Abidżanie", guess=False)
+    ((), ())
     """
+    known, guessed = _dictionary_forms(word)
+    return known or (guessed if guess else ())
+
+
+@lru_cache(maxsize=50_000)
+def _dictionary_forms(word: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(forms the dictionary gives, guessed forms when it gives none)."""
     if not word or not any(character.isalpha() for character in word):
-        return ()
+        return (), ()
     ranked: list[tuple[int, int, str]] = []
     readings = _analyse(word)
     if all(tag == "ign" for _, tag, _ in readings):
-        return guessed_base_forms(word)
+        return (), guessed_base_forms(word)
     for order, (lemma_tag, tag, labels) in enumerate(readings):
         wanted = tag.split(":")
         if wanted[0] not in _DECLINED or (labels and set(labels) <= _PERSONAL):
@@ -164,12 +176,12 @@ def base_forms(word: str) -> tuple[str, ...]:
         for form in [*nominatives, lemma] if wanted[0] != "ppas" else nominatives:
             ranked.append((rank, order, form))
     if not ranked:  # only a person's name, or a word that is not declined: guess as for an unknown word
-        return guessed_base_forms(word) if all(tag.split(":")[0] != "prep" for _, tag, _ in readings) else ()
+        return (), guessed_base_forms(word) if all(tag.split(":")[0] != "prep" for _, tag, _ in readings) else ()
     forms: list[str] = []
     for _, _, form in sorted(ranked):
         if form.casefold() != word.casefold() and form.casefold() not in (kept.casefold() for kept in forms):
             forms.append(form)
-    return tuple(forms[:MAX_WORD_FORMS])
+    return tuple(forms[:MAX_WORD_FORMS]), ()
 
 
 def guessed_base_forms(word: str) -> tuple[str, ...]:
@@ -192,10 +204,11 @@ def guessed_base_forms(word: str) -> tuple[str, ...]:
     return tuple(guesses[:MAX_WORD_FORMS])
 
 
-def phrase_variants(text: str) -> tuple[str, ...]:
+def phrase_variants(text: str, *, guess: bool = True) -> tuple[str, ...]:
     """The phrase with its words put in their base forms, best first, without the phrase itself.
 
-    Words without base forms stay as typed; at most :data:`MAX_PHRASE_VARIANTS`.
+    Words without base forms stay as typed; at most :data:`MAX_PHRASE_VARIANTS`;
+    ``guess`` as for :func:`base_forms`.
 
     >>> "górny Śląsk" in phrase_variants("Górnym Śląsku"), phrase_variants("Tel Awiwie")
     (True, ('Tel Awiw',))
@@ -205,7 +218,7 @@ def phrase_variants(text: str) -> tuple[str, ...]:
     typed = text.split()
     if not typed:
         return ()
-    choices = [(word, *base_forms(word)) for word in typed]
+    choices = [(word, *base_forms(word, guess=guess)) for word in typed]
     # Every word in a base form first (the typical case: preposition dropped, the name inflected).
     ordered = sorted(itertools.product(*(range(len(options)) for options in choices)), key=_variant_order)
     variants: list[str] = []
@@ -218,6 +231,14 @@ def phrase_variants(text: str) -> tuple[str, ...]:
         if len(variants) >= MAX_PHRASE_VARIANTS:
             break
     return tuple(variants)
+
+
+def without_leading_preposition(text: str) -> str:
+    """The text without a leading preposition (:data:`LEADING_PREPOSITIONS`): "w Wiedniu" → "Wiedniu"."""
+    words = text.split()
+    if len(words) > 1 and fold(words[0]) in LEADING_PREPOSITIONS:
+        words = words[1:]
+    return " ".join(words)
 
 
 def _variant_order(picks: tuple[int, ...]) -> tuple[int, int]:

@@ -12,6 +12,7 @@ from partner_directory.geo.countries import country_name
 from partner_directory.geo.distance import shown_distance_km
 from partner_directory.i18n import t, tn
 from partner_directory.search.areas import Area
+from partner_directory.search.inflection import without_leading_preposition
 from partner_directory.search.places import PlaceLike
 from partner_directory.text import fold
 
@@ -30,6 +31,7 @@ def place_label(place: PlaceLike, typed: str, language: str) -> str:
         label = country_name(place.country, language)
     else:
         label = f"{place.name}, {country_name(place.country, language)}"
+    typed = without_leading_preposition(typed)  # "w Wiedniu (Vienna, Austria)" reads "Wiedniu (Vienna, Austria)"
     return label if fold(typed) in (fold(place.name), fold(label)) else f"{typed} ({label})"
 
 
