@@ -189,3 +189,11 @@ def test_the_near_sentence_reads_the_place_without_its_preposition(grammar_index
     result = search(grammar_index, Criteria(near="w Wiedniu", radius_km=50), language="en")
     assert sorted(result.rows["partner_id"]) == ["wien"]
     assert "within 50 km of Wiedniu (Vienna, Austria)" in result.description
+
+
+def test_hostile_text_is_bounded():
+    """A long phrase would make millions of combinations: only phrases a place's name can be long are varied."""
+    assert phrase_variants(" ".join(["Górnym"] * 60)) == ()
+    assert base_forms("ą" * 5000) == ()
+    assert phrase_variants("Wiedniu\x00 Pradze")[0] == "Wiedeń Praga"  # a control character breaks nothing
+    assert resolve_searched_place("w " + "Wiedniu " * 60, gazetteer_lookup()) is None

@@ -30,6 +30,12 @@ from partner_directory.text import fold
 #: At most this many base forms are kept for one word (geographic names first).
 MAX_WORD_FORMS = 6
 
+#: Longest word analysed (Polish words are shorter; a longer one only costs time).
+MAX_WORD_LENGTH = 40
+
+#: Longest phrase whose variants are made (words): at most (1 + MAX_WORD_FORMS) ** 4 = 2,401 combinations.
+MAX_PHRASE_WORDS = 4
+
 #: At most this many variants of a phrase are looked up.
 MAX_PHRASE_VARIANTS = 12
 
@@ -160,7 +166,7 @@ def base_forms(word: str, *, guess: bool = True) -> tuple[str, ...]:
 @lru_cache(maxsize=50_000)
 def _dictionary_forms(word: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(forms the dictionary gives, guessed forms when it gives none)."""
-    if not word or not any(character.isalpha() for character in word):
+    if not word or len(word) > MAX_WORD_LENGTH or not any(character.isalpha() for character in word):
         return (), ()
     ranked: list[tuple[int, int, str]] = []
     readings = _analyse(word)
@@ -215,8 +221,13 @@ def phrase_variants(text: str, *, guess: bool = True) -> tuple[str, ...]:
     >>> "Stany zjednoczone" in phrase_variants("Stanach Zjednoczonych")
     True
     """
+    return _phrase_variants(" ".join(text.split()), guess)
+
+
+@lru_cache(maxsize=10_000)
+def _phrase_variants(text: str, guess: bool) -> tuple[str, ...]:
     typed = text.split()
-    if not typed:
+    if not typed or len(typed) > MAX_PHRASE_WORDS:  # no place or sector name is longer; bounds the work
         return ()
     choices = [(word, *base_forms(word, guess=guess)) for word in typed]
     # Every word in a base form first (the typical case: preposition dropped, the name inflected).
