@@ -33,6 +33,7 @@ from partner_directory.geo.countries import country_name
 from partner_directory.geo.distance import great_circle_km
 from partner_directory.geo.languages import language_name
 from partner_directory.i18n import t, tn
+from partner_directory.search.areas import Area, distances_km, resolve_searched_place
 from partner_directory.search.criteria import (
     DEFAULT_RADIUS_KM,
     MAX_RADIUS_KM,
@@ -150,7 +151,7 @@ def search(
     radius = _valid_radius(criteria.radius_km)
     if near:
         resolver = resolve_place or index.place_resolver or default_resolver()
-        place = resolver(near) if resolver is not None else None
+        place = resolve_searched_place(near, resolver) if resolver is not None else None
         if resolver is None:
             problems.append(t("search.problem.no_gazetteer", language))
         elif place is None or not (math.isfinite(place.latitude) and math.isfinite(place.longitude)):
@@ -167,12 +168,15 @@ def search(
                 notes.append(t("search.note.country_radius", language, place=country_name(place.country, language)))
         else:
             radius = radius or DEFAULT_RADIUS_KM
-            distances = great_circle_km(place.latitude, place.longitude, index.latitudes, index.longitudes)
+            if isinstance(place, Area):  # any of its cities is the place
+                distances = distances_km(place, index.latitudes, index.longitudes)
+            else:
+                distances = great_circle_km(place.latitude, place.longitude, index.latitudes, index.longitudes)
             unlocated = int(np.count_nonzero(mask & np.isnan(distances)))
             mask &= distances <= radius
             fragments.append(
                 t(
-                    "search.applied.within",
+                    "search.applied.within_area" if isinstance(place, Area) else "search.applied.within",
                     language,
                     radius=format_kilometres(radius, language),
                     place=place_label(place, near, language),

@@ -66,6 +66,8 @@ from partner_directory.geo.distance import great_circle_km
 from partner_directory.geo.geocoding.base import UNLOCATED
 from partner_directory.geo.languages import language_name, resolve_language
 from partner_directory.i18n import t
+from partner_directory.search.areas import Area, resolve_searched_place
+from partner_directory.search.inflection import base_forms, phrase_variants
 from partner_directory.search.places import PlaceResolver, default_resolver
 from partner_directory.search.words import (
     MIN_FUZZY_LENGTH,
@@ -138,6 +140,12 @@ class _Posting:
 class SearchIndex:
     """The partner table prepared for fast searching.
 
+    A query's Polish case forms are understood (:mod:`~partner_directory.search.inflection`):
+    "w Wiedniu", "z Niemiec", "robotyką", "na Górnym Śląsku" find what
+    "Wiedeń", "Niemcy", "robotyka", "Górny Śląsk" find. Each base form is
+    consulted only where the word or phrase as typed finds nothing of its
+    kind (:attr:`use_polish_forms` turns this off, for comparison).
+
     Building takes about 0.3 s for 10,000 offices; each search then takes a
     few milliseconds (``bench/bench_search.py``).
 
@@ -147,6 +155,9 @@ class SearchIndex:
     with ``st.cache_resource``).
     """
 
+    #: Whether query words are also looked up in their Polish base forms and named areas.
+    use_polish_forms = True
+
     def __init__(self, table: pd.DataFrame) -> None:
         """Prepare ``table``; use :meth:`build` instead of calling this."""
         self.table = table
@@ -154,6 +165,7 @@ class SearchIndex:
         columns = {name: _column(table, name) for name in (*FIELD_WEIGHTS, "continent")}
         self._columns = columns
         self._country_keys = [_country_key(value) for value in columns["country"]]
+        self._country_key_array = np.array(self._country_keys, dtype=object)
         self.partner_ids = _factorize([partner_key(name) for name in columns["partner_name"]])
         self.country_ids = _factorize(self._country_keys)
         self.latitudes, self.longitudes = _coordinates(table)
@@ -344,16 +356,31 @@ class SearchIndex:
                 part = query[position : position + length]
                 phrase = " ".join(folded for folded, _ in part)
                 typed = " ".join(typed for _, typed in part)
-                group = synonym_groups().get(phrase)
+                group = _synonym_group(phrase, typed, polish=self.use_polish_forms)
                 rows = self._place_rows(typed) if length > 1 or len(phrase) >= MIN_PREFIX_LENGTH else None
                 if length == 1 or group is not None or rows is not None:
                     synonyms = tuple(
                         tuple((word, word) for word in term.split()) for term in group or () if term != phrase
                     )
-                    units.append(_QueryUnit((tuple(part),), synonyms, rows))
+                    alternatives = (tuple(part), *self._base_form_alternatives(part))
+                    units.append(_QueryUnit(alternatives, synonyms, rows))
                     position += length
                     break
         return units
+
+    def _base_form_alternatives(self, part: list[tuple[str, str]]) -> tuple[tuple[tuple[str, str], ...], ...]:
+        """The Polish base form of a single query word the table does not hold as typed ("klastry" → "klaster").
+
+        A word found as typed (exactly or as a beginning) keeps its matches
+        alone, so a query in another language whose words are in the table is unchanged.
+        """
+        if not self.use_polish_forms or len(part) != 1:
+            return ()
+        folded, typed = part[0]
+        if self._matching_words(folded) or country_in_query(typed) is not None:
+            return ()
+        forms = dict.fromkeys(word for form in base_forms(typed) for word in words(form) if word != folded)
+        return tuple(((word, word),) for word in forms)
 
     def _unit_scores(self, unit: _QueryUnit) -> npt.NDArray[np.float64]:
         scores = np.zeros(self.size)
@@ -378,15 +405,29 @@ class SearchIndex:
             return self._place_cache[key]
         rows = None
         if len(fold_compact(typed)) >= MIN_PREFIX_LENGTH and country_in_query(typed) is None:
+            resolver = self._resolve_place
             try:
-                place = self._resolve_place(typed)
+                # With named areas and Polish case forms ("Wiedniu", "Górnym Śląsku"):
+                if self.use_polish_forms:
+                    guess = not any(self._matching_words(word) for word in words(typed))
+                    place = resolve_searched_place(typed, resolver, guess=guess)
+                else:
+                    place = resolver(typed)
             except (LookupError, ValueError, OSError):
                 place = None
-            if place is not None and place.kind == "city":
-                distances = great_circle_km(place.latitude, place.longitude, self.latitudes, self.longitudes)
-                in_country = np.array([code == place.country for code in self._country_keys], dtype=bool)
-                found = np.flatnonzero((distances <= PLACE_MATCH_KM) & in_country)
-                rows = found if len(found) else None
+            cities = place.cities if isinstance(place, Area) else (place,) if place is not None else ()
+            found_mask = np.zeros(self.size, dtype=bool)
+            for city in cities:
+                if city.kind == "city":
+                    distances = great_circle_km(city.latitude, city.longitude, self.latitudes, self.longitudes)
+                    found_mask |= (distances <= PLACE_MATCH_KM) & (self._country_key_array == city.country)
+                elif city.kind == "country" and self.use_polish_forms:
+                    # Only a case form gets here ("Niemczech"): a country as typed is matched word by word.
+                    country = self._country_rows.get(city.country)
+                    if country is not None:
+                        found_mask[country] = True
+            found = np.flatnonzero(found_mask)
+            rows = found if len(found) else None
         if len(self._place_cache) < 10_000:
             self._place_cache[key] = rows
         return rows
@@ -490,6 +531,19 @@ class SearchIndex:
             services=tuple(services),
             languages=tuple(languages),
         )
+
+
+def _synonym_group(phrase: str, typed: str, *, polish: bool) -> tuple[str, ...] | None:
+    """The synonym group of a query phrase as typed, else of its Polish base forms ("robotyką", "branży spożywczej")."""
+    groups = synonym_groups()
+    group = groups.get(phrase)
+    if group is not None or not polish:
+        return group
+    for variant in phrase_variants(typed):
+        group = groups.get(" ".join(words(variant)))
+        if group is not None:
+            return group
+    return None
 
 
 def _column(table: pd.DataFrame, name: str) -> list[str]:

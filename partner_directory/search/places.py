@@ -29,7 +29,7 @@ class PlaceLike(Protocol):
     def longitude(self) -> float: ...
 
     @property
-    def kind(self) -> str: ...  # "city" or "country"
+    def kind(self) -> str: ...  # "city", "country" or "area" (a named area, search.areas)
 
 
 #: Turns a place name as typed (any language) into a place, or ``None``.

@@ -11,6 +11,8 @@ from __future__ import annotations
 from partner_directory.geo.countries import country_name
 from partner_directory.geo.distance import shown_distance_km
 from partner_directory.i18n import t, tn
+from partner_directory.search.areas import Area
+from partner_directory.search.inflection import without_leading_preposition
 from partner_directory.search.places import PlaceLike
 from partner_directory.text import fold
 
@@ -19,11 +21,17 @@ CITY_DISTANCE_FLOOR_KM = 10
 
 
 def place_label(place: PlaceLike, typed: str, language: str) -> str:
-    """ "Gdańsk, Poland"; with what was typed first when it reads differently ("Danzig (Gdańsk, Poland)")."""
+    """ "Gdańsk, Poland"; with what was typed first when it reads differently ("Danzig (Gdańsk, Poland)").
+
+    A named area is "Upper Silesia (Katowice, Gliwice, Zabrze, …)".
+    """
+    if isinstance(place, Area):  # a named area says which cities it stands for
+        return place.label(language)
     if place.kind == "country":
         label = country_name(place.country, language)
     else:
         label = f"{place.name}, {country_name(place.country, language)}"
+    typed = without_leading_preposition(typed)  # "w Wiedniu (Vienna, Austria)" reads "Wiedniu (Vienna, Austria)"
     return label if fold(typed) in (fold(place.name), fold(label)) else f"{typed} ({label})"
 
 

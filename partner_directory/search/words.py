@@ -22,7 +22,13 @@ MIN_PREFIX_LENGTH = 3
 MIN_FUZZY_LENGTH = 4
 
 #: Joining words ignored in a query that has other words (English and Polish), folded.
-QUERY_STOP_WORDS = frozenset({"and", "or", "the", "of", "in", "a", "an", "i", "oraz", "lub", "w", "z", "na", "we"})
+#: Also the prepositions before a place ("pod Krakowem", "ze Szwecji", "near Lyon") and the words
+#: for what every row is ("biura w Wiedniu", "offices in Vienna").
+QUERY_STOP_WORDS = frozenset(
+    {"and", "or", "the", "of", "in", "a", "an", "near", "around", "office", "offices", "partners"}
+    | {"i", "oraz", "lub", "w", "we", "z", "ze", "na", "pod", "przy", "kolo", "obok", "niedaleko", "okolicach"}
+    | {"biuro", "biura", "biur", "biurach", "partnerzy", "partnerow", "partnerach"}
+)
 
 #: Country abbreviations that count in lower case too (other short codes need capitals).
 LOWERCASE_COUNTRY_ABBREVIATIONS = frozenset({"usa", "uk", "uae"})
