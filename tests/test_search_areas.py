@@ -94,3 +94,15 @@ def test_an_area_whose_cities_are_not_found_is_no_place():
     assert resolve_area("Randstad", find_city=lambda name, country: None) is None
     area = resolve_area("Randstad", find_city=lambda name, country: default_gazetteer().find_city(name, country="DE"))
     assert area is None  # a namesake in another country is not a member
+
+
+def test_the_page_names_the_place_searched_near_in_its_language():
+    """The caption under the count names an area or a country in the page's language, not in English."""
+    from partner_directory.search.areas import resolve_area
+    from partner_directory.search.sentence import place_name
+
+    area = resolve_area("Górny Śląsk")
+    assert area is not None
+    assert (place_name(area, "pl"), place_name(area, "en")) == ("Górny Śląsk", "Upper Silesia")
+    germany = default_gazetteer().find_place("Niemcy")
+    assert germany is not None and (place_name(germany, "pl"), place_name(germany, "en")) == ("Niemcy", "Germany")

@@ -20,6 +20,15 @@ from partner_directory.text import fold
 CITY_DISTANCE_FLOOR_KM = 10
 
 
+def place_name(place: PlaceLike, language: str) -> str:
+    """The place searched near, named in ``language``: "Górny Śląsk", "Niemcy"; a city by its gazetteer name."""
+    if isinstance(place, Area):
+        return place.display_name(language)
+    if place.kind == "country":
+        return country_name(place.country, language)
+    return place.name
+
+
 def place_label(place: PlaceLike, typed: str, language: str) -> str:
     """ "Gdańsk, Poland"; with what was typed first when it reads differently ("Danzig (Gdańsk, Poland)").
 
@@ -27,10 +36,9 @@ def place_label(place: PlaceLike, typed: str, language: str) -> str:
     """
     if isinstance(place, Area):  # a named area says which cities it stands for
         return place.label(language)
-    if place.kind == "country":
-        label = country_name(place.country, language)
-    else:
-        label = f"{place.name}, {country_name(place.country, language)}"
+    label = place_name(place, language)
+    if place.kind != "country":
+        label = f"{label}, {country_name(place.country, language)}"
     typed = without_leading_preposition(typed)  # "w Wiedniu (Vienna, Austria)" reads "Wiedniu (Vienna, Austria)"
     return label if fold(typed) in (fold(place.name), fold(label)) else f"{typed} ({label})"
 
