@@ -151,7 +151,9 @@ def locate(
         and code_place is not None
         and _code_names(code_place, city_text)
     ):
-        return Location(postal_place(code_place, city_text))  # a village too small for the gazetteer, which the code lists
+        return Location(
+            postal_place(code_place, city_text)
+        )  # a village too small for the gazetteer, which the code lists
     if (
         found.place is not None
         and found.place.kind == "city"
@@ -159,7 +161,9 @@ def locate(
         and code_is_strong
         and _distance(found.place.latitude, found.place.longitude, code_place) > _agreement_km(code_place)
     ):
-        if _code_names(code_place, city_text):
+        if _code_names(code_place, city_text) or found.reason == "typo":
+            # a village the code lists, or a district the gazetteer does not know ("Schwabing", 80802):
+            # the code is surer than a guessed spelling
             return Location(postal_place(code_place, city_text))
         return Location(None, "conflict", (found.place, postal_place(code_place)))
     return found

@@ -24,7 +24,7 @@ MIN_CODE_CHARACTERS = 3
 #: "80-309", "1050-148"), optionally after a country prefix ("D-80331"); or the
 #: British, Canadian, Dutch and Irish letter-and-digit forms ("SW1A 1AA", "K1A 0B1", "1012 AB", "D02 X285").
 _CODE_IN_TEXT = re.compile(
-    r"(?<![\w-])(?:[A-Z]{1,3}[- ])?\d{2,6}(?:[- ]\d{2,4})?(?![\w-])"
+    r"(?<![\w-])(?:[A-Z]{1,3}[- ])?(?:\d{2}[- ]\d{3}|\d{3,6}(?:[- ]\d{2,4})?)(?![\w-])"
     r"|(?<![\w-])[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}(?!\w)"
     r"|(?<![\w-])[A-Z]\d[A-Z]\s?\d[A-Z]\d(?!\w)"
     r"|(?<![\w-])\d{4}\s?[A-Z]{2}(?!\w)"
@@ -84,7 +84,7 @@ def lookup_keys(
         add(whole)
     if country and not numeric and whole.isdigit():
         add(country + whole)  # Latvia's and Andorra's codes carry the country: "3270" → "LV3270"
-    if padded and numeric and whole.isdigit():
+    if padded and whole.isdigit():
         for length in lengths:
             if len(whole) < length:
                 add(whole.zfill(length))
