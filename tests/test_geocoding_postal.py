@@ -18,7 +18,7 @@ from partner_directory.geo.countries import resolve_country, states_named
 from partner_directory.geo.distance import distance_km, shown_distance_km
 from partner_directory.geo.gazetteer.names import name_variants
 from partner_directory.geo.gazetteer.postal import default_postal_index
-from partner_directory.geo.gazetteer.postcodes import code_key, codes_in_text, lookup_keys
+from partner_directory.geo.gazetteer.postcodes import code_key, codes_in_text, lookup_keys, names_a_rural_area
 from partner_directory.geo.gazetteer.queries import default_gazetteer
 from partner_directory.geo.geocoding.base import APPROXIMATE, PRECISIONS, UNLOCATED
 from partner_directory.geo.geocoding.chain import Geocoder, describe_note
@@ -65,6 +65,7 @@ def test_a_code_is_folded_to_one_form(typed, folded):
         ("1012 AB", (4,), False, "NL", False, ["1012AB", "1012"]),
         ("3270", (6,), False, "LV", False, ["3270", "LV3270"]),
         ("12", (5,), True, "DE", True, ["00012"]),
+        ("94043-1351", (5,), True, "US", False, ["940431351", "94043"]),  # ZIP+4
     ],
 )
 def test_which_forms_of_a_typed_code_are_looked_up(typed, lengths, numeric, country, padded, first_keys):
@@ -168,6 +169,12 @@ def test_the_postal_index_knows_codes_of_many_countries(code, country, latitude,
     assert distance_km(found.latitude, found.longitude, latitude, longitude) < 10
 
 
+@pytest.mark.parametrize(("code", "rural"), [("K0G 1E0", True), ("A0A 1B0", True), ("M5V 3L9", False)])
+def test_a_rural_area_code_is_no_place(code, rural):
+    assert names_a_rural_area(code_key(code), "CA") is rural
+    assert (default_postal_index().find(code, "CA") is None) is rural
+
+
 def test_the_postal_index_is_bounded():
     index = default_postal_index()
     assert 500_000 < len(index) < 2_000_000
@@ -243,6 +250,13 @@ def test_a_district_without_a_gazetteer_entry_is_placed_by_its_code_not_at_the_c
     result = geocoder.geocode(geocoder.query_of({"city": "Schwabing", "postal_code": "80802", "country": "DE"}))
     assert result.precision == "postal"
     assert distance_km(result.latitude, result.longitude, 48.16, 11.58) < 5  # type: ignore[arg-type]
+
+
+def test_a_suburb_the_gazetteer_does_not_know_is_placed_at_the_city_its_address_names(geocoder):
+    result = geocoder.geocode(
+        geocoder.query_of({"city": "Tarchomin", "address": "ul. Światowida 1, Warszawa", "country": "PL"})
+    )
+    assert result.precision == "city" and result.label == "Warsaw"
 
 
 def test_a_state_that_is_also_a_country_is_read_with_the_city(geocoder):

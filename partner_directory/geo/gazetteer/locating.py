@@ -209,10 +209,10 @@ def _from_city(
         near_code = [place for place in similar if _agrees(index, place, code_place)]
         if near_code:
             return Location(index.place(near_code[0]), "typo" if len(similar) > 1 else "", ())
+    if in_address is not None:
+        return None  # a suburb or district the gazetteer does not know: the city the address names
     if len(similar) == 1:
         return Location(index.place(similar[0]), "typo", (index.place(similar[0]),))
-    if in_address is not None and not similar:
-        return None
     return Location(None, "unknown", tuple(index.place(place) for place in similar[:5]))
 
 

@@ -29,7 +29,7 @@ import numpy.typing as npt
 
 from partner_directory.geo.distance import EARTH_RADIUS_KM
 from partner_directory.geo.gazetteer.index import SEPARATOR, IndexInfo, key_hash, read_index, write_index
-from partner_directory.geo.gazetteer.postcodes import code_key, lookup_keys
+from partner_directory.geo.gazetteer.postcodes import code_key, lookup_keys, names_a_rural_area
 from partner_directory.geo.tablecache import default_cache_dir, package_version
 
 #: Bump when the layout or the rules of the postal index change.
@@ -211,11 +211,13 @@ class PostalIndex:
         ``padded`` allows leading zeros a spreadsheet dropped (only for a
         postal-code column; see :func:`~partner_directory.geo.gazetteer.postcodes.lookup_keys`).
 
+        A code of a large rural area (:data:`~partner_directory.geo.gazetteer.postcodes.RURAL_AREA_CODES`) is no place: ``None``.
+
         Example: ``find("D-80331", "DE")`` is Munich's old town, ``find("SW1A 1AA", "GB")`` Westminster.
         """
         country = country.strip().upper()
         lengths = self.lengths.get(country)
-        if not lengths or not code.strip():
+        if not lengths or not code.strip() or names_a_rural_area(code_key(code), country):
             return None
         for candidate in lookup_keys(
             code, lengths=lengths, numeric=self.numeric.get(country, False), country=country, padded=padded

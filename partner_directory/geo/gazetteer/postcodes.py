@@ -30,6 +30,7 @@ _CODE_IN_TEXT = re.compile(
     r"|(?<![\w-])\d{4}\s?[A-Z]{2}(?!\w)"
     r"|(?<![\w-])[A-Z]\d{2}\s?[A-Z\d]{4}(?!\w)"
 )
+_PART_BREAK = re.compile(r"[\s\-‐‑–—]+")
 _SEPARATORS = re.compile(r"[\s\-‐‑–—.]+")
 _PREFIX = re.compile(r"^([A-Z]{1,3})[\s\-‐‑–—]*(?=\d)")
 
@@ -66,6 +67,8 @@ def lookup_keys(
 
     >>> lookup_keys("D-80331", lengths=(5,), numeric=True, country="DE")
     ['D80331', '80331']
+    >>> lookup_keys("94043-1351", lengths=(5,), numeric=True, country="US")
+    ['940431351', '94043']
     >>> lookup_keys("SW1A 1AA", lengths=(4, 3, 2), numeric=False, country="GB")
     ['SW1A1AA', 'SW1A', 'SW1']
     """
@@ -88,9 +91,10 @@ def lookup_keys(
         for length in lengths:
             if len(whole) < length:
                 add(whole.zfill(length))
-    first = code_key(upper.split()[0]) if " " in upper else ""
-    if first and first != whole and len(first) in lengths and not first.isdigit():
-        add(first)  # the outward part of "SW1A 1AA", "K1A 0B1"
+    parts = _PART_BREAK.split(upper[prefix.end() :] if prefix and whole != code_key(upper) else upper)
+    first = code_key(parts[0]) if len(parts) > 1 else ""
+    if first and first != whole and len(first) in lengths:
+        add(first)  # the outward part of "SW1A 1AA", "K1A 0B1"; the ZIP of "94043-1351"
     for length in lengths:
         if len(whole) > length and not (numeric and whole.isdigit() and len(whole) - length > 2):
             part = whole[:length]  # "1012AB" → "1012", "K1A0B1" → "K1A", "M11AE" → "M1"
@@ -106,3 +110,19 @@ def codes_in_text(text: str) -> list[str]:
     (['D-80331'], ['80-827'])
     """
     return [match.group(0) for match in _CODE_IN_TEXT.finditer(text.upper())]
+
+
+#: Codes that name a large rural area rather than a place, by the country's own
+#: scheme: Canada's forward sortation areas with 0 as their second character are
+#: rural ("A0A", "K0L"), each spanning up to hundreds of km; such a code is no place.
+RURAL_AREA_CODES: dict[str, re.Pattern[str]] = {"CA": re.compile(r"^[A-Z]0[A-Z]")}
+
+
+def names_a_rural_area(folded: str, country: str) -> bool:
+    """Whether a folded code is one of :data:`RURAL_AREA_CODES`.
+
+    >>> names_a_rural_area("K0L1B0", "CA"), names_a_rural_area("K1A0B1", "CA"), names_a_rural_area("K0L", "GB")
+    (True, False, False)
+    """
+    pattern = RURAL_AREA_CODES.get(country.upper())
+    return bool(pattern and pattern.match(folded))
