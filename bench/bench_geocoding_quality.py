@@ -14,7 +14,7 @@ Printed:
 
 * placed right — share of the rows with a known place that were placed (at any
   precision) within 30 km of it;
-* confident mistakes — rows placed at ``city`` precision more than 30 km from the
+* confident mistakes — rows placed at ``city`` or ``postal`` precision more than 30 km from the
   truth, or at ``city`` precision although no city can be known. The goal is 0;
 * rows the geocoder was unsure of (``country`` precision), with its suggestions.
 """
@@ -61,7 +61,7 @@ def evaluate(path: Path) -> dict[str, object]:
         if precision == "country":
             unsure.append(f"{label} → {result.get('geocode_note') or ''}".rstrip(" →"))
         if not row["true_latitude"]:
-            if precision in ("city", "address"):
+            if precision in ("city", "postal", "address"):
                 mistakes.append(f"{label}: placed at {precision} precision, no city can be known")
             continue
         known += 1
@@ -70,7 +70,7 @@ def evaluate(path: Path) -> dict[str, object]:
         off = distance_km(result["lat"], result["lon"], float(row["true_latitude"]), float(row["true_longitude"]))
         if off <= RIGHT_KM:
             right += 1
-        elif precision in ("city", "address"):
+        elif precision in ("city", "postal", "address"):
             mistakes.append(f"{label}: placed {off:,.0f} km away at {precision} precision")
     return {"rows": len(rows), "known": known, "right": right, "mistakes": mistakes, "unsure": unsure}
 

@@ -49,6 +49,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     language = args.lang
+    from partner_directory.geo.geocoding.base import PRECISIONS
     from partner_directory.geo.geocoding.chain import Geocoder, describe_note
 
     checked = check_file(args.file)
@@ -61,9 +62,7 @@ def run(args: argparse.Namespace) -> int:
     write_checked(checked, Path(args.out), extra=GEOCODE_COLUMNS)
     for warning in summary.warnings:
         print(warning, file=sys.stderr)
-    counts = ", ".join(
-        f"{precision} {summary.by_precision.get(precision, 0)}" for precision in ("address", "city", "country", "none")
-    )
+    counts = ", ".join(f"{precision} {summary.by_precision.get(precision, 0)}" for precision in PRECISIONS)
     print(t("cli.geocode_summary", language, offices=tn("count.offices", len(table), language), counts=counts))
     if summary.unresolved_rows:
         rows = ", ".join(str(row) for row in summary.unresolved_rows)

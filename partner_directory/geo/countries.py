@@ -11,6 +11,7 @@ from __future__ import annotations
 import gettext
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -213,10 +214,68 @@ def resolve_country(text: str) -> str | None:
     key = fold_compact(text)
     if not key:
         return None
-    code = _lookup().get(key)
+    code = _lookup_key(key)
+    if code is None:
+        for variant in _qualified_forms(text):
+            code = _lookup_key(fold_compact(variant))
+            if code is not None:
+                break
+    return code
+
+
+def _lookup_key(key: str) -> str | None:
+    code = _lookup().get(key) if key else None
     if code is None and key.startswith("the"):
         code = _lookup().get(key[3:])
+    if code is None and key:
+        code = _lookup().get("the" + key)
     return code
+
+
+#: A qualifier in brackets or after a comma: "Congo (Democratic Republic of the)", "Iran, Islamic Republic of".
+_QUALIFIED = re.compile(r"^\s*(?P<head>[^(),]+?)\s*(?:\((?P<bracket>[^()]*)\)|,(?P<comma>[^()]*))\s*$")
+
+
+def _qualified_forms(text: str) -> list[str]:
+    """The readings of a country name with a qualifier: the qualifier before the name, then the name alone.
+
+    >>> _qualified_forms("Congo (Democratic Republic of the)")
+    ['Democratic Republic of the Congo', 'Congo']
+    """
+    match = _QUALIFIED.match(text)
+    if match is None:
+        return []
+    head = match.group("head").strip()
+    qualifier = (match.group("bracket") or match.group("comma") or "").strip()
+    return [f"{qualifier} {head}", head] if qualifier else [head]
+
+
+#: Countries whose states, provinces or territories are written in the country column
+#: ("Texas", "Ontario", "New South Wales"): pycountry's subdivision names of these countries.
+STATE_COUNTRIES: tuple[str, ...] = ("US", "CA", "AU")
+
+
+@lru_cache(maxsize=1)
+def _states() -> dict[str, list[tuple[str, str]]]:
+    """Folded state name → [(country alpha-2, the state's name)] for :data:`STATE_COUNTRIES`."""
+    table: dict[str, list[tuple[str, str]]] = {}
+    for code in STATE_COUNTRIES:
+        for subdivision in pycountry.subdivisions.get(country_code=code) or ():
+            table.setdefault(fold_compact(subdivision.name), []).append((code, subdivision.name))
+    return table
+
+
+def states_named(text: str) -> list[tuple[str, str]]:
+    """The states, provinces or territories of :data:`STATE_COUNTRIES` called ``text``: [(country, name)].
+
+    A country column holding one ("Texas", "Ontario", "Georgia") means that
+    country, together with the city; "Georgia" is also a country, so the
+    geocoder weighs both readings with the city.
+
+    >>> states_named("Texas"), states_named("new south wales"), states_named("Poland")
+    ([('US', 'Texas')], [('AU', 'New South Wales')], [])
+    """
+    return list(_states().get(fold_compact(text), ())) if text.strip() else []
 
 
 def country(code: str) -> Country | None:

@@ -12,7 +12,7 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-from partner_directory.geo.geocoding.base import UNLOCATED
+from partner_directory.geo.geocoding.base import APPROXIMATE, UNLOCATED
 
 #: The Earth's mean radius in km, as ``geopy.distance.EARTH_RADIUS`` (importing geopy costs 0.3 s of a command's start).
 EARTH_RADIUS_KM = 6371.009
@@ -56,7 +56,7 @@ def shown_distance_km(distance_km: object, precision: str) -> float | None:
     """How far an office is, as exactly as it is placed: what the list, the downloads and the CLI show.
 
     ``None`` when the distance is unknown or the office is placed only at its
-    country (or not at all); whole km for an office placed at its city; one
+    country (or not at all); whole km for an office placed at its city or postal code; one
     decimal for one placed at its address or by its coordinates.
 
     >>> shown_distance_km(12.34, "address"), shown_distance_km(57.6, "city"), shown_distance_km(3.0, "country")
@@ -68,4 +68,4 @@ def shown_distance_km(distance_km: object, precision: str) -> float | None:
         return None
     if not math.isfinite(value) or precision in UNLOCATED:
         return None
-    return float(round(value)) if precision == "city" else round(value, 1)
+    return float(round(value)) if precision in APPROXIMATE else round(value, 1)

@@ -248,8 +248,8 @@ def _check_row(raw: Mapping[str, Any], row: int, today: dt.date) -> tuple[dict[s
 
     if not record["partner_name"]:
         problem(ERROR, "missing_name", "partner_name")
-    if not record["city"] and not record["address"]:
-        problem(ERROR, "missing_place", "city")
+    if not record["city"] and not record["address"] and not record.get("postal_code"):
+        problem(ERROR, "missing_place", "city")  # a postal code with the country places an office too
 
     _check_country(record, problem)
     _check_coordinates(record, problem)

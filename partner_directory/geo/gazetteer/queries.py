@@ -57,6 +57,7 @@ from partner_directory.geo.gazetteer.index import (
 from partner_directory.geo.gazetteer.locating import locate
 from partner_directory.geo.gazetteer.names import name_key
 from partner_directory.geo.gazetteer.places import Location, Place
+from partner_directory.geo.gazetteer.postal import PostalIndex
 from partner_directory.geo.tablecache import default_cache_dir
 
 #: Cities named on a zoomed map near its offices: side of the grid cell in
@@ -81,9 +82,12 @@ class Gazetteer:
     methods are read-only and safe to call from several threads.
     """
 
-    def __init__(self, index: Index) -> None:
+    def __init__(self, index: Index, *, cache_dir: Path | None = None, postal: PostalIndex | None = None) -> None:
         """Wrap a loaded :class:`~partner_directory.geo.gazetteer.index.Index`; use :meth:`load` instead."""
         self._index = index
+        self._cache_dir = cache_dir
+        self._postal: PostalIndex | None = postal
+        self._postal_lock = threading.Lock()
         self._city_cells_by_grid: dict[tuple[float, int], npt.NDArray[np.int64]] = {}
 
     @property
@@ -113,10 +117,12 @@ class Gazetteer:
         started = time.perf_counter()
         arrays = read_index(path, key)
         if arrays is not None:
-            return cls(Index(arrays, IndexInfo(path, key, built=False, seconds=time.perf_counter() - started)))
+            info = IndexInfo(path, key, built=False, seconds=time.perf_counter() - started)
+            return cls(Index(arrays, info), cache_dir=directory)
         arrays = build_index(key)
         written = write_index(path, arrays)
-        return cls(Index(arrays, IndexInfo(written, key, built=True, seconds=time.perf_counter() - started)))
+        info = IndexInfo(written, key, built=True, seconds=time.perf_counter() - started)
+        return cls(Index(arrays, info), cache_dir=directory)
 
     # -- public lookups ---------------------------------------------------------------
 
@@ -141,11 +147,14 @@ class Gazetteer:
         found = self._index.match(name_key(name), country_id)
         return self._index.place(found[0]) if found else None
 
-    def locate(self, *, city: str = "", address: str = "", postal_code: str = "", country: str) -> Location:
+    def locate(
+        self, *, city: str = "", address: str = "", postal_code: str = "", country: str, region: str = ""
+    ) -> Location:
         """Place an office from its city column and address, sure or saying why not.
 
         Args:
             city, address, postal_code: the row's columns as typed.
+            region: a state written in the country column ("Texas"): a region hint.
             country: ISO alpha-2 code; only places in it are considered.
 
         Returns:
@@ -157,7 +166,27 @@ class Gazetteer:
         Example: ``locate(city="Portland", address="1 Monument Square, ME 04101", country="US")``
         is Portland, Maine; ``locate(address="ul. Długa 5, 80-827 Gdańsk", country="PL")`` Gdańsk.
         """
-        return locate(self._index, city=city, address=address, postal_code=postal_code, country=country)
+        postal = self.postal_index() if _has_code(postal_code, city, address) else None
+        return locate(
+            self._index,
+            city=city,
+            address=address,
+            postal_code=postal_code,
+            country=country,
+            region=region,
+            postal=postal,
+        )
+
+    def postal_index(self) -> PostalIndex:
+        """The postal-code index (:mod:`~partner_directory.geo.gazetteer.postal`), loaded on first need.
+
+        Loaded only when a row carries something like a code, so processes that
+        never see one never read its 25 MB.
+        """
+        with self._postal_lock:
+            if self._postal is None:
+                self._postal = PostalIndex.load(cache_dir=self._cache_dir)
+            return self._postal
 
     def country_point(self, country: str) -> Place | None:
         """Return a country's reference point (its capital, else its most populous place).
@@ -317,6 +346,11 @@ class Gazetteer:
             if place_id not in ranked:
                 ranked.append(place_id)
         return [self._index.place(place_id) for place_id in ranked[:limit]]
+
+
+def _has_code(*texts: str) -> bool:
+    """Whether any text holds a digit: only then can it carry a postal code."""
+    return any(character.isdigit() for text in texts for character in text)
 
 
 def _neighbours(columns: int) -> npt.NDArray[np.int64]:

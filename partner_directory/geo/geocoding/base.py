@@ -18,9 +18,10 @@ from partner_directory.text import fold
 #: Who placed an office (``geocode_source``): the row itself, staff, the cache, the online geocoder, the gazetteer.
 SOURCES: tuple[str, ...] = ("input", "manual", "cache", "online", "gazetteer", "none")
 #: How exactly (``geocode_precision``).
-PRECISIONS: tuple[str, ...] = ("address", "city", "country", "none")
+#: ``postal`` is the point of the office's postal code (a row with a code and no city it names).
+PRECISIONS: tuple[str, ...] = ("address", "postal", "city", "country", "none")
 #: Precisions shown as "approximate location" on the map.
-APPROXIMATE: frozenset[str] = frozenset({"city", "country"})
+APPROXIMATE: frozenset[str] = frozenset({"postal", "city", "country"})
 #: Precisions whose point is not the office's own: no distance is measured or shown from them.
 UNLOCATED: frozenset[str] = frozenset({"country", "none"})
 
@@ -33,16 +34,19 @@ class Query:
     postal_code: str = ""
     city: str = ""
     country: str = ""
+    #: A state, province or territory written in the country column ("Texas", "Ontario").
+    region: str = ""
 
     @property
     def key(self) -> str:
         """The cache key: the folded parts joined, so spelling variants of case and accents share it."""
-        return "|".join(fold(part) for part in (self.address, self.postal_code, self.city, self.country.upper()))
+        key = "|".join(fold(part) for part in (self.address, self.postal_code, self.city, self.country.upper()))
+        return f"{key}|{fold(self.region)}" if self.region else key
 
     def text(self) -> str:
         """The query as one line for a free-text geocoder."""
         city = " ".join(part for part in (self.postal_code, self.city) if part)
-        return ", ".join(part for part in (self.address, city, country_name(self.country)) if part)
+        return ", ".join(part for part in (self.address, city, self.region, country_name(self.country)) if part)
 
 
 @dataclass(frozen=True)

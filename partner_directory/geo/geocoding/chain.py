@@ -24,6 +24,8 @@ from typing import Any
 
 import pandas as pd
 
+from partner_directory.geo.countries import country_name, resolve_country, states_named
+from partner_directory.geo.gazetteer.index import SAME_PLACE_KM
 from partner_directory.geo.gazetteer.queries import Gazetteer
 from partner_directory.geo.geocoding.base import PRECISIONS, SOURCES, UNRESOLVED, GeocodeResult, Query, Resolver
 from partner_directory.geo.geocoding.cache import CachedPlace, CacheResolver, GeocodeCache
@@ -92,6 +94,32 @@ class Geocoder:
             )
         resolvers += [GazetteerResolver(gazetteer), CountryResolver(gazetteer)]
         return cls(resolvers, cache=GeocodeCache(settings.geocode_cache))
+
+    def query_of(self, record: dict[str, Any]) -> Query:
+        """The query of a row: its place columns, and its country column read with the city.
+
+        A state, province or territory in the country column ("Texas",
+        "Ontario", "New South Wales": :func:`~partner_directory.geo.countries.states_named`)
+        means its country, with the state as a region hint. A name that is
+        both a country and a state ("Georgia", also when a check already made
+        it "GE") is the state when the city is a place there and not in the
+        country.
+        """
+        address = str(record.get("address") or "")
+        city = str(record.get("city") or "")
+        postal_code = str(record.get("postal_code") or "")
+        text = str(record.get("country") or "").strip()
+        code = text.upper() if len(text) == 2 and text.isalpha() else (resolve_country(text) or "")
+        states = states_named(country_name(code) if len(text) == 2 and code else text)
+        if states and (city or address or postal_code):
+            state_country, state = states[0]
+            if not code or (self._names_place(city, state_country) and not self._names_place(city, code)):
+                return Query(address, postal_code, city, state_country, region=state)
+        return Query(address, postal_code, city, code)
+
+    def _names_place(self, city: str, country: str) -> bool:
+        gazetteer = next((r.gazetteer for r in self.resolvers if isinstance(r, GazetteerResolver)), None)
+        return bool(city) and gazetteer is not None and gazetteer.find_city(city, country=country) is not None
 
     def geocode(self, query: Query) -> GeocodeResult:
         """Resolve one query through the chain (the cache first when there is one)."""
@@ -163,12 +191,7 @@ class Geocoder:
                 latitudes[position], longitudes[position] = given.latitude, given.longitude  # type: ignore[assignment]
                 record["geocode_source"], record["geocode_precision"] = given.source, given.precision
             elif position in wanted:
-                queries[position] = Query(
-                    address=str(record.get("address") or ""),
-                    postal_code=str(record.get("postal_code") or ""),
-                    city=str(record.get("city") or ""),
-                    country=_country_code(record),
-                )
+                queries[position] = self.query_of(record)
             else:
                 record["geocode_source"], record["geocode_precision"] = "none", "none"
         keys = {position: query.key for position, query in queries.items()}
@@ -223,6 +246,9 @@ class Geocoder:
 def describe_note(note: str, suggestions: Iterable[str], language: str = "en") -> str:
     """One sentence for staff about a doubtful placement ("… Did you mean Bydgoszcz?"); "" when sure.
 
+    For ``conflict`` the suggestions are the city and the postal code's place
+    ("Neustadt (Hesse)", "67433 Neustadt an der Weinstraße").
+
     >>> describe_note("typo", ["Bydgoszcz"], "en")
     'Not a city name as written; placed at Bydgoszcz, the only city it can mean — please check.'
     """
@@ -240,16 +266,15 @@ def describe_note(note: str, suggestions: Iterable[str], language: str = "en") -
         return t(f"geocoding.note.{note}", language, places=listed)
     if note == "placeholder":
         return t("geocoding.note.placeholder", language)
+    if note == "area":
+        return t("geocoding.note.area", language)
+    if note == "conflict" and len(places) >= 2:
+        return t("geocoding.note.conflict", language, city=places[0], postal=places[1], distance=f"{SAME_PLACE_KM:.0f}")
     return t("geocoding.note.unknown_plain", language)
 
 
 def _format(value: float | None) -> str:
     return "" if value is None else f"{value:.6f}".rstrip("0").rstrip(".")
-
-
-def _country_code(record: dict[str, Any]) -> str:
-    code = str(record.get("country") or "").strip().upper()
-    return code if len(code) == 2 and code.isalpha() else ""
 
 
 def _given_coordinates(record: dict[str, Any]) -> GeocodeResult | None:

@@ -23,16 +23,21 @@ class GazetteerResolver(Resolver):
     def resolve(self, query: Query) -> GeocodeResult | None:
         if not query.country:
             return None  # without a country the office could land anywhere
-        if not (query.city or query.address):
+        if not (query.city or query.address or query.postal_code):
             return None
         location = self.gazetteer.locate(
-            city=query.city, address=query.address, postal_code=query.postal_code, country=query.country
+            city=query.city,
+            address=query.address,
+            postal_code=query.postal_code,
+            country=query.country,
+            region=query.region,
         )
         suggestions = tuple(place.label for place in location.suggestions)
         place = location.place
         if place is not None and place.country == query.country:
+            precision = "postal" if place.kind == "postal" else "city"
             return GeocodeResult(
-                place.latitude, place.longitude, "gazetteer", "city", place.name, location.reason, suggestions
+                place.latitude, place.longitude, "gazetteer", precision, place.name, location.reason, suggestions
             )
         point = self.gazetteer.country_point(query.country)
         if point is None:
