@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from partner_directory.geo.countries import resolve_country, states_named
-from partner_directory.geo.distance import distance_km, shown_distance_km
+from partner_directory.geo.distance import distance_km, great_circle_km, shown_distance_km
 from partner_directory.geo.gazetteer.names import name_variants
 from partner_directory.geo.gazetteer.postal import default_postal_index
 from partner_directory.geo.gazetteer.postcodes import code_key, codes_in_text, lookup_keys, names_a_rural_area
@@ -270,3 +270,37 @@ def test_a_row_with_a_postal_code_and_a_country_but_no_city_is_accepted(files: P
     table = load_bytes(b"partner_name,postal_code,country\nKod Sp. z o.o.,80-309,PL\n", filename="postal.csv")
     checked = check(table)
     assert not [problem for problem in checked.report.problems if problem.code == "missing_place"]
+
+
+@pytest.mark.parametrize(
+    ("city", "expected"),
+    [
+        ("Tomaszów Maz.", "Tomaszów Mazowiecki"),
+        ("Ostrów Wlkp.", "Ostrów Wielkopolski"),
+        ("Ruda Śl.", "Ruda Śląska"),
+        ("Dąbrowa Górn.", "Dąbrowa Górnicza"),
+        ("Piotrków Tryb.", "Piotrków Trybunalski"),
+        ("Kostrzyn n. Odrą", "Kostrzyn nad Odrą"),
+        ("Nowy Dwór Gd.", "Nowy Dwór Gdański"),
+        ("Skarżysko-Kam.", "Skarżysko-Kamienna"),
+    ],
+)
+def test_polish_addresses_shorten_a_towns_qualifier(city, expected):
+    """The same table as Mt. and St.: the adjective is tried in both genders, the gazetteer knows which."""
+    found = default_gazetteer().locate(city=city, country="PL")
+    assert found.place is not None and found.place.name == expected and found.reason == ""
+
+
+@pytest.mark.parametrize(
+    ("city", "country", "latitude", "longitude"),
+    [
+        ("D-15230 Frankfurt", "DE", 52.34, 14.55),  # the smaller namesake, which the code names
+        ("15230 Frankfurt", "DE", 52.34, 14.55),
+        ("CH-8001 Zürich", "CH", 47.37, 8.54),
+        ("80-309 Gdańsk", "PL", 54.37, 18.61),
+    ],
+)
+def test_a_code_written_in_the_city_column_decides_as_the_code_column_does(city, country, latitude, longitude):
+    found = default_gazetteer().locate(city=city, country=country)
+    assert found.place is not None, found
+    assert great_circle_km(found.place.latitude, found.place.longitude, latitude, longitude) < 30

@@ -47,7 +47,7 @@ from partner_directory.geo.gazetteer.index import SAME_PLACE_KM, UNKNOWN_COUNTRY
 from partner_directory.geo.gazetteer.names import CHARACTER_VARIANTS, CJK_RUN, name_key, name_variants
 from partner_directory.geo.gazetteer.places import NO_HINTS, Hints, Location, Place
 from partner_directory.geo.gazetteer.postal import PostalIndex, PostalPlace
-from partner_directory.geo.gazetteer.postcodes import codes_in_text
+from partner_directory.geo.gazetteer.postcodes import codes_in_text, without_codes
 
 #: Inside an address, a name found in part of a comma-separated part must be the
 #: place's own name, or an alternate name of a place at least this populous.
@@ -128,6 +128,7 @@ def locate(
     code_place, code_is_strong = _postal_evidence(
         postal, code, postal_code=postal_code, city=city_text, address=address
     )
+    city_text = without_codes(city_text)  # "D-15230 Frankfurt": the code is evidence above, the name is "Frankfurt"
     hints = _region_hints(index, " , ".join((address, city, postal_code, region)), code, city_key=name_key(city_text))
     if code == "US":
         states = _zip_states(index, f"{postal_code} {address}")

@@ -112,6 +112,25 @@ def codes_in_text(text: str) -> list[str]:
     return [match.group(0) for match in _CODE_IN_TEXT.finditer(text.upper())]
 
 
+def without_codes(text: str) -> str:
+    """``text`` without the postal codes :func:`codes_in_text` finds, when a name is left.
+
+    >>> without_codes("D-15230 Frankfurt"), without_codes("80-309 Gdańsk,"), without_codes("SE-111 22")
+    ('Frankfurt', 'Gdańsk', 'SE-111 22')
+    """
+    upper = text.upper()
+    if len(upper) != len(text):  # a letter whose capital is longer ("ß"): the spans would not fit; as typed
+        return text
+    parts, start = [], 0
+    for match in _CODE_IN_TEXT.finditer(upper):
+        parts.append(text[start : match.start()])
+        start = match.end()
+    if not parts:
+        return text
+    rest = " ".join(" ".join([*parts, text[start:]]).split()).strip(" ,;-/")
+    return rest if any(ch.isalpha() for ch in rest) else text
+
+
 #: Codes that name a large rural area rather than a place, by the country's own
 #: scheme: Canada's forward sortation areas with 0 as their second character are
 #: rural ("A0A", "K0L"), each spanning up to hundreds of km; such a code is no place.
