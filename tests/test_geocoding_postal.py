@@ -304,3 +304,20 @@ def test_a_code_written_in_the_city_column_decides_as_the_code_column_does(city,
     found = default_gazetteer().locate(city=city, country=country)
     assert found.place is not None, found
     assert great_circle_km(found.place.latitude, found.place.longitude, latitude, longitude) < 30
+
+
+def test_a_state_in_the_country_column_becomes_its_country_in_the_published_table():
+    """The list, the filters and the downloads say United States for "Austin, Texas", never "Texas" or Georgia (GE)."""
+    from partner_directory.sheet.contract import conform
+
+    data = (
+        "partner_name,city,postal_code,country\n"
+        "A,Atlanta,,Georgia\nB,Austin,,Texas\nC,Portland,97201,Oregon\nD,Melbourne,,Victoria\nE,Tbilisi,,Georgia\n"
+    ).encode()
+    checked = check(load_bytes(data, filename="states.csv"))
+    warned = [p for p in checked.report.problems if p.code == "country_is_state"]
+    assert [p.value for p in warned] == ["Texas", "Oregon", "Victoria"]
+    assert "Stany Zjednoczone" in warned[0].message("pl") and "United States" in warned[0].message("en")
+    table, _ = Geocoder.offline().geocode_table(conform(checked.table))
+    assert list(table["country"]) == ["US", "US", "US", "AU", "GE"]
+    assert list(table["continent"]) == ["NA", "NA", "NA", "OC", "AS"]

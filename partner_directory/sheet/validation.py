@@ -64,7 +64,10 @@ class Problem:
         sentence names the column as the person's file does.
         """
         column = column_label(self.column, language, headers) if self.column else ""
-        return t(f"validation.{self.code}", language, value=self.value, column=column, **self.params)
+        params = dict(self.params)
+        if "country_code" in params:  # a country is named in the sentence's language ("Niemcy", not "Germany")
+            params["country"] = countries.country_name(str(params.pop("country_code")), language)
+        return t(f"validation.{self.code}", language, value=self.value, column=column, **params)
 
 
 def column_label(column: str, language: str = "en", headers: Mapping[str, str] | None = None) -> str:
@@ -294,7 +297,11 @@ def _check_country(record: dict[str, Any], problem: Any) -> None:
     if text:
         code = countries.resolve_country(text)
         if code is None:
-            problem(WARNING, "unknown_country", "country", text)
+            states = countries.states_named(text)
+            if states:  # "Texas": kept as typed, so that the geocoder reads it with the city and sets the country
+                problem(WARNING, "country_is_state", "country", text, country_code=states[0][0])
+            else:
+                problem(WARNING, "unknown_country", "country", text)
             record["continent"] = ""
             return
     else:
@@ -303,7 +310,7 @@ def _check_country(record: dict[str, Any], problem: Any) -> None:
             problem(ERROR, "missing_country", "country")
             record["continent"] = ""
             return
-        problem(WARNING, "country_inferred", "country", "", country=countries.country_name(code))
+        problem(WARNING, "country_inferred", "country", "", country_code=code)
     record["country"] = code
     record["continent"] = countries.continent_of(code)
 

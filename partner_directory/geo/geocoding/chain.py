@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from partner_directory.geo.countries import country_name, resolve_country, states_named
+from partner_directory.geo.countries import continent_of, country_name, resolve_country, states_named
 from partner_directory.geo.gazetteer.index import SAME_PLACE_KM
 from partner_directory.geo.gazetteer.queries import Gazetteer
 from partner_directory.geo.geocoding.base import PRECISIONS, SOURCES, UNRESOLVED, GeocodeResult, Query, Resolver
@@ -210,6 +210,10 @@ class Geocoder:
                         self._remember(remember)
             record = records[position]
             record["geocode_source"], record["geocode_precision"] = answer.source, answer.precision
+            if query.region and answer.resolved:  # "Atlanta, Georgia" or "Austin, Texas": the office is in the US
+                record["country"] = query.country
+                if "continent" in record:
+                    record["continent"] = continent_of(query.country)
             notes[position] = answer.note
             suggestions[position] = "; ".join(answer.suggestions)
             if answer.note:
