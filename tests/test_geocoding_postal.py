@@ -311,9 +311,9 @@ def test_a_state_in_the_country_column_becomes_its_country_in_the_published_tabl
     from partner_directory.sheet.contract import conform
 
     data = (
-        "partner_name,city,postal_code,country\n"
-        "A,Atlanta,,Georgia\nB,Austin,,Texas\nC,Portland,97201,Oregon\nD,Melbourne,,Victoria\nE,Tbilisi,,Georgia\n"
-    ).encode()
+        b"partner_name,city,postal_code,country\n"
+        b"A,Atlanta,,Georgia\nB,Austin,,Texas\nC,Portland,97201,Oregon\nD,Melbourne,,Victoria\nE,Tbilisi,,Georgia\n"
+    )
     checked = check(load_bytes(data, filename="states.csv"))
     warned = [p for p in checked.report.problems if p.code == "country_is_state"]
     assert [p.value for p in warned] == ["Texas", "Oregon", "Victoria"]
