@@ -198,7 +198,7 @@ def test_pack_rows_stores_each_text_once():
 
 @pytest.mark.parametrize(
     ("precision", "code"),
-    [("address", 0), ("city", 1), ("country", 2), ("none", 3), ("", 3), ("CITY", 1)],
+    [("address", 0), ("city", 1), ("country", 2), ("postal", 4), ("none", 3), ("", 3), ("CITY", 1)],
 )
 def test_precision_is_carried_in_the_flags(precision, code):
     rows, _ = office_rows(frame(office(geocode_precision=precision)))
@@ -210,6 +210,9 @@ def test_approximate_markers_have_their_own_style_and_label():
     _, _, options = map_call_arguments(html)
     assert options["styles"]["approximate"] != options["styles"]["exact"]
     assert options["labels"]["approximateCity"] == "Przybliżona lokalizacja: centrum miasta"
+    # an office placed by its postal code alone says so in its popup (the script picks the label by this code)
+    assert options["labels"]["approximatePostal"] == "Przybliżona lokalizacja: obszar kodu pocztowego"
+    assert options["precision"]["postal"] == 4
     assert all(style["radius"] <= 10 for style in options["styles"].values())
 
 

@@ -54,6 +54,7 @@ LABEL_KEYS: Final = {
     "approximate": "map.approximate",
     "approximateCity": "map.approximate.city",
     "approximateCountry": "map.approximate.country",
+    "approximatePostal": "map.approximate.postal",
     "sectors": "map.sectors",
     "services": "map.services",
     "contact": "map.contact",

@@ -43,10 +43,9 @@ from partner_directory.sheet.schema import OFFICE_COLUMNS, SERVICES, split_list
 COORDINATE_DECIMALS: Final = 6
 
 # Precision codes carried in the lowest two bits of a row's flags.
-PRECISION_CODES: Final = {"address": 0, "city": 1, "country": 2}
+PRECISION_CODES: Final = {"address": 0, "city": 1, "country": 2, "postal": 4}
 PRECISION_UNKNOWN: Final = 3
-FLAG_PRECISION_MASK: Final = 3
-# 4 was the selection, now an option of the map (``selected`` in the script's options).
+FLAG_PRECISION_MASK: Final = 7  # bit 4 was the selection (now an option of the map); it holds `postal`
 FLAG_WEBSITE_LINK: Final = 8
 FLAG_WEBSITE_ADD_SCHEME: Final = 16
 FLAG_EMAIL_LINK: Final = 32
@@ -58,7 +57,7 @@ SCRIPT_FLAGS: Final = {
     "websiteAddScheme": FLAG_WEBSITE_ADD_SCHEME,
     "emailLink": FLAG_EMAIL_LINK,
 }
-SCRIPT_PRECISIONS: Final = {"city": PRECISION_CODES["city"], "country": PRECISION_CODES["country"]}
+SCRIPT_PRECISIONS: Final = {name: PRECISION_CODES[name] for name in ("city", "country", "postal")}
 
 # The script names an office's country by its name; every other office column by itself.
 _FIELD_OF_COLUMN: Final = {"country": "country_name"}

@@ -114,6 +114,7 @@
         addText(root, "div", "pd-approximate",
           precision === options.precision.city ? labels.approximateCity :
           precision === options.precision.country ? labels.approximateCountry :
+          precision === options.precision.postal ? labels.approximatePostal :
           labels.approximate);
       }
       addField(root, labels.sectors, text(row, "sectors"));
