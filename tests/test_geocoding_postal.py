@@ -321,3 +321,17 @@ def test_a_state_in_the_country_column_becomes_its_country_in_the_published_tabl
     table, _ = Geocoder.offline().geocode_table(conform(checked.table))
     assert list(table["country"]) == ["US", "US", "US", "AU", "GE"]
     assert list(table["continent"]) == ["NA", "NA", "NA", "OC", "AS"]
+
+
+@pytest.mark.parametrize(
+    ("city", "country", "expected"),
+    [
+        ("Pomorze", "PL", None),  # a region's everyday name, one letter from the village Pogórze: not a guess to act on
+        ("Mazury", "PL", None),
+        ("Gdańks", "PL", "Gdańsk"),  # a typo of a town large enough to be sure of is still corrected
+        ("Muenchenn", "DE", "Munich"),
+    ],
+)
+def test_a_misspelling_is_taken_for_a_place_only_when_the_place_is_large_enough_to_be_sure(city, country, expected):
+    found = default_gazetteer().locate(city=city, country=country)
+    assert (found.place.name if found.place else None) == expected, found

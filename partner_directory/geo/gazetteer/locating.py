@@ -60,6 +60,8 @@ AMBIGUITY_POPULATION_FACTOR = 5
 #: A misspelled city (``fuzz.ratio`` of folded names at least this, or one typo by
 #: OSA distance in a name of five letters or more) may be meant for a place.
 TYPO_MIN_RATIO = 85
+#: A misspelled name with nothing else in the row to confirm it is taken for one place only this large.
+TYPO_MIN_POPULATION = 5_000
 
 #: A place resembling a misspelled city competes with the most populous one only
 #: with at least this share of its inhabitants (a hamlet does not make "Gdnask" doubtful).
@@ -212,8 +214,10 @@ def _from_city(
             return Location(index.place(near_code[0]), "typo" if len(similar) > 1 else "", ())
     if in_address is not None:
         return None  # a suburb or district the gazetteer does not know: the city the address names
-    if len(similar) == 1:
+    if len(similar) == 1 and int(index.population[similar[0]]) >= TYPO_MIN_POPULATION:
         return Location(index.place(similar[0]), "typo", (index.place(similar[0]),))
+    # several places, or one too small to be sure of: a region's or a word's name is near some village's
+    # ("Pomorze" → Pogórze); without the postal code or the address to confirm it, the row says nothing sure
     return Location(None, "unknown", tuple(index.place(place) for place in similar[:5]))
 
 
