@@ -32,6 +32,7 @@ import argparse
 import contextlib
 import html
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -108,7 +109,10 @@ def content_security_policy(tile_url: str) -> str:
     loaded from elsewhere except the tiles' images; no page may frame this one but itself.
     """
     tiles = urlsplit(tile_url) if tile_url.startswith(("https://", "http://")) else None
-    tile_origin = f" {tiles.scheme}://{tiles.netloc}" if tiles and tiles.netloc else ""
+    # "{s}.tile.example.org" (Leaflet's subdomains) is any subdomain; a host with anything else than a
+    # host name's characters is left out, so that no setting can break the header or nginx's configuration.
+    host = re.sub(r"^\{[a-z]+\}\.", "*.", tiles.netloc) if tiles else ""
+    tile_origin = f" {tiles.scheme}://{host}" if tiles and re.fullmatch(r"(\*\.)?[A-Za-z0-9.:-]+", host) else ""
     return "; ".join(
         (
             "default-src 'self'",
