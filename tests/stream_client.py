@@ -99,7 +99,8 @@ def run_session(
 # -- a flood of reruns, and a member's first page meanwhile -------------------------------------------------
 
 
-def _rerun(page: str, widgets: Widgets) -> bytes:
+def rerun_message(page: str, widgets: Widgets) -> bytes:
+    """A rerun of ``page`` with these widget states, as the browser sends it (serialised ``BackMsg``)."""
     message = BackMsg()
     message.rerun_script.query_string = ""
     message.rerun_script.page_name = page
@@ -146,7 +147,7 @@ async def _flood_one(
         try:
             while loop.time() < until:
                 number += 1
-                await socket.send(_rerun("", {search_id: f"flood {number}"}))
+                await socket.send(rerun_message("", {search_id: f"flood {number}"}))
                 counts["sent"] += 1
                 await asyncio.sleep(interval)
         finally:
@@ -157,7 +158,7 @@ async def _first_page(url: str, *, cookie: str, local_address: str | None, timeo
     loop = asyncio.get_running_loop()
     started = loop.time()
     async with _connect(url, cookie=cookie, local_address=local_address) as socket:
-        await socket.send(_rerun("", {}))
+        await socket.send(rerun_message("", {}))
         shown = Shown()
         while not shown.finished:
             forward = ForwardMsg()
@@ -227,7 +228,7 @@ def while_open(
         async with websockets.connect(stream, additional_headers=dict(headers or {}), max_size=None) as socket:
             shown = Shown()
             for page, widgets in runs:
-                await socket.send(_rerun(page, widgets))
+                await socket.send(rerun_message(page, widgets))
                 shown = Shown(session_id=shown.session_id)
                 while not shown.finished:
                     forward = ForwardMsg()

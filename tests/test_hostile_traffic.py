@@ -19,7 +19,7 @@ import pytest
 from partner_directory.access.passwords import hash_password
 from tests.browser import app_environment, streamlit_server
 from tests.conftest import ROOT
-from tests.stream_client import run_session
+from tests.stream_client import rerun_message, run_session
 
 PASSWORD = "correct horse battery"
 WRONG = "The password is not right"
@@ -172,7 +172,6 @@ def uploads_from_session(server, sizes: list[int], *, sign_in: bool) -> list[int
     import asyncio
 
     import websockets
-    from streamlit.proto.BackMsg_pb2 import BackMsg
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
     ids = sign_in_ids(server) if sign_in else {}
@@ -187,17 +186,7 @@ def uploads_from_session(server, sizes: list[int], *, sign_in: bool) -> list[int
                 ]
             session = ""
             for page, widgets in runs:
-                message = BackMsg()
-                message.rerun_script.query_string = ""
-                message.rerun_script.page_name = page
-                for widget_id, value in widgets.items():
-                    widget = message.rerun_script.widget_states.widgets.add()
-                    widget.id = widget_id
-                    if isinstance(value, bool):
-                        widget.trigger_value = value
-                    else:
-                        widget.string_value = value
-                await socket.send(message.SerializeToString())
+                await socket.send(rerun_message(page, widgets))
                 while True:
                     forward = ForwardMsg()
                     forward.ParseFromString(await asyncio.wait_for(socket.recv(), 60))
