@@ -378,6 +378,13 @@ def member_sign_out() -> None:
             st.logout()
 
 
+def _code_sent(prefix: str) -> None:
+    # Checked in the button's callback, before the page runs: the whole run then sees the member,
+    # and a rerun that starts before the form is reached (a pick, a dialog) cannot lose the click.
+    code = str(st.session_state.get(f"{prefix}member_code") or "")
+    st.session_state[f"_{prefix}member_code_outcome"] = try_code(code)
+
+
 def member_box(lang: str) -> None:
     """In the ``members`` mode: the sign-in box for a visitor, or who is signed in and a sign-out button.
 
@@ -401,19 +408,29 @@ def member_box(lang: str) -> None:
         return
     box.markdown(f"**{md(t('members.title', lang))}**")
     box.caption(t("members.why", lang))
+    member_sign_in(box, lang)
+
+
+def member_sign_in(box: Any, lang: str, *, prefix: str = "") -> None:
+    """The members' sign-in itself (identity provider, access code) in ``box``: the sidebar, or the card where the member is.
+
+    ``prefix`` keeps the widget keys of a second copy apart (the card's is
+    ``card_``): the sidebar's form is drawn in the same run.
+    """
+    members = member_config()
     email = _oidc_email() if members.oidc else ""
     if email:  # signed in with the provider, but not from a member's domain
         box.warning(say("members.domain_refused", lang, email=email))
     if members.oidc:
-        box.button(t("members.sign_in_oidc", lang), on_click=st.login, key="member_oidc", type="primary")
+        box.button(t("members.sign_in_oidc", lang), on_click=st.login, key=f"{prefix}member_oidc", type="primary")
     if members.code_hash:
-        with box.form("member-sign-in"):
-            code = st.text_input(t("members.code", lang), type="password", key="member_code")
-            submitted = st.form_submit_button(t("members.sign_in", lang), key="member_sign_in")
-        if submitted:
-            outcome = try_code(code)
-            if outcome == "ok":
-                st.rerun()
+        with box.form(f"{prefix}member-sign-in"):
+            st.text_input(t("members.code", lang), type="password", key=f"{prefix}member_code")
+            st.form_submit_button(
+                t("members.sign_in", lang), key=f"{prefix}member_sign_in", on_click=_code_sent, args=(prefix,)
+            )
+        outcome = str(st.session_state.pop(f"_{prefix}member_code_outcome", None) or "ok")
+        if outcome != "ok":
             box.error(refusal(outcome, MEMBER_ACCOUNT, lang))
     if not members.oidc and not members.code_hash:
         box.info(t("members.not_configured", lang))

@@ -359,7 +359,8 @@ class Register:
     def record(self, visit: NewVisit, *, source: str = "form", by: str = "") -> int:
         """Store a new visit in one transaction; return its id. Raises ``InvalidValueError`` on bad values.
 
-        A member's request (``source="form"``) is recorded once: when the same
+        A member's request (``source="form"`` with a ``partner_id``, as the visit
+        form sends it) is recorded once: when the same
         request (:func:`request_key`) is already in the register, not erased and
         not cancelled, its id is returned and nothing is written. Two sends at the
         same moment are serialised by the write transaction (SQLite's
@@ -402,7 +403,7 @@ class Register:
             "revision": 1,
         }
         with self.database.write() as connection:
-            if source == "form":
+            if source == "form" and values["partner_id"]:  # the visit form always names its partner
                 existing = _same_request(connection, visit)
                 if existing is not None:
                     return existing
