@@ -382,7 +382,19 @@ def _code_sent(prefix: str) -> None:
     # Checked in the button's callback, before the page runs: the whole run then sees the member,
     # and a rerun that starts before the form is reached (a pick, a dialog) cannot lose the click.
     code = str(st.session_state.get(f"{prefix}member_code") or "")
-    st.session_state[f"_{prefix}member_code_outcome"] = try_code(code)
+    outcome = try_code(code)
+    st.session_state[f"_{prefix}member_code_outcome"] = "signed_in" if outcome == "ok" else outcome
+
+
+def rerun_after_sign_in(prefix: str) -> None:
+    """Run the whole page again when the member has just signed in with the form ``prefix`` (the card's: ``card_``).
+
+    A form in a dialog reruns only the dialog, which still holds the page's
+    data as a visitor received it (no contacts): the page must run again.
+    """
+    if st.session_state.get(f"_{prefix}member_code_outcome") == "signed_in":
+        st.session_state.pop(f"_{prefix}member_code_outcome")
+        st.rerun()
 
 
 def member_box(lang: str) -> None:
@@ -430,7 +442,7 @@ def member_sign_in(box: Any, lang: str, *, prefix: str = "") -> None:
                 t("members.sign_in", lang), key=f"{prefix}member_sign_in", on_click=_code_sent, args=(prefix,)
             )
         outcome = str(st.session_state.pop(f"_{prefix}member_code_outcome", None) or "ok")
-        if outcome != "ok":
+        if outcome not in ("ok", "signed_in"):
             box.error(refusal(outcome, MEMBER_ACCOUNT, lang))
     if not members.oidc and not members.code_hash:
         box.info(t("members.not_configured", lang))

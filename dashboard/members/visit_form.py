@@ -30,7 +30,7 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.settings import settings
-from dashboard.signin import current_visitor, member_sign_in
+from dashboard.signin import current_visitor, member_sign_in, rerun_after_sign_in
 from dashboard.text import error_text, md, say
 from dashboard.visibility import sees_contacts
 from partner_directory.errors import InvalidValueError, PartnerDirectoryError
@@ -96,6 +96,7 @@ def _keep_details(company: str, person: str, email: str) -> None:
 
 def visit_form(office: pd.Series, offered: tuple[str, ...], lang: str) -> None:
     """The "Plan a visit" form for ``office``; on a valid request, the e-mail link and the calendar file."""
+    rerun_after_sign_in("card_")
     if not sees_contacts():
         st.info(t("visit_request.sign_in_here", lang))
         member_sign_in(st.container(), lang, prefix="card_")

@@ -1,0 +1,146 @@
+"""A member's visit request in real headless Chromium (issue 18): tried, sent once, details kept, "My requests".
+
+One server in the ``members`` mode with a member access code, on a private copy
+of the demo data and a private SQLite register, on a frozen date
+(``PARTNER_DIRECTORY_TODAY``). The member opens a shared link to a card, signs
+in inside the card, tries several date ranges (nothing recorded), sends
+(one record), says so twice (still one), opens another partner's card (their
+details are there), and sees the office's confirmation in "My requests".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Iterator
+from contextlib import ExitStack
+
+import pytest
+from playwright.sync_api import Browser, Locator, Page, expect
+
+from partner_directory.access.passwords import hash_password
+from partner_directory.visits.register import Change, Register
+from tests.browser import ROOT, app_environment, app_page, chromium, screenshot, streamlit_server
+
+pytestmark = pytest.mark.browser
+
+CODE = "bra-members-only-2026"
+WAIT_MS = 60_000
+MUNICH = "bavarian-robotics-muenchen"
+GDANSK = "pomeranian-ict-gdansk"
+TODAY = "2026-11-28"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    work = tmp_path_factory.mktemp("visit-request")
+    data_file = work / "partners.csv"
+    shutil.copy(ROOT / "data" / "partners.csv", data_file)
+    environment = app_environment(data_file, work)
+    environment.update(
+        PARTNER_DIRECTORY_ACCESS="members",
+        PARTNER_DIRECTORY_MEMBER_CODE_HASH=hash_password(CODE),
+        PARTNER_DIRECTORY_TODAY=TODAY,
+    )
+    with ExitStack() as stack:
+        yield stack.enter_context(streamlit_server(environment, work / "streamlit.log")), work
+
+
+def recorded(work) -> list:
+    register = Register.open(f"sqlite:///{work / 'visits.sqlite'}")
+    try:
+        return register.find()
+    finally:
+        register.database.dispose()
+
+
+def set_dates(page: Page, dialog: Locator, partner: str, start: str, end: str) -> None:
+    """Type a later date range into the form's date field, as a member does: end first, then start."""
+    for which, value in (("end", end), ("start", start)):
+        dialog.get_by_role("spinbutton", name=f"year, First and last day {which} date").click()
+        page.keyboard.type(value.replace("-", ""))  # year, month, day: each segment moves on to the next
+    values = dialog.locator(f".st-key-visit_dates_{partner} input[type='date']")
+    expect(values.first).to_have_value(start, timeout=WAIT_MS)
+    expect(values.last).to_have_value(end, timeout=WAIT_MS)
+
+
+def prepare(dialog: Locator) -> None:
+    dialog.get_by_role("button", name="Prepare the request").click()
+    expect(dialog.get_by_role("link", name="Open in my e-mail program")).to_be_visible(timeout=WAIT_MS)
+
+
+def test_a_member_tries_dates_sends_once_keeps_details_and_sees_the_status(browser, server):
+    running, work = server
+    with app_page(browser, running) as app:
+        page = app.page
+        app.goto(f"/?partner={MUNICH}")
+        dialog = page.locator("[role='dialog']")
+        expect(dialog).to_contain_text("sign in here", timeout=WAIT_MS)
+        dialog.locator(".st-key-card_member_code input").fill(CODE)
+        dialog.get_by_role("button", name="Sign in", exact=True).click()
+        expect(dialog.locator(".st-key-visit_company input")).to_be_visible(timeout=WAIT_MS)
+        dialog.locator(".st-key-visit_company input").fill("Amber Byte Sp. z o.o.")
+        dialog.locator(".st-key-visit_name input").fill("Anna Nowak")
+        dialog.locator(".st-key-visit_email input").fill("anna@amberbyte.example.org")
+        prepare(dialog)
+        for start, end in (("2026-12-15", "2026-12-16"), ("2027-01-12", "2027-01-13")):
+            set_dates(page, dialog, MUNICH, start, end)
+            prepare(dialog)
+            app.wait_until_idle()
+        expect(dialog).to_contain_text("Nothing is recorded yet")
+        assert recorded(work) == []  # three tries, nothing in the register
+
+        sent = dialog.get_by_role("button", name="I have sent the e-mail: record my request")
+        sent.click()
+        expect(dialog).to_contain_text("Recorded in the office's register as visit no. 1.", timeout=WAIT_MS)
+        sent.click()  # said twice
+        app.wait_until_idle()
+        expect(dialog).to_contain_text("Recorded in the office's register as visit no. 1.", timeout=WAIT_MS)
+        [visit] = recorded(work)
+        assert (visit.start, visit.end, visit.partner_id) == (dt.date(2027, 1, 12), dt.date(2027, 1, 13), MUNICH)
+        screenshot(page, "visit-request-sent-once")
+
+        register = Register.open(f"sqlite:///{work / 'visits.sqlite'}")
+        register.change(visit.id, Change(status="confirmed"), revision=1, by="office")
+        register.database.dispose()
+
+        dialog.get_by_role("button", name="Close the card").click()
+        expect(dialog).to_have_count(0, timeout=WAIT_MS)
+        search(page, "Pomeranian ICT")  # another partner's card in the same session
+        app.wait_until_idle()
+        open_first_row(page)
+        dialog = page.locator("[role='dialog']")
+        expect(dialog).to_contain_text("Pomeranian", timeout=WAIT_MS)
+        expect(dialog.locator(".st-key-visit_company input")).to_have_value("Amber Byte Sp. z o.o.")
+        expect(dialog.locator(".st-key-visit_name input")).to_have_value("Anna Nowak")
+        expect(dialog.locator(".st-key-visit_email input")).to_have_value("anna@amberbyte.example.org")
+        mine = dialog.locator(".st-key-visit_my_requests")
+        expect(mine).to_contain_text("My requests (1)", timeout=WAIT_MS)
+        mine.get_by_text("My requests (1)").click()
+        expect(mine).to_contain_text(
+            f"No. {visit.id} · Bavarian Robotics Network · 2027-01-12 – 2027-01-13 · confirmed"
+        )
+        screenshot(page, "visit-request-my-requests")
+    assert len(recorded(work)) == 1
+
+
+def search(page: Page, text: str) -> None:
+    box = page.get_by_role("textbox", name="Search", exact=True)
+    box.fill(text)
+    box.press("Enter")
+
+
+def open_first_row(page: Page) -> None:
+    grid = page.locator("[data-testid='stDataFrame']").first
+    grid.scroll_into_view_if_needed()
+    page.wait_for_timeout(800)
+    box = grid.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + 15, box["y"] + 35 + 17)  # the first row's selection box
+    expect(page.locator("[role='dialog']")).to_have_count(1, timeout=WAIT_MS)
