@@ -27,9 +27,10 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard import data, navigation, upload_guard
+from dashboard import data, member_cookie, navigation, upload_guard
 from dashboard.settings import settings
 from dashboard.text import md, say
+from partner_directory.access.member_session import COOKIE, SESSION, TICKET, TICKET_SECONDS, issue, signing_key, valid
 from partner_directory.access.passwords import verify_password
 from partner_directory.access.throttle import Throttle
 from partner_directory.access.visibility import Visitor, email_allowed, email_domains
@@ -43,6 +44,8 @@ STAFF_USER = "staff_user"
 PASSWORD_HASH_ENV = "PARTNER_DIRECTORY_STAFF_PASSWORD_HASH"  # noqa: S105 (a variable name, not a secret)
 MEMBER = "member_signed_in"
 CODE_HASH_ENV = "PARTNER_DIRECTORY_MEMBER_CODE_HASH"
+COOKIE_SECRET_ENV = "PARTNER_DIRECTORY_MEMBER_COOKIE_SECRET"  # noqa: S105 (a variable name, not a secret)
+SIGNED_OUT = "_member_signed_out"  # this tab signed out: a cookie the browser still sends is not a sign-in
 
 
 # -- the secrets file ---------------------------------------------------------------------------------------
@@ -353,7 +356,24 @@ def current_visitor() -> Visitor:
         signed_in = None
     if isinstance(signed_in, SignedInMember) and members.code_hash:
         return Visitor(member=True, staff=staff, method="code")
+    if members.code_hash and not st.session_state.get(SIGNED_OUT) and _cookie_signed_in():
+        return Visitor(member=True, staff=staff, method="code")
     return Visitor(staff=staff)
+
+
+def member_signing_key() -> bytes:
+    """The key of the members' sign-in cookie (see ``partner_directory.access.member_session``); empty without a code."""
+    configured = os.environ.get(COOKIE_SECRET_ENV) or secret("members", "cookie_secret") or ""
+    return signing_key(code_hash=member_config().code_hash, configured=str(configured))
+
+
+def _cookie_signed_in() -> bool:
+    """Whether the browser sent a valid members' cookie when this session began (a reload, a shared link)."""
+    try:
+        token = st.context.cookies.get(COOKIE)
+    except Exception:  # no request context (tests, a bare script run)
+        return False
+    return bool(token) and valid(token, member_signing_key(), purpose=SESSION, now=time.time())
 
 
 def try_code(code: str) -> str:
@@ -373,6 +393,8 @@ def try_code(code: str) -> str:
 def member_sign_out() -> None:
     """Sign the member out (the identity provider too, when signed in through it)."""
     st.session_state.pop(MEMBER, None)
+    st.session_state[SIGNED_OUT] = True
+    st.session_state[member_cookie.PENDING] = "clear"
     if member_config().oidc and _oidc_email():
         with contextlib.suppress(Exception):  # a broken provider: the session's own sign-in is gone anyway
             st.logout()
@@ -384,6 +406,10 @@ def _code_sent(prefix: str) -> None:
     code = str(st.session_state.get(f"{prefix}member_code") or "")
     outcome = try_code(code)
     st.session_state[f"_{prefix}member_code_outcome"] = "signed_in" if outcome == "ok" else outcome
+    key = member_signing_key()
+    if outcome == "ok" and key:  # the page asks the browser for the cookie that keeps the member signed in
+        st.session_state.pop(SIGNED_OUT, None)
+        st.session_state[member_cookie.PENDING] = issue(key, purpose=TICKET, now=time.time(), lifetime=TICKET_SECONDS)
 
 
 def rerun_after_sign_in(prefix: str) -> None:
@@ -405,6 +431,7 @@ def member_box(lang: str) -> None:
     members = member_config()
     if members.mode == "public":
         return
+    member_cookie.ask_browser()
     visitor = current_visitor()
     box = st.sidebar.container(border=True)
     if visitor.member:

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
 
@@ -20,7 +23,7 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from partner_directory.access.passwords import hash_password
 from partner_directory.visits.register import Change, Register
-from tests.browser import ROOT, app_environment, app_page, chromium, screenshot, streamlit_server
+from tests.browser import ROOT, app_environment, app_page, chromium, free_port, poll, screenshot, streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -144,3 +147,114 @@ def open_first_row(page: Page) -> None:
     assert box is not None
     page.mouse.click(box["x"] + 15, box["y"] + 35 + 17)  # the first row's selection box
     expect(page.locator("[role='dialog']")).to_have_count(1, timeout=WAIT_MS)
+
+
+# --- staying signed in across a reload and a shared link (the cookie route needs `streamlit run asgi.py`) ----
+
+
+@pytest.fixture(scope="module")
+def asgi_server(tmp_path_factory):
+    work = tmp_path_factory.mktemp("member-cookie")
+    data_file = work / "partners.csv"
+    shutil.copy(ROOT / "data" / "partners.csv", data_file)
+    environment = app_environment(data_file, work)
+    environment.update(PARTNER_DIRECTORY_ACCESS="members", PARTNER_DIRECTORY_MEMBER_CODE_HASH=hash_password(CODE))
+    with ExitStack() as stack:
+        yield stack.enter_context(streamlit_server(environment, work / "streamlit.log", app="asgi.py"))
+
+
+def test_a_member_stays_signed_in_across_a_reload_and_a_shared_link_until_signing_out(browser, asgi_server):
+    with app_page(browser, asgi_server) as app:
+        page = app.page
+        app.goto(f"/?partner={MUNICH}")
+        dialog = page.locator("[role='dialog']")
+        expect(dialog).to_contain_text("sign in here", timeout=WAIT_MS)
+        dialog.locator(".st-key-card_member_code input").fill(CODE)
+        dialog.get_by_role("button", name="Sign in", exact=True).click()
+        expect(dialog.locator(".st-key-visit_company input")).to_be_visible(timeout=WAIT_MS)
+        cookie = poll(
+            lambda: [c for c in page.context.cookies() if c["name"] == "bra_member"],
+            bool,
+            message="the sign-in cookie",
+        )[0]
+        assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+        assert "bra_member" not in page.url and cookie["value"] not in page.url  # never in the address
+        assert page.evaluate("document.cookie").find("bra_member") == -1  # no script on the page can read it
+
+        page.reload()  # a reload: a new session, still a member
+        dialog = page.locator("[role='dialog']")
+        expect(dialog.locator(".st-key-visit_company input")).to_be_visible(timeout=WAIT_MS)
+        expect(page.get_by_text("Signed in as a member.")).to_be_visible()
+
+        shared = page.context.new_page()  # a shared link opened in another tab
+        shared.goto(f"{asgi_server.url}/?partner={GDANSK}")
+        expect(shared.locator("[role='dialog'] .st-key-visit_company input")).to_be_visible(timeout=WAIT_MS)
+        shared.close()
+
+        dialog.get_by_role("button", name="Close the card").click()
+        page.get_by_role("button", name="Sign out").click()
+        expect(page.locator(".st-key-member_code input")).to_be_visible(timeout=WAIT_MS)
+        poll(
+            lambda: [c for c in page.context.cookies() if c["name"] == "bra_member"],
+            lambda found: not found,
+            message="the cookie cleared",
+        )
+        page.reload()
+        expect(page.locator(".st-key-member_code input")).to_be_visible(timeout=WAIT_MS)  # signed out stays out
+
+
+def test_a_forged_cookie_is_not_a_sign_in(browser, asgi_server):
+    with app_page(browser, asgi_server) as app:
+        host = asgi_server.url.split("//")[1].split(":")[0]
+        app.page.context.add_cookies(
+            [{"name": "bra_member", "value": "eyJwIjoibWVtYmVyLXNlc3Npb24ifQ.x", "domain": host, "path": "/"}]
+        )
+        app.goto(f"/?partner={MUNICH}")
+        expect(app.page.locator("[role='dialog']")).to_contain_text("sign in here", timeout=WAIT_MS)
+
+
+def test_behind_nginx_a_member_stays_signed_in_across_a_reload(browser, tmp_path):
+    """`make serve`: nginx's Content-Security-Policy lets the page post the ticket; any process reads the cookie."""
+    from tests.browser import AppPage
+    from tests.test_serve import NGINX, START_TIMEOUT_SECONDS, open_page
+
+    assert NGINX.exists(), "nginx is missing: run `make nginx` (apt-get install nginx-light)"
+    data_file = tmp_path / "partners.csv"
+    shutil.copy(ROOT / "data" / "partners.csv", data_file)
+    environment = app_environment(data_file, tmp_path)
+    environment.update(PARTNER_DIRECTORY_ACCESS="members", PARTNER_DIRECTORY_MEMBER_CODE_HASH=hash_password(CODE))
+    port = free_port()
+    log = tmp_path / "serve.log"
+    command = [sys.executable, str(ROOT / "scripts" / "serve.py"), "--workers", "2", "--port", str(port)]
+    with log.open("wb") as output:
+        process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        poll(
+            lambda: log.read_text(errors="replace"),
+            lambda text: "Serving on" in text or process.poll() is not None,
+            timeout=START_TIMEOUT_SECONDS,
+            message="serve.py did not start",
+        )
+        assert process.poll() is None, log.read_text(errors="replace")
+        context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")
+        try:
+            app = AppPage(context.new_page(), f"http://127.0.0.1:{port}")
+            page = app.page
+            open_page(app, "/")
+            page.locator(".st-key-member_code input").fill(CODE)
+            page.get_by_role("button", name="Sign in", exact=True).click()
+            expect(page.get_by_text("Signed in as a member.")).to_be_visible(timeout=WAIT_MS)
+            poll(
+                lambda: [c for c in context.cookies() if c["name"] == "bra_member"],
+                bool,
+                message="the sign-in cookie behind nginx",
+            )
+            for _ in range(3):  # new sessions, whichever process nginx picks
+                open_page(app, f"/?partner={GDANSK}")
+                expect(page.locator("[role='dialog'] .st-key-visit_company input")).to_be_visible(timeout=WAIT_MS)
+        finally:
+            context.close()
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=60)
