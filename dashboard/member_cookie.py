@@ -13,6 +13,7 @@ such route: the sign-in then lasts as long as the tab, as before.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
 
@@ -24,6 +25,7 @@ from starlette.routing import Route
 from partner_directory.access.member_session import COOKIE, SESSION, SESSION_SECONDS, TICKET, issue, valid
 
 ROUTE = "/_bra/member-session"
+TICKET_CHARACTERS = re.compile(r"[A-Za-z0-9_.-]*")
 PENDING = "_member_cookie_pending"  # "set" with a ticket, or "clear": what the page asks the browser to do
 
 
@@ -82,6 +84,8 @@ def ask_browser() -> None:
     if not pending:
         return
     method, body = ("DELETE", "") if pending == "clear" else ("POST", str(pending))
+    if not TICKET_CHARACTERS.fullmatch(body):  # only what issue() writes goes into the page's script
+        return
     script = (
         "<script>fetch(new URL(" + json.dumps(ROUTE) + ", window.location.origin), "
         "{method: " + json.dumps(method) + ", body: " + json.dumps(body) + " || undefined, "

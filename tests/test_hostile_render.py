@@ -137,6 +137,8 @@ NUMBERS = frozenset({"len", "int", "float", "round"})
 REVIEWED: dict[tuple[str, str], str] = {
     ("dashboard/text.py", "st.session_state.pop(slot)"): "the sentence notice_later kept; its argument is checked",
     ("dashboard/style.py", "PAGE_STYLE"): "the page's style sheet, a constant of the module",
+    ("dashboard/member_cookie.py", "script"): "the cookie request: a constant route, a method and a ticket "
+    "checked to be only A-Za-z0-9-_. , each written as a JSON string",
     ("dashboard/downloads.py", "download.label"): "a Download's label; Download(...) is itself checked",
     ("dashboard/downloads.py", "download.help"): "a Download's help; Download(...) is itself checked",
     ("dashboard/downloads.py", "labels[0]"): "table_downloads' labels; its callers' labels are checked",
