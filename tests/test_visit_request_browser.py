@@ -258,3 +258,29 @@ def test_behind_nginx_a_member_stays_signed_in_across_a_reload(browser, tmp_path
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=60)
+
+
+def test_on_a_phone_the_member_signs_in_inside_the_card(browser, server):
+    """390×844: the sidebar is hidden, so the card offers the sign-in itself, and the form follows."""
+    running, _ = server
+    from tests.browser import AppPage
+
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="pl-PL", is_mobile=True)
+    try:
+        app = AppPage(context.new_page(), running.url)
+        page = app.page
+        app.goto(f"/?partner={GDANSK}&lang=pl")
+        dialog = page.locator("[role='dialog']")
+        expect(dialog).to_contain_text("zaloguj się tutaj", timeout=WAIT_MS)
+        expect(dialog).not_to_contain_text("pasku bocznym")
+        code = dialog.locator(".st-key-card_member_code input")
+        expect(code).to_be_in_viewport()  # on the first screen of the card, not below its description
+        code.fill(CODE)
+        dialog.get_by_role("button", name="Zaloguj", exact=True).click()
+        company = dialog.locator(".st-key-visit_company input")
+        expect(company).to_be_visible(timeout=WAIT_MS)
+        box = company.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390  # within the phone's width
+        screenshot(page, "visit-request-phone-sign-in")
+    finally:
+        context.close()

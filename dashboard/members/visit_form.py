@@ -94,12 +94,22 @@ def _keep_details(company: str, person: str, email: str) -> None:
     st.session_state[MEMBER_DETAILS] = {"company": company, "name": person, "email": email}
 
 
+def sign_in_offer(lang: str) -> None:
+    """For a visitor who may not see contacts: say so, and offer the members' sign-in here, in the card.
+
+    At the card's top, not in the sidebar: the card is a dialog over the page,
+    and on a phone the sidebar is hidden. Nothing for a session that sees contacts.
+    """
+    rerun_after_sign_in("card_")
+    if sees_contacts():
+        return
+    st.info(t("visit_request.sign_in_here", lang))
+    member_sign_in(st.container(), lang, prefix="card_")
+
+
 def visit_form(office: pd.Series, offered: tuple[str, ...], lang: str) -> None:
     """The "Plan a visit" form for ``office``; on a valid request, the e-mail link and the calendar file."""
-    rerun_after_sign_in("card_")
-    if not sees_contacts():
-        st.info(t("visit_request.sign_in_here", lang))
-        member_sign_in(st.container(), lang, prefix="card_")
+    if not sees_contacts():  # the card offers the sign-in at its top (sign_in_offer)
         return
     now = today()
     host = Host.from_row(office.to_dict())
