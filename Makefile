@@ -45,7 +45,7 @@ postgres:
 
 # Development: one process, file watcher and run-on-save as Streamlit sets them.
 run: setup
-	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+	$(VENV)/bin/streamlit run asgi.py --server.port $(PORT)
 
 # Production: WORKERS Streamlit processes behind nginx on PORT (sticky sessions, static files by nginx).
 serve: setup nginx
@@ -55,9 +55,9 @@ test: setup browser nginx postgres
 	$(PY) -m pytest
 
 lint: setup
-	$(VENV)/bin/ruff check partner_directory dashboard tests bench scripts app.py pages
-	$(VENV)/bin/ruff format --check partner_directory dashboard tests bench scripts app.py pages
-	$(VENV)/bin/mypy partner_directory dashboard pages app.py
+	$(VENV)/bin/ruff check partner_directory dashboard tests bench scripts app.py asgi.py pages
+	$(VENV)/bin/ruff format --check partner_directory dashboard tests bench scripts app.py asgi.py pages
+	$(VENV)/bin/mypy partner_directory dashboard pages app.py asgi.py
 
 bench: setup nginx
 	$(PY) bench/run_all.py

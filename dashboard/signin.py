@@ -27,9 +27,10 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard import data, navigation, upload_guard
+from dashboard import data, member_cookie, navigation, upload_guard
 from dashboard.settings import settings
 from dashboard.text import md, say
+from partner_directory.access.member_session import COOKIE, SESSION, TICKET, TICKET_SECONDS, issue, signing_key, valid
 from partner_directory.access.passwords import verify_password
 from partner_directory.access.throttle import Throttle
 from partner_directory.access.visibility import Visitor, email_allowed, email_domains
@@ -43,6 +44,8 @@ STAFF_USER = "staff_user"
 PASSWORD_HASH_ENV = "PARTNER_DIRECTORY_STAFF_PASSWORD_HASH"  # noqa: S105 (a variable name, not a secret)
 MEMBER = "member_signed_in"
 CODE_HASH_ENV = "PARTNER_DIRECTORY_MEMBER_CODE_HASH"
+COOKIE_SECRET_ENV = "PARTNER_DIRECTORY_MEMBER_COOKIE_SECRET"  # noqa: S105 (a variable name, not a secret)
+SIGNED_OUT = "_member_signed_out"  # this tab signed out: a cookie the browser still sends is not a sign-in
 
 
 # -- the secrets file ---------------------------------------------------------------------------------------
@@ -353,7 +356,24 @@ def current_visitor() -> Visitor:
         signed_in = None
     if isinstance(signed_in, SignedInMember) and members.code_hash:
         return Visitor(member=True, staff=staff, method="code")
+    if members.code_hash and not st.session_state.get(SIGNED_OUT) and _cookie_signed_in():
+        return Visitor(member=True, staff=staff, method="code")
     return Visitor(staff=staff)
+
+
+def member_signing_key() -> bytes:
+    """The key of the members' sign-in cookie (see ``partner_directory.access.member_session``); empty without a code."""
+    configured = os.environ.get(COOKIE_SECRET_ENV) or secret("members", "cookie_secret") or ""
+    return signing_key(code_hash=member_config().code_hash, configured=str(configured))
+
+
+def _cookie_signed_in() -> bool:
+    """Whether the browser sent a valid members' cookie when this session began (a reload, a shared link)."""
+    try:
+        token = st.context.cookies.get(COOKIE)
+    except Exception:  # no request context (tests, a bare script run)
+        return False
+    return bool(token) and valid(token, member_signing_key(), purpose=SESSION, now=time.time())
 
 
 def try_code(code: str) -> str:
@@ -373,9 +393,34 @@ def try_code(code: str) -> str:
 def member_sign_out() -> None:
     """Sign the member out (the identity provider too, when signed in through it)."""
     st.session_state.pop(MEMBER, None)
+    st.session_state[SIGNED_OUT] = True
+    st.session_state[member_cookie.PENDING] = "clear"
     if member_config().oidc and _oidc_email():
         with contextlib.suppress(Exception):  # a broken provider: the session's own sign-in is gone anyway
             st.logout()
+
+
+def _code_sent(prefix: str) -> None:
+    # Checked in the button's callback, before the page runs: the whole run then sees the member,
+    # and a rerun that starts before the form is reached (a pick, a dialog) cannot lose the click.
+    code = str(st.session_state.get(f"{prefix}member_code") or "")
+    outcome = try_code(code)
+    st.session_state[f"_{prefix}member_code_outcome"] = "signed_in" if outcome == "ok" else outcome
+    key = member_signing_key()
+    if outcome == "ok" and key:  # the page asks the browser for the cookie that keeps the member signed in
+        st.session_state.pop(SIGNED_OUT, None)
+        st.session_state[member_cookie.PENDING] = issue(key, purpose=TICKET, now=time.time(), lifetime=TICKET_SECONDS)
+
+
+def rerun_after_sign_in(prefix: str) -> None:
+    """Run the whole page again when the member has just signed in with the form ``prefix`` (the card's: ``card_``).
+
+    A form in a dialog reruns only the dialog, which still holds the page's
+    data as a visitor received it (no contacts): the page must run again.
+    """
+    if st.session_state.get(f"_{prefix}member_code_outcome") == "signed_in":
+        st.session_state.pop(f"_{prefix}member_code_outcome")
+        st.rerun()
 
 
 def member_box(lang: str) -> None:
@@ -386,6 +431,7 @@ def member_box(lang: str) -> None:
     members = member_config()
     if members.mode == "public":
         return
+    member_cookie.ask_browser()
     visitor = current_visitor()
     box = st.sidebar.container(border=True)
     if visitor.member:
@@ -401,19 +447,29 @@ def member_box(lang: str) -> None:
         return
     box.markdown(f"**{md(t('members.title', lang))}**")
     box.caption(t("members.why", lang))
+    member_sign_in(box, lang)
+
+
+def member_sign_in(box: Any, lang: str, *, prefix: str = "") -> None:
+    """The members' sign-in itself (identity provider, access code) in ``box``: the sidebar, or the card where the member is.
+
+    ``prefix`` keeps the widget keys of a second copy apart (the card's is
+    ``card_``): the sidebar's form is drawn in the same run.
+    """
+    members = member_config()
     email = _oidc_email() if members.oidc else ""
     if email:  # signed in with the provider, but not from a member's domain
         box.warning(say("members.domain_refused", lang, email=email))
     if members.oidc:
-        box.button(t("members.sign_in_oidc", lang), on_click=st.login, key="member_oidc", type="primary")
+        box.button(t("members.sign_in_oidc", lang), on_click=st.login, key=f"{prefix}member_oidc", type="primary")
     if members.code_hash:
-        with box.form("member-sign-in"):
-            code = st.text_input(t("members.code", lang), type="password", key="member_code")
-            submitted = st.form_submit_button(t("members.sign_in", lang), key="member_sign_in")
-        if submitted:
-            outcome = try_code(code)
-            if outcome == "ok":
-                st.rerun()
+        with box.form(f"{prefix}member-sign-in"):
+            st.text_input(t("members.code", lang), type="password", key=f"{prefix}member_code")
+            st.form_submit_button(
+                t("members.sign_in", lang), key=f"{prefix}member_sign_in", on_click=_code_sent, args=(prefix,)
+            )
+        outcome = str(st.session_state.pop(f"_{prefix}member_code_outcome", None) or "ok")
+        if outcome not in ("ok", "signed_in"):
             box.error(refusal(outcome, MEMBER_ACCOUNT, lang))
     if not members.oidc and not members.code_hash:
         box.info(t("members.not_configured", lang))

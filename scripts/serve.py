@@ -283,7 +283,7 @@ http {{
 
 
 def streamlit_command(port: int, *, upload_mb: int, agent_api: bool) -> list[str]:
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
+    command = [sys.executable, "-m", "streamlit", "run", "asgi.py", "--server.port", str(port)]
     command += ["--server.address", "127.0.0.1", "--server.maxUploadSize", str(upload_mb)]
     for option, value in PRODUCTION_OPTIONS:
         command += [f"--{option}", value]

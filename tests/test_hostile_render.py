@@ -137,6 +137,8 @@ NUMBERS = frozenset({"len", "int", "float", "round"})
 REVIEWED: dict[tuple[str, str], str] = {
     ("dashboard/text.py", "st.session_state.pop(slot)"): "the sentence notice_later kept; its argument is checked",
     ("dashboard/style.py", "PAGE_STYLE"): "the page's style sheet, a constant of the module",
+    ("dashboard/member_cookie.py", "script"): "the cookie request: a constant route, a method and a ticket "
+    "checked to be only A-Za-z0-9-_. , each written as a JSON string",
     ("dashboard/downloads.py", "download.label"): "a Download's label; Download(...) is itself checked",
     ("dashboard/downloads.py", "download.help"): "a Download's help; Download(...) is itself checked",
     ("dashboard/downloads.py", "labels[0]"): "table_downloads' labels; its callers' labels are checked",
@@ -594,6 +596,7 @@ def test_hostile_text_in_every_field_stays_text_on_every_page(hostile_data):
     assert_only_text(at, "the visit form, refused")
     at.text_input(key="visit_email").input("member@acme.example.org")
     at.button(key="visit_prepare").click().run()
+    at.button(key="visit_sent").click().run()  # recorded once the member says the e-mail is sent
     strings = assert_only_text(at, "the visit form, recorded")
     assert not at.error, [e.value for e in at.error]
     assert any(text.startswith("Recorded in the office") for text in strings), strings

@@ -24,12 +24,23 @@ def open_card(monkeypatch, tmp_path, partner: str, *, lang: str = "pl", today: s
     return at
 
 
-def submit(at, *, company: str = "Acme sp. z o.o.", name: str = "Jan Kowalski", email: str = "jan@acme.example.org"):
+def submit(
+    at,
+    *,
+    company: str = "Acme sp. z o.o.",
+    name: str = "Jan Kowalski",
+    email: str = "jan@acme.example.org",
+    send: bool = True,
+):
+    """Fill the member's details and prepare the request; ``send``: then say the e-mail is sent (when it was prepared)."""
     at.text_input(key="visit_company").input(company)
     at.text_input(key="visit_name").input(name)
     at.text_input(key="visit_email").input(email)
     at.button(key="visit_prepare").click().run()
     assert not at.exception, [e.value for e in at.exception]
+    if send and [b for b in at.button if b.key == "visit_sent"]:
+        at.button(key="visit_sent").click().run()
+        assert not at.exception, [e.value for e in at.exception]
     return at
 
 
@@ -140,7 +151,8 @@ def test_sending_the_form_records_the_request_then_offers_the_email(monkeypatch,
     assert f"Recorded in the office's register as visit no. {visit.id}." in texts(at)
     assert mail(at)[0].startswith("BRA visit request")
     at.run()  # a rerun (any click elsewhere) records nothing more
-    at.button(key="visit_prepare").click().run()  # nor does sending the very same request again
+    at.button(key="visit_prepare").click().run()  # nor does preparing the very same request again
+    at.button(key="visit_sent").click().run()  # nor saying again that it was sent
     assert len(registered(tmp_path)) == 1
 
 
@@ -173,7 +185,7 @@ def everything(node) -> str:
 def test_members_mode_hides_the_form_and_every_contact_from_a_visitor(monkeypatch, tmp_path):
     monkeypatch.setenv("PARTNER_DIRECTORY_ACCESS", "members")
     at = open_card(monkeypatch, tmp_path, GDANSK, lang="en")
-    assert "shown to signed-in members" in texts(at)
+    assert "are for signed-in members: sign in here" in texts(at)
     assert not [w for w in at.text_input if w.key == "visit_company"]
     rendered = everything(at._tree)
     for private in ("ola.bursztynek", "Ola Bursztynek", "tomek.falowski", "+48"):

@@ -35,6 +35,7 @@ def card(table: pd.DataFrame, partner_id: str, lang: str) -> None:
 
 def _card_body(table: pd.DataFrame, office: pd.Series, lang: str) -> None:
     offices = table[table["partner_name"].map(partner_key) == partner_key(office["partner_name"])]
+    visit_form.sign_in_offer(lang)  # first: on a phone the columns stack, and the form's column comes last
     left, right = st.columns([3, 2])
     with left:
         place = ", ".join(

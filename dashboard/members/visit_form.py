@@ -1,29 +1,36 @@
 """The partner card's visit form: widgets only, every decision in ``partner_directory.visits.rules``.
 
 Widget keys (stable, for outside tools): ``visit_company``, ``visit_name``,
-``visit_email``, ``visit_people``, ``visit_note`` are shared by every partner's form (the member
-types them once); ``visit_dates_<partner_id>``, ``visit_services_<partner_id>``
+``visit_email``, ``visit_people``, ``visit_note`` are shared by every partner's form;
+``visit_dates_<partner_id>``, ``visit_services_<partner_id>``
 and ``visit_language_<partner_id>`` belong to one host, whose holidays and
 languages they depend on. After a valid request: ``visit_open_mail`` (the
-e-mail link) and ``visit_calendar`` (the .ics download).
+e-mail link), ``visit_calendar`` (the .ics download) and ``visit_sent`` (the
+member says the e-mail is sent). ``visit_my_requests`` lists the member's requests.
 
-Sending a valid request first records it in the office's visits register
-(:func:`record_request`), then offers the e-mail. In the ``members``
-access mode the form is only for signed-in members, checked here on the
-server as well as by the page.
+"Prepare the request" only checks the dates and writes the e-mail: a member may
+try as many dates as they like, and nothing is recorded. The request is recorded
+in the office's register when the member says they have sent it (``visit_sent``),
+once: the register keeps one record per member, host and dates
+(:func:`partner_directory.visits.register.request_key`).
+
+The member's company, name and e-mail are kept for the session under
+``MEMBER_DETAILS`` (not a widget's key, which Streamlit drops with the card),
+so every partner's form starts with them. In the ``members`` access mode the
+form is only for signed-in members, checked here on the server as well as by
+the page; a visitor who is not signed in is offered the sign-in in the card.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 
 import pandas as pd
 import streamlit as st
 
 from dashboard import data
 from dashboard.settings import settings
-from dashboard.signin import current_visitor
+from dashboard.signin import current_visitor, member_sign_in, rerun_after_sign_in
 from dashboard.text import error_text, md, say
 from dashboard.visibility import sees_contacts
 from partner_directory.errors import InvalidValueError, PartnerDirectoryError
@@ -45,7 +52,10 @@ from partner_directory.visits.rules import (
     visit_link,
 )
 
-RECORDED = "_visits_recorded"  # request fingerprint -> visit id: a rerun never records twice
+MEMBER_DETAILS = "visit_member_details"  # {"company", "name", "email"}: typed once per session
+SENT_IN_SESSION = "visit_sent_ids"  # the ids this session recorded: "My requests" without a verified e-mail
+#: The widgets whose values are the member's, not the host's: kept across cards.
+DETAIL_WIDGETS = {"company": "visit_company", "name": "visit_name", "email": "visit_email"}
 
 
 def today() -> dt.date:
@@ -53,22 +63,54 @@ def today() -> dt.date:
     return settings().today or dt.date.today()
 
 
-def _sent_key(partner: str) -> str:
-    return f"_visit_sent_{partner}"
+def _submitted_key(partner: str) -> str:
+    return f"_visit_submitted_{partner}"
 
 
-def _mark_sent(partner: str) -> None:
+def _prepared_key(partner: str) -> str:
+    return f"_visit_prepared_{partner}"
+
+
+def _sending_key(partner: str) -> str:
+    return f"_visit_sending_{partner}"
+
+
+def _flag(key: str) -> None:
     # A flag kept in the session, not the button's one-run value: the page may rerun before it
-    # reaches the form (a map pick, the switch to the app's navigation), and the request must survive.
-    st.session_state[_sent_key(partner)] = True
+    # reaches the form (a map pick, the switch to the app's navigation), and the click must survive.
+    st.session_state[key] = True
+
+
+def _restore_details() -> None:
+    """Put the member's kept details into the shared widgets before they are drawn (a closed card dropped them)."""
+    kept: dict[str, str] = st.session_state.get(MEMBER_DETAILS) or {}
+    for field, key in DETAIL_WIDGETS.items():
+        if key not in st.session_state:
+            value = kept.get(field) or (current_visitor().email if field == "email" else "")
+            st.session_state[key] = value
+
+
+def _keep_details(company: str, person: str, email: str) -> None:
+    st.session_state[MEMBER_DETAILS] = {"company": company, "name": person, "email": email}
+
+
+def sign_in_offer(lang: str) -> None:
+    """For a visitor who may not see contacts: say so, and offer the members' sign-in here, in the card.
+
+    At the card's top, not in the sidebar: the card is a dialog over the page,
+    and on a phone the sidebar is hidden. Nothing for a session that sees contacts.
+    """
+    rerun_after_sign_in("card_")
+    if sees_contacts():
+        return
+    st.info(t("visit_request.sign_in_here", lang))
+    member_sign_in(st.container(), lang, prefix="card_")
 
 
 def visit_form(office: pd.Series, offered: tuple[str, ...], lang: str) -> None:
     """The "Plan a visit" form for ``office``; on a valid request, the e-mail link and the calendar file."""
-    if not sees_contacts():
-        st.info(t("members.contacts_hidden", lang))
+    if not sees_contacts():  # the card offers the sign-in at its top (sign_in_offer)
         return
-    config = settings()
     now = today()
     host = Host.from_row(office.to_dict())
     partner = str(office["partner_id"])
@@ -76,10 +118,11 @@ def visit_form(office: pd.Series, offered: tuple[str, ...], lang: str) -> None:
     languages = email_languages(host.languages, lang)
     st.markdown(f"**{md(t('ui.plan_visit', lang))}**")
     st.caption(t("ui.visit_terms", lang))
+    _restore_details()
     with st.form(f"visit-{partner}"):
         company = st.text_input(t("ui.visit.company", lang), key="visit_company")
         person = st.text_input(t("ui.visit.name", lang), key="visit_name")
-        email = st.text_input(t("visits.ui.member_email", lang), value=current_visitor().email, key="visit_email")
+        email = st.text_input(t("visits.ui.member_email", lang), key="visit_email")
         dates = st.date_input(
             t("ui.visit.dates", lang),
             value=(start, end),
@@ -116,35 +159,48 @@ def visit_form(office: pd.Series, offered: tuple[str, ...], lang: str) -> None:
                 else t("ui.visit.language_fallback", lang)
             )
         st.form_submit_button(
-            t("ui.visit.prepare", lang), type="primary", key="visit_prepare", on_click=_mark_sent, args=(partner,)
+            t("ui.visit.prepare", lang),
+            type="primary",
+            key="visit_prepare",
+            on_click=_flag,
+            args=(_submitted_key(partner),),
         )
-    if not st.session_state.pop(_sent_key(partner), False):
-        return
-    if not isinstance(dates, tuple) or len(dates) != 2:
-        st.error(t("ui.visit.pick_two_dates", lang))
-        return
-    request = VisitRequest(dates[0], dates[1], int(people), tuple(services), company, person, note)
-    problems = check_visit(request, host, today=now, language=lang)
-    if not is_email(email.strip()):
-        problems.append(t("visits.ui.member_email_needed", lang))
-    if problems:
-        st.error("  \n".join(md(p) for p in problems))
-        return
+    _keep_details(company, person, email)
+    if st.session_state.pop(_submitted_key(partner), False):
+        st.session_state.pop(_prepared_key(partner), None)  # a new try replaces the last one, even a refused one
+        if not isinstance(dates, tuple) or len(dates) != 2:
+            st.error(t("ui.visit.pick_two_dates", lang))
+        else:
+            request = VisitRequest(dates[0], dates[1], int(people), tuple(services), company, person, note)
+            problems = check_visit(request, host, today=now, language=lang)
+            if not is_email(email.strip()):
+                problems.append(t("visits.ui.member_email_needed", lang))
+            if problems:
+                st.error("  \n".join(md(p) for p in problems))
+            else:
+                st.session_state[_prepared_key(partner)] = (request, email.strip(), written_in or "en")
+    prepared = st.session_state.get(_prepared_key(partner))
+    if prepared is not None:
+        _prepared(prepared, host, partner, lang)
+    my_requests(lang)
+
+
+def _prepared(prepared: tuple[VisitRequest, str, str], host: Host, partner: str, lang: str) -> None:
+    """The prepared request: the e-mail, the calendar file, and the button that records it once sent."""
+    config = settings()
+    request, email, written_in = prepared
     home = {"home_cluster_name": config.home_cluster_name, "home_cluster_email": config.home_cluster_email}
-    link = visit_link(request, host, language=written_in or "en", **home)
+    link = visit_link(request, host, language=written_in, **home)
     if not link:
         return
-    visit = from_request(request, host, partner_id=partner, member_email=email.strip(), language=written_in or "en")
-    recorded = record_request(visit, lang)  # stored first; a failure is said and the e-mail still offered
     st.success(t("ui.visit.ready", lang))
-    if recorded is not None:
-        st.caption(say("visits.ui.recorded", lang, id=recorded))
+    st.caption(t("visit_request.steps", lang))
     # One under the other: side by side, the e-mail link's label would be cut off.
     st.link_button(t("ui.visit.open_mail", lang), link, type="primary", width="stretch", key="visit_open_mail")
     stamp = dt.datetime.now(dt.UTC)
     st.download_button(
         t("ui.visit.download_calendar", lang),
-        visit_calendar(request, host, stamp=stamp, language=written_in or "en", **home),
+        visit_calendar(request, host, stamp=stamp, language=written_in, **home),
         file_name=f"bra-visit-{request.start.isoformat()}.ics",
         mime="text/calendar",
         on_click="ignore",
@@ -152,19 +208,28 @@ def visit_form(office: pd.Series, offered: tuple[str, ...], lang: str) -> None:
         width="stretch",
         key="visit_calendar",
     )
+    st.button(
+        t("visit_request.sent", lang),
+        key="visit_sent",
+        width="stretch",
+        help=t("visit_request.sent_help", lang),
+        on_click=_flag,
+        args=(_sending_key(partner),),
+    )
+    if st.session_state.pop(_sending_key(partner), False):
+        visit = from_request(request, host, partner_id=partner, member_email=email, language=written_in)
+        recorded = record_request(visit, lang)
+        if recorded is not None:
+            st.success(say("visits.ui.recorded", lang, id=recorded))
 
 
 def record_request(visit: NewVisit, lang: str) -> int | None:
-    """Store the member's request in the visits register (once per identical request in this session).
+    """Record the member's sent request in the visits register; the register keeps one per member, host and dates.
 
-    Returns the visit's id, or ``None`` when it failed: a failure is said in a
-    sentence, and the caller still offers the e-mail, which copies the office,
-    so nothing is lost.
+    Returns the visit's id (the one already recorded when the same request was
+    sent before), or ``None`` when it failed: a failure is said in a sentence;
+    the e-mail, which copies the office, has been sent, so nothing is lost.
     """
-    fingerprint = hashlib.sha256(repr(visit).encode("utf-8")).hexdigest()
-    recorded: dict[str, int] = st.session_state.setdefault(RECORDED, {})
-    if fingerprint in recorded:
-        return recorded[fingerprint]
     try:
         visit_id = data.register().record(visit, source="form")
     except InvalidValueError as error:
@@ -173,5 +238,44 @@ def record_request(visit: NewVisit, lang: str) -> int | None:
     except PartnerDirectoryError as error:
         st.warning(say("visits.ui.not_recorded", lang, reason=error.message(lang)))
         return None
-    recorded[fingerprint] = visit_id
+    sent: list[int] = st.session_state.setdefault(SENT_IN_SESSION, [])
+    if visit_id not in sent:
+        sent.append(visit_id)
     return visit_id
+
+
+def my_requests(lang: str) -> None:
+    """ "My requests": the member's own requests and their status, newest first.
+
+    A member signed in with a verified e-mail (the identity provider) sees every
+    request sent from that address (:meth:`~partner_directory.visits.register.Register.requests_of`); a member known
+    by no verified address sees the ones sent in this session, never others' by a typed address.
+    """
+    email = current_visitor().email
+    ids: list[int] = st.session_state.get(SENT_IN_SESSION) or []
+    if not email and not ids:
+        return
+    try:
+        register = data.register()
+        if email:
+            visits = register.requests_of(email)
+        else:
+            visits = [v for v in register.find() if v.id in ids and v.erased_at is None]
+    except PartnerDirectoryError as error:
+        st.caption(error_text(error, lang))
+        return
+    if not visits:
+        return
+    with st.expander(t("visit_request.mine", lang, count=len(visits)), key="visit_my_requests"):
+        for visit in visits:
+            st.markdown(
+                say(
+                    "visit_request.line",
+                    lang,
+                    id=visit.id,
+                    partner=visit.partner_name,
+                    start=visit.start.isoformat(),
+                    end=visit.end.isoformat(),
+                    status=t(f"visits.status.{visit.status}", lang),
+                )
+            )

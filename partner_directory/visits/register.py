@@ -20,6 +20,7 @@ erased on request; the visit stays, so the counts stay.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -300,6 +301,19 @@ def from_request(request: VisitRequest, host: Host, *, partner_id: str, member_e
     )
 
 
+def request_key(visit: NewVisit) -> tuple[str, str, dt.date, dt.date]:
+    """Which member's requests are one request: the same member's e-mail, host and dates.
+
+    The e-mail compares as :func:`partner_directory.text.email_key` does (case,
+    Unicode forms), so ``Anna@X.example`` sending again is the same member.
+
+    >>> request_key(NewVisit("outgoing", "Acme", "P", dt.date(2026, 1, 5), dt.date(2026, 1, 6),
+    ...     member_email=" Anna@X.Example ", partner_id="p-1"))
+    ('anna@x.example', 'p-1', datetime.date(2026, 1, 5), datetime.date(2026, 1, 6))
+    """
+    return (email_key(visit.member_email), visit.partner_id.strip(), visit.start, visit.end)
+
+
 def host_calendar(visit: NewVisit) -> HostCalendar:
     """The working-day calendar of the visit's host: the partner's country, or ours for an incoming visit.
 
@@ -343,7 +357,16 @@ class Register:
     # writes
 
     def record(self, visit: NewVisit, *, source: str = "form", by: str = "") -> int:
-        """Store a new visit in one transaction; return its id. Raises ``InvalidValueError`` on bad values."""
+        """Store a new visit in one transaction; return its id. Raises ``InvalidValueError`` on bad values.
+
+        A member's request (``source="form"`` with a ``partner_id``, as the visit
+        form sends it) is recorded once: when the same
+        request (:func:`request_key`) is already in the register, not erased and
+        not cancelled, its id is returned and nothing is written. Two sends at the
+        same moment are serialised by the write transaction (SQLite's
+        ``BEGIN IMMEDIATE``; a transaction lock on the request's key in PostgreSQL),
+        so they too leave one record.
+        """
         problems = check_new_visit(visit)
         if source not in SOURCES:
             problems.append("visits.problem.source")
@@ -380,6 +403,10 @@ class Register:
             "revision": 1,
         }
         with self.database.write() as connection:
+            if source == "form" and values["partner_id"]:  # the visit form always names its partner
+                existing = _same_request(connection, visit)
+                if existing is not None:
+                    return existing
             key = connection.execute(visits_table.insert().values(**values)).inserted_primary_key
             assert key is not None  # an insert always has one
             visit_id = int(key[0])
@@ -481,6 +508,24 @@ class Register:
         with self.database.read() as connection:
             return [_visit(row) for row in connection.execute(query).mappings()]
 
+    def requests_of(self, email: str) -> list[Visit]:
+        """The requests one member sent with the visit form (matched by :func:`email_key`), newest start first.
+
+        Nothing for an empty e-mail: a member known by no address has no requests to see.
+        """
+        key = email_key(email)
+        if not key:
+            return []
+        query = sa.select(visits_table).where(
+            visits_table.c.direction == "outgoing",
+            visits_table.c.source == "form",
+            visits_table.c.erased_at.is_(None),
+        )
+        query = query.order_by(visits_table.c.start_date.desc(), visits_table.c.id.desc())
+        with self.database.read() as connection:
+            rows = [_visit(row) for row in connection.execute(query).mappings()]
+        return [visit for visit in rows if email_key(visit.member_email) == key]
+
     def count(self) -> int:
         with self.database.read() as connection:
             return int(connection.execute(sa.select(sa.func.count()).select_from(visits_table)).scalar() or 0)
@@ -530,6 +575,36 @@ def _conditions(where: VisitFilter) -> list[sa.ColumnElement[bool]]:
     if where.direction:
         conditions.append(visits_table.c.direction == where.direction)
     return conditions
+
+
+def _same_request(connection: Connection, visit: NewVisit) -> int | None:
+    """The id of a recorded request equal to ``visit`` by :func:`request_key`, or ``None``.
+
+    Runs inside the write transaction. PostgreSQL's default isolation would let
+    two transactions both find nothing, so there a lock on the key's hash holds the
+    second until the first commits; SQLite's write transaction already holds the file.
+    """
+    key = request_key(visit)
+    if connection.dialect.name == "postgresql":
+        digest = hashlib.sha256(repr(key).encode("utf-8")).digest()
+        connection.execute(
+            sa.text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": int.from_bytes(digest[:8], "big", signed=True)}
+        )
+    candidates = connection.execute(
+        sa.select(visits_table).where(
+            visits_table.c.direction == "outgoing",
+            visits_table.c.source == "form",
+            visits_table.c.partner_id == key[1],
+            visits_table.c.start_date == key[2],
+            visits_table.c.end_date == key[3],
+            visits_table.c.status != "cancelled",
+            visits_table.c.erased_at.is_(None),
+        )
+    ).mappings()
+    for row in candidates:
+        if email_key(row["member_email"]) == key[0]:
+            return int(row["id"])
+    return None
 
 
 def _get(connection: Connection, visit_id: int) -> Visit:
