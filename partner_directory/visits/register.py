@@ -36,7 +36,7 @@ from partner_directory.sheet.schema import SERVICES
 from partner_directory.text import MULTI_LINE, ONE_LINE, email_key, without_controls
 from partner_directory.visits.database import Database, migrate, utc_now
 from partner_directory.visits.migrations import MIGRATIONS
-from partner_directory.visits.rules import HOME_COUNTRY, Host, HostCalendar, VisitRequest, working_days
+from partner_directory.visits.rules import HOME_COUNTRY, Host, HostCalendar, VisitRequest, may_complete, working_days
 
 STATUSES: tuple[str, ...] = ("requested", "confirmed", "completed", "cancelled")
 DIRECTIONS: tuple[str, ...] = ("outgoing", "incoming")
@@ -386,12 +386,17 @@ class Register:
             _event(connection, visit_id, by, "created", "", visit.status, now)
         return visit_id
 
-    def change(self, visit_id: int, change: Change, *, revision: int, by: str) -> Visit:
+    def change(
+        self, visit_id: int, change: Change, *, revision: int, by: str, today: dt.date | None = None
+    ) -> Visit:
         """Change status and/or actual days of one visit, based on ``revision``; return the visit as now stored.
 
-        Completing a visit without actual days takes its planned days. Raises
-        ``RegisterConflictError`` when the visit changed since ``revision``,
-        ``InvalidValueError`` for an unknown visit, status or a day count out of range.
+        Completing a visit without actual days takes its planned days. Given
+        ``today`` (the office's page always gives it), a visit whose days have
+        not begun is not marked completed (:func:`~partner_directory.visits.rules.may_complete`).
+        Raises ``RegisterConflictError`` when the visit changed since ``revision``,
+        ``InvalidValueError`` for an unknown visit, status, a day count out of
+        range or a completion before the visit's first day.
         """
         if change.status is not None and change.status not in STATUSES:
             raise InvalidValueError("visit_invalid", problems=["visits.problem.status"])
@@ -402,6 +407,9 @@ class Register:
             old = _get(connection, visit_id)
             if old.revision != revision:
                 raise RegisterConflictError("visit_changed", visit=visit_id)
+            completing = change.status == "completed" and old.status != "completed"
+            if completing and today is not None and not may_complete(old.start, today=today):
+                raise InvalidValueError("visit_invalid", problems=["visits.problem.not_begun"])
             values: dict[str, Any] = {}
             if change.status is not None and change.status != old.status:
                 values["status"] = change.status

@@ -10,6 +10,7 @@ per partner cluster and per member company.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ import pandas as pd
 from partner_directory.i18n import t
 from partner_directory.sheet.export import text_cell
 from partner_directory.visits.register import DIRECTIONS, STATUSES, Visit
+from partner_directory.visits.rules import may_complete
 
 PARTNER_COLUMNS = ("partner_name", "country", "outgoing_visits", "outgoing_days", "incoming_visits", "incoming_days")
 COMPANY_COLUMNS = ("member_company", "direction", "visits", "days", "partners")
@@ -46,12 +48,21 @@ class YearReport:
     totals: dict[str, int]
 
 
-def year_report(visits: Sequence[Visit], year: int) -> YearReport:
-    """Count ``visits`` that start in ``year`` (visits of other years are ignored)."""
+def used(visit: Visit, *, today: dt.date | None = None) -> bool:
+    """Whether ``visit`` counts as used: completed, and (given ``today``) its days have begun.
+
+    A visit marked completed before its first day (by hand, before the rule
+    :func:`~partner_directory.visits.rules.may_complete` held) uses nothing yet.
+    """
+    return visit.status == "completed" and (today is None or may_complete(visit.start, today=today))
+
+
+def year_report(visits: Sequence[Visit], year: int, *, today: dt.date | None = None) -> YearReport:
+    """Count ``visits`` that start in ``year`` (visits of other years are ignored); see :func:`used`."""
     in_year = [v for v in visits if v.start.year == year]
-    used = [v for v in in_year if v.status == "completed"]
+    used_visits = [v for v in in_year if used(v, today=today)]
     partners: dict[str, dict[str, object]] = {}
-    for visit in used:
+    for visit in used_visits:
         entry = partners.setdefault(
             visit.partner_name,
             {"partner_name": visit.partner_name, "country": visit.country, **dict.fromkeys(PARTNER_COLUMNS[2:], 0)},
@@ -67,7 +78,7 @@ def year_report(visits: Sequence[Visit], year: int) -> YearReport:
         ).drop(columns="total_days")
     companies: dict[tuple[str, str], dict[str, object]] = {}
     hosts: dict[tuple[str, str], set[str]] = {}
-    for visit in used:
+    for visit in used_visits:
         key = (visit.member_company, visit.direction)
         entry = companies.setdefault(
             key, {"member_company": visit.member_company, "direction": visit.direction, "visits": 0, "days": 0}
@@ -84,8 +95,8 @@ def year_report(visits: Sequence[Visit], year: int) -> YearReport:
         )
     totals = dict.fromkeys(TOTAL_KEYS, 0)
     for direction in DIRECTIONS:
-        totals[f"{direction}_visits"] = sum(1 for v in used if v.direction == direction)
-        totals[f"{direction}_days"] = sum(v.days_used for v in used if v.direction == direction)
+        totals[f"{direction}_visits"] = sum(1 for v in used_visits if v.direction == direction)
+        totals[f"{direction}_days"] = sum(v.days_used for v in used_visits if v.direction == direction)
     for status in STATUSES:
         totals[f"status_{status}"] = sum(1 for v in in_year if v.status == status)
     totals["open_visits"] = totals["status_requested"] + totals["status_confirmed"]
@@ -107,7 +118,9 @@ def chart_data(report: YearReport, language: str = "en") -> pd.DataFrame:
     )
 
 
-def anonymised_totals(visits: Sequence[Visit], *, year: int | None = None) -> pd.DataFrame:
+def anonymised_totals(
+    visits: Sequence[Visit], *, year: int | None = None, today: dt.date | None = None
+) -> pd.DataFrame:
     """Where members go: completed outgoing visits and days per host partner and country.
 
     No company, person, date or note leaves this function, only counts per
@@ -115,7 +128,7 @@ def anonymised_totals(visits: Sequence[Visit], *, year: int | None = None) -> pd
     """
     rows: dict[str, dict[str, object]] = {}
     for visit in visits:
-        if visit.direction != "outgoing" or visit.status != "completed":
+        if visit.direction != "outgoing" or not used(visit, today=today):
             continue
         if year is not None and visit.start.year != year:
             continue
