@@ -179,3 +179,81 @@ def test_a_completed_visit_not_begun_counts_nowhere():
     report = year_report([done, early], 2026, today=dt.date(2026, 12, 4))
     assert report.totals["outgoing_visits"] == 1 and report.totals["outgoing_days"] == 3
     assert anonymised_totals([done, early], today=dt.date(2026, 12, 4))["visits"].tolist() == [1]
+
+
+# -- defect 4: a restore is guarded like a publish, and its notice tells the truth ---------------------------
+
+
+def publish_two_offices(monkeypatch, tmp_path) -> AppTest:
+    """The staff page after publishing two offices over the 62 of the demo list (confirmed, as it must be)."""
+    from tests.test_staff_app import GOOD_ROWS, POLISH_HEADER, signed_in, upload
+
+    at = signed_in(monkeypatch, tmp_path)
+    upload(at, "partnerzy.csv", (POLISH_HEADER + GOOD_ROWS).encode("cp1250"))
+    at.button(key="geocode").click().run()
+    at.button(key="publish").click().run()
+    at.button(key="publish_confirm").click().run()
+    assert "Published: the version of" in texts(at)
+    return at.run()
+
+
+def restore_button(at: AppTest):
+    [button] = [b for b in at.button if b.key and b.key.startswith("restore-")]
+    return button
+
+
+def test_a_restore_that_removes_the_whole_list_asks_first(monkeypatch, tmp_path):
+    at = publish_two_offices(monkeypatch, tmp_path)
+    data_file = tmp_path / "partners.csv"
+    before = data_file.read_bytes()
+    restore_button(at).click().run()
+    assert not at.exception
+    page = texts(at)
+    assert "This restore could hurt" in page
+    assert "This version removes 100% of the published offices (removed: 2, published: 2)" in page
+    assert data_file.read_bytes() == before  # nothing happened before the yes
+    at.button(key="restore_cancel").click().run()
+    assert "Nothing was restored" in texts(at) and data_file.read_bytes() == before
+    restore_button(at).click().run()
+    at.button(key="restore_confirm").click().run()
+    assert not at.exception
+    page = texts(at)
+    assert "62 added, 0 changed, 2 removed" in page
+    assert "nothing was deleted" not in page
+    assert "Baltic" in data_file.read_bytes().decode("utf-8-sig")
+
+
+def test_the_restore_notice_in_polish_says_what_was_removed():
+    from partner_directory.i18n import t
+
+    sentence = t("office.restored_counts", "pl", version="v", added=62, changed=0, removed=15)
+    assert "usunięto: 15" in sentence and "niczego nie usunięto" not in sentence
+
+
+def test_restore_without_confirmation_is_refused_when_it_removes_too_much(tmp_path):
+    from partner_directory.errors import RiskyPublishError
+    from partner_directory.publication import publishing
+    from partner_directory.publication.store import Store
+
+    header = "partner_name,city,country\n"
+    many = header + "".join(f"Cluster {n},Gdańsk,PL\n" for n in range(10))
+    store = Store(tmp_path / "partners.csv", history_dir=tmp_path / "history")
+    store.publish(many.encode(), author="a", base_version=None, summary="upload", rows=10)
+    store.publish(
+        (header + "Cluster 0,Gdańsk,PL\n").encode(),
+        author="a",
+        base_version=store.current_version(),
+        summary="upload",
+        rows=1,
+    )
+    first = next(v for v in store.versions() if v.rows == 10)
+    store.publish(many.encode(), author="a", base_version=store.current_version(), summary="upload", rows=10)
+    one = next(v for v in store.versions() if v.rows == 1)
+    risks = publishing.restore_risks(store, one, base_version=store.current_version())
+    assert (risks.removed, risks.published, risks.removes_too_many) == (9, 10, True)
+    with pytest.raises(RiskyPublishError):
+        publishing.restore(store, one, author="b", base_version=store.current_version())
+    assert len(store.versions()) == 3
+    restored = publishing.restore(store, one, author="b", base_version=store.current_version(), confirmed=True)
+    assert (restored.added, restored.removed, restored.rows) == (0, 9, 1)
+    assert publishing.restore_risks(store, first, base_version=store.current_version()).any is False
