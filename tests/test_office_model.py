@@ -257,3 +257,136 @@ def test_restore_without_confirmation_is_refused_when_it_removes_too_much(tmp_pa
     restored = publishing.restore(store, one, author="b", base_version=store.current_version(), confirmed=True)
     assert (restored.added, restored.removed, restored.rows) == (0, 9, 1)
     assert publishing.restore_risks(store, first, base_version=store.current_version()).any is False
+
+
+# -- defect 9: the coordinator's report is ready to hand in --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("years", "today", "year"),
+    [
+        ([2027, 2026], dt.date(2026, 12, 4), 2026),  # January requests already in: never the empty future year
+        ([2027], dt.date(2026, 12, 4), 2026),
+        ([2026, 2027], dt.date(2027, 1, 15), 2026),  # handing in last year's report
+        ([2027, 2026], dt.date(2027, 4, 1), 2027),
+        ([2025], dt.date(2026, 6, 1), 2025),  # nothing this year yet: the last complete year
+        ([], dt.date(2026, 6, 1), 2026),
+    ],
+)
+def test_default_report_year(years, today, year):
+    from partner_directory.visits.report import default_report_year
+
+    assert default_report_year(years, today=today) == year
+
+
+def report_page() -> None:
+    from dashboard.office import report
+
+    report.report_tab("pl")
+
+
+def test_the_report_opens_on_this_year_and_the_register_shows_januarys_requests(register):
+    register.record(visit(status="completed", actual_days=3))
+    january = register.record(visit(start=dt.date(2027, 1, 11), end=dt.date(2027, 1, 12)))
+    at = run(report_page)
+    assert not at.exception
+    assert at.selectbox(key="report_year").value == 2026
+    assert "Pomeranian ICT Cluster (demo) · okres 2026-01-01 – 2026-12-31 · data wystawienia 2026-12-04" in texts(at)
+    at = run(register_page)
+    assert "Visits shown: 2 (from 2026 on)." in texts(at)
+    assert at.selectbox(key="visits_pick").value == january  # the newest first
+
+
+def test_the_register_workbook_has_numbers_and_the_offices_time():
+    import io
+
+    from openpyxl import load_workbook
+
+    from partner_directory.visits.register import Visit, register_csv, register_xlsx
+
+    stored = Visit(
+        id=7,
+        direction="outgoing",
+        status="completed",
+        member_company="Acme",
+        member_name="Anna",
+        member_email="anna@acme.example.org",
+        partner_id="p",
+        partner_name="Bavarian Robotics",
+        office_name="",
+        city="München",
+        country="DE",
+        start=dt.date(2026, 3, 2),
+        end=dt.date(2026, 3, 4),
+        people=2,
+        services=(),
+        language="pl",
+        note="",
+        planned_days=3,
+        actual_days=2,
+        source="form",
+        created_by="",
+        created_at=dt.datetime(2026, 3, 1, 23, 30, tzinfo=dt.UTC),
+        updated_at=dt.datetime(2026, 7, 1, 10, 0, tzinfo=dt.UTC),
+        revision=2,
+    )
+    sheet = load_workbook(io.BytesIO(register_xlsx([stored], "en")))["Visits"]
+    header = [c.value for c in sheet[1]]
+    row = {h: c for h, c in zip(header, sheet[2], strict=True)}
+    assert row["people"].value == 2 and row["people"].data_type == "n"
+    assert row["days used"].value == 2 and row["working days planned"].value == 3 and row["no."].value == 7
+    created = next(h for h in header if h.startswith("recorded at") and "Europe/Warsaw" in h)
+    assert row[created].value == "2026-03-02 00:30"  # 23:30 UTC is half past midnight in Warsaw (winter)
+    updated = next(h for h in header if h.startswith("last change") and "Europe/Warsaw" in h)
+    assert row[updated].value == "2026-07-01 12:00"  # summer time
+    polish = register_csv([stored], "pl").decode("utf-8-sig")
+    assert polish.splitlines()[0].count(";") == len(header) - 1
+
+
+def test_the_report_files_name_countries_and_open_in_polish_excel():
+    import io
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    from partner_directory.visits.register import Visit
+    from partner_directory.visits.report import report_csv, report_xlsx, year_report
+
+    base = dict(
+        direction="outgoing",
+        status="completed",
+        member_company="Acme",
+        member_name="",
+        member_email="",
+        partner_id="p",
+        office_name="",
+        city="",
+        people=1,
+        services=(),
+        language="pl",
+        note="",
+        planned_days=3,
+        actual_days=3,
+        source="staff",
+        created_at=dt.datetime(2026, 3, 1, tzinfo=dt.UTC),
+        created_by="",
+        updated_at=dt.datetime(2026, 3, 1, tzinfo=dt.UTC),
+        revision=2,
+        start=dt.date(2026, 3, 2),
+        end=dt.date(2026, 3, 4),
+    )
+    visits = [
+        Visit(id=1, partner_name="Bavarian Robotics and Automation Network Cluster", country="DE", **base),
+        Visit(id=2, partner_name="Tokyo IT Cluster", country="JP", **base),
+    ]
+    report = year_report(visits, 2026, today=dt.date(2026, 12, 4))
+    text = report_csv(report, "pl").decode("utf-8-sig")
+    assert text.splitlines()[1].startswith("Bavarian Robotics and Automation Network Cluster;Niemcy;1;3")
+    data = report_xlsx(report, "pl", cluster="Pomorski Klaster ICT", issued=dt.date(2026, 12, 4))
+    workbook = load_workbook(io.BytesIO(data))
+    summary = workbook["Podsumowanie"]
+    assert summary["A2"].value == "Pomorski Klaster ICT · okres 2026-01-01 – 2026-12-31 · data wystawienia 2026-12-04"
+    assert workbook["Według partnera"]["B3"].value == "Japonia"
+    chart = zipfile.ZipFile(io.BytesIO(data)).read("xl/charts/chart1.xml").decode()
+    assert chart.count('<delete val="0" />') == 2  # both axes, with their labels, are shown
+    assert '<legendPos val="b" />' in chart and "<manualLayout>" in chart

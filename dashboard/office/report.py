@@ -6,16 +6,24 @@ keys (stable): the year ``report_year``, downloads ``report_xlsx`` and ``report_
 
 from __future__ import annotations
 
-import datetime as dt
-
 import streamlit as st
 
 from dashboard import downloads
+from dashboard.office import visits
 from dashboard.office.visits import register_or_say
-from dashboard.text import say
+from dashboard.settings import settings
+from dashboard.text import md, say
 from partner_directory.i18n import t
 from partner_directory.visits.register import VisitFilter
-from partner_directory.visits.report import chart_data, report_csv, report_xlsx, year_report
+from partner_directory.visits.report import (
+    chart_data,
+    default_report_year,
+    heading,
+    partner_table,
+    report_csv,
+    report_xlsx,
+    year_report,
+)
 
 
 def report_tab(lang: str) -> None:
@@ -23,11 +31,15 @@ def report_tab(lang: str) -> None:
     found = register_or_say(lang)
     if found is None:
         return
-    this_year = dt.date.today().year
-    years = sorted({this_year, *found.choices()["years"]}, reverse=True)
-    year = int(st.selectbox(t("visits.ui.year", lang), years, key="report_year"))
-    report = year_report(found.find(VisitFilter(year=year)), year)
+    today = visits.today()
+    with_visits = found.choices()["years"]
+    years = sorted({today.year, *with_visits}, reverse=True)
+    default = default_report_year(with_visits, today=today)
+    year = int(st.selectbox(t("visits.ui.year", lang), years, index=years.index(default), key="report_year"))
+    report = year_report(found.find(VisitFilter(year=year)), year, today=today)
+    cluster = settings().home_cluster_name
     st.subheader(say("report.title", lang, year=year), anchor=False)
+    st.caption(md(heading(report, lang, cluster=cluster, issued=today)))
     metrics = st.columns(5)
     for place, key in zip(
         metrics, ("outgoing_visits", "outgoing_days", "incoming_visits", "incoming_days", "open_visits"), strict=True
@@ -35,9 +47,7 @@ def report_tab(lang: str) -> None:
         place.metric(t(f"report.total.{key}", lang), report.totals[key])
     if len(report.by_partner):
         st.bar_chart(chart_data(report, lang), horizontal=True, stack=True)
-        st.dataframe(
-            report.by_partner.rename(columns=lambda c: t(f"report.column.{c}", lang)), hide_index=True, width="stretch"
-        )
+        st.dataframe(partner_table(report, lang), hide_index=True, width="stretch")
         companies = report.by_company.assign(
             direction=[t(f"visits.direction.{d}", lang) for d in report.by_company["direction"]]
         )
@@ -50,6 +60,8 @@ def report_tab(lang: str) -> None:
         st.columns(2),
         key="report",
         file_stem=f"bra-report-{year}-{lang}",
-        excel=downloads.Download(t("visits.ui.report_xlsx", lang), lambda: report_xlsx(report, lang)),
+        excel=downloads.Download(
+            t("visits.ui.report_xlsx", lang), lambda: report_xlsx(report, lang, cluster=cluster, issued=today)
+        ),
         csv=downloads.Download(t("visits.ui.report_csv", lang), lambda: report_csv(report, lang)),
     )

@@ -38,6 +38,8 @@ from partner_directory.visits.register import (
 from partner_directory.visits.rules import may_complete
 
 NOTICE = "_visits_notice"
+#: The year filter's default: this year's visits and every later one.
+SINCE_THIS_YEAR = "since_this_year"
 #: A save refused, shown once as a sentence on the next run: the error, or the id of a visit no longer there.
 REFUSAL = "_visits_refusal"
 
@@ -58,6 +60,14 @@ def _any(lang: str) -> Callable[[object], str]:
     return lambda value: t("visits.ui.any", lang) if value is None else str(value)
 
 
+def _year_label(year: int | str | None, this_year: int, lang: str) -> str:
+    if year is None:
+        return t("visits.ui.any", lang)
+    if year == SINCE_THIS_YEAR:
+        return t("register.year_since", lang, year=this_year)
+    return str(year)
+
+
 def register_tab(author: str, lang: str) -> None:
     """The register on the office's page: filters, the list, downloads, one visit's change, new incoming visits."""
     found = register_or_say(lang)
@@ -70,8 +80,16 @@ def register_tab(author: str, lang: str) -> None:
     elif isinstance(refusal, int):
         st.error(say("register.gone", lang, id=refusal))
     choices = found.choices()
-    this_year = dt.date.today().year  # the office works on this year's visits; "any" shows every year
+    this_year = today().year
     columns = st.columns(4)
+    # This year's visits and the upcoming ones by default (January requests are made in December); "any" is every year.
+    year = columns[2].selectbox(
+        t("visits.ui.year", lang),
+        [None, SINCE_THIS_YEAR, *choices["years"]],
+        index=1,
+        format_func=lambda y: _year_label(y, this_year, lang),
+        key="visits_year",
+    )
     where = VisitFilter(
         host=columns[0].selectbox(
             t("visits.ui.host", lang), [None, *choices["hosts"]], format_func=_any(lang), key="visits_host"
@@ -79,13 +97,8 @@ def register_tab(author: str, lang: str) -> None:
         company=columns[1].selectbox(
             t("visits.ui.company", lang), [None, *choices["companies"]], format_func=_any(lang), key="visits_company"
         ),
-        year=columns[2].selectbox(
-            t("visits.ui.year", lang),
-            [None, *choices["years"]],
-            index=1 + choices["years"].index(this_year) if this_year in choices["years"] else 0,
-            format_func=_any(lang),
-            key="visits_year",
-        ),
+        year=year if isinstance(year, int) else None,
+        from_year=this_year if year == SINCE_THIS_YEAR else None,
         status=columns[3].selectbox(
             t("visits.ui.status", lang),
             [None, *STATUSES],
@@ -103,8 +116,13 @@ def register_tab(author: str, lang: str) -> None:
         st.columns(2),
         key="visits",
         file_stem=f"bra-visits-{dt.date.today().isoformat()}",
-        excel=downloads.Download(t("visits.ui.download_xlsx", lang), lambda: register_xlsx(visits, lang)),
-        csv=downloads.Download(t("visits.ui.download_csv", lang), lambda: register_csv(visits, lang)),
+        excel=downloads.Download(
+            t("visits.ui.download_xlsx", lang),
+            lambda: register_xlsx(visits, lang, time_zone=settings().office_time_zone),
+        ),
+        csv=downloads.Download(
+            t("visits.ui.download_csv", lang), lambda: register_csv(visits, lang, time_zone=settings().office_time_zone)
+        ),
     )
     if visits:
         _change_form(found, visits, author, lang)
@@ -257,9 +275,9 @@ def _incoming_form(found: Register, author: str, lang: str) -> None:
             company = columns[1].text_input(t("visits.ui.incoming_company", lang), key="visits_in_company")
             name = columns[0].text_input(t("visits.column.member_name", lang), key="visits_in_name")
             email = columns[1].text_input(t("visits.column.member_email", lang), key="visits_in_email")
-            today = dt.date.today()
+            day = today()
             dates = columns[0].date_input(
-                t("visits.ui.dates", lang), value=(today, today), format="YYYY-MM-DD", key="visits_in_dates"
+                t("visits.ui.dates", lang), value=(day, day), format="YYYY-MM-DD", key="visits_in_dates"
             )
             people = columns[1].number_input(
                 t("visits.column.people", lang), min_value=1, max_value=MAX_PEOPLE, value=1, key="visits_in_people"
@@ -286,6 +304,9 @@ def _incoming_form(found: Register, author: str, lang: str) -> None:
             return
         if not isinstance(dates, tuple) or len(dates) != 2:
             st.error(t("visits.ui.pick_two_dates", lang))
+            return
+        if status == "completed" and not may_complete(dates[0], today=today()):
+            st.error(t("visits.problem.not_begun", lang))
             return
         visit = NewVisit(
             direction="incoming",
