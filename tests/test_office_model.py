@@ -8,16 +8,29 @@ steps in any order and checks the invariants after every step; run a longer sear
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as hs
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Selectbox
 
-from partner_directory.visits.register import NewVisit, Register
+from partner_directory.access.passwords import hash_password
+from partner_directory.publication import publishing
+from partner_directory.publication.store import Store
+from partner_directory.visits.register import STATUSES, NewVisit, Register
 from tests.apptest import prepare, texts
+from tests.conftest import ROOT
 
 TODAY = "2026-12-04"
+STAFF_PASSWORD = "correct horse battery"  # tests.test_staff_app's: its sign_in types it
+STAFF_HASH = hash_password(STAFF_PASSWORD)
 
 
 def register_page() -> None:
@@ -390,3 +403,231 @@ def test_the_report_files_name_countries_and_open_in_polish_excel():
     chart = zipfile.ZipFile(io.BytesIO(data)).read("xl/charts/chart1.xml").decode()
     assert chart.count('<delete val="0" />') == 2  # both axes, with their labels, are shown
     assert '<legendPos val="b" />' in chart and "<manualLayout>" in chart
+
+
+# -- the office's work as a model ----------------------------------------------------------------------------
+
+HEADER = "partner_id,partner_name,city,country,latitude,longitude,contact_email\r\n"
+CITIES = (("Gdańsk", "54.35", "18.65"), ("Berlin", "52.52", "13.40"), ("Tartu", "58.38", "26.72"))
+
+
+def office_rows(count: int, *, start: int = 0, email: str = "") -> str:
+    """``count`` placed offices (typed coordinates: nothing waits to be placed), numbered from ``start``."""
+    rows = []
+    for n in range(start, start + count):
+        city, latitude, longitude = CITIES[n % len(CITIES)]
+        address = email or f"office{n}@cluster{n}.example.org"
+        rows.append(f"cluster-{n},Cluster {n},{city},PL,{latitude},{longitude},{address}\r\n")
+    return "".join(rows)
+
+
+#: What an upload holds, by kind: (file text, offices, risky against ``BASE_OFFICES``, has errors).
+BASE_OFFICES = 5
+UPLOADS = {
+    "grown": (HEADER + office_rows(BASE_OFFICES + 1), BASE_OFFICES + 1),  # one office more: safe
+    "shrunk": (HEADER + office_rows(1), 1),  # four of five removed: risky
+    "other": (HEADER + office_rows(4, start=20), 4),  # every office replaced: risky
+    "broken": (HEADER + office_rows(2) + "cluster-x,Cluster X,Gdańsk,PL,54.3,18.6,not-an-address\r\n", 3),
+}
+
+
+def profile() -> dict[str, int]:
+    """Examples per run: a bounded few in CI; ``HYPOTHESIS_PROFILE=long`` searches much longer."""
+    if os.environ.get("HYPOTHESIS_PROFILE") == "long":
+        return {"max_examples": 200, "stateful_step_count": 25}
+    return {"max_examples": 5, "stateful_step_count": 6}
+
+
+def data_rows(data_file: Path) -> int:
+    return max(0, len(data_file.read_bytes().decode("utf-8-sig").strip().splitlines()) - 1)
+
+
+class OfficeMachine(RuleBasedStateMachine):
+    """The office's page, driven in any order: upload, reload, publish, cancel, restore, register changes.
+
+    The model keeps what must be true: the versions in the history, the offices published, the draft
+    uploaded, and the two visits of the register.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tmp = Path(tempfile.mkdtemp(prefix="office-model-"))
+        self.monkeypatch = pytest.MonkeyPatch()
+        self.data_file = prepare(
+            self.monkeypatch, self.tmp, data=(HEADER + office_rows(BASE_OFFICES)).encode(), password_hash=STAFF_HASH
+        )
+        self.monkeypatch.setenv("PARTNER_DIRECTORY_TODAY", TODAY)
+        self.register = Register.open(f"sqlite:///{self.tmp / 'visits.sqlite'}")
+        self.visits = {
+            self.register.record(visit()): dt.date(2026, 3, 2),  # begun: may be completed
+            self.register.record(visit(start=dt.date(2026, 12, 21), end=dt.date(2026, 12, 23))): dt.date(2026, 12, 21),
+        }
+        self.store = Store(self.data_file, history_dir=self.tmp / "history")
+        self.published = BASE_OFFICES
+        self.versions = 0  # the history starts with the first publish (then also keeps the list before it)
+        self.draft: str | None = None
+        self.awaiting: str | None = None  # "publish" or "restore" awaiting its yes or no
+        self.at = self.signed_in()
+
+    def signed_in(self) -> AppTest:
+        from tests.test_staff_app import sign_in
+
+        at = sign_in(AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run(), "Ola")
+        if any(b.key == "draft_continue" for b in at.button):
+            at.button(key="draft_continue").click().run()
+        return at
+
+    def teardown(self) -> None:
+        self.register.database.dispose()
+        self.monkeypatch.undo()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    # -- steps --
+
+    @precondition(lambda self: self.awaiting is None)
+    @rule(kind=hs.sampled_from(sorted(UPLOADS)))
+    def upload(self, kind: str) -> None:
+        text, _ = UPLOADS[kind]
+        self.at.file_uploader(key="upload").set_value((f"{kind}.csv", text.encode(), "text/csv")).run()
+        self.draft = kind
+
+    @precondition(lambda self: self.awaiting is None)
+    @rule()
+    def reload(self) -> None:
+        self.at = self.signed_in()  # a new session on the same server: the draft is offered again
+
+    @precondition(lambda self: self.awaiting is None and self.draft is not None)
+    @rule()
+    def publish(self) -> None:
+        before = self.data_file.read_bytes()
+        button = self.at.button(key="publish")
+        if button.disabled:
+            assert self.draft == "broken" or UPLOADS[self.draft][1] == self.published, "a good draft can be published"
+            return
+        button.click().run()
+        if "This publish could hurt" in texts(self.at):
+            assert self.data_file.read_bytes() == before, "a risky publish waits for its yes"
+            self.awaiting = "publish"
+            return
+        assert self.data_file.read_bytes() != before and "Published: the version of" in texts(self.at)
+        self._published(UPLOADS[self.draft][1])
+        self.draft = None
+
+    @precondition(lambda self: self.awaiting is not None)
+    @rule(yes=hs.booleans())
+    def answer(self, yes: bool) -> None:
+        before = self.data_file.read_bytes()
+        kind = self.awaiting
+        self.at.button(key=f"{kind}_{'confirm' if yes else 'cancel'}").click().run()
+        self.awaiting = None
+        if not yes:
+            assert self.data_file.read_bytes() == before
+            assert ("Nothing was published" if kind == "publish" else "Nothing was restored") in texts(self.at)
+            return
+        assert self.data_file.read_bytes() != before
+        if kind == "publish":
+            self._published(UPLOADS[self.draft][1])
+            self.draft = None
+        else:
+            self._published(data_rows(self.data_file))
+
+    @precondition(lambda self: self.awaiting is None)
+    @rule(which=hs.integers(min_value=0, max_value=5))
+    def restore(self, which: int) -> None:
+        buttons = [b for b in self.at.button if b.key and b.key.startswith("restore-")]
+        if not buttons:
+            return
+        button = buttons[which % len(buttons)]
+        version = next(v for v in self.store.versions() if button.key == f"restore-{v.file}")
+        risky = publishing.restore_risks(self.store, version, base_version=self.store.current_version()).any
+        before = self.data_file.read_bytes()
+        button.click().run()
+        if risky:
+            assert "This restore could hurt" in texts(self.at) and self.data_file.read_bytes() == before
+            self.awaiting = "restore"
+            return
+        assert "is published again" in texts(self.at)
+        self._published(version.rows)
+
+    @precondition(lambda self: self.awaiting is None)
+    @rule(which=hs.integers(min_value=0, max_value=1), status=hs.sampled_from(STATUSES), days=hs.integers(0, 5))
+    def change_visit(self, which: int, status: str, days: int) -> None:
+        visit_id = sorted(self.visits)[which]
+        before = self.register.get(visit_id)
+        self.at.selectbox(key="visits_year").select_index(0).run()  # every year
+        self.at.selectbox(key="visits_pick").set_value(visit_id).run()
+        self.at.selectbox(key=f"visits_new_status_{visit_id}").set_value(status)
+        self.at.number_input(key=f"visits_actual_days_{visit_id}").set_value(days)
+        self.at.button(key=f"visits_save_{visit_id}").click().run()
+        after = self.register.get(visit_id)
+        page = texts(self.at)
+        said = ("Saved: No. " in page) or ("Nothing to save" in page) or bool(self.at.error)
+        assert said, "every save is acknowledged or refused with a sentence"
+        completing = status == "completed" and before.status != "completed"
+        if completing and self.visits[visit_id] > dt.date.fromisoformat(TODAY):
+            assert after == before and "only once its days have begun" in page
+        elif after.revision != before.revision:
+            assert after.status == status and "Saved: No. " in page
+
+    def _published(self, offices: int) -> None:
+        self.versions += 2 if self.versions == 0 else 1  # the first publish also keeps the list before it
+        self.published = offices
+
+    # -- what always holds --
+
+    @invariant()
+    def no_exception(self) -> None:
+        assert not self.at.exception, [e.value for e in self.at.exception]
+
+    @invariant()
+    def the_history_is_true(self) -> None:
+        versions = self.store.versions()
+        assert len(versions) == self.versions
+        assert data_rows(self.data_file) == self.published
+        if versions:
+            current = [v for v in versions if v.id == self.store.current_version()]
+            assert current and self.store.current_record().rows == self.published
+            ticked = [m.value for m in self.at.markdown if m.value.startswith("✅")]
+            assert len(ticked) <= 1  # exactly one current version (none shown while a question is open)
+
+    @invariant()
+    def no_visit_is_recorded_twice(self) -> None:
+        assert self.register.count() == len(self.visits)
+
+
+OfficeMachine.TestCase.settings = settings(deadline=None, suppress_health_check=list(HealthCheck), **profile())
+TestOfficeMachine = OfficeMachine.TestCase
+
+
+def test_a_sequence_through_every_step_of_the_office():
+    """Publish safely, refuse and then confirm a risky publish, restore with and without a question, save visits."""
+    machine = OfficeMachine()
+    try:
+        steps = [
+            (machine.upload, {"kind": "grown"}),
+            (machine.publish, {}),
+            (machine.upload, {"kind": "shrunk"}),
+            (machine.publish, {}),
+            (machine.answer, {"yes": False}),
+            (machine.reload, {}),
+            (machine.publish, {}),
+            (machine.answer, {"yes": True}),
+            (machine.restore, {"which": 0}),  # the six offices over one: nothing removed, no question
+            (machine.restore, {"which": 0}),  # the one office over six again: asked first
+            (machine.answer, {"yes": False}),
+            (machine.restore, {"which": 0}),
+            (machine.answer, {"yes": True}),
+            (machine.change_visit, {"which": 1, "status": "completed", "days": 2}),
+            (machine.change_visit, {"which": 0, "status": "completed", "days": 2}),
+            (machine.upload, {"kind": "broken"}),
+            (machine.publish, {}),
+        ]
+        for step, arguments in steps:
+            step(**arguments)
+            machine.no_exception()
+            machine.the_history_is_true()
+            machine.no_visit_is_recorded_twice()
+        assert machine.versions == 5 and machine.published == 1
+        assert machine.register.get(sorted(machine.visits)[0]).status == "completed"
+    finally:
+        machine.teardown()
