@@ -6,6 +6,7 @@ keys (stable): the year ``report_year``, downloads ``report_xlsx`` and ``report_
 
 from __future__ import annotations
 
+import altair as alt
 import streamlit as st
 
 from dashboard import downloads
@@ -16,6 +17,7 @@ from dashboard.text import md, say
 from partner_directory.i18n import t
 from partner_directory.visits.register import VisitFilter
 from partner_directory.visits.report import (
+    YearReport,
     chart_data,
     default_report_year,
     heading,
@@ -24,6 +26,26 @@ from partner_directory.visits.report import (
     report_xlsx,
     year_report,
 )
+
+
+def _days_chart(report: YearReport, lang: str) -> alt.Chart:
+    """Days per partner, stacked by direction, with every partner's name and the legend shown whole.
+
+    ``st.bar_chart`` cuts axis labels at 200 pixels and offers no way to widen them; Vega-Lite's
+    ``labelLimit=0`` does. Names are drawn as SVG text, never as HTML.
+    """
+    days = chart_data(report, lang)
+    frame = days.reset_index().melt(id_vars="partner_name", var_name="direction", value_name="days")
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            y=alt.Y("partner_name:N", sort=list(days.index), title=None, axis=alt.Axis(labelLimit=0)),
+            x=alt.X("days:Q", title=t("report.days", lang), stack=True),
+            color=alt.Color("direction:N", title=None, legend=alt.Legend(orient="bottom", labelLimit=0)),
+        )
+        .properties(height=max(160, 28 * len(days)))
+    )
 
 
 def report_tab(lang: str) -> None:
@@ -46,7 +68,7 @@ def report_tab(lang: str) -> None:
     ):
         place.metric(t(f"report.total.{key}", lang), report.totals[key])
     if len(report.by_partner):
-        st.bar_chart(chart_data(report, lang), horizontal=True, stack=True)
+        st.altair_chart(_days_chart(report, lang), width="stretch")
         st.dataframe(partner_table(report, lang), hide_index=True, width="stretch")
         companies = report.by_company.assign(
             direction=[t(f"visits.direction.{d}", lang) for d in report.by_company["direction"]]
