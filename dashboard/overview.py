@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 
@@ -74,7 +76,8 @@ def _bars(counts: dict[str, int], lang: str) -> None:
 @st.cache_data(ttl=60, show_spinner=False)
 def _where_members_go(url: str) -> pd.DataFrame:
     # Every member's Overview reads it; a minute old is new enough for totals, and spares the database.
-    return anonymised_totals(data.register().find(VisitFilter(direction="outgoing", status="completed")))
+    today = settings().today or dt.date.today()  # a visit marked completed before its first day uses nothing yet
+    return anonymised_totals(data.register().find(VisitFilter(direction="outgoing", status="completed")), today=today)
 
 
 def where_members_go(lang: str) -> None:

@@ -12,6 +12,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from partner_directory.errors import ConfigurationError
 
@@ -71,6 +72,8 @@ class Settings:
     drafts_dir: Path = PROJECT_ROOT / "data" / "drafts"
     draft_max_mb: float = 30.0
     max_removed_share: float = 0.2
+    #: The office's time zone: the register's downloads show times in it (an IANA name).
+    office_time_zone: str = "Europe/Warsaw"
     #: For tests and demos only: the date the members' pages take as today (``YYYY-MM-DD``).
     today: dt.date | None = None
 
@@ -90,6 +93,12 @@ class Settings:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "access", access_mode(self.access))
+        try:
+            ZoneInfo(self.office_time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigurationError(
+                "config_time_zone", name=PREFIX + "OFFICE_TIME_ZONE", value=self.office_time_zone
+            ) from None
 
 
 def _convert(name: str, kind: object, raw: str) -> object:

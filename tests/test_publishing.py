@@ -251,7 +251,7 @@ def test_restore_records_its_true_counts_and_rows(store):
     )
     initial = next(v for v in store.versions() if v.summary == "initial")
     assert (initial.added, initial.rows) == (2, 2)
-    restored = restore(store, initial, author="piotr", base_version=store.current_version())
+    restored = restore(store, initial, author="piotr", base_version=store.current_version(), confirmed=True)
     assert store.current_version() == first
     assert (restored.added, restored.changed, restored.removed, restored.rows) == (1, 1, 0, 2)
     assert restored.restored_from == initial.file
@@ -263,7 +263,7 @@ def test_restore_records_its_true_counts_and_rows(store):
 def test_the_change_log_agrees_with_the_history(store):
     publish(evaluate(apply_edits(draft_from_published(store), edited={1: {"Notatki": "x"}}), store), store, author="a")
     initial = next(v for v in store.versions() if v.summary == "initial")
-    restore(store, initial, author="b", base_version=store.current_version())
+    restore(store, initial, author="b", base_version=store.current_version(), confirmed=True)  # it empties a note
     log = [json.loads(line) for line in (store.history_dir / "changes.log").read_text().splitlines()]
     history = [{k: v for k, v in vars(version).items() if k != "file"} for version in reversed(store.versions())]
     assert log == history

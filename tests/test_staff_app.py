@@ -162,6 +162,8 @@ def test_upload_fix_compare_publish_and_restore(monkeypatch, tmp_path):
     restore_buttons = [b for b in at.button if b.key and b.key.startswith("restore-")]
     assert len(restore_buttons) == 1  # the list before the first publish
     restore_buttons[0].click().run()
+    assert "This restore could hurt" in texts(at)  # it removes both published offices: asked like a publish
+    at.button(key="restore_confirm").click().run()
     assert "is published again" in texts(at)
     assert "Baltic" in data_file.read_bytes().decode("utf-8-sig")
     # Three versions now (before, upload, restore); only the uploaded one can be restored again.

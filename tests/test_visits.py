@@ -264,7 +264,7 @@ def test_downloads_in_both_languages_guarded(register):
     register.record(a_visit(member_company='=HYPERLINK("http://evil.example")', note="+cmd|' /C calc'!A0"))
     visits = register.find()
     text = register_csv(visits, "pl").decode("utf-8-sig")
-    rows = list(csv.reader(io.StringIO(text)))
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))  # Polish Excel's list separator
     assert rows[0][:3] == ["nr", "kierunek", "status"]
     assert rows[1][1:3] == ["nasz członek u partnera", "zgłoszona"]
     assert "'=HYPERLINK" in text and "'+cmd" in text

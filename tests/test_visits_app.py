@@ -70,9 +70,9 @@ def test_staff_filter_confirm_and_complete(register):
     at = run(register_page)
     assert not at.exception
     register.record(visit(start=dt.date(YEAR - 1, 5, 4), end=dt.date(YEAR - 1, 5, 4)))
-    assert f"Visits shown: 2 (year {YEAR})." in texts(at)
+    assert f"Visits shown: 2 (from {YEAR} on)." in texts(at)  # this year's and the upcoming ones
     at.selectbox(key="visits_company").set_value("Acme Sp. z o.o.").run()
-    assert f"Visits shown: 1 (company Acme Sp. z o.o., year {YEAR})." in texts(at)
+    assert f"Visits shown: 1 (company Acme Sp. z o.o., from {YEAR} on)." in texts(at)
     at.selectbox(key="visits_year").select_index(0).run()  # "any"
     assert "Visits shown: 2 (company Acme Sp. z o.o.)." in texts(at)
     at.selectbox(key=f"visits_new_status_{first}").set_value("confirmed")
@@ -239,7 +239,7 @@ def test_the_office_page_has_the_register_the_report_and_the_backup(monkeypatch,
     at = signed_in(monkeypatch, tmp_path)
     assert not at.exception
     assert [tab.label for tab in at.tabs][-2:] == ["Visits", "BRA report"]
-    assert f"Visits shown: 1 (year {YEAR})." in texts(at)
+    assert f"Visits shown: 1 (from {YEAR} on)." in texts(at)
     assert at.selectbox(key="report_year").value == YEAR
     [backup] = [b for b in at.get("download_button") if "backup" in b.proto.label.lower()]
     assert backup.proto.label.startswith("Download a backup")

@@ -1,6 +1,7 @@
 """The published versions (download, restore) and the office's downloads (the list, the template, the backup).
 
-Widget keys (stable): ``download-<file>``, ``restore-<file>``, ``published_csv``,
+Widget keys (stable): ``download-<file>``, ``restore-<file>`` (and ``restore_confirm``, ``restore_cancel`` when a
+restore could hurt), ``published_csv``,
 ``published_xlsx``, ``template``, ``backup_zip``.
 """
 
@@ -13,16 +14,20 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data, downloads
-from dashboard.office import drafts
+from dashboard.office import drafts, review
 from dashboard.office.visits import backup_button
-from dashboard.text import local_time, md
-from partner_directory.errors import PublishConflictError, StoreLockedError
+from dashboard.settings import settings
+from dashboard.text import error_text, local_time, md
+from partner_directory.errors import PublishConflictError, RiskyPublishError, StoreLockedError
 from partner_directory.i18n import t
 from partner_directory.publication import publishing
 from partner_directory.publication.store import Version
 from partner_directory.sheet.export import csv_bytes
 from partner_directory.sheet.schema import COLUMNS
+from partner_directory.sheet.validation import column_label
 from partner_directory.text import slugify
+
+RESTORE_CONFIRM = "staff_restore_confirm"  # the version file whose risky restore awaits a yes or no
 
 
 def version_name(version: Version) -> str:
@@ -66,15 +71,71 @@ def history_tab(author: str, lang: str) -> None:
             if (current is None or version.id != current.id) and columns[2].button(
                 t("staff.restore", lang), key=f"restore-{version.file}"
             ):
-                try:
-                    publishing.restore(store, version, author=author, base_version=store.current_version())
-                except PublishConflictError:
-                    st.error(t("staff.conflict", lang))
-                except StoreLockedError:
-                    st.error(t("staff.locked", lang))
-                else:
-                    st.session_state[drafts.NOTICE] = t("office.restored", lang, version=version_name(version))
-                    st.rerun()
+                _ask_or_restore(version, author, lang)
+            if st.session_state.get(RESTORE_CONFIRM) == version.file:
+                _confirm_restore(version, author, lang)
+
+
+def _ask_or_restore(version: Version, author: str, lang: str) -> None:
+    """Restore ``version`` at once, or first ask when it could hurt (the rule of a publish)."""
+    store = data.store()
+    risks = publishing.restore_risks(
+        store, version, base_version=store.current_version(), max_removed_share=settings().max_removed_share
+    )
+    if risks.any:
+        st.session_state[RESTORE_CONFIRM] = version.file
+        st.rerun()
+    _restore(version, author, lang, confirmed=False)
+
+
+def _confirm_restore(version: Version, author: str, lang: str) -> None:
+    """The yes-or-no of a restore that could hurt, with what it would do."""
+    store = data.store()
+    risks = publishing.restore_risks(
+        store, version, base_version=store.current_version(), max_removed_share=settings().max_removed_share
+    )
+    with st.container(border=True):
+        st.warning(t("office.restore_confirm", lang))
+        for sentence in review.sentences_of_risks(risks, lambda column: column_label(column, lang), lang):
+            st.markdown("- " + md(sentence))
+        left, right, _ = st.columns([2, 2, 3])
+        if left.button(t("office.restore_anyway", lang), key="restore_confirm", type="primary"):
+            st.session_state.pop(RESTORE_CONFIRM, None)
+            _restore(version, author, lang, confirmed=True)
+        if right.button(t("office.restore_cancel", lang), key="restore_cancel"):
+            st.session_state.pop(RESTORE_CONFIRM, None)
+            st.session_state[drafts.NOTICE] = t("office.not_restored", lang)
+            st.rerun()
+
+
+def _restore(version: Version, author: str, lang: str, *, confirmed: bool) -> None:
+    store = data.store()
+    try:
+        restored = publishing.restore(
+            store,
+            version,
+            author=author,
+            base_version=store.current_version(),
+            confirmed=confirmed,
+            max_removed_share=settings().max_removed_share,
+        )
+    except PublishConflictError:
+        st.error(t("staff.conflict", lang))
+    except StoreLockedError:
+        st.error(t("staff.locked", lang))
+    except RiskyPublishError as error:  # the list changed between the question and the click: ask again
+        st.session_state[RESTORE_CONFIRM] = version.file
+        st.error(error_text(error, lang))
+    else:
+        st.session_state[drafts.NOTICE] = t(
+            "office.restored_counts",
+            lang,
+            version=version_name(version),
+            added=restored.added,
+            changed=restored.changed,
+            removed=restored.removed,
+        )
+        st.rerun()
 
 
 def _summary(version: Version, by_file: Mapping[str, Version], lang: str) -> str:

@@ -6,6 +6,8 @@ Widget keys (stable): ``errors_table``, ``warnings_table``, ``download_report``,
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
@@ -56,7 +58,11 @@ def _label(candidate: publishing.Candidate, column: str, lang: str) -> str:
 
 def risk_sentences(candidate: publishing.Candidate, lang: str) -> list[str]:
     """What could hurt in this publish, one sentence each."""
-    risks = candidate.risks
+    return sentences_of_risks(candidate.risks, lambda column: _label(candidate, column, lang), lang)
+
+
+def sentences_of_risks(risks: publishing.Risks, label: Callable[[str], str], lang: str) -> list[str]:
+    """What could hurt in a publish or a restore, one sentence each; ``label`` names a column."""
     sentences = []
     if risks.removes_too_many:
         sentences.append(
@@ -74,7 +80,7 @@ def risk_sentences(candidate: publishing.Candidate, lang: str) -> list[str]:
             t(
                 "office.risk_missing",
                 lang,
-                columns=", ".join(_label(candidate, c, lang) for c in risks.missing),
+                columns=", ".join(label(c) for c in risks.missing),
                 count=max(risks.missing.values()),
             )
         )
@@ -84,8 +90,7 @@ def risk_sentences(candidate: publishing.Candidate, lang: str) -> list[str]:
                 "office.risk_blanked",
                 lang,
                 details=", ".join(
-                    t("office.in_offices", lang, column=_label(candidate, c, lang), count=n)
-                    for c, n in risks.blanked.items()
+                    t("office.in_offices", lang, column=label(c), count=n) for c, n in risks.blanked.items()
                 ),
             )
         )

@@ -19,7 +19,7 @@ import streamlit as st
 from dashboard import data, downloads
 from dashboard.settings import settings
 from dashboard.text import error_text, notice_later, say, show_notice
-from partner_directory.errors import PartnerDirectoryError
+from partner_directory.errors import InvalidValueError, PartnerDirectoryError
 from partner_directory.i18n import t
 from partner_directory.sheet.schema import SERVICES
 from partner_directory.visits.backup import backup_zip
@@ -35,8 +35,13 @@ from partner_directory.visits.register import (
     register_csv,
     register_xlsx,
 )
+from partner_directory.visits.rules import may_complete
 
 NOTICE = "_visits_notice"
+#: The year filter's default: this year's visits and every later one.
+SINCE_THIS_YEAR = "since_this_year"
+#: A save refused, shown once as a sentence on the next run: the error, or the id of a visit no longer there.
+REFUSAL = "_visits_refusal"
 
 
 def register_or_say(lang: str) -> Register | None:
@@ -55,15 +60,36 @@ def _any(lang: str) -> Callable[[object], str]:
     return lambda value: t("visits.ui.any", lang) if value is None else str(value)
 
 
+def _year_label(year: int | str | None, this_year: int, lang: str) -> str:
+    if year is None:
+        return t("visits.ui.any", lang)
+    if year == SINCE_THIS_YEAR:
+        return t("register.year_since", lang, year=this_year)
+    return str(year)
+
+
 def register_tab(author: str, lang: str) -> None:
     """The register on the office's page: filters, the list, downloads, one visit's change, new incoming visits."""
     found = register_or_say(lang)
     if found is None:
         return
     show_notice(NOTICE)
+    refusal = st.session_state.pop(REFUSAL, None)
+    if isinstance(refusal, PartnerDirectoryError):
+        st.error(error_text(refusal, lang))
+    elif isinstance(refusal, int):
+        st.error(say("register.gone", lang, id=refusal))
     choices = found.choices()
-    this_year = dt.date.today().year  # the office works on this year's visits; "any" shows every year
+    this_year = today().year
     columns = st.columns(4)
+    # This year's visits and the upcoming ones by default (January requests are made in December); "any" is every year.
+    year = columns[2].selectbox(
+        t("visits.ui.year", lang),
+        [None, SINCE_THIS_YEAR, *choices["years"]],
+        index=1,
+        format_func=lambda y: _year_label(y, this_year, lang),
+        key="visits_year",
+    )
     where = VisitFilter(
         host=columns[0].selectbox(
             t("visits.ui.host", lang), [None, *choices["hosts"]], format_func=_any(lang), key="visits_host"
@@ -71,13 +97,8 @@ def register_tab(author: str, lang: str) -> None:
         company=columns[1].selectbox(
             t("visits.ui.company", lang), [None, *choices["companies"]], format_func=_any(lang), key="visits_company"
         ),
-        year=columns[2].selectbox(
-            t("visits.ui.year", lang),
-            [None, *choices["years"]],
-            index=1 + choices["years"].index(this_year) if this_year in choices["years"] else 0,
-            format_func=_any(lang),
-            key="visits_year",
-        ),
+        year=year if isinstance(year, int) else None,
+        from_year=this_year if year == SINCE_THIS_YEAR else None,
         status=columns[3].selectbox(
             t("visits.ui.status", lang),
             [None, *STATUSES],
@@ -95,8 +116,13 @@ def register_tab(author: str, lang: str) -> None:
         st.columns(2),
         key="visits",
         file_stem=f"bra-visits-{dt.date.today().isoformat()}",
-        excel=downloads.Download(t("visits.ui.download_xlsx", lang), lambda: register_xlsx(visits, lang)),
-        csv=downloads.Download(t("visits.ui.download_csv", lang), lambda: register_csv(visits, lang)),
+        excel=downloads.Download(
+            t("visits.ui.download_xlsx", lang),
+            lambda: register_xlsx(visits, lang, time_zone=settings().office_time_zone),
+        ),
+        csv=downloads.Download(
+            t("visits.ui.download_csv", lang), lambda: register_csv(visits, lang, time_zone=settings().office_time_zone)
+        ),
     )
     if visits:
         _change_form(found, visits, author, lang)
@@ -125,15 +151,20 @@ def _on_screen(visits: Sequence[Visit], lang: str) -> pd.DataFrame:
 
 
 def _label(visit: Visit, lang: str) -> str:
+    """The picker's label: what never changes on a save, since Streamlit matches a selectbox's value by its label."""
     return t(
-        "visits.ui.visit_label",
+        "register.pick_label",
         lang,
         id=visit.id,
         company=visit.member_company,
         partner=visit.partner_name,
         start=visit.start.isoformat(),
-        status=t(f"visits.status.{visit.status}", lang),
     )
+
+
+def today() -> dt.date:
+    """The office's today: ``PARTNER_DIRECTORY_TODAY`` in tests and demos, else the clock."""
+    return settings().today or dt.date.today()
 
 
 def _change_form(found: Register, visits: Sequence[Visit], author: str, lang: str) -> None:
@@ -145,18 +176,19 @@ def _change_form(found: Register, visits: Sequence[Visit], author: str, lang: st
     if picked is None:
         return
     visit = by_id[picked]
-    shown_key = f"_visits_shown_revision_{visit.id}"
-    shown = int(st.session_state.get(shown_key, visit.revision))  # the revision the person looked at
+    st.caption(say("register.status_now", lang, status=t(f"visits.status.{visit.status}", lang)))
+    if visit.status != "completed" and not may_complete(visit.start, today=today()):
+        st.info(say("register.not_begun", lang, id=visit.id, start=visit.start.isoformat()))
     with st.form(f"visit-change-{visit.id}"):
         columns = st.columns(2)
-        status = columns[0].selectbox(
+        columns[0].selectbox(
             t("visits.ui.status", lang),
             list(STATUSES),
             index=STATUSES.index(visit.status),
             format_func=lambda s: t(f"visits.status.{s}", lang),
             key=f"visits_new_status_{visit.id}",
         )
-        days = columns[1].number_input(
+        columns[1].number_input(
             t("visits.ui.actual_days", lang),
             min_value=0,
             max_value=MAX_DAYS,
@@ -164,24 +196,58 @@ def _change_form(found: Register, visits: Sequence[Visit], author: str, lang: st
             help=say("visits.ui.actual_days_help", lang, planned=visit.planned_days),
             key=f"visits_actual_days_{visit.id}",
         )
-        submitted = st.form_submit_button(t("visits.ui.save", lang), type="primary", key=f"visits_save_{visit.id}")
-    st.session_state[shown_key] = visit.revision
-    if not submitted:
+        # The save runs in the button's callback, before the page is drawn again: a submitted form is saved or
+        # refused with a sentence even when its visit is no longer the one picked or shown (another filter, a
+        # picker the browser still holds under an old label), never dropped with the form.
+        st.form_submit_button(
+            t("visits.ui.save", lang),
+            type="primary",
+            key=f"visits_save_{visit.id}",
+            on_click=_save,
+            args=(visit.id, visit.revision, author, lang),
+        )
+
+
+def _save(visit_id: int, shown_revision: int, author: str, lang: str) -> None:
+    """Save the form of visit ``visit_id`` as the person saw it at ``shown_revision``; say what happened."""
+    st.session_state["visits_pick"] = visit_id  # the saved visit stays picked, whatever fills the list's places
+    status = st.session_state.get(f"visits_new_status_{visit_id}")
+    days = st.session_state.get(f"visits_actual_days_{visit_id}")
+    try:
+        found = data.register()
+        before = found.get(visit_id)
+    except InvalidValueError:
+        st.session_state[REFUSAL] = visit_id  # the visit is gone
         return
-    set_days = status == "completed" or visit.actual_days is not None or int(days) != visit.planned_days
+    except PartnerDirectoryError as error:
+        st.session_state[REFUSAL] = error
+        return
+    days = before.planned_days if days is None else int(days)
+    set_days = status == "completed" or before.actual_days is not None or days != before.planned_days
     try:
         changed = found.change(
-            visit.id,
-            Change(status=status, actual_days=int(days) if set_days else None, set_actual_days=set_days),
-            revision=shown,
+            visit_id,
+            Change(status=status, actual_days=days if set_days else None, set_actual_days=set_days),
+            revision=shown_revision,
             by=author,
+            today=today(),
         )
-    except PartnerDirectoryError as error:  # someone else's change first, a value out of range, the database
-        st.error(error_text(error, lang))
+    except PartnerDirectoryError as error:  # someone else's change first, a day not begun, a value out of range
+        st.session_state[REFUSAL] = error
         return
-    st.session_state[shown_key] = changed.revision
-    notice_later(NOTICE, say("visits.ui.saved", lang, label=_label(changed, lang)))
-    st.rerun()
+    if changed.revision == before.revision:
+        notice_later(NOTICE, say("register.unchanged", lang, id=visit_id))
+        return
+    label = t(
+        "visits.ui.visit_label",
+        lang,
+        id=changed.id,
+        company=changed.member_company,
+        partner=changed.partner_name,
+        start=changed.start.isoformat(),
+        status=t(f"visits.status.{changed.status}", lang),
+    )
+    notice_later(NOTICE, say("visits.ui.saved", lang, label=label))
 
 
 def _partner_names() -> list[str]:
@@ -209,9 +275,9 @@ def _incoming_form(found: Register, author: str, lang: str) -> None:
             company = columns[1].text_input(t("visits.ui.incoming_company", lang), key="visits_in_company")
             name = columns[0].text_input(t("visits.column.member_name", lang), key="visits_in_name")
             email = columns[1].text_input(t("visits.column.member_email", lang), key="visits_in_email")
-            today = dt.date.today()
+            day = today()
             dates = columns[0].date_input(
-                t("visits.ui.dates", lang), value=(today, today), format="YYYY-MM-DD", key="visits_in_dates"
+                t("visits.ui.dates", lang), value=(day, day), format="YYYY-MM-DD", key="visits_in_dates"
             )
             people = columns[1].number_input(
                 t("visits.column.people", lang), min_value=1, max_value=MAX_PEOPLE, value=1, key="visits_in_people"
@@ -238,6 +304,9 @@ def _incoming_form(found: Register, author: str, lang: str) -> None:
             return
         if not isinstance(dates, tuple) or len(dates) != 2:
             st.error(t("visits.ui.pick_two_dates", lang))
+            return
+        if status == "completed" and not may_complete(dates[0], today=today()):
+            st.error(t("visits.problem.not_begun", lang))
             return
         visit = NewVisit(
             direction="incoming",

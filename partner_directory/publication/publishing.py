@@ -577,8 +577,43 @@ def publish(candidate: Candidate, store: Store, *, author: str, confirmed: bool 
     )
 
 
-def restore(store: Store, version: Version, *, author: str, base_version: str | None) -> Version:
-    """Publish ``version`` again, recording its true counts against the published list and its rows."""
+def restore_risks(
+    store: Store, version: Version, *, base_version: str | None, max_removed_share: float = DEFAULT_MAX_REMOVED_SHARE
+) -> Risks:
+    """What restoring ``version`` over ``base_version`` could destroy: the same rule as a publish (:class:`Risks`).
+
+    Offices of the published list the old version lacks are removed; values it
+    lacks in offices both hold are emptied.
+    """
+    current = version_table(store, base_version)
+    diff = compare(current, table_of(store.read_version(version.id)))
+    blanked: dict[str, int] = {}
+    for change in diff.changed:
+        for column, (old, new) in change.fields.items():
+            if old and not new:
+                blanked[column] = blanked.get(column, 0) + 1
+    return Risks(
+        removed=len(diff.removed), published=len(current), max_removed_share=max_removed_share, blanked=blanked
+    )
+
+
+def restore(
+    store: Store,
+    version: Version,
+    *,
+    author: str,
+    base_version: str | None,
+    confirmed: bool = False,
+    max_removed_share: float = DEFAULT_MAX_REMOVED_SHARE,
+) -> Version:
+    """Publish ``version`` again, recording its true counts against the published list and its rows.
+
+    Guarded like a publish: raises :class:`RiskyPublishError` when the restore
+    could hurt (:func:`restore_risks`) and ``confirmed`` is not set.
+    """
+    risks = restore_risks(store, version, base_version=base_version, max_removed_share=max_removed_share)
+    if risks.any and not confirmed:
+        raise RiskyPublishError("risky_restore")
     data = store.read_version(version.id)
     current = version_table(store, base_version)
     restored = table_of(data)

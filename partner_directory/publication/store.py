@@ -198,7 +198,7 @@ class Store:
         base_rows: int = 0,
         restored_from: str = "",
     ) -> Version:
-        """Publish an old version again as a new version (nothing is deleted).
+        """Publish an old version again as a new version; every version stays in the history.
 
         The caller gives the true ``counts`` against the published version and
         ``rows`` (see :func:`partner_directory.publication.publishing.restore`).

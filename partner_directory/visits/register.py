@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import sqlalchemy as sa
@@ -33,11 +35,12 @@ from partner_directory.errors import InvalidValueError, RegisterConflictError
 from partner_directory.i18n import t
 from partner_directory.links import is_email
 from partner_directory.sheet import export
+from partner_directory.sheet.listing import member_csv
 from partner_directory.sheet.schema import SERVICES
 from partner_directory.text import MULTI_LINE, ONE_LINE, email_key, without_controls
 from partner_directory.visits.database import Database, migrate, utc_now
 from partner_directory.visits.migrations import MIGRATIONS
-from partner_directory.visits.rules import HOME_COUNTRY, Host, HostCalendar, VisitRequest, working_days
+from partner_directory.visits.rules import HOME_COUNTRY, Host, HostCalendar, VisitRequest, may_complete, working_days
 
 STATUSES: tuple[str, ...] = ("requested", "confirmed", "completed", "cancelled")
 DIRECTIONS: tuple[str, ...] = ("outgoing", "incoming")
@@ -218,6 +221,8 @@ class VisitFilter:
     year: int | None = None
     status: str | None = None
     direction: str | None = None
+    #: Visits starting in this year or later (the register's default: this year's and the upcoming ones).
+    from_year: int | None = None
 
     def describe(self, language: str = "en") -> str:
         """What is applied, as a short phrase (empty when nothing is)."""
@@ -228,6 +233,8 @@ class VisitFilter:
             parts.append(t("visits.filter.company", language, value=self.company))
         if self.year:
             parts.append(t("visits.filter.year", language, value=self.year))
+        if self.from_year:
+            parts.append(t("register.filter.from_year", language, value=self.from_year))
         if self.status:
             parts.append(t("visits.filter.status", language, value=t(f"visits.status.{self.status}", language)))
         if self.direction:
@@ -413,12 +420,15 @@ class Register:
             _event(connection, visit_id, by, "created", "", visit.status, now)
         return visit_id
 
-    def change(self, visit_id: int, change: Change, *, revision: int, by: str) -> Visit:
+    def change(self, visit_id: int, change: Change, *, revision: int, by: str, today: dt.date | None = None) -> Visit:
         """Change status and/or actual days of one visit, based on ``revision``; return the visit as now stored.
 
-        Completing a visit without actual days takes its planned days. Raises
-        ``RegisterConflictError`` when the visit changed since ``revision``,
-        ``InvalidValueError`` for an unknown visit, status or a day count out of range.
+        Completing a visit without actual days takes its planned days. Given
+        ``today`` (the office's page always gives it), a visit whose days have
+        not begun is not marked completed (:func:`~partner_directory.visits.rules.may_complete`).
+        Raises ``RegisterConflictError`` when the visit changed since ``revision``,
+        ``InvalidValueError`` for an unknown visit, status, a day count out of
+        range or a completion before the visit's first day.
         """
         if change.status is not None and change.status not in STATUSES:
             raise InvalidValueError("visit_invalid", problems=["visits.problem.status"])
@@ -429,6 +439,9 @@ class Register:
             old = _get(connection, visit_id)
             if old.revision != revision:
                 raise RegisterConflictError("visit_changed", visit=visit_id)
+            completing = change.status == "completed" and old.status != "completed"
+            if completing and today is not None and not may_complete(old.start, today=today):
+                raise InvalidValueError("visit_invalid", problems=["visits.problem.not_begun"])
             values: dict[str, Any] = {}
             if change.status is not None and change.status != old.status:
                 values["status"] = change.status
@@ -570,6 +583,8 @@ def _conditions(where: VisitFilter) -> list[sa.ColumnElement[bool]]:
     if where.year:
         conditions.append(visits_table.c.start_date >= dt.date(where.year, 1, 1))
         conditions.append(visits_table.c.start_date < dt.date(where.year + 1, 1, 1))
+    if where.from_year:
+        conditions.append(visits_table.c.start_date >= dt.date(where.from_year, 1, 1))
     if where.status:
         conditions.append(visits_table.c.status == where.status)
     if where.direction:
@@ -690,8 +705,23 @@ EXPORT_COLUMNS: tuple[str, ...] = (
 )
 
 
-def register_table(visits: Sequence[Visit], language: str = "en") -> pd.DataFrame:
-    """The visits as a table for people: headers, statuses, directions and services in ``language``."""
+#: The office's time zone when the caller names none: the register's times are shown in it, never in UTC.
+DEFAULT_TIME_ZONE = "Europe/Warsaw"
+#: Columns whose values are numbers, written as numbers so a spreadsheet's SUM works.
+NUMBER_COLUMNS: frozenset[str] = frozenset({"id", "planned_days", "actual_days", "people"})
+#: Columns holding a time of day, shown in the office's time zone (named in the header).
+TIME_COLUMNS: tuple[str, ...] = ("created_at", "updated_at")
+
+
+def register_table(
+    visits: Sequence[Visit], language: str = "en", *, time_zone: str = DEFAULT_TIME_ZONE
+) -> pd.DataFrame:
+    """The visits as a table for people: headers, statuses, directions and services in ``language``.
+
+    Counts are numbers (an unknown number of actual days is empty); times are in
+    ``time_zone``, which the time columns' headers name.
+    """
+    zone = ZoneInfo(time_zone)
     directions = {d: t(f"visits.direction.{d}", language) for d in DIRECTIONS}
     statuses = {s: t(f"visits.status.{s}", language) for s in STATUSES}
     services = {s: t(f"service.{s}", language) for s in SERVICES}
@@ -703,26 +733,54 @@ def register_table(visits: Sequence[Visit], language: str = "en") -> pd.DataFram
             "services": ", ".join(services.get(s, s) for s in visit.services),
             "start": visit.start.isoformat(),
             "end": visit.end.isoformat(),
-            "actual_days": "" if visit.actual_days is None else visit.actual_days,
-            "created_at": visit.created_at.strftime("%Y-%m-%d %H:%M UTC"),
-            "updated_at": visit.updated_at.strftime("%Y-%m-%d %H:%M UTC"),
+            "actual_days": visit.actual_days,
+            "created_at": visit.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+            "updated_at": visit.updated_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
         }
         for visit in visits
     ]
     table = pd.DataFrame(rows, columns=list(EXPORT_COLUMNS), dtype=object)
-    return table.rename(columns={c: t(f"visits.column.{c}", language) for c in EXPORT_COLUMNS})
+    headers = {c: t(f"visits.column.{c}", language) for c in EXPORT_COLUMNS}
+    for column in TIME_COLUMNS:
+        headers[column] = t("register.column.time_in_zone", language, column=headers[column], zone=time_zone)
+    return table.rename(columns=headers)
 
 
-def register_csv(visits: Sequence[Visit], language: str = "en") -> bytes:
-    """The register as guarded CSV (UTF-8 with BOM), headers in ``language``."""
-    table = register_table(visits, language)
+def people_csv(table: pd.DataFrame, language: str) -> bytes:
+    """``table`` as the CSV a person opens in ``language``'s Excel: ``;`` in Polish, ``,`` in English.
+
+    The Polish dialect is the members' CSV's (:func:`partner_directory.sheet.listing.member_csv`),
+    the English one the guarded export's; both are UTF-8 with BOM, CRLF, every text cell guarded.
+    """
+    if language == "pl":
+        return member_csv(table)
     return export.csv_bytes(table, columns=list(table.columns))
 
 
-def register_xlsx(visits: Sequence[Visit], language: str = "en") -> bytes:
-    """The register as an Excel workbook of text cells, headers in ``language``."""
-    table = register_table(visits, language)
-    return export.xlsx_bytes(table, columns=list(table.columns), sheet_title=t("visits.sheet", language))
+def register_csv(visits: Sequence[Visit], language: str = "en", *, time_zone: str = DEFAULT_TIME_ZONE) -> bytes:
+    """The register as guarded CSV (UTF-8 with BOM), headers in ``language``, ``;`` in Polish."""
+    return people_csv(register_table(visits, language, time_zone=time_zone), language)
+
+
+def register_xlsx(visits: Sequence[Visit], language: str = "en", *, time_zone: str = DEFAULT_TIME_ZONE) -> bytes:
+    """The register as an Excel workbook: counts as numbers (SUM works), every other cell as text."""
+    from openpyxl import Workbook
+
+    table = register_table(visits, language, time_zone=time_zone)
+    numbers = {i for i, column in enumerate(EXPORT_COLUMNS) if column in NUMBER_COLUMNS}
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=t("visits.sheet", language)[:31])
+    sheet.append([export.text_cell(sheet, c) for c in table.columns])
+    for values in table.itertuples(index=False):
+        sheet.append(
+            [
+                (None if value is None else int(value)) if i in numbers else export.text_cell(sheet, value)
+                for i, value in enumerate(values)
+            ]
+        )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
 
 
 def backup_files(register: Register) -> dict[str, bytes]:

@@ -172,6 +172,20 @@ def working_days(start: dt.date, end: dt.date, calendar: HostCalendar | None = N
     return sum(1 for _ in (calendar or HostCalendar()).working_days(start, end))
 
 
+def may_complete(start: dt.date, *, today: dt.date) -> bool:
+    """Whether a visit starting on ``start`` may be marked completed on ``today``: only once its days have begun.
+
+    A visit marked completed counts as used in the yearly report and on the
+    Overview, so one that has not begun would count days nobody used.
+
+    >>> may_complete(dt.date(2026, 12, 21), today=dt.date(2026, 12, 4))
+    False
+    >>> may_complete(dt.date(2026, 12, 4), today=dt.date(2026, 12, 4))
+    True
+    """
+    return start <= today
+
+
 def suggested_dates(calendar: HostCalendar, *, today: dt.date) -> tuple[dt.date, dt.date]:
     """The visit the form suggests: the first run of consecutive working days far enough ahead.
 
