@@ -202,6 +202,15 @@ def test_a_flood_from_many_addresses_keeps_the_table_bounded_and_locks_out_no_on
 # -- per account --------------------------------------------------------------------------------------------
 
 
+def test_right_passwords_take_nothing_from_the_accounts_budget(store):
+    """Twelve staff signing in at once (or one person again and again) are never held; guesses still are."""
+    throttle = Throttle(store, account_interval=2.0, account_burst=3)
+    assert [throttle.attempt("office", lambda: True, now=0) for _ in range(30)] == ["ok"] * 30
+    assert [throttle.attempt(f"10.0.0.{i}", lambda: True, now=0) for i in range(30)] == ["ok"] * 30
+    outcomes = [throttle.attempt(f"10.0.1.{i}", lambda: False, now=0) for i in range(6)]
+    assert outcomes == ["wrong"] * 4 + ["wait"] * 2  # the budget of guesses is whole, and still bounded
+
+
 def test_many_addresses_share_the_accounts_budget_and_the_refusal_states_the_real_wait(store):
     throttle = Throttle(store, account_interval=2.0, account_burst=3)
     outcomes = [throttle.attempt(f"10.0.0.{i}", lambda: False, now=0) for i in range(10)]

@@ -216,6 +216,13 @@ class Throttle:
         with self.store.write() as connection:
             if right:
                 connection.execute(throttle_table.delete().where(throttle_table.c.key == client_key))
+                # A right password is no guess: its slot goes back to the account, so that an office whose
+                # staff sign in together, or one person signing in again and again, is never held by the limit.
+                connection.execute(
+                    throttle_table.update()
+                    .where(throttle_table.c.key == account_key)
+                    .values(next_allowed=throttle_table.c.next_allowed - self.account_interval)
+                )
                 return "ok"
             if group_key is not None:
                 self._ensure(connection, group_key, moment)
