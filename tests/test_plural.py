@@ -112,6 +112,7 @@ NUMBER_BEFORE_WORD = re.compile(
 )
 ALLOWED = {
     "staff.diff_summary": "English participles ('2 added') do not inflect; Polish uses labels ('dodano: 2')",
+    "office.restored_counts": "as staff.diff_summary: '62 added' / 'dodano: 62'",
     "validation.long_row": "only for rows with more values than the header, so always 2 or more values",
     "overview.not_shown": "'at most 1 each' / 'najwyżej 1 w każdym': no noun follows the number",
     "staff.report_summary": "its fields hold counted phrases already worded by tn ('3 rows')",
