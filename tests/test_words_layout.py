@@ -115,3 +115,46 @@ def test_placed_by_in_the_page_words(precision, source, language, words):
 def test_the_office_place_says_each_part_once(address, postal_code, city, line):
     office = {"office_name": "Office", "address": address, "postal_code": postal_code, "city": city, "country": "PL"}
     assert office_place(office, "pl") == line
+
+
+# -- one sentence per fact: the page says where distances are measured from only when they were --
+
+
+@pytest.mark.parametrize(
+    ("near", "radius", "language", "measured_from"),
+    [
+        ("Polska", 150, "pl", ""),  # a country has no centre: the distance is not used, so nothing is measured
+        ("Polska", None, "en", ""),
+        ("Niemcy", 150, "pl", ""),
+        ("", None, "pl", ""),
+        ("Gdańsk", 150, "pl", "Gdańsk, Polska"),
+        ("Gdańsk", 150, "en", "Gdańsk, Poland"),
+        ("Monachium", 150, "pl", "Monachium (Munich, Niemcy)"),  # as typed first, the country in Polish
+    ],
+)
+def test_distances_are_said_to_be_measured_only_when_they_were(find_place, near, radius, language, measured_from):
+    from partner_directory.search.criteria import Criteria
+    from partner_directory.search.engine import search
+    from tests.search_tables import NEAR_TABLE
+
+    result = search(NEAR_TABLE, Criteria(near=near, radius_km=radius), language=language, resolve_place=find_place)
+    assert result.measured_from == measured_from
+    if measured_from:
+        assert measured_from in result.description  # the caption repeats the sentence's own naming
+
+
+def test_the_search_sentence_names_a_sector_in_the_page_language():
+    from partner_directory.search.criteria import Criteria
+    from partner_directory.search.engine import search
+    from tests.search_tables import NEAR_TABLE
+
+    result = search(NEAR_TABLE, Criteria(sectors=("robotics",)), language="pl")
+    assert "Robotyka" in result.description and "Robotics" not in result.description
+
+
+def test_both_offices_in_polish():
+    from partner_directory.sheet.listing import offices_heading
+
+    assert offices_heading(2, "pl") == "Oba biura tego partnera"
+    assert offices_heading(2, "en") == "Both offices of this partner"
+    assert offices_heading(4, "pl") == "Wszystkie 4 biura tego partnera"

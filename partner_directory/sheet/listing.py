@@ -28,7 +28,7 @@ import pandas as pd
 from partner_directory.geo.countries import country_name
 from partner_directory.geo.distance import shown_distance_km
 from partner_directory.geo.languages import language_name
-from partner_directory.i18n import t, tables
+from partner_directory.i18n import t, tables, tn
 from partner_directory.sheet.export import csv_encoded, text_cell
 from partner_directory.sheet.guard import guard_cell
 from partner_directory.sheet.schema import SERVICES, sector_name, split_list
@@ -184,7 +184,7 @@ def member_xlsx(table: pd.DataFrame, *, sheet_title: str = "Partners") -> bytes:
     return buffer.getvalue()
 
 
-def office_place(office: Mapping[str, object], language: str) -> str:
+def office_place(office: Mapping[str, object] | pd.Series, language: str) -> str:
     """An office's place in one line: name, address, postal code and city, country -- each said once.
 
     A postal code or city the address already holds is not repeated
@@ -208,3 +208,12 @@ def office_place(office: Mapping[str, object], language: str) -> str:
     parts = [value("office_name"), address, " ".join(p for p in (postal_code, city) if p)]
     parts.append(country_name(country, language) if country else "")
     return ", ".join(part for part in parts if part)
+
+
+def offices_heading(count: int, language: str) -> str:
+    """The heading over a partner's offices: "Both offices of this partner" for two ("Oba biura", never "Wszystkie 2").
+
+    >>> offices_heading(2, "pl"), offices_heading(3, "pl"), offices_heading(5, "pl")
+    ('Oba biura tego partnera', 'Wszystkie 3 biura tego partnera', 'Wszystkie 5 biur tego partnera')
+    """
+    return t("words.both_offices", language) if count == 2 else tn("ui.all_offices", count, language)
