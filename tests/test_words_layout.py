@@ -158,3 +158,26 @@ def test_both_offices_in_polish():
     assert offices_heading(2, "pl") == "Oba biura tego partnera"
     assert offices_heading(2, "en") == "Both offices of this partner"
     assert offices_heading(4, "pl") == "Wszystkie 4 biura tego partnera"
+
+
+# -- an office whose city is only in its address has its city -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("address", "postal_code", "city", "country", "expected"),
+    [
+        ("ul. Przykładowa 3, 81-300 Gdynia", "81-300", "", "PL", "Gdynia"),
+        ("Näidise tn 12, 51003 Tartu", "51003", "", "EE", "Tartu"),
+        ("ul. Długa 1", "80-001", "Gdańsk", "PL", "Gdańsk"),  # a city given stays as given
+        ("Somewhere 1", "", "", "PL", ""),  # not found: nothing invented
+    ],
+)
+def test_the_city_is_filled_from_the_address_where_the_gazetteer_found_it(
+    address, postal_code, city, country, expected
+):
+    from partner_directory.geo.geocoding.chain import Geocoder
+
+    row = {"partner_id": "x", "partner_name": "X", "address": address, "postal_code": postal_code, "city": city}
+    table = pd.DataFrame([row | {"country": country, "latitude": "", "longitude": ""}], dtype=object)
+    placed, _ = Geocoder.offline().geocode_table(table)
+    assert placed.loc[0, "city"] == expected
