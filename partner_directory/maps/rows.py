@@ -205,14 +205,16 @@ def place_label_rows(places: Sequence[PlaceLabel]) -> list[list[Any]]:
     """Return ``[latitude, longitude, name, minimum zoom]`` for each place with a name and a position.
 
     The minimum zoom grows as the population falls
-    (:data:`LABEL_ZOOM_BY_POPULATION`), so a wide view names only large cities.
+    (:data:`LABEL_ZOOM_BY_POPULATION`), so a wide view names only large cities. Largest
+    city first: the map shows a label only where it overlaps none shown before it.
 
     >>> from types import SimpleNamespace as P
     >>> place_label_rows([P(name="Gdańsk", latitude=54.352, longitude=18.6466, population=461_865)])
     [[54.352, 18.6466, 'Gdańsk', 6]]
     """
     rows = []
-    for place in places:
+    # Largest first: the map leaves out a label that would overlap one already shown (offices.js).
+    for place in sorted(places, key=lambda place: -int(place.population or 0)):
         name = str(place.name or "").strip()
         latitude, longitude = float(place.latitude), float(place.longitude)
         if not name or not (math.isfinite(latitude) and math.isfinite(longitude)):
