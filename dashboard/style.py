@@ -13,6 +13,8 @@ import streamlit as st
 # the map's height from the container's first paint, before the frame exists.
 MAP_HEIGHT = 480
 MAP_FRAME_KEY = "offices_map"
+#: The staff's table editor (``dashboard.office.editing``), whose toolbar needs room above it.
+EDITOR_KEY = "editor"
 #: Up to this width the page is laid out for a phone (390 px and the like): filters after the map.
 PHONE_MAX_WIDTH = 640
 #: The map's height on a phone: the count and most of the map fit the first 844 px screen.
@@ -46,8 +48,8 @@ iframe[title="streamlit_folium.st_folium"] {{ min-height: {MAP_HEIGHT}px; }}
 }}
 /* The staff's buttons keep their words whole ("Discard draft"): a button's label wraps, never ellipsed. */
 [data-testid="stMain"] button p {{ white-space: normal; overflow: visible; text-overflow: clip; }}
-/* The data editor's toolbar floats over the grid's top right corner: the help line above keeps clear of it. */
-[data-testid="stDataFrame"], [data-testid="stDataEditor"] {{ margin-top: 2.2rem; }}
+/* The staff editor's toolbar floats above the grid's top right corner: the help line above keeps clear of it. */
+.st-key-{EDITOR_KEY} {{ margin-top: 2.2rem; }}
 @media (max-width: {PHONE_MAX_WIDTH}px) {{
   /* A phone: the count and the map come straight after the search words and the place; the five
      filters follow the map (each field a full screen-width line would push them a screen lower). */
