@@ -181,3 +181,14 @@ def test_the_city_is_filled_from_the_address_where_the_gazetteer_found_it(
     table = pd.DataFrame([row | {"country": country, "latitude": "", "longitude": ""}], dtype=object)
     placed, _ = Geocoder.offline().geocode_table(table)
     assert placed.loc[0, "city"] == expected
+
+
+def test_the_map_popup_names_sectors_in_the_page_language():
+    from partner_directory.maps.rows import OFFICE_COLUMNS, office_rows
+
+    offices = pd.DataFrame(
+        [{column: "" for column in OFFICE_COLUMNS} | {"latitude": "52.5", "longitude": "13.4", "country": "DE"}]
+    )
+    offices.loc[0, "sectors"] = "Robotics; Quantum Widgets"
+    rows, _ = office_rows(offices, language="pl")
+    assert "Robotyka, Quantum Widgets" in rows[0]
