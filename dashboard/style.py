@@ -13,6 +13,9 @@ import streamlit as st
 # the map's height from the container's first paint, before the frame exists.
 MAP_HEIGHT = 480
 MAP_FRAME_KEY = "offices_map"
+#: The members' list's key columns (px): Partner, City and Country fit a 390 px phone beside the row's
+#: checkbox; a longer name ends in "…" and reads whole in the card. Wider windows give the rest to the others.
+LIST_WIDTHS = {"partner": 155, "city": 85, "country": 80}
 #: The staff's table editor (``dashboard.office.editing``), whose toolbar needs room above it.
 EDITOR_KEY = "editor"
 #: Up to this width the page is laid out for a phone (390 px and the like): filters after the map.

@@ -49,3 +49,14 @@ def test_the_staff_editor_says_one_true_sentence_about_saving(monkeypatch, tmp_p
     page = texts(at)
     assert "Every change is kept on the server" in page
     assert "Nothing is saved" not in page and "kept as a draft on the server" in page
+
+
+def test_the_list_key_columns_fit_a_phone(monkeypatch, tmp_path):
+    """At 390 px the grid is 358 px wide: the row's checkbox, Partner, City and Country must fit in it."""
+    import json
+
+    at = members_page(monkeypatch, tmp_path, {"lang": "pl"})
+    config = json.loads(at.dataframe(key="list").proto.columns)
+    widths = [config[column]["width"] for column in ("partner", "city", "country")]
+    assert all(isinstance(width, int) for width in widths), config
+    assert sum(widths) + 34 <= 358, widths

@@ -28,7 +28,7 @@ from dashboard import data, downloads
 from dashboard.members.search import clear
 from dashboard.members.selection import SELECTION_PARAMETER, pick
 from dashboard.settings import settings
-from dashboard.style import MAP_FRAME_KEY, MAP_HEIGHT
+from dashboard.style import LIST_WIDTHS, MAP_FRAME_KEY, MAP_HEIGHT
 from dashboard.text import error_text, md, say
 from partner_directory.errors import ConfigurationError
 from partner_directory.geo.countries import country_name
@@ -209,9 +209,9 @@ def offices_list(shown: Found, criteria: Criteria, lang: str) -> None:
         on_select="rerun",
         selection_mode="single-row",
         column_config={
-            "partner": st.column_config.TextColumn(t("ui.col.partner", lang)),
-            "city": st.column_config.TextColumn(t("ui.col.city", lang)),
-            "country": st.column_config.TextColumn(t("ui.col.country", lang)),
+            "partner": st.column_config.TextColumn(t("ui.col.partner", lang), width=LIST_WIDTHS["partner"]),
+            "city": st.column_config.TextColumn(t("ui.col.city", lang), width=LIST_WIDTHS["city"]),
+            "country": st.column_config.TextColumn(t("ui.col.country", lang), width=LIST_WIDTHS["country"]),
             "distance": st.column_config.TextColumn(
                 t("ui.col.distance", lang), help=t("ui.distance_approximate", lang)
             ),
