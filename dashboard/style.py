@@ -13,6 +13,8 @@ import streamlit as st
 # the map's height from the container's first paint, before the frame exists.
 MAP_HEIGHT = 480
 MAP_FRAME_KEY = "offices_map"
+#: The members' list (``dashboard.members.results``: ``st.dataframe(key=…)``).
+LIST_KEY = "list"
 #: The members' list's key columns (px): Partner, City and Country fit a 390 px phone beside the row's
 #: checkbox; a longer name ends in "…" and reads whole in the card. Wider windows give the rest to the others.
 LIST_WIDTHS = {"partner": 155, "city": 85, "country": 80}
@@ -53,6 +55,9 @@ iframe[title="streamlit_folium.st_folium"] {{ min-height: {MAP_HEIGHT}px; }}
 [data-testid="stMain"] button p {{ white-space: normal; overflow: visible; text-overflow: clip; }}
 /* The staff editor's toolbar floats above the grid's top right corner: the help line above keeps clear of it. */
 .st-key-{EDITOR_KEY} {{ margin-top: 2.2rem; }}
+/* The members' list's own toolbar offers an English "Download as CSV" that Streamlit cannot translate;
+   the page's own Excel and CSV buttons under the list say it in the page's language. */
+.st-key-{LIST_KEY} [data-testid="stElementToolbarButton"]:has(button[aria-label="Download as CSV"]) {{ display: none; }}
 @media (max-width: {PHONE_MAX_WIDTH}px) {{
   /* A phone: the count and the map come straight after the search words and the place; the five
      filters follow the map (each field a full screen-width line would push them a screen lower). */

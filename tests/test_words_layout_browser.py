@@ -140,3 +140,15 @@ def test_a_popup_opens_clear_of_the_legend_and_closes_with_its_card(browser, ser
         app.page.locator(DIALOG).get_by_role("button", name="Zamknij kartę").click()
         expect(app.page.locator(DIALOG)).to_have_count(0, timeout=WAIT_MS)
         expect(app.map.locator(POPUP)).to_have_count(0, timeout=5_000)
+
+
+def test_the_list_offers_no_english_download_on_the_polish_page(browser, server):
+    with window(browser, server, WINDOWS["laptop"]) as app:
+        app.goto("/?lang=pl")
+        grid = app.page.locator(".st-key-list [data-testid='stDataFrame']")
+        grid.scroll_into_view_if_needed()
+        grid.hover()
+        toolbar = app.page.locator(".st-key-list [data-testid='stElementToolbar']")
+        expect(toolbar.locator("button").first).to_be_visible(timeout=WAIT_MS)
+        expect(toolbar.locator("button[aria-label='Download as CSV']")).to_be_hidden()
+        expect(app.page.get_by_role("button", name="⬇️ CSV (;)")).to_be_visible()  # the page's own, in its words
