@@ -152,3 +152,48 @@ def test_the_list_offers_no_english_download_on_the_polish_page(browser, server)
         expect(toolbar.locator("button").first).to_be_visible(timeout=WAIT_MS)
         expect(toolbar.locator("button[aria-label='Download as CSV']")).to_be_hidden()
         expect(app.page.get_by_role("button", name="⬇️ CSV (;)")).to_be_visible()  # the page's own, in its words
+
+
+# -- the staff page ----------------------------------------------------------------------------------------------
+
+STAFF_PASSWORD = "correct horse battery staple"
+
+
+@pytest.mark.parametrize("size", WINDOWS.values(), ids=WINDOWS.keys())
+def test_the_staff_page_buttons_read_whole_and_the_toolbar_leaves_the_help_line(browser, tmp_path, size):
+    from partner_directory.access.passwords import hash_password
+
+    data_file = tmp_path / "partners.csv"
+    shutil.copy(ROOT / "tests" / "files" / "staff_published.csv", data_file)
+    environment = app_environment(data_file, tmp_path, password_hash=hash_password(STAFF_PASSWORD))
+    with streamlit_server(environment, tmp_path / "streamlit.log") as staff, window(browser, staff, size) as app:
+        page = app.page
+        app.goto("/staff?lang=pl")  # Polish words are the longer ones
+        page.get_by_role("textbox", name="Imię i nazwisko (zapisywane w rejestrze zmian)").fill("Anna Testowa")
+        page.get_by_role("textbox", name="Hasło pracowników").fill(STAFF_PASSWORD)
+        page.get_by_role("button", name="Zaloguj").click()
+        expect(page.get_by_role("heading", name="Dane partnerów", exact=True)).to_be_visible(timeout=60_000)
+        app.wait_until_idle()
+        export = ROOT / "tests" / "files" / "partnerzy_eksport_excel_cp1250.csv"
+        page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(export))
+        discard = page.get_by_role("button", name="Odrzuć wersję roboczą")
+        expect(discard).to_be_visible(timeout=60_000)
+        cut = page.evaluate(
+            """() => [...document.querySelectorAll('[data-testid="stMain"] button')]
+                 .filter(button => button.offsetParent !== null)
+                 .flatMap(button => [...button.querySelectorAll('p')])
+                 .filter(text => text.scrollWidth > text.clientWidth + 1 || text.scrollHeight > text.clientHeight + 1)
+                 .map(text => text.textContent)"""
+        )
+        assert cut == []
+        page.get_by_role("tab", name="Edytuj na miejscu").click()
+        help_line = page.get_by_text("przechowywane na serwerze jako wersja robocza").first
+        expect(help_line).to_be_visible(timeout=60_000)
+        grid = page.locator(".st-key-editor [data-testid='stDataFrame']").first
+        expect(grid).to_be_visible(timeout=60_000)
+        grid.scroll_into_view_if_needed()
+        grid.hover()
+        toolbar = page.locator(".st-key-editor [data-testid='stElementToolbar']")
+        expect(toolbar.locator("button").first).to_be_visible(timeout=60_000)
+        line, bar = help_line.bounding_box(), toolbar.bounding_box()
+        assert line is not None and bar is not None and apart(line, bar), (line, bar)
