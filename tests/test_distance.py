@@ -48,7 +48,7 @@ def test_no_other_module_has_its_own_earth_radius():
         (12.34, "address", 12.3),
         (12.34, "", 12.3),  # typed coordinates or unknown precision: as exact as the number
         (57.6, "city", 58.0),
-        (0.4, "city", 0.0),
+        (0.4, "city", 0.4),  # a small distance keeps its decimal, never "0"
         (3.0, "country", None),
         (3.0, "none", None),
         (math.nan, "address", None),

@@ -27,7 +27,7 @@ def rows(distances=(12.4, math.nan)) -> pd.DataFrame:
         "Kanto Digital Bridge,,東京,JP,Gaming,events,ja;en,b@example.org,\n"
     ).encode()
     table = check(load_bytes(data, filename="x.csv")).table
-    return table.assign(distance_km=list(distances))
+    return table.assign(distance_km=list(distances), geocode_precision=["city", "none"], geocode_source="gazetteer")
 
 
 @pytest.mark.parametrize(

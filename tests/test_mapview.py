@@ -228,7 +228,7 @@ def test_the_selected_partner_is_an_option_of_the_map_not_part_of_its_data():
 def test_services_are_translated_and_lists_joined():
     rows = unpacked_rows(app_html(frame(office(services="desk; meeting_room; other")), language="pl"))
     assert rows[0]["services"] == "Biurko, Sala spotkań, other"
-    assert rows[0]["sectors"] == "Robotics, AI"
+    assert rows[0]["sectors"] == "Robotyka, Sztuczna inteligencja"  # sectors in the page's language too
 
 
 def test_every_label_exists_in_both_languages():

@@ -23,7 +23,7 @@ from tests.search_tables import NEAR_TABLE, PRECISION_TABLE, TEXT_TABLE, frame, 
         (
             Criteria(sectors=("robotics",), near="Gdańsk", radius_km=300),
             "pl",
-            "Znaleziono 2 partnerów w 1 kraju · sektor: Robotics · do 300 km od: Gdańsk, Polska. "
+            "Znaleziono 2 partnerów w 1 kraju · sektor: Robotyka · do 300 km od: Gdańsk, Polska. "
             "Pominięto 1 biuro bez znanej lokalizacji.",
         ),
         (

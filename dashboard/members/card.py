@@ -14,10 +14,11 @@ from dashboard.text import md, md_label
 from partner_directory.geo.countries import country_name
 from partner_directory.geo.geocoding.base import APPROXIMATE
 from partner_directory.geo.languages import language_name
-from partner_directory.i18n import t, tn
+from partner_directory.i18n import t
 from partner_directory.links import email_href, website_href
 from partner_directory.sheet.contract import offered_services, partner_key
-from partner_directory.sheet.schema import SERVICES, split_list
+from partner_directory.sheet.listing import office_place, offices_heading
+from partner_directory.sheet.schema import SERVICES, sector_name, split_list
 
 
 def card(table: pd.DataFrame, partner_id: str, lang: str) -> None:
@@ -38,18 +39,7 @@ def _card_body(table: pd.DataFrame, office: pd.Series, lang: str) -> None:
     visit_form.sign_in_offer(lang)  # first: on a phone the columns stack, and the form's column comes last
     left, right = st.columns([3, 2])
     with left:
-        place = ", ".join(
-            p
-            for p in (
-                office["office_name"],
-                office["address"],
-                office["postal_code"],
-                office["city"],
-                country_name(office["country"], lang),
-            )
-            if p
-        )
-        st.markdown(f"📍 {md(place)}")
+        st.markdown(f"📍 {md(office_place(office, lang))}")
         if office["geocode_precision"] in APPROXIMATE:
             st.caption(t("ui.approximate", lang))
         if office["description"]:
@@ -73,7 +63,7 @@ def _card_body(table: pd.DataFrame, office: pd.Series, lang: str) -> None:
 def _facts(office: pd.Series, lang: str) -> None:
     rows = [
         (t("search.col.precision", lang), t(f"search.precision.{office['geocode_precision'] or 'none'}", lang)),
-        (t("ui.sector", lang), office["sectors"]),
+        (t("ui.sector", lang), ", ".join(sector_name(s, lang) for s in split_list(office["sectors"]))),
         (t("ui.language", lang), ", ".join(language_name(c, lang) for c in split_list(office["languages"]))),
         (t("ui.contact", lang), office["contact_name"]),
         (t("ui.phone", lang), office["contact_phone"]),
@@ -108,7 +98,7 @@ def _services(offered: tuple[str, ...], lang: str) -> None:
 
 
 def _other_offices(offices: pd.DataFrame, lang: str) -> None:
-    st.markdown(f"**{md(tn('ui.all_offices', len(offices), lang))}**")
+    st.markdown(f"**{md(offices_heading(len(offices), lang))}**")
     st.dataframe(
         pd.DataFrame(
             {

@@ -28,7 +28,7 @@ from dashboard import data, downloads
 from dashboard.members.search import clear
 from dashboard.members.selection import SELECTION_PARAMETER, pick
 from dashboard.settings import settings
-from dashboard.style import MAP_FRAME_KEY, MAP_HEIGHT
+from dashboard.style import LIST_WIDTHS, MAP_FRAME_KEY, MAP_HEIGHT
 from dashboard.text import error_text, md, say
 from partner_directory.errors import ConfigurationError
 from partner_directory.geo.countries import country_name
@@ -42,7 +42,7 @@ from partner_directory.search.criteria import DEFAULT_RADIUS_KM, Criteria
 from partner_directory.search.engine import SearchResult, search
 from partner_directory.search.index import SearchIndex
 from partner_directory.search.loosening import loosening_sentence, loosenings
-from partner_directory.search.sentence import format_distance, format_kilometres, place_name
+from partner_directory.search.sentence import format_distance, format_kilometres
 from partner_directory.sheet.schema import SERVICES, split_list
 
 LIST_ROW_HEIGHT = 35  # Streamlit's data grid rows, for a list no taller than its rows
@@ -149,9 +149,9 @@ def summary(shown: Found, criteria: Criteria, index: SearchIndex, lang: str) -> 
     line = st.columns([5, 1])
     with line[0]:
         st.markdown(f"**{md(result.description)}**")
-        if criteria.near and result.place is not None:
+        if result.measured_from:  # the domain says whether a distance was used ("near Polska": none)
             radius = format_kilometres(criteria.radius_km or DEFAULT_RADIUS_KM, lang)
-            st.caption(say("ui.near_place", lang, place=place_name(result.place, lang), radius=radius))
+            st.caption(say("ui.near_place", lang, place=result.measured_from, radius=radius))
     line[1].button(t("ui.clear", lang), on_click=clear, width="stretch", key="clear")
     for problem in result.problems:
         st.warning(md(problem))
@@ -209,9 +209,9 @@ def offices_list(shown: Found, criteria: Criteria, lang: str) -> None:
         on_select="rerun",
         selection_mode="single-row",
         column_config={
-            "partner": st.column_config.TextColumn(t("ui.col.partner", lang)),
-            "city": st.column_config.TextColumn(t("ui.col.city", lang)),
-            "country": st.column_config.TextColumn(t("ui.col.country", lang)),
+            "partner": st.column_config.TextColumn(t("ui.col.partner", lang), width=LIST_WIDTHS["partner"]),
+            "city": st.column_config.TextColumn(t("ui.col.city", lang), width=LIST_WIDTHS["city"]),
+            "country": st.column_config.TextColumn(t("ui.col.country", lang), width=LIST_WIDTHS["country"]),
             "distance": st.column_config.TextColumn(
                 t("ui.col.distance", lang), help=t("ui.distance_approximate", lang)
             ),

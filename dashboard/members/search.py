@@ -13,6 +13,7 @@ from dashboard.members.selection import SELECTED, SELECTION_PARAMETER
 from partner_directory.i18n import t
 from partner_directory.search.criteria import DEFAULT_RADIUS_KM, MAX_RADIUS_KM, Criteria
 from partner_directory.search.index import SearchIndex, facet_values
+from partner_directory.sheet.schema import sector_name
 
 FILTER_KEYS = {
     "countries": "f_country",
@@ -78,6 +79,7 @@ def search_form(index: SearchIndex, lang: str) -> None:
     names = {
         "f_country": dict(facets.countries),
         "f_continent": dict(facets.continents),
+        "f_sector": {sector: sector_name(sector, lang) for sector in facets.sectors},
         "f_service": dict(facets.services),
         "f_language": dict(facets.languages),
     }

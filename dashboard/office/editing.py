@@ -85,7 +85,7 @@ def edit_tab(author: str, lang: str) -> None:
         draft = candidate.draft
         problems = _row_problems(candidate, lang)
         st.caption(say("office.edit_draft", lang, what=drafts.describe(draft, lang)))
-    st.caption(t("staff.edit_help", lang))
+    st.caption(t("words.edit_help", lang))  # one true sentence beside "every change is kept on the server"
     view = pd.DataFrame(
         {
             ROW: list(draft.row_numbers),

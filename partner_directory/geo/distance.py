@@ -52,15 +52,23 @@ def distance_km(latitude_a: float, longitude_a: float, latitude_b: float, longit
     return float(great_circle_km(latitude_a, longitude_a, [latitude_b], [longitude_b])[0])
 
 
+#: Below this many km a distance is shown with one decimal even for an approximate placement.
+SMALL_DISTANCE_KM = 1.0
+
+
 def shown_distance_km(distance_km: object, precision: str) -> float | None:
     """How far an office is, as exactly as it is placed: what the list, the downloads and the CLI show.
 
     ``None`` when the distance is unknown or the office is placed only at its
     country (or not at all); whole km for an office placed at its city or postal code; one
-    decimal for one placed at its address or by its coordinates.
+    decimal for one placed at its address or by its coordinates. A small distance keeps its
+    decimal whatever the placement -- under :data:`SMALL_DISTANCE_KM` a whole number would
+    read "0" -- and a distance above zero is never shown as 0 (at least 0.1).
 
     >>> shown_distance_km(12.34, "address"), shown_distance_km(57.6, "city"), shown_distance_km(3.0, "country")
     (12.3, 58.0, None)
+    >>> shown_distance_km(0.2, "postal"), shown_distance_km(0.02, "address"), shown_distance_km(0.0, "address")
+    (0.2, 0.1, 0.0)
     """
     try:
         value = float(distance_km)  # type: ignore[arg-type]
@@ -68,4 +76,6 @@ def shown_distance_km(distance_km: object, precision: str) -> float | None:
         return None
     if not math.isfinite(value) or precision in UNLOCATED:
         return None
-    return float(round(value)) if precision in APPROXIMATE else round(value, 1)
+    if precision in APPROXIMATE and value >= SMALL_DISTANCE_KM:
+        return float(round(value))
+    return max(round(value, 1), 0.1) if value > 0 else 0.0

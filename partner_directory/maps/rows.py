@@ -37,7 +37,7 @@ import pandas as pd
 
 from partner_directory.i18n import normalise_language, t
 from partner_directory.links import email_href, website_href
-from partner_directory.sheet.schema import OFFICE_COLUMNS, SERVICES, split_list
+from partner_directory.sheet.schema import OFFICE_COLUMNS, SERVICES, sector_name, split_list
 
 # Coordinates are sent with 6 decimals (about 0.1 m).
 COORDINATE_DECIMALS: Final = 6
@@ -155,7 +155,7 @@ def office_rows(offices: pd.DataFrame, *, language: str = "en") -> tuple[list[li
     the precision code (:data:`PRECISION_CODES`, unknown = 3) with
     :data:`FLAG_WEBSITE_LINK`, :data:`FLAG_WEBSITE_ADD_SCHEME` and
     :data:`FLAG_EMAIL_LINK` (the selection is an option of the map, not part
-    of its data). Services are translated into ``language``; sectors and
+    of its data). Services and known sectors are translated into ``language``; sectors and
     services are joined with ``", "``. Rows without valid coordinates
     (:func:`placed_positions`) are skipped. Bounds are
     ``[[south, west], [north, east]]``, or ``None`` with no rows.
@@ -173,8 +173,9 @@ def office_rows(offices: pd.DataFrame, *, language: str = "en") -> tuple[list[li
 
     shown: dict[str, list[str]] = {name: column(name) for name in OFFICE_COLUMNS}
     shown["country"] = [name or code for name, code in zip(column("country_name"), shown["country"], strict=True)]
-    shown["sectors"] = [_joined_list(value) for value in shown["sectors"]]
-    translate = _service_translator(normalise_language(language))
+    language = normalise_language(language)
+    shown["sectors"] = [_joined_list(value, language) for value in shown["sectors"]]
+    translate = _service_translator(language)
     shown["services"] = [translate(value) for value in shown["services"]]
     shown["website"] = [value.strip() for value in shown["website"]]
     shown["contact_email"] = [value.strip() for value in shown["contact_email"]]
@@ -205,14 +206,16 @@ def place_label_rows(places: Sequence[PlaceLabel]) -> list[list[Any]]:
     """Return ``[latitude, longitude, name, minimum zoom]`` for each place with a name and a position.
 
     The minimum zoom grows as the population falls
-    (:data:`LABEL_ZOOM_BY_POPULATION`), so a wide view names only large cities.
+    (:data:`LABEL_ZOOM_BY_POPULATION`), so a wide view names only large cities. Largest
+    city first: the map shows a label only where it overlaps none shown before it.
 
     >>> from types import SimpleNamespace as P
     >>> place_label_rows([P(name="Gdańsk", latitude=54.352, longitude=18.6466, population=461_865)])
     [[54.352, 18.6466, 'Gdańsk', 6]]
     """
     rows = []
-    for place in places:
+    # Largest first: the map leaves out a label that would overlap one already shown (offices.js).
+    for place in sorted(places, key=lambda place: -int(place.population or 0)):
         name = str(place.name or "").strip()
         latitude, longitude = float(place.latitude), float(place.longitude)
         if not name or not (math.isfinite(latitude) and math.isfinite(longitude)):
@@ -268,9 +271,9 @@ def numeric_column(offices: pd.DataFrame, name: str) -> np.ndarray:
 
 
 @lru_cache(maxsize=4096)
-def _joined_list(value: str) -> str:
-    """``"Robotics; AI"`` -> ``"Robotics, AI"`` (items as the contract's one list parser reads them)."""
-    return ", ".join(split_list(value))
+def _joined_list(value: str, language: str) -> str:
+    """``"Robotics; AI"`` -> ``"Robotyka, Sztuczna inteligencja"``: sectors in ``language``, one parser of lists."""
+    return ", ".join(sector_name(item, language) for item in split_list(value))
 
 
 def _service_translator(language: str) -> Callable[[str], str]:

@@ -46,7 +46,7 @@ from partner_directory.search.criteria import (
 from partner_directory.search.index import SearchIndex, index_for
 from partner_directory.search.places import PlaceLike, PlaceResolver, default_resolver
 from partner_directory.search.sentence import describe, format_distance, format_kilometres, join_names, place_label
-from partner_directory.sheet.schema import canonical_service
+from partner_directory.sheet.schema import canonical_service, sector_name
 
 #: Stands in the list of fragments for "matching …" until the partner count it agrees with is known.
 _TEXT_FRAGMENT = "\0matching"
@@ -73,6 +73,9 @@ class SearchResult:
     place: PlaceLike | None  # the resolved ``near`` place
     problems: tuple[str, ...]
     positions: npt.NDArray[np.intp] = field(default_factory=lambda: np.empty(0, dtype=np.intp))
+    #: Where distances were measured from, named as the sentence names it ("Monachium (Munich, Niemcy)");
+    #: "" when no distance was used -- a country is no point, so "near Polska" measures nothing.
+    measured_from: str = ""
 
     @property
     def offices(self) -> int:
@@ -131,7 +134,7 @@ def search(
     sectors = unique_values(sector.strip() for sector in criteria.sectors if sector.strip())
     if sectors:
         mask &= index.filter_mask(sectors, "sector")
-        names = list(dict.fromkeys(index.sector_display(sector) for sector in sectors))
+        names = list(dict.fromkeys(sector_name(index.sector_display(sector), language) for sector in sectors))
         fragments.append(t("search.applied.sectors", language, names=join_names(names, "or", language)))
     services = _understood(criteria.services, canonical_service, "unknown_service", problems, language)
     if services:
@@ -190,6 +193,7 @@ def search(
         )
 
     positions = np.flatnonzero(mask)
+    measured_from = place_label(place, near, language) if place is not None and place.kind != "country" else ""
     if place is not None and not np.isnan(distances[positions]).all():
         text_order = -scores[positions] if scores is not None else np.zeros(len(positions))
         positions = positions[np.lexsort((positions, text_order, distances[positions]))]
@@ -219,6 +223,7 @@ def search(
         place=place,
         problems=tuple(problems),
         positions=positions,
+        measured_from=measured_from,
     )
 
 

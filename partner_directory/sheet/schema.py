@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from partner_directory.i18n import t, tables
 from partner_directory.text import fold, fold_compact
 
 #: Every column the schema knows, in the order the canonical CSV writes them.
@@ -281,3 +282,29 @@ def canonical_service(value: str) -> str | None:
     """
     key = fold(value).replace("_", " ").replace("-", " ")
     return SERVICE_ALIASES.get(" ".join(key.split()))
+
+
+#: Translation keys of the sector vocabulary: ``sector.<folded name>`` (``translations/words_layout.json``).
+SECTOR_KEY_PREFIX = "sector."
+
+
+def sector_key(value: str) -> str:
+    """The translation key of a sector as the data spells it: case, accents and spacing folded.
+
+    >>> sector_key("  Smart   CITY "), sector_key("Cybersecurity")
+    ('sector.smart city', 'sector.cybersecurity')
+    """
+    return SECTOR_KEY_PREFIX + " ".join(fold(value).split())
+
+
+def sector_name(value: str, language: str) -> str:
+    """A sector named in ``language`` -- the one place the sector vocabulary is read.
+
+    A sector the vocabulary knows is named in the page's language ("Robotics" →
+    "Robotyka"); any other keeps the data's own spelling, never a key.
+
+    >>> sector_name("robotics", "pl"), sector_name("Robotics", "en"), sector_name("Quantum stuff", "pl")
+    ('Robotyka', 'Robotics', 'Quantum stuff')
+    """
+    key = sector_key(value)
+    return t(key, language) if key in tables() else value.strip()

@@ -194,7 +194,11 @@
       event.latlng = L.latLng(position.lat + repeat * REPEAT_NUDGE_DEGREES, position.lng);
       if (!marker.getPopup()) {
         // Popups are built on first click: 10,000 eager popups cost seconds.
-        marker.bindPopup(buildPopup(marker.officeRow), { maxWidth: 320 });
+        // The popup opens below the legend's bottom edge, so its × is never under the legend.
+        marker.bindPopup(buildPopup(marker.officeRow), {
+          maxWidth: 320,
+          autoPanPaddingTopLeft: L.point(5, legendBottom() + 8)
+        });
         marker.openPopup();
       }
       // As Leaflet's own popup click does: keep the click from reaching the
@@ -205,6 +209,7 @@
 
     var markers = [];
     var legend = null;
+    var POPUP_SETTLE_MS = 350;  // after Leaflet's own pan of a new popup into view
     function show(rows) {
       markers = new Array(rows.length);
       for (var index = 0; index < rows.length; index++) {
@@ -221,10 +226,31 @@
       if (options.selectionParameter) { window.setInterval(followSelection, 250); }
     }
 
+    // Should the popup's × still be under the legend (a legend that grew a line when the card
+    // opened, a short map), the map moves down until the × is clear of it.
+    function clearOfLegend() {
+      var box = legend && legend.getContainer();
+      var popup = document.querySelector(".leaflet-popup");
+      var close = popup && popup.querySelector(".leaflet-popup-close-button");
+      if (!box || !close) { return; }
+      var a = box.getBoundingClientRect();
+      var b = close.getBoundingClientRect();
+      if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) {
+        map.panBy([0, -(a.bottom - b.top + 8)]);
+      }
+    }
+    map.on("popupopen", function () { window.setTimeout(clearOfLegend, POPUP_SETTLE_MS); });
+
+    function legendBottom() {
+      var box = legend && legend.getContainer();
+      return box ? box.offsetTop + box.offsetHeight : 0;
+    }
+
     function followSelection() {
       var now = selectionInPage();
       if (now === selected) { return; }
       selected = now;
+      if (!now) { map.closePopup(); }  // the card closed: its popup closes with it
       var any = false;
       markers.forEach(function (marker) {
         marker.setStyle(styleOf(marker.officeRow));
@@ -232,6 +258,7 @@
       });
       if (legend) { legend.remove(); }
       addLegend(any);
+      clearOfLegend();
     }
 
     function addLegend(withSelected) {
@@ -363,16 +390,44 @@
       marker.minZoom = Math.max(label[3], options.minZoom);
       return marker;
     });
+    // Labels never overlap: the rows come largest city first, and a label that would touch one
+    // already shown is left out at this zoom (Brandenburg must not cover Potsdam, nor a suburb Warszawa).
+    var GAP = 3;
+    function overlaps(a, b) {
+      return a.left < b.right + GAP && b.left < a.right + GAP && a.top < b.bottom + GAP && b.top < a.bottom + GAP;
+    }
     function update() {
       var zoom = map.getZoom();
+      var shown = [];
       markers.forEach(function (marker) {
         var show = zoom >= marker.minZoom;
         if (show && !map.hasLayer(marker)) { marker.addTo(map); }
         if (!show && map.hasLayer(marker)) { map.removeLayer(marker); }
+        if (!show) { return; }
+        var element = marker.getElement();
+        var text = element && element.firstChild;
+        if (!text || !text.getBoundingClientRect) { return; }
+        var box = text.getBoundingClientRect();
+        if (shown.some(function (other) { return overlaps(box, other); })) {
+          map.removeLayer(marker);
+        } else {
+          shown.push(box);
+        }
       });
     }
-    map.on("zoomend", update);
-    map.whenReady(function () { window.setTimeout(update, 0); });
+    // After every view change (a zoom, the first fit to the offices, a resize), not only a zoom:
+    // boxes measured before the map has its size all overlap.
+    // Measured a moment after the view settles (Leaflet places the markers after its own events).
+    var pending = null;
+    function schedule() {
+      if (pending) { window.clearTimeout(pending); }
+      pending = window.setTimeout(function () { pending = null; update(); }, 60);
+    }
+    map.on("moveend zoomend resize viewreset", schedule);
+    map.whenReady(schedule);
+    // The page sizes the map's frame after this script has run: measure again once it has a size.
+    if (window.ResizeObserver) { new window.ResizeObserver(schedule).observe(map.getContainer()); }
+    window.addEventListener("load", schedule);
   }
 
   global.partnerDirectoryMap = { offices: offices, outlines: outlines, labels: labels };

@@ -210,6 +210,8 @@ class Geocoder:
                         self._remember(remember)
             record = records[position]
             record["geocode_source"], record["geocode_precision"] = answer.source, answer.precision
+            if _city_from_address(record, answer):  # "ul. Przykładowa 3, 81-300 Gdynia" with no city: Gdynia
+                record["city"] = answer.label
             if query.region and answer.resolved:  # "Atlanta, Georgia" or "Austin, Texas": the office is in the US
                 record["country"] = query.country
                 if "continent" in record:
@@ -279,6 +281,21 @@ def describe_note(note: str, suggestions: Iterable[str], language: str = "en") -
 
 def _format(value: float | None) -> str:
     return "" if value is None else f"{value:.6f}".rstrip("0").rstrip(".")
+
+
+def _city_from_address(record: dict[str, Any], answer: GeocodeResult) -> bool:
+    """Whether the row's empty city is the gazetteer's city, found in its address (or postal code).
+
+    Only the offline gazetteer names a city as the label; an online answer's label is a whole address.
+    """
+    return (
+        answer.resolved
+        and answer.source == "gazetteer"
+        and answer.precision == "city"
+        and bool(answer.label)
+        and not str(record.get("city") or "").strip()
+        and "city" in record
+    )
 
 
 def _given_coordinates(record: dict[str, Any]) -> GeocodeResult | None:
