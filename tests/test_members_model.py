@@ -41,7 +41,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from streamlit.elements.lib.utils import user_key_from_element_id
 from streamlit.testing.v1 import AppTest
 
-from dashboard.members.selection import list_partner
+from dashboard.members import selection
 from partner_directory.i18n import t, tables
 from partner_directory.publication.published import load_directory
 from tests.apptest import app, dialog_titles, prepare, texts
@@ -330,7 +330,7 @@ def test_generated_journeys_hold_the_invariants(demo_data):
     ],
 )
 def test_the_list_names_a_partner_only_among_its_rows(rows, shown, partner):
-    assert list_partner(rows, shown) == partner
+    assert selection.list_partner(rows, shown) == partner
 
 
 def _pick_row(at: AppTest, row: int) -> None:
@@ -386,3 +386,13 @@ def test_the_page_clear_button_is_not_named_like_a_filter_clear(demo_data):
     at = app().run()
     assert at.button(key="clear").label != "Clear all"
     assert t("ui.clear", "en") != "Clear all"
+
+
+def test_found_a_link_to_an_unknown_partner_leaves_no_partner_in_the_address(demo_data):
+    """Found by the state machine: ``?q=robotyka&partner=no-such-partner`` kept the unknown partner in the URL."""
+    at = app()
+    at.query_params["q"] = "robotyka"
+    at.query_params["partner"] = "no-such-partner"
+    at.run()
+    assert dialog_titles(at) == []
+    assert "partner" not in at.query_params
