@@ -97,7 +97,10 @@ def test_the_list_hint_says_what_a_click_does(browser, server, size):
     with window(browser, server, size) as app:
         app.goto("/?q=robotyka")
         page = app.page
-        expect(page.get_by_text(t("ui.list_keys", "en"), exact=True)).to_be_visible(timeout=WAIT_MS)
+        hint = page.get_by_text(t("ui.list_keys", "en"), exact=True)
+        expect(hint).to_be_visible(timeout=WAIT_MS)
+        # It names the box, as the clicks below prove (it said "Click a row", and a click on a cell opened nothing).
+        expect(hint).to_contain_text("Tick the box at the start of a row")
         grid = the_list(app)
         app.wait_until_idle()
         box = grid.bounding_box()
