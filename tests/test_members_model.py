@@ -396,3 +396,11 @@ def test_found_a_link_to_an_unknown_partner_leaves_no_partner_in_the_address(dem
     at.run()
     assert dialog_titles(at) == []
     assert "partner" not in at.query_params
+
+
+def test_the_english_detector_sees_our_english_and_not_our_polish(demo_data):
+    """The invariant "the Polish page is Polish" can fail: it finds the English page's sentences."""
+    at = app().run()
+    assert english_on_a_polish_page(at)
+    at.button_group(key="language_switch").set_value("pl").run()
+    assert not english_on_a_polish_page(at), english_on_a_polish_page(at)
