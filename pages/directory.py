@@ -27,8 +27,8 @@ def page() -> None:
     results.offices_list(shown, criteria, lang)
     # The long introduction after the results: on a phone, members see the partners first.
     st.caption(t("ui.intro", lang))
+    partner = selection.selected(frozenset(found.table["partner_id"]))
     search.share(criteria, lang)
-    partner = selection.selected()
     if partner:
         card.card(found.table, partner, lang)
 

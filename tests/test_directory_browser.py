@@ -344,7 +344,7 @@ def test_the_keyboard_alone_opens_a_card_from_the_list(browser, server):
         app.goto("/?q=robotics")
         page = app.page
         expect(page.get_by_text("Shift+Space", exact=False)).to_be_visible(timeout=WAIT_MS)
-        page.get_by_role("button", name="Clear all").focus()
+        page.get_by_role("button", name="Clear the search").focus()
         in_list = (
             "Boolean(document.activeElement.closest('[data-testid=stDataFrame]'))"
             " && !document.activeElement.closest('[data-testid=stElementToolbar]')"

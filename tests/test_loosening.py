@@ -114,7 +114,7 @@ def test_loosenings(criteria, expected):
         ((Loosening("near", 5),), Criteria(near="Polska"), "pl", "Żadne biuro nie pasuje. Bez miejsca „Polska”: 5."),
         ((Loosening("countries", 1), Loosening("continents", 7)), Criteria(), "pl",
          "Żadne biuro nie pasuje. Bez filtra kraju: 1; bez filtra kontynentu: 7."),
-        ((), Criteria(), "en", "No offices match, and removing any one filter alone would not help; try “Clear all”."),
+        ((), Criteria(), "en", "No offices match, and removing any one filter alone would not help; try “Clear the search”."),
         ((), Criteria(), "pl", "Żadne biuro nie pasuje, a usunięcie jednego filtra też by nie pomogło; spróbuj „Wyczyść”."),
     ],
 )  # fmt: skip

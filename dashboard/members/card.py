@@ -55,8 +55,9 @@ def _card_body(table: pd.DataFrame, office: pd.Series, lang: str) -> None:
     # An explicit close beside the dialog's own ×/Escape: a button press always reaches the server,
     # while a dismissal made during a run can be lost by Streamlit (the card closes, the pick stays).
     # A button in a dialog reruns only the dialog; the whole page must run again to close it.
-    if st.button(t("card.close", lang), key="close_card"):
-        close_card()
+    # The callback closes the card before any part of the page runs, so a rerun that drops the
+    # click's value (the first run of a session, issue 18) cannot keep the card open.
+    if st.button(t("card.close", lang), key="close_card", on_click=close_card):
         st.rerun()
 
 

@@ -26,7 +26,14 @@ from streamlit_folium import st_folium
 
 from dashboard import data, downloads
 from dashboard.members.search import clear
-from dashboard.members.selection import SELECTION_PARAMETER, pick
+from dashboard.members.selection import (
+    LIST_KEY,
+    LIST_MEMORY,
+    SELECTION_PARAMETER,
+    forget_stale_list_selection,
+    list_partner,
+    pick,
+)
 from dashboard.settings import settings
 from dashboard.style import LIST_WIDTHS, MAP_FRAME_KEY, MAP_HEIGHT
 from dashboard.text import error_text, md, say
@@ -201,9 +208,11 @@ def offices_list(shown: Found, criteria: Criteria, lang: str) -> None:
     if len(rows):
         st.caption(t("ui.list_keys", lang))
     listing = shown.listing
+    partners = rows["partner_id"].tolist()
+    forget_stale_list_selection(partners)
     event = st.dataframe(
         listing,
-        key="list",
+        key=LIST_KEY,
         hide_index=True,
         height=min(LIST_MAX_HEIGHT, LIST_ROW_HEIGHT * (listing.num_rows + 1) + 3),
         on_select="rerun",
@@ -219,9 +228,7 @@ def offices_list(shown: Found, criteria: Criteria, lang: str) -> None:
         },
         column_order=listing.column_names,  # what the list shows is all it receives (list_table)
     )
-    selected_rows = event.selection.rows if event is not None else []
-    in_range = selected_rows and selected_rows[0] < len(rows)
-    pick(rows.iloc[selected_rows[0]]["partner_id"] if in_range else None, "_last_list_pick")
+    pick(list_partner(event.selection.rows if event is not None else [], partners), LIST_MEMORY)
     downloads.member_downloads(
         rows,
         lang=lang,

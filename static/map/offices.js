@@ -207,6 +207,35 @@
       relay.fire("click", event);
     });
 
+    // A single office is an SVG circle, which Tab skips (only cluster icons are
+    // buttons): each circle on the map becomes a named button, and Enter or
+    // Space does what a click does -- the popup and the partner's card.
+    function officeName(row) {
+      var place = [text(row, "city"), text(row, "country_name")].filter(Boolean).join(", ");
+      var name = text(row, "partner_name") || text(row, "office_name") || "";
+      return place ? name + ", " + place : name;
+    }
+    function makeFocusable(event) {
+      var marker = event.target;
+      var path = marker.getElement && marker.getElement();
+      if (!path || path.getAttribute("tabindex") === "0") { return; }
+      path.setAttribute("tabindex", "0");
+      path.setAttribute("role", "button");
+      path.setAttribute("aria-label", officeName(marker.officeRow));
+      path.setAttribute("focusable", "true");
+      L.DomEvent.on(path, "keydown", function (keyEvent) {
+        if (keyEvent.key !== "Enter" && keyEvent.key !== " ") { return; }
+        L.DomEvent.preventDefault(keyEvent);
+        var position = marker.getLatLng();
+        group.fire("click", {
+          layer: marker,
+          latlng: position,
+          containerPoint: map.latLngToContainerPoint(position),
+          originalEvent: keyEvent
+        });
+      });
+    }
+
     var markers = [];
     var legend = null;
     var POPUP_SETTLE_MS = 350;  // after Leaflet's own pan of a new popup into view
@@ -216,6 +245,7 @@
         var row = rows[index];
         var marker = L.circleMarker([row[at.latitude], row[at.longitude]], styleOf(row));
         marker.officeRow = row;
+        marker.on("add", makeFocusable);
         markers[index] = marker;
       }
       window.setTimeout(function () {
