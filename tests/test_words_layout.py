@@ -192,3 +192,28 @@ def test_the_map_popup_names_sectors_in_the_page_language():
     offices.loc[0, "sectors"] = "Robotics; Quantum Widgets"
     rows, _ = office_rows(offices, language="pl")
     assert "Robotyka, Quantum Widgets" in rows[0]
+
+
+def test_every_choice_field_that_can_be_empty_says_so_in_the_pages_language():
+    """Streamlit's own placeholder is English ("Choose an option"): every multiselect, and every selectbox
+    that may show nothing chosen (``index=None``), passes its own ``placeholder=``."""
+    import ast
+
+    from tests.sources import project_sources
+
+    missing = []
+    for path in project_sources():
+        if "dashboard" not in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            keywords = {k.arg: k.value for k in node.keywords}
+            may_be_empty = node.func.attr == "multiselect" or (
+                node.func.attr == "selectbox"
+                and isinstance(keywords.get("index"), ast.Constant)
+                and keywords["index"].value is None
+            )
+            if may_be_empty and "placeholder" not in keywords:
+                missing.append(f"{path.name}:{node.lineno}")
+    assert not missing, missing

@@ -140,6 +140,7 @@ def visit_form(office: pd.Series, offered: tuple[str, ...], lang: str) -> None:
             options=options,
             default=[s for s in default_services(offered) if s in options],  # never a default the options lack
             format_func=lambda s: t(f"service.{s}", lang),
+            placeholder=t("words.choose", lang),  # Streamlit's own is English ("Choose an option")
             key=f"visit_services_{partner}",
         )
         note = st.text_area(t("ui.visit.note", lang), height=68, key="visit_note")

@@ -270,6 +270,7 @@ def _incoming_form(found: Register, author: str, lang: str) -> None:
                 _partner_names(),
                 index=None,
                 accept_new_options=True,
+                placeholder=t("words.choose_or_type", lang),
                 key="visits_in_partner",
             )
             company = columns[1].text_input(t("visits.ui.incoming_company", lang), key="visits_in_company")
@@ -296,6 +297,7 @@ def _incoming_form(found: Register, author: str, lang: str) -> None:
                 t("visits.column.services", lang),
                 list(SERVICES),
                 format_func=lambda s: t(f"service.{s}", lang),
+                placeholder=t("words.choose", lang),  # Streamlit's own is English ("Choose an option")
                 key="visits_in_services",
             )
             note = st.text_area(t("visits.column.note", lang), height=68, key="visits_in_note")
