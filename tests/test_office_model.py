@@ -394,8 +394,11 @@ def test_the_report_files_name_countries_and_open_in_polish_excel():
         Visit(id=2, partner_name="Tokyo IT Cluster", country="JP", **base),
     ]
     report = year_report(visits, 2026, today=dt.date(2026, 12, 4))
-    text = report_csv(report, "pl").decode("utf-8-sig")
-    assert text.splitlines()[1].startswith("Bavarian Robotics and Automation Network Cluster;Niemcy;1;3")
+    text = report_csv(report, "pl", cluster="Pomorski Klaster ICT", issued=dt.date(2026, 12, 4)).decode("utf-8-sig")
+    lines = text.splitlines()
+    assert lines[1] == "Pomorski Klaster ICT · okres 2026-01-01 – 2026-12-31 · data wystawienia 2026-12-04;"
+    assert lines[lines.index("") + 2].startswith("Bavarian Robotics and Automation Network Cluster;Niemcy;1;3")
+    assert text.count("\ufeff") == 0  # one BOM, at the start (decoded away)
     data = report_xlsx(report, "pl", cluster="Pomorski Klaster ICT", issued=dt.date(2026, 12, 4))
     workbook = load_workbook(io.BytesIO(data))
     summary = workbook["Podsumowanie"]

@@ -184,7 +184,9 @@ def test_a_hostile_name_stays_text_in_the_workbook(database_url):
 def test_report_csv_headers_in_polish(visits):
     text = report_csv(year_report(visits, 2026), "pl").decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))  # Polish Excel's list separator
-    assert rows[0][0] == "klaster partnerski" and rows[1][:3] == ["Berlin Digital Cluster", "Niemcy", "2"]
+    table = rows[rows.index([]) + 1 :]  # the summary first (title, whose report, period, totals), then the table
+    assert rows[0][0] == "Wykorzystanie BRA w roku 2026" and "okres 2026-01-01" in rows[1][0]
+    assert table[0][0] == "klaster partnerski" and table[1][:3] == ["Berlin Digital Cluster", "Niemcy", "2"]
 
 
 def test_anonymised_totals_say_where_members_go_and_nothing_about_who(visits):

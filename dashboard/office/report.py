@@ -85,5 +85,7 @@ def report_tab(lang: str) -> None:
         excel=downloads.Download(
             t("visits.ui.report_xlsx", lang), lambda: report_xlsx(report, lang, cluster=cluster, issued=today)
         ),
-        csv=downloads.Download(t("visits.ui.report_csv", lang), lambda: report_csv(report, lang)),
+        csv=downloads.Download(
+            t("visits.ui.report_csv", lang), lambda: report_csv(report, lang, cluster=cluster, issued=today)
+        ),
     )

@@ -10,6 +10,7 @@ per partner cluster and per member company.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
@@ -268,6 +269,17 @@ def _append(sheet: object, values: list[object]) -> None:
     sheet.append(row)  # type: ignore[attr-defined]
 
 
-def report_csv(report: YearReport, language: str = "en") -> bytes:
-    """The per-partner table of the report as guarded CSV in ``language`` (``;`` in Polish, countries by name)."""
-    return people_csv(partner_table(report, language).astype(str), language)
+def report_csv(report: YearReport, language: str = "en", *, cluster: str = "", issued: dt.date | None = None) -> bytes:
+    """The report as guarded CSV in ``language`` (``;`` in Polish, countries by name), ready to hand in.
+
+    First the title, whose report it is with the period and the date ``issued``
+    (:func:`heading`) and the totals, one per line; an empty line; then the
+    per-partner table with its header. One file, UTF-8 with one BOM, CRLF.
+    """
+    summary = pd.DataFrame(
+        [[heading(report, language, cluster=cluster, issued=issued), ""]]
+        + [[t(f"report.total.{key}", language), str(report.totals[key])] for key in TOTAL_KEYS],
+        columns=[t("report.title", language, year=report.year), ""],
+    )
+    table = people_csv(partner_table(report, language).astype(str), language)
+    return people_csv(summary, language) + b"\r\n" + table.removeprefix(codecs.BOM_UTF8)
