@@ -125,11 +125,16 @@ def start(author: str) -> None:
 
 
 def show_messages() -> None:
-    """What the last step said before it reran the page: a notice, a warning."""
-    if NOTICE in st.session_state:
-        st.success(md(st.session_state.pop(NOTICE)))  # sentences may carry a typed name
-    if WARNING in st.session_state:
-        st.warning(md(st.session_state.pop(WARNING)))
+    """What the last step said before it reran the page: a notice, a warning.
+
+    Always one container, with or without a message: the tabs below keep their
+    place in the page, so Streamlit does not redraw them on the first tab after a save.
+    """
+    with st.container():
+        if NOTICE in st.session_state:
+            st.success(md(st.session_state.pop(NOTICE)))  # sentences may carry a typed name
+        if WARNING in st.session_state:
+            st.warning(md(st.session_state.pop(WARNING)))
 
 
 def candidate_header(candidate: publishing.Candidate, author: str, lang: str) -> None:
