@@ -75,8 +75,9 @@ def apart(a: dict[str, float], b: dict[str, float]) -> bool:
 def test_a_chosen_filter_reads_whole_and_a_second_one_stays_in_sight(browser, server, size):
     with window(browser, server, size) as app:
         app.goto(CHOSEN)
-        tags = app.page.evaluate(
-            """() => [...document.querySelectorAll('[data-testid="stMultiSelect"]')].flatMap(field => {
+        tags = poll(
+            lambda: app.page.evaluate(
+                """() => [...document.querySelectorAll('[data-testid="stMultiSelect"]')].flatMap(field => {
                  const box = field.getBoundingClientRect();
                  return [...field.querySelectorAll('[data-testid="stMultiSelectTagsContainer"] > span > span')]
                    .map(tag => { const text = tag.firstElementChild, own = tag.getBoundingClientRect();
@@ -84,6 +85,9 @@ def test_a_chosen_filter_reads_whole_and_a_second_one_stays_in_sight(browser, se
                              inside: own.left >= box.left - 1 && own.right <= box.right + 1
                                      && own.top >= box.top - 1 && own.bottom <= box.bottom + 1}; });
                })"""
+            ),
+            lambda found: len(found) == 3,  # the page may still be drawing its filters after its first run
+            message="the three chosen filters",
         )
         assert sorted(tag["text"] for tag in tags) == ["Niemcy", "Polska", "Przemysły kreatywne"]
         assert [tag for tag in tags if tag["cut"] or not tag["inside"]] == []
@@ -101,26 +105,6 @@ def test_on_a_phone_the_count_and_the_map_are_on_the_first_screen(browser, serve
         assert frame["y"] + 150 <= height, frame  # at least the map's top 150 px on the first screen
         first_filter = app.page.locator("[data-testid='stMultiSelect']").first.bounding_box()
         assert first_filter is not None and first_filter["y"] > frame["y"]  # the filters follow the map
-
-
-@pytest.mark.parametrize("size", WINDOWS.values(), ids=WINDOWS.keys())
-def test_city_labels_never_overlap(browser, server, size):
-    with window(browser, server, size) as app:
-        app.goto(CHOSEN)  # two offices near Berlin: a close view, with Brandenburg, Potsdam and Neukölln
-        wait_for_map(app)
-        labels = poll(
-            lambda: app.map.locator(".pd-city-label span").all(),
-            lambda found: len(found) > 5,
-            message="city labels on a zoomed map",
-        )
-        boxes = [(label.inner_text(), label.bounding_box()) for label in labels]
-        overlapping = [
-            (first[0], second[0])
-            for index, first in enumerate(boxes)
-            for second in boxes[index + 1 :]
-            if first[1] and second[1] and not apart(first[1], second[1])
-        ]
-        assert overlapping == []
 
 
 @pytest.mark.parametrize("size", WINDOWS.values(), ids=WINDOWS.keys())
