@@ -8,6 +8,7 @@ The test modules keep their fixtures thin and build them from these helpers.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -438,6 +439,29 @@ def _first_uncovered(locator: Locator, *, skip: int = 0) -> Locator | None:
 def app_page(browser: Browser, server: StreamlitServer, *, viewport_height: int = 1300) -> Iterator[AppPage]:
     """A fresh browser context and tab on ``server``; closed afterwards."""
     context = browser.new_context(viewport={"width": 1400, "height": viewport_height}, locale="en-GB")
+    try:
+        yield AppPage(context.new_page(), server.url)
+    finally:
+        context.close()
+
+
+@contextmanager
+def demo_server(folder: Path) -> Iterator[StreamlitServer]:
+    """A dashboard on a copy of the demo data kept in ``folder``, for tests that only read it."""
+    shutil.copy(ROOT / "data" / "partners.csv", folder / "partners.csv")
+    with streamlit_server(app_environment(folder / "partners.csv", folder), folder / "streamlit.log") as running:
+        yield running
+
+
+@contextmanager
+def window(
+    browser: Browser, server: StreamlitServer, size: tuple[int, int], *, locale: str = "en-GB"
+) -> Iterator[AppPage]:
+    """A fresh browser context of ``size`` (width, height) on ``server``; a phone below 500 px, without touch."""
+    width, height = size
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, locale=locale, is_mobile=width < 500, has_touch=False
+    )
     try:
         yield AppPage(context.new_page(), server.url)
     finally:

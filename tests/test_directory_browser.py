@@ -14,7 +14,6 @@ import itertools
 import re
 import shutil
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 from playwright.sync_api import Browser, Frame, Page, expect
@@ -33,6 +32,7 @@ from tests.browser import (
     poll,
     screenshot,
     streamlit_server,
+    window,
 )
 
 pytestmark = pytest.mark.browser
@@ -57,23 +57,6 @@ def server(tmp_path_factory) -> Iterator[StreamlitServer]:
     environment = app_environment(folder / "partners.csv", folder)
     with streamlit_server(environment, folder / "streamlit.log") as running:
         yield running
-
-
-@contextmanager
-def window(
-    browser: Browser, server: StreamlitServer, size: tuple[int, int], locale: str = "en-GB"
-) -> Iterator[AppPage]:
-    width, height = size
-    context = browser.new_context(
-        viewport={"width": width, "height": height},
-        locale=locale,
-        is_mobile=width < 500,
-        has_touch=False,
-    )
-    try:
-        yield AppPage(context.new_page(), server.url)
-    finally:
-        context.close()
 
 
 def main_scroll(page: Page) -> float:

@@ -10,7 +10,6 @@ Each test is the journey that found the defect:
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -19,7 +18,7 @@ from playwright.sync_api import Browser, expect
 
 from partner_directory.i18n import t
 from partner_directory.sheet.schema import sector_name
-from tests.browser import ROOT, AppPage, StreamlitServer, app_environment, chromium, poll, streamlit_server
+from tests.browser import AppPage, StreamlitServer, chromium, demo_server, poll, window
 
 pytestmark = pytest.mark.browser
 
@@ -36,20 +35,14 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[StreamlitServer]:
-    folder = tmp_path_factory.mktemp("words_browser")
-    shutil.copy(ROOT / "data" / "partners.csv", folder / "partners.csv")
-    with streamlit_server(app_environment(folder / "partners.csv", folder), folder / "streamlit.log") as running:
+    with demo_server(tmp_path_factory.mktemp("words_browser")) as running:
         yield running
 
 
 @contextmanager
-def window(browser: Browser, server: StreamlitServer, size: tuple[int, int]) -> Iterator[AppPage]:
-    width, height = size
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="pl-PL", is_mobile=width < 500)
-    try:
-        yield AppPage(context.new_page(), server.url)
-    finally:
-        context.close()
+def polish_window(browser: Browser, server: StreamlitServer, size: tuple[int, int]) -> Iterator[AppPage]:
+    with window(browser, server, size, locale="pl-PL") as app:
+        yield app
 
 
 def page_text(app: AppPage) -> str:
@@ -59,7 +52,7 @@ def page_text(app: AppPage) -> str:
 @pytest.mark.parametrize("size", WINDOWS.values(), ids=WINDOWS.keys())
 def test_near_a_country_one_sentence_says_how_distance_was_used(browser, server, size):
     measured_from = t("ui.near_place", "pl", place="", radius="").split(":")[0]  # "Odległości liczone od"
-    with window(browser, server, size) as app:
+    with polish_window(browser, server, size) as app:
         app.goto("/?lang=pl&near=Polska")
         expect(app.page.get_by_text("Kraj nie ma jednego środka", exact=False)).to_be_visible(timeout=WAIT_MS)
         text = page_text(app)
@@ -73,7 +66,7 @@ def test_near_a_country_one_sentence_says_how_distance_was_used(browser, server,
 
 @pytest.mark.parametrize("size", WINDOWS.values(), ids=WINDOWS.keys())
 def test_an_office_whose_city_is_only_in_its_address_shows_its_city_in_the_list(browser, server, size):
-    with window(browser, server, size) as app:
+    with polish_window(browser, server, size) as app:
         app.goto("/?lang=pl&q=Gdynia%20Harbour")
         grid = app.page.locator(GRID).first
         cells = poll(
@@ -86,7 +79,7 @@ def test_an_office_whose_city_is_only_in_its_address_shows_its_city_in_the_list(
 
 @pytest.mark.parametrize("size", WINDOWS.values(), ids=WINDOWS.keys())
 def test_sectors_and_empty_choices_are_in_polish(browser, server, size):
-    with window(browser, server, size) as app:
+    with polish_window(browser, server, size) as app:
         app.goto("/?lang=pl&sector=Creative%20Industries")
         polish = sector_name("Creative Industries", "pl")
         assert polish != "Creative Industries"

@@ -21,8 +21,10 @@ from tests.browser import (
     StreamlitServer,
     app_environment,
     chromium,
+    demo_server,
     poll,
     streamlit_server,
+    window,
 )
 
 pytestmark = pytest.mark.browser
@@ -41,20 +43,14 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[StreamlitServer]:
-    folder = tmp_path_factory.mktemp("words_layout")
-    shutil.copy(ROOT / "data" / "partners.csv", folder / "partners.csv")
-    with streamlit_server(app_environment(folder / "partners.csv", folder), folder / "streamlit.log") as running:
+    with demo_server(tmp_path_factory.mktemp("words_layout")) as running:
         yield running
 
 
 @contextmanager
-def window(browser: Browser, server: StreamlitServer, size: tuple[int, int]) -> Iterator[AppPage]:
-    width, height = size
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="pl-PL", is_mobile=width < 500)
-    try:
-        yield AppPage(context.new_page(), server.url)
-    finally:
-        context.close()
+def polish_window(browser: Browser, server: StreamlitServer, size: tuple[int, int]) -> Iterator[AppPage]:
+    with window(browser, server, size, locale="pl-PL") as app:
+        yield app
 
 
 def wait_for_map(app: AppPage) -> None:
@@ -73,7 +69,7 @@ def apart(a: dict[str, float], b: dict[str, float]) -> bool:
 
 @pytest.mark.parametrize("size", WINDOWS.values(), ids=WINDOWS.keys())
 def test_a_chosen_filter_reads_whole_and_a_second_one_stays_in_sight(browser, server, size):
-    with window(browser, server, size) as app:
+    with polish_window(browser, server, size) as app:
         app.goto(CHOSEN)
         tags = poll(
             lambda: app.page.evaluate(
@@ -94,7 +90,7 @@ def test_a_chosen_filter_reads_whole_and_a_second_one_stays_in_sight(browser, se
 
 
 def test_on_a_phone_the_count_and_the_map_are_on_the_first_screen(browser, server):
-    with window(browser, server, WINDOWS["phone"]) as app:
+    with polish_window(browser, server, WINDOWS["phone"]) as app:
         app.goto("/?lang=pl")
         wait_for_map(app)
         height = WINDOWS["phone"][1]
@@ -109,7 +105,7 @@ def test_on_a_phone_the_count_and_the_map_are_on_the_first_screen(browser, serve
 
 @pytest.mark.parametrize("size", WINDOWS.values(), ids=WINDOWS.keys())
 def test_a_popup_opens_clear_of_the_legend_and_closes_with_its_card(browser, server, size):
-    with window(browser, server, size) as app:
+    with polish_window(browser, server, size) as app:
         app.goto("/?lang=pl&country=DE&country=PL")
         wait_for_map(app)
         app.open_office_popup()
@@ -127,7 +123,7 @@ def test_a_popup_opens_clear_of_the_legend_and_closes_with_its_card(browser, ser
 
 
 def test_the_list_offers_no_english_download_on_the_polish_page(browser, server):
-    with window(browser, server, WINDOWS["laptop"]) as app:
+    with polish_window(browser, server, WINDOWS["laptop"]) as app:
         app.goto("/?lang=pl")
         grid = app.page.locator(".st-key-list [data-testid='stDataFrame']")
         grid.scroll_into_view_if_needed()
@@ -150,7 +146,7 @@ def test_the_staff_page_buttons_read_whole_and_the_toolbar_leaves_the_help_line(
     data_file = tmp_path / "partners.csv"
     shutil.copy(ROOT / "tests" / "files" / "staff_published.csv", data_file)
     environment = app_environment(data_file, tmp_path, password_hash=hash_password(STAFF_PASSWORD))
-    with streamlit_server(environment, tmp_path / "streamlit.log") as staff, window(browser, staff, size) as app:
+    with streamlit_server(environment, tmp_path / "streamlit.log") as staff, polish_window(browser, staff, size) as app:
         page = app.page
         app.goto("/staff?lang=pl")  # Polish words are the longer ones
         page.get_by_role("textbox", name="Imię i nazwisko (zapisywane w rejestrze zmian)").fill("Anna Testowa")
