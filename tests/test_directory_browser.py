@@ -327,12 +327,16 @@ def test_the_keyboard_alone_opens_a_card_from_the_list(browser, server):
         app.goto("/?q=robotics")
         page = app.page
         expect(page.get_by_text("Shift+Space", exact=False)).to_be_visible(timeout=WAIT_MS)
+        # The map and the list are drawn before the walk: the map's offices are buttons on the Tab path, and a
+        # list still being drawn has no cell to land on.
+        app.map_iframe()
+        expect(page.locator("[data-testid='stDataFrame'] [role='gridcell']").first).to_be_attached(timeout=WAIT_MS)
         page.get_by_role("button", name="Clear the search").focus()
         in_list = (
             "Boolean(document.activeElement.closest('[data-testid=stDataFrame]'))"
             " && !document.activeElement.closest('[data-testid=stElementToolbar]')"
         )
-        for _ in range(40):
+        for _ in range(120):
             page.keyboard.press("Tab")
             if page.evaluate(in_list):
                 break
