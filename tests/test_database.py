@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from partner_directory.errors import ConfigurationError, DatabaseError
-from partner_directory.visits.database import Database, current_version, database_url, migrate
-from partner_directory.visits.migrations import MIGRATIONS
+from partner_directory.storage.database import Database, current_version, database_url, migrate
+from partner_directory.storage.migrations import MIGRATIONS
 from partner_directory.visits.register import NewVisit, Register
 from tests.conftest import ROOT
 

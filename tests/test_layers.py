@@ -111,7 +111,7 @@ def test_the_domain_never_imports_streamlit_or_the_dashboard():
         ), path
 
 
-SUBPACKAGES = ("sheet", "geo", "search", "maps", "publication", "access", "visits", "cli")
+SUBPACKAGES = ("storage", "sheet", "geo", "search", "maps", "mail", "publication", "access", "visits", "cli")
 
 
 def _under(*names: str) -> tuple[str, ...]:
@@ -125,6 +125,7 @@ NEVER = [
     (f"{PACKAGE}.errors", _under(*SUBPACKAGES)),
     (f"{PACKAGE}.config", _under(*SUBPACKAGES)),
     (f"{PACKAGE}.links", _under(*SUBPACKAGES)),
+    (f"{PACKAGE}.storage", _under(*(name for name in SUBPACKAGES if name != "storage"))),
     (f"{PACKAGE}.sheet", _under("search", "maps", "publication", "access", "visits", "cli")),
     (f"{PACKAGE}.geo", _under("search", "maps", "publication", "access", "visits", "cli")),
     (f"{PACKAGE}.search", _under("maps", "publication", "visits", "cli")),

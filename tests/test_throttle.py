@@ -18,8 +18,8 @@ import pytest
 import sqlalchemy as sa
 
 from partner_directory.access.throttle import Throttle, account_slack, back_off, checks_bound, stored_key
-from partner_directory.visits.database import Database, migrate
-from partner_directory.visits.migrations import MIGRATIONS
+from partner_directory.storage.database import Database, migrate
+from partner_directory.storage.migrations import MIGRATIONS
 from tests.conftest import ROOT
 
 
@@ -342,7 +342,7 @@ GUESSER = textwrap.dedent(
     import json, sys, threading, time
     from pathlib import Path
     from partner_directory.access.throttle import Throttle
-    from partner_directory.visits.database import Database
+    from partner_directory.storage.database import Database
 
     url, go, mode, seconds = sys.argv[1], Path(sys.argv[2]), sys.argv[3], float(sys.argv[4])
     throttle = Throttle(Database(url), base_delay=0.2, max_delay=0.2, account_interval=0.25, account_burst=2)

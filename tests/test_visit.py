@@ -362,6 +362,7 @@ DECISION_MODULES = sorted(
     {
         *(PACKAGE / "visits").rglob("*.py"),
         *(PACKAGE / "search").rglob("*.py"),
+        *(PACKAGE / "storage").rglob("*.py"),
         PACKAGE / "sheet" / "validation.py",
         PACKAGE / "sheet" / "contract.py",
         PACKAGE / "access" / "visibility.py",
@@ -369,8 +370,8 @@ DECISION_MODULES = sorted(
 )
 #: Where reading the clock is the point and no decision depends on it: (module, function) -> why.
 CLOCK_ALLOWED = {
-    ("visits/database.py", "utc_now"): "the register's one clock: when a row was written (its timestamps)",
-    ("visits/database.py", "_write_ahead_log"): "the retry deadline of switching the file's journal, no decision",
+    ("storage/database.py", "utc_now"): "the register's one clock: when a row was written (its timestamps)",
+    ("storage/database.py", "_write_ahead_log"): "the retry deadline of switching the file's journal, no decision",
     ("visits/backup.py", "backup_zip"): "the backup's file times, when the caller gives none",
     ("sheet/validation.py", "check"): "the staleness check's today, when the caller gives none",
 }

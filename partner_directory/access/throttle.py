@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-#: The throttle's table as the latest migration leaves it (``visits.migrations`` creates it, step 3).
+#: The throttle's table as the latest migration leaves it (``storage.migrations`` creates it, step 3).
 #: One row per client (``client:…``) and per account (``account:…``); times are seconds of the throttle's clock.
 metadata = sa.MetaData()
 throttle_table = sa.Table(
@@ -48,7 +48,7 @@ Outcome = str  # "ok", "wrong" or "wait"
 
 
 class Transactions(Protocol):
-    """Where the throttle keeps its state: ``partner_directory.visits.database.Database`` is one."""
+    """Where the throttle keeps its state: ``partner_directory.storage.database.Database`` is one."""
 
     def write(self) -> AbstractContextManager[Connection]: ...
 

@@ -37,9 +37,9 @@ from partner_directory.links import is_email
 from partner_directory.sheet import export
 from partner_directory.sheet.listing import member_csv
 from partner_directory.sheet.schema import SERVICES
+from partner_directory.storage.database import Database, migrate, utc_now
+from partner_directory.storage.migrations import MIGRATIONS
 from partner_directory.text import MULTI_LINE, ONE_LINE, email_key, without_controls
-from partner_directory.visits.database import Database, migrate, utc_now
-from partner_directory.visits.migrations import MIGRATIONS
 from partner_directory.visits.rules import HOME_COUNTRY, Host, HostCalendar, VisitRequest, may_complete, working_days
 
 STATUSES: tuple[str, ...] = ("requested", "confirmed", "completed", "cancelled")
@@ -349,7 +349,7 @@ def planned_days(visit: NewVisit) -> int:
 
 
 class Register:
-    """The visits register in one database (see :class:`~partner_directory.visits.database.Database`)."""
+    """The visits register in one database (see :class:`~partner_directory.storage.database.Database`)."""
 
     def __init__(self, database: Database) -> None:
         self.database = database
@@ -474,7 +474,7 @@ class Register:
         days and status, so every count and report stays the same. One
         transaction; each erased visit gets an ``erased`` event (which records no
         personal data). Afterwards the old values are scrubbed from the
-        database's files (:meth:`~partner_directory.visits.database.Database.scrub`).
+        database's files (:meth:`~partner_directory.storage.database.Database.scrub`).
         """
         key = email_key(email)
         ids = {int(i) for i in visit_ids}

@@ -2,7 +2,7 @@
 
 A step that has shipped is never edited; a change to the tables is a new step at
 the end. :mod:`~partner_directory.visits.register` keeps the tables as the latest
-step leaves them, for reading and writing; :func:`~partner_directory.visits.database.migrate`
+step leaves them, for reading and writing; :func:`~partner_directory.storage.database.migrate`
 runs the steps a database has not had yet.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from partner_directory.visits.database import Migration
+from partner_directory.storage.database import Migration
 
 
 def _create_visits(connection: Connection) -> None:
