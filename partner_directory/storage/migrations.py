@@ -85,8 +85,57 @@ def _add_sign_in_throttle(connection: Connection) -> None:
     sa.Index("sign_in_throttle_last_seen", table.c.last_seen).create(connection)
 
 
+def _add_mail_outbox(connection: Connection) -> None:
+    # Every message the app sends waits here until a server accepted it (partner_directory.mail.outbox).
+    version_4 = sa.MetaData()
+    timestamp = sa.DateTime(timezone=True)
+    table = sa.Table(
+        "mail_outbox",
+        version_4,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("message_id", sa.String(250), nullable=False),
+        sa.Column("purpose", sa.String(40), nullable=False),
+        sa.Column("record", sa.String(250), nullable=False),
+        sa.Column("recipients", sa.Text, nullable=False),
+        sa.Column("subject", sa.String(500), nullable=False),
+        sa.Column("raw", sa.LargeBinary, nullable=False),
+        sa.Column("status", sa.String(10), nullable=False),
+        sa.Column("attempts", sa.Integer, nullable=False),
+        sa.Column("next_attempt_at", timestamp, nullable=False),
+        sa.Column("lease_until", timestamp, nullable=True),
+        sa.Column("last_error", sa.Text, nullable=False),
+        sa.Column("created_at", timestamp, nullable=False),
+        sa.Column("sent_at", timestamp, nullable=True),
+    )
+    table.create(connection)
+    sa.Index("mail_outbox_due", table.c.status, table.c.next_attempt_at).create(connection)
+    sa.Index("mail_outbox_record", table.c.record).create(connection)
+
+
+def _add_access_tokens(connection: Connection) -> None:
+    # Links that act without an account, stored hashed (partner_directory.access.tokens).
+    version_5 = sa.MetaData()
+    timestamp = sa.DateTime(timezone=True)
+    table = sa.Table(
+        "access_tokens",
+        version_5,
+        sa.Column("token_hash", sa.String(64), primary_key=True),
+        sa.Column("purpose", sa.String(40), nullable=False),
+        sa.Column("record", sa.String(250), nullable=False),
+        sa.Column("created_at", timestamp, nullable=False),
+        sa.Column("expires_at", timestamp, nullable=False),
+        sa.Column("opened_at", timestamp, nullable=True),
+        sa.Column("used_at", timestamp, nullable=True),
+        sa.Column("revoked_at", timestamp, nullable=True),
+    )
+    table.create(connection)
+    sa.Index("access_tokens_record", table.c.record).create(connection)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "the visits register", _create_visits),
     Migration(2, "a change history per visit; erasure of a member's personal data", _add_events_and_erasure),
     Migration(3, "the sign-in throttle's state, shared by every process", _add_sign_in_throttle),
+    Migration(4, "the mail outbox", _add_mail_outbox),
+    Migration(5, "links that act without an account (tokens, stored hashed)", _add_access_tokens),
 )
