@@ -26,7 +26,7 @@ import html
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 import sqlalchemy as sa
@@ -431,6 +431,7 @@ def open_link(database: Database, token: str, *, now: dt.datetime) -> Entry:
                 .where(entry_table.c.id == found.id, entry_table.c.opened_at.is_(None))
                 .values(opened_at=now)
             )
+        found = replace(found, opened_at=now)
     return found
 
 
