@@ -243,3 +243,9 @@ def test_the_message_reaches_a_real_smtp_server_with_its_link_in_both_parts(data
     assert link and link.group(0).replace("&", "&amp;") in page
     assert "Poznań Fair Office — Poznań" in text
     assert outbox.entries(database)[0].status == "sent"
+
+
+def test_the_sender_loop_runs_the_reminder():
+    from partner_directory.mail import jobs
+
+    assert datacheck.remind in jobs.JOBS

@@ -116,11 +116,11 @@ def _start(database: Database, author: str, lang: str) -> None:
     except PartnerDirectoryError as error:
         st.error(error_text(error, lang))
         return
-    names = ", ".join(started.without_address)
+    missing = ", ".join(started.without_address)
     notice_later(
         NOTICE,
         md(tn("data_check.ui.started", started.mailed, lang))
-        + ("  \n" + say("data_check.ui.without_address", lang, names=names) if names else ""),
+        + ("  \n" + say("data_check.ui.without_address", lang, names=missing) if missing else ""),
     )
     st.rerun()
 
@@ -134,11 +134,11 @@ def _mail_states(database: Database, entries: list[datacheck.Entry], lang: str) 
             newest[message.record] = message
     states = {}
     for record in records:
-        message = newest.get(record)
-        if message is None:
+        last = newest.get(record)
+        if last is None:
             states[record] = t("data_check.mail_status.none", lang)
         else:
-            states[record] = t(f"data_check.mail_status.{message.status}", lang, reason=message.last_error)
+            states[record] = t(f"data_check.mail_status.{last.status}", lang, reason=last.last_error)
     return states
 
 

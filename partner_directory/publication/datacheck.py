@@ -236,9 +236,9 @@ def start(
     expires = now + LINK_LIFETIME
     names = _office_names(table)
     with database.write() as connection:
-        check_id = connection.execute(
-            check_table.insert().values(started_at=now, started_by=by[:200], expires_at=expires)
-        ).inserted_primary_key[0]
+        check_id = _new_id(
+            connection.execute(check_table.insert().values(started_at=now, started_by=by[:200], expires_at=expires))
+        )
         earlier = connection.execute(
             sa.select(entry_table.c.id).where(
                 entry_table.c.partner_key.in_([p.key for p in reachable]), entry_table.c.answer == ""
@@ -248,23 +248,25 @@ def start(
         entry_ids = []
         for partner in reachable:
             entry_ids.append(
-                connection.execute(
-                    entry_table.insert().values(
-                        check_id=check_id,
-                        partner_key=partner.key[:300],
-                        partner_name=partner.name[:300],
-                        office_ids=json.dumps(list(partner.office_ids), ensure_ascii=False),
-                        contact_email=partner.contact_email,
-                        copy_to=json.dumps(list(partner.copy_to)),
-                        language=partner.language,
-                        mailed_at=now,
-                        opened_at=None,
-                        reminded_at=None,
-                        answer="",
-                        answered_at=None,
-                        note="",
+                _new_id(
+                    connection.execute(
+                        entry_table.insert().values(
+                            check_id=check_id,
+                            partner_key=partner.key[:300],
+                            partner_name=partner.name[:300],
+                            office_ids=json.dumps(list(partner.office_ids), ensure_ascii=False),
+                            contact_email=partner.contact_email,
+                            copy_to=json.dumps(list(partner.copy_to)),
+                            language=partner.language,
+                            mailed_at=now,
+                            opened_at=None,
+                            reminded_at=None,
+                            answer="",
+                            answered_at=None,
+                            note="",
+                        )
                     )
-                ).inserted_primary_key[0]
+                )
             )
     for entry_id in earlier_ids:
         tokens.revoke(database, record=record_of(entry_id), purpose="data_check", now=now)
@@ -274,6 +276,11 @@ def start(
         mail = check_mail(partner, entry_id, link_of(sender, token, partner.language), expires, sender, offices=offices)
         outbox.enqueue(database, mail, sender=sender.address, sender_name=sender.name, now=now)
     return Started(int(check_id), len(reachable), tuple(p.name for p in partners if not p.contact_email))
+
+
+def _new_id(result: sa.CursorResult) -> int:
+    inserted = result.inserted_primary_key
+    return int(inserted[0]) if inserted else 0
 
 
 def _office_names(table: pd.DataFrame) -> dict[str, str]:
