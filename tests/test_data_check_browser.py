@@ -188,3 +188,91 @@ def test_partners_answer_by_link_and_staff_publish_only_what_they_accept(monkeyp
         unchanged = [key for key in before if key not in ("greater-poland-digital-poznan", "daugava-tech-riga")]
         assert all(after[key] == before[key] for key in unchanged)
         database.dispose()
+
+
+def test_staff_start_decide_and_publish_in_chromium(tmp_path, smtp_server):
+    """The staff's side in the browser too: start by choosing two partners, decide per field, publish."""
+    from playwright.sync_api import expect
+
+    from partner_directory.access.passwords import hash_password
+    from tests.browser import app_page
+
+    password = "correct horse battery staple"
+    wait = 60_000
+    data_file = tmp_path / "partners.csv"
+    shutil.copy(ROOT / "data" / "partners.csv", data_file)
+    environment = app_environment(data_file, tmp_path, password_hash=hash_password(password))
+    environment["PARTNER_DIRECTORY_PUBLIC_URL"] = "https://bra.example.org"  # behind nginx: not the process's own
+    with (
+        streamlit_server(environment, tmp_path / "server.log", app="asgi.py") as server,
+        chromium() as browser,
+        app_page(browser, server) as app,
+    ):
+        page = app.page
+
+        def sign_in() -> None:
+            expect(page.get_by_role("heading", name="Office staff sign-in", exact=True)).to_be_visible(timeout=wait)
+            page.get_by_role("textbox", name="Your name (recorded in the change log)").fill("Anna Testowa")
+            page.get_by_role("textbox", name="Staff password").fill(password)
+            page.get_by_role("button", name="Sign in").click()
+            expect(page.get_by_role("heading", name="Partner data", exact=True)).to_be_visible(timeout=wait)
+            app.wait_until_idle()
+            page.get_by_role("tab", name="Data check").click()
+
+        app.goto("/staff")
+        sign_in()
+        chooser = page.get_by_role("combobox", name="Partners")
+        for name in ("Greater Poland Digital Hub", "Daugava Tech Hub"):
+            chooser.click()
+            chooser.fill(name)
+            page.keyboard.press("Enter")
+            app.wait_until_idle()
+        page.keyboard.press("Escape")
+        page.get_by_role("button", name="Start the data check").click()
+        expect(page.get_by_text("Data check started: 2 partners asked.")).to_be_visible(timeout=wait)
+
+        database = Database(environment["PARTNER_DIRECTORY_DATABASE_URL"])
+        assert send_all(database, smtp_server.port) == 2
+        smtp_server.wait_for(2)
+        links = {}
+        for received in smtp_server.messages:
+            text = received.message.get_body(("plain",)).get_content()
+            found = re.search(r"https://bra\.example\.org(/_bra/data-check\?token=[A-Za-z0-9_-]+&lang=(pl|en))", text)
+            assert found, text
+            links[received.recipients[0]] = server.url + found.group(1)
+
+        partner = page.context.new_page()
+        partner.goto(links["bartek.koziolkowski@greater-poland-digital.example.org"])
+        partner.locator("#f0-contact_phone").fill(PHONE)
+        partner.locator("#f0-services").fill("desk")
+        partner.get_by_role("button", name="Wyślij moje poprawki").click()
+        expect(partner.locator("p.notice")).to_contain_text("biuro otrzymało poprawki")
+        partner.goto(links["ilze.paraudzina@daugava-tech.example.org"])
+        partner.get_by_role("button", name="Confirm the data as it is").click()
+        expect(partner.locator("p.notice")).to_contain_text("the office has your confirmation")
+        partner.close()
+
+        page.reload()  # a password sign-in lasts as long as the tab (see the README): sign in again
+        page.wait_for_selector("[data-testid='stAppViewContainer']", timeout=wait)
+        app.wait_until_idle()
+        sign_in()
+        expect(page.get_by_text(f"Proposed: {PHONE}")).to_be_visible(timeout=wait)
+        radios = page.locator("[data-testid='stRadio']")
+        expect(radios).to_have_count(2, timeout=wait)  # the phone, then the services
+        radios.nth(0).get_by_text("Accept", exact=True).click()
+        app.wait_until_idle()
+        radios.nth(1).get_by_text("Reject", exact=True).click()
+        app.wait_until_idle()
+        page.get_by_role("button", name="Put the decided answers into a draft").click()
+        expect(page.get_by_text("The draft holds the answers of 2 partners", exact=False)).to_be_visible(timeout=wait)
+        publish = page.get_by_role("button", name="Publish this version")
+        expect(publish).to_be_enabled(timeout=wait)
+        publish.click()
+        expect(page.get_by_text(re.compile(r"^Published: the version of"))).to_be_visible(timeout=wait)
+
+        after = published_rows(data_file)
+        today = dt.date.today().isoformat()
+        assert after["greater-poland-digital-poznan"]["contact_phone"] == PHONE
+        assert after["greater-poland-digital-poznan"]["services"] == "desk; meeting_room; internet; events"
+        assert after["daugava-tech-riga"]["last_verified"] == today
+        database.dispose()
