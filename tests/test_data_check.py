@@ -124,7 +124,7 @@ def test_corrections_get_the_staff_editors_validation(published, changes, errors
         assert [(c.column, c.proposed) for c in reviewed.corrections] == corrections
 
 
-def test_a_correction_waits_for_staff_and_the_link_then_works_no_more(database, published):
+def test_a_correction_waits_for_staff_and_the_link_then_works_no_more(database, published, tmp_path):
     result, links = started(database, published, POZNAN, RIGA)
     entry = datacheck.open_link(database, links[POZNAN], now=NOW)
     offices = datacheck.offices_of(entry, published)
@@ -170,7 +170,7 @@ def test_a_correction_waits_for_staff_and_the_link_then_works_no_more(database, 
 
     # Staff decide: the phone accepted, the services rejected, the description edited.
     phone, services, description = answers
-    draft = publishing.draft_from_published(Store(ROOT / "data" / "partners.csv", history_dir=ROOT / "nothing"))
+    draft = publishing.draft_from_published(Store(ROOT / "data" / "partners.csv", history_dir=tmp_path / "history"))
     _, verified = datacheck.apply_answers(draft, entries, answers)
     assert verified == 1  # the confirmation only: the correction waits for its decisions
     datacheck.decide(database, phone.id, "accepted", by="Anna", now=NOW)
