@@ -106,6 +106,11 @@ def test_partners_answer_by_link_and_staff_publish_only_what_they_accept(monkeyp
             assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # fits a phone
             links = page.eval_on_selector_all("a", "links => links.map(l => l.getAttribute('href'))")
             assert len(links) == 1 and links[0].startswith("/_bra/data-check?token=")  # the language switch only
+            focused = []
+            for _ in range(3):  # by keyboard: the language switch, "confirm", then the first field
+                page.keyboard.press("Tab")
+                focused.append(page.evaluate("document.activeElement.id || document.activeElement.textContent"))
+            assert focused == ["English", "Potwierdź dane bez zmian", "f0-address"]
 
             # A wrong address first: the field says why, in Polish, and nothing is stored.
             page.locator("#f0-contact_email").fill(BAD_ADDRESS)
