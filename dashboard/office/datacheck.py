@@ -83,8 +83,8 @@ def _start(database: Database, author: str, lang: str) -> None:
         say(
             "data_check.ui.start_help",
             lang,
-            days=datacheck.LINK_LIFETIME.days,
-            remind=datacheck.REMIND_AFTER_DAYS,
+            valid=tn("data_check.ui.valid_days", datacheck.LINK_LIFETIME.days, lang),
+            after=tn("data_check.ui.after_days", datacheck.REMIND_AFTER_DAYS, lang),
         )
     )
     table = _published()

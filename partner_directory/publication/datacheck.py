@@ -304,7 +304,8 @@ def check_mail(
     """The message asking ``partner`` to check its offices (or the reminder), in the partner's language."""
     lang = partner.language
     kind = "reminder" if reminder else "request"
-    fields = {"partner": partner.name, "office": sender.name, "date": expires.date().isoformat()}
+    sent = partner.mailed_at.date().isoformat() if isinstance(partner, Entry) else ""
+    fields = {"partner": partner.name, "office": sender.name, "date": expires.date().isoformat(), "sent": sent}
     subject = t(f"data_check.mail.{kind}.subject", lang, **fields)
     paragraphs = [
         t("data_check.mail.greeting", lang, **fields),
