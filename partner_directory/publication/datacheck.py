@@ -313,7 +313,7 @@ def check_mail(
     ]
     closing = [t("data_check.mail.expiry", lang, **fields), t("data_check.mail.no_account", lang, **fields)]
     button = t("data_check.mail.button", lang)
-    text_lines = [*paragraphs, ""]
+    text_lines = [paragraphs[0], "", paragraphs[1], ""]
     text_lines += [f"- {office}" for office in offices]
     text_lines += ["", f"{button}: {link}", "", *closing, "", sender.name]
     escaped = [f"<p>{html.escape(p)}</p>" for p in paragraphs]
