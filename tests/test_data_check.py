@@ -201,6 +201,11 @@ def test_expired_and_revoked_links_get_their_sentence(database, published):
         datacheck.open_link(database, links[POZNAN], now=NOW)
     assert raised.value.code == "token_revoked"
     assert datacheck.open_link(database, newer[POZNAN], now=NOW).partner_key == POZNAN
+    # The replaced entry gets no reminder (its partner would get a second link), and counts as not answered.
+    assert datacheck.remind(database, Settings(), NOW + dt.timedelta(days=15)) == 1
+    [first, second] = datacheck.checks(database)[::-1]
+    assert datacheck.progress(datacheck.entries(database, first.id), now=NOW)["no_answer"] == 1
+    assert datacheck.entries(database, second.id)[0].reminded_at is not None
 
 
 def test_one_reminder_after_two_weeks_with_a_new_link_the_old_one_revoked(database, published):

@@ -69,6 +69,9 @@ EDITABLE_COLUMNS: tuple[str, ...] = (
 SHOWN_COLUMNS: tuple[str, ...] = ("office_name", "country", *EDITABLE_COLUMNS)
 #: Where a partner stands in a check, as staff see it.
 STATES: tuple[str, ...] = ("sent", "opened", "confirmed", "corrected", "no_answer")
+#: A partner's answers; an entry a later check replaced (its link revoked) is marked :data:`SUPERSEDED`.
+ANSWERS: tuple[str, ...] = ("confirmed", "corrected")
+SUPERSEDED = "superseded"
 #: What staff decide about one corrected field.
 DECISIONS: tuple[str, ...] = ("accepted", "edited", "rejected")
 #: A partner's note to the office, at most this long.
@@ -101,7 +104,7 @@ entry_table = sa.Table(
     sa.Column("mailed_at", _timestamp, nullable=False),
     sa.Column("opened_at", _timestamp, nullable=True),
     sa.Column("reminded_at", _timestamp, nullable=True),
-    sa.Column("answer", sa.String(10), nullable=False),  # "", "confirmed" or "corrected"
+    sa.Column("answer", sa.String(10), nullable=False),  # "", one of ANSWERS, or SUPERSEDED
     sa.Column("answered_at", _timestamp, nullable=True),
     sa.Column("note", sa.Text, nullable=False),
 )
@@ -245,6 +248,8 @@ def start(
             )
         ).scalars()
         earlier_ids = list(earlier)
+        if earlier_ids:  # one question at a time: the older entries get no reminder and their links are revoked
+            connection.execute(entry_table.update().where(entry_table.c.id.in_(earlier_ids)).values(answer=SUPERSEDED))
         entry_ids = []
         for partner in reachable:
             entry_ids.append(
@@ -367,11 +372,11 @@ class Entry:
         return self.partner_name
 
     def state(self, now: dt.datetime) -> str:
-        """One of :data:`STATES`: the answer; else "no_answer" once the reminder went or the link expired;
-        else "opened" or "sent"."""
-        if self.answer:
+        """One of :data:`STATES`: the answer; else "no_answer" once the reminder went, the link expired or a later
+        check replaced this one; else "opened" or "sent"."""
+        if self.answer in ANSWERS:
             return self.answer
-        if self.reminded_at is not None or self.expires_at <= now:
+        if self.answer == SUPERSEDED or self.reminded_at is not None or self.expires_at <= now:
             return "no_answer"
         return "opened" if self.opened_at is not None else "sent"
 
@@ -388,20 +393,22 @@ def _entry(row: sa.Row) -> Entry:
         copy_to=tuple(json.loads(values["copy_to"])),
         language=values["language"],
         mailed_at=_aware(values["mailed_at"]),
-        opened_at=_aware(values["opened_at"]),
-        reminded_at=_aware(values["reminded_at"]),
+        opened_at=_maybe(values["opened_at"]),
+        reminded_at=_maybe(values["reminded_at"]),
         answer=values["answer"],
-        answered_at=_aware(values["answered_at"]),
+        answered_at=_maybe(values["answered_at"]),
         note=values["note"],
         expires_at=_aware(values["expires_at"]),
     )
 
 
-def _aware(moment: dt.datetime | None) -> dt.datetime:
+def _aware(moment: dt.datetime) -> dt.datetime:
     # SQLite gives back naive datetimes; every time stored here is UTC.
-    if moment is None:
-        return None  # type: ignore[return-value]
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _maybe(moment: dt.datetime | None) -> dt.datetime | None:
+    return None if moment is None else _aware(moment)
 
 
 def _entries_query() -> sa.Select:
@@ -705,7 +712,7 @@ def apply_answers(draft: Draft, found: Sequence[Entry], answers: Sequence[FieldA
     edited: dict[int, dict[str, str]] = {}
     verified = 0
     for partner in found:
-        if not partner.answer or partner.answered_at is None or undecided(answers, partner.id):
+        if partner.answer not in ANSWERS or partner.answered_at is None or undecided(answers, partner.id):
             continue
         offices = [positions[o] for o in partner.office_ids if o in positions]
         if not offices:
