@@ -25,7 +25,7 @@ from partner_directory.sheet.contract import partner_key
 from partner_directory.sheet.schema import COLUMNS
 from partner_directory.storage.database import Database
 from tests.apptest import app, prepare, texts
-from tests.browser import app_environment, chromium, streamlit_server
+from tests.browser import app_environment, chromium, screenshot, streamlit_server
 from tests.conftest import ROOT
 from tests.test_staff_app import HASH, sign_in
 
@@ -104,6 +104,7 @@ def test_partners_answer_by_link_and_staff_publish_only_what_they_accept(monkeyp
             assert page.locator("legend").inner_text() == "Biuro: Poznań Fair Office — Poznań"
             assert "Daugava" not in page.content() and "stApp" not in page.content()
             assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # fits a phone
+            screenshot(page, "data-check-partner-phone")
             links = page.eval_on_selector_all("a", "links => links.map(l => l.getAttribute('href'))")
             assert len(links) == 1 and links[0].startswith("/_bra/data-check?token=")  # the language switch only
             focused = []
