@@ -74,6 +74,8 @@ class Settings:
     max_removed_share: float = 0.2
     #: The office's time zone: the register's downloads show times in it (an IANA name).
     office_time_zone: str = "Europe/Warsaw"
+    #: The app's address as people reach it, for links in e-mails (no trailing slash needed).
+    public_url: str = "http://localhost:8501"
     #: For tests and demos only: the date the members' pages take as today (``YYYY-MM-DD``).
     today: dt.date | None = None
 

@@ -132,10 +132,64 @@ def _add_access_tokens(connection: Connection) -> None:
     sa.Index("access_tokens_record", table.c.record).create(connection)
 
 
+def _add_data_checks(connection: Connection) -> None:
+    # Partners confirm or correct their own offices once a year (partner_directory.publication.datacheck).
+    version_7 = sa.MetaData()
+    timestamp = sa.DateTime(timezone=True)
+    checks = sa.Table(
+        "data_checks",
+        version_7,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("started_at", timestamp, nullable=False),
+        sa.Column("started_by", sa.String(200), nullable=False),
+        sa.Column("expires_at", timestamp, nullable=False),
+    )
+    partners = sa.Table(
+        "data_check_partners",
+        version_7,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("check_id", sa.Integer, sa.ForeignKey("data_checks.id"), nullable=False),
+        sa.Column("partner_key", sa.String(300), nullable=False),
+        sa.Column("partner_name", sa.String(300), nullable=False),
+        sa.Column("office_ids", sa.Text, nullable=False),
+        sa.Column("contact_email", sa.String(320), nullable=False),
+        sa.Column("copy_to", sa.Text, nullable=False),
+        sa.Column("language", sa.String(8), nullable=False),
+        sa.Column("mailed_at", timestamp, nullable=False),
+        sa.Column("opened_at", timestamp, nullable=True),
+        sa.Column("reminded_at", timestamp, nullable=True),
+        sa.Column("answer", sa.String(10), nullable=False),
+        sa.Column("answered_at", timestamp, nullable=True),
+        sa.Column("note", sa.Text, nullable=False),
+    )
+    fields = sa.Table(
+        "data_check_fields",
+        version_7,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("entry_id", sa.Integer, sa.ForeignKey("data_check_partners.id"), nullable=False),
+        sa.Column("partner_id", sa.String(200), nullable=False),
+        sa.Column("column_name", sa.String(40), nullable=False),
+        sa.Column("published", sa.Text, nullable=False),
+        sa.Column("proposed", sa.Text, nullable=False),
+        sa.Column("decision", sa.String(10), nullable=False),
+        sa.Column("decided_value", sa.Text, nullable=False),
+        sa.Column("decided_by", sa.String(200), nullable=False),
+        sa.Column("decided_at", timestamp, nullable=True),
+    )
+    for table in (checks, partners, fields):
+        table.create(connection)
+    sa.Index("data_check_partners_check", partners.c.check_id).create(connection)
+    sa.Index("data_check_fields_entry", fields.c.entry_id).create(connection)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "the visits register", _create_visits),
     Migration(2, "a change history per visit; erasure of a member's personal data", _add_events_and_erasure),
     Migration(3, "the sign-in throttle's state, shared by every process", _add_sign_in_throttle),
     Migration(4, "the mail outbox", _add_mail_outbox),
     Migration(5, "links that act without an account (tokens, stored hashed)", _add_access_tokens),
+    # Step 7 of issue 21 (step 6 is the host loop's); numbered 6 on this branch, where migrations may have no gap.
+    Migration(
+        6, "partners confirm their own offices: data checks, their partners and corrected fields", _add_data_checks
+    ),
 )
