@@ -53,6 +53,7 @@ def test_a_rendered_message_has_both_parts_its_id_and_no_injected_header():
     assert message["Reply-To"] == "member@example.com"
     assert message["Cc"] == "member@example.com"
     assert message["Bcc"] is None
+    assert message["Content-Language"] == "pl"
     assert "\n" not in message["Subject"]
     assert message.get_body(("plain",)).get_content().strip() == "Dzień dobry – plain text"
     assert message.get_body(("html",)).get_content().strip() == "<p>Dzień dobry</p>"

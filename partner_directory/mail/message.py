@@ -88,10 +88,10 @@ def rendered(mail: Mail, *, sender: str, sender_name: str = "", msgid: str) -> b
     message["Subject"] = _one_line(mail.subject)
     message["Date"] = email.utils.formatdate(localtime=False)
     message["Message-ID"] = msgid
-    message["Content-Language"] = mail.language
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(mail.text)
+    message.set_content(mail.text)  # clears every Content-* header: the language is set after it
     message.add_alternative(mail.html, subtype="html")
+    message["Content-Language"] = mail.language
     for attachment in mail.attachments:
         maintype, _, subtype = attachment.content_type.partition("/")
         message.add_attachment(
