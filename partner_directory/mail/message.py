@@ -89,9 +89,8 @@ def rendered(mail: Mail, *, sender: str, sender_name: str = "", msgid: str) -> b
     message["Date"] = email.utils.formatdate(localtime=False)
     message["Message-ID"] = msgid
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(mail.text)  # clears every Content-* header: the language is set after it
+    message.set_content(mail.text)
     message.add_alternative(mail.html, subtype="html")
-    message["Content-Language"] = mail.language
     for attachment in mail.attachments:
         maintype, _, subtype = attachment.content_type.partition("/")
         message.add_attachment(
@@ -100,6 +99,8 @@ def rendered(mail: Mail, *, sender: str, sender_name: str = "", msgid: str) -> b
             subtype=subtype or "octet-stream",
             filename=_one_line(attachment.filename),
         )
+    # Last: set_content and the change to multipart move or clear every Content-* header.
+    message["Content-Language"] = mail.language
     return message.as_bytes()
 
 
