@@ -112,6 +112,10 @@ def classify(error: BaseException) -> SendFailure:
             reason("refused_data", _reply(error.smtp_code, error.smtp_error)), permanent=error.smtp_code >= 500
         )
     if isinstance(error, smtplib.SMTPServerDisconnected):
+        if isinstance(error.__context__, TimeoutError):  # smtplib reports a read that timed out as a disconnection
+            return SendFailure(
+                reason("timeout", str(error.__context__) or "timed out"), permanent=False, connection=True
+            )
         return SendFailure(reason("disconnected", str(error) or "connection closed"), permanent=False, connection=True)
     if isinstance(error, smtplib.SMTPNotSupportedError):
         return SendFailure(reason("not_supported", str(error)), permanent=True, connection=True)
