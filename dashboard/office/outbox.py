@@ -80,10 +80,10 @@ def outbox_tab(lang: str) -> None:
         placeholder=t("mail_sending.pick_placeholder", lang),
         key="outbox_pick",
     )
-    if columns[1].button(t("mail_sending.retry", lang), key="outbox_retry", disabled=picked is None):
-        outbox.retry_now(database, int(picked), now=dt.datetime.now(dt.UTC))
+    if columns[1].button(t("mail_sending.retry", lang), key="outbox_retry", disabled=picked is None) and picked:
+        outbox.retry_now(database, picked, now=dt.datetime.now(dt.UTC))
         mail_worker.wake()
-        notice_later(NOTICE, say("mail_sending.retried", lang, id=int(picked)))
+        notice_later(NOTICE, say("mail_sending.retried", lang, id=picked))
         st.rerun()
 
 
