@@ -520,3 +520,94 @@ def test_with_smtp_settings_the_page_names_the_server_and_says_nothing_is_missin
     assert "Mail goes out through smtp.example.org:587 as bra@example.org" in said
     assert "No messages yet." in said
     st.cache_resource.clear()
+
+
+# -- the app starts the thread, and a page only enqueues ----------------------------------------------------
+
+
+def page_that_sends() -> None:
+    import streamlit as st
+
+    from dashboard import mail_worker
+    from partner_directory.mail.message import Mail
+
+    mail_worker.start()
+    entry = mail_worker.enqueue(
+        Mail(to=("host@example.org",), subject="From a page", text="x", html="<p>x</p>", purpose="test", record="t:1")
+    )
+    st.write(f"enqueued {entry.id}")
+
+
+def page_that_reads_the_password() -> None:
+    import streamlit as st
+
+    from dashboard.settings import settings
+
+    st.write("password from secrets" if settings().smtp_password == "from-the-secrets-file" else "no password")
+
+
+@pytest.fixture
+def configured(monkeypatch, tmp_path, smtp_server) -> Iterator[Database]:
+    from dashboard import mail_worker
+
+    prepare(monkeypatch, tmp_path)
+    monkeypatch.setenv("PARTNER_DIRECTORY_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("PARTNER_DIRECTORY_SMTP_PORT", str(smtp_server.port))
+    monkeypatch.setenv("PARTNER_DIRECTORY_SMTP_SECURITY", "none")
+    monkeypatch.setenv("PARTNER_DIRECTORY_SMTP_SENDER", "bra@example.org")
+    database = Database(f"sqlite:///{tmp_path / 'visits.sqlite'}")
+    migrate(database, MIGRATIONS)
+    try:
+        yield database
+    finally:
+        for worker in mail_worker._worker:
+            worker.stop()
+        mail_worker._worker.clear()
+        database.dispose()
+        st.cache_resource.clear()
+
+
+def test_a_page_only_enqueues_and_the_apps_thread_sends_it(configured, smtp_server):
+    at = AppTest.from_function(page_that_sends, default_timeout=60).run()
+    assert not at.exception
+    [received] = smtp_server.wait_for(1)
+    assert received.sender == "bra@example.org"
+    assert received.message["Subject"] == "From a page"
+    [sent] = [found for found in outbox.entries(configured) if found.record == "t:1"]
+    deadline = time.monotonic() + 10
+    while sent.status != "sent" and time.monotonic() < deadline:
+        time.sleep(0.05)
+        sent = entry(configured, sent.id)
+    assert sent.status == "sent"
+    at.run()  # a second run starts no second thread
+    assert [thread.name for thread in threading.enumerate()].count("bra-mail-sender") == 1
+
+
+def test_the_app_starts_no_thread_without_smtp_settings(monkeypatch, tmp_path):
+    from dashboard import mail_worker
+
+    prepare(monkeypatch, tmp_path)
+    assert mail_worker.start() is None
+    assert "bra-mail-sender" not in [thread.name for thread in threading.enumerate()]
+    st.cache_resource.clear()
+
+
+def test_the_password_may_come_from_the_secrets_file(monkeypatch, tmp_path):
+    prepare(monkeypatch, tmp_path)
+    at = AppTest.from_function(page_that_reads_the_password, default_timeout=60)
+    at.secrets["smtp"] = {"password": "from-the-secrets-file"}
+    at.run()
+    assert not at.exception
+    assert "password from secrets" in texts(at)
+    st.cache_resource.clear()
+
+
+def test_the_app_starts_the_thread_once_per_process(configured, smtp_server):
+    from dashboard import mail_worker
+    from tests.apptest import app
+
+    at = app().run()
+    assert not at.exception
+    assert mail_worker._worker and mail_worker._worker[0].alive
+    outbox.enqueue(configured, a_mail(), sender=SENDER, now=dt.datetime.now(dt.UTC))  # no nudge: the tick sends it
+    assert len(smtp_server.wait_for(1)) == 1
