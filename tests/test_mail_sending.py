@@ -495,6 +495,7 @@ def test_the_outbox_view_says_where_each_message_stands_and_tries_again(monkeypa
     [table] = at.dataframe
     shown = table.value
     assert list(shown["Status"]) == ["failed", "sent"]
+    assert list(shown["Kind"]) == ["visit request", "visit request"]
     assert shown["Server's reason"][0].startswith("The mail server refused the recipients: ")
     assert "550 5.1.1 <host@example.org> No such user" in shown["Server's reason"][0]
     assert shown["Subject"][1] == "[click](https://evil.example.net) sent"  # a cell: text, never a link

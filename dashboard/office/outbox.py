@@ -19,7 +19,7 @@ from dashboard.text import local_time, md_label, notice_later, say, show_notice
 from partner_directory.i18n import t, tn
 from partner_directory.mail import outbox
 from partner_directory.mail.outbox import OutboxEntry
-from partner_directory.mail.sending import failure_sentence
+from partner_directory.mail.sending import failure_sentence, purpose_name
 
 NOTICE = "_outbox_notice"
 #: The most messages the page lists (newest first).
@@ -101,7 +101,7 @@ def _table(entries: list[OutboxEntry], lang: str) -> pd.DataFrame:
             {
                 t("mail_sending.column.created", lang): local_time(entry.created_at),
                 t("mail_sending.column.status", lang): t(f"mail_sending.status.{status_key(entry)}", lang),
-                t("mail_sending.column.purpose", lang): entry.purpose,
+                t("mail_sending.column.purpose", lang): purpose_name(entry.purpose, lang),
                 t("mail_sending.column.record", lang): entry.record,
                 t("mail_sending.column.recipients", lang): ", ".join(entry.recipients),
                 t("mail_sending.column.subject", lang): entry.subject,

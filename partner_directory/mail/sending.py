@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from partner_directory.i18n import t
+from partner_directory.i18n import t, tables
 from partner_directory.mail import outbox
 from partner_directory.mail.smtp import SendFailure, Transport, split_reason
 from partner_directory.storage.database import Database
@@ -89,6 +89,16 @@ def send_due(database: Database, transport: Transport, *, now: dt.datetime, limi
             if refused:
                 log.warning("mail %s sent, but the server refused %s", message.id, sorted(refused))
     return Outcome(sent=sent, retrying=retrying, failed=failed, stopped=stopped)
+
+
+def purpose_name(purpose: str, language: str) -> str:
+    """A message's kind in words (``mail_sending.purpose.<purpose>``), or as its feature named it when there are none.
+
+    >>> purpose_name("visit_request", "pl"), purpose_name("newsletter", "pl")
+    ('prośba o wizytę', 'newsletter')
+    """
+    key = f"mail_sending.purpose.{purpose}"
+    return t(key, language) if key in tables() else purpose
 
 
 def failure_sentence(stored: str, language: str) -> str:
