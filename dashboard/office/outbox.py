@@ -15,7 +15,7 @@ import streamlit as st
 
 from dashboard import data, mail_worker
 from dashboard.settings import settings
-from dashboard.text import local_time, md_label, notice_later, say, show_notice
+from dashboard.text import local_time, md, notice_later, say, show_notice
 from partner_directory.i18n import t, tn
 from partner_directory.mail import outbox
 from partner_directory.mail.outbox import OutboxEntry
@@ -53,21 +53,20 @@ def outbox_tab(lang: str) -> None:
         return
     counts = {status: sum(1 for entry in entries if entry.status == status) for status in outbox.STATUSES}
     summary = ", ".join(tn(f"mail_sending.summary.{status}", count, lang) for status, count in counts.items() if count)
-    st.caption(say("mail_sending.shown", lang, count=len(entries), summary=summary))
+    st.caption(tn("mail_sending.shown", len(entries), lang, summary=md(summary)))
     st.dataframe(_table(entries, lang), hide_index=True, width="stretch")
     waiting = [entry for entry in entries if entry.status != "sent"]
     if not waiting:
         st.caption(t("mail_sending.nothing_to_retry", lang))
         return
+    # A selectbox's options are plain text (never markdown): the subject is shown as it is.
     labels = {
-        entry.id: md_label(
-            t(
-                "mail_sending.pick_label",
-                lang,
-                id=entry.id,
-                status=t(f"mail_sending.status.{status_key(entry)}", lang),
-                subject=entry.subject,
-            )
+        entry.id: t(
+            "mail_sending.pick_label",
+            lang,
+            id=entry.id,
+            status=t(f"mail_sending.status.{status_key(entry)}", lang),
+            subject=entry.subject,
         )
         for entry in waiting
     }
