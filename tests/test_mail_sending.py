@@ -262,10 +262,14 @@ def test_a_stopped_server_keeps_every_message_and_they_go_when_it_is_back(databa
 
 
 class SilentServer:
-    """Accepts connections on 127.0.0.1 and then, with ``drop_at``, answers until that command and closes; else never answers."""
+    """Accepts connections on 127.0.0.1 and never answers; or answers each line after ``delay`` seconds, until ``drop_at``.
 
-    def __init__(self, port: int, *, drop_at: str = "") -> None:
+    With ``drop_at`` it closes the connection when that command comes.
+    """
+
+    def __init__(self, port: int, *, drop_at: str = "", delay: float = 0.0) -> None:
         self.drop_at = drop_at.upper()
+        self.delay = delay
         self.listener = socket.socket()
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.listener.bind(("127.0.0.1", port))
@@ -282,16 +286,18 @@ class SilentServer:
             except OSError:
                 return
             self.connections.append(connection)
-            if self.drop_at:
+            if self.drop_at or self.delay:
                 threading.Thread(target=self._talk, args=(connection,), daemon=True).start()
 
     def _talk(self, connection: socket.socket) -> None:
         stream = connection.makefile("rb")
         try:
+            time.sleep(self.delay)
             connection.sendall(b"220 flaky.example.org ESMTP\r\n")
             for line in stream:
                 command = line.decode("ascii", "replace").strip().upper()
-                if command.startswith(self.drop_at):
+                time.sleep(self.delay)
+                if self.drop_at and command.startswith(self.drop_at):
                     connection.shutdown(socket.SHUT_RDWR)
                     connection.close()
                     return
@@ -343,6 +349,32 @@ def test_a_connection_dropped_mid_session_keeps_the_message(database, smtp_serve
     smtp_server.start()
     assert sending.send_due(database, transport(smtp_server.port), now=later(1)).sent == 1
     assert message_id(smtp_server.wait_for(1)[0]) == queued.message_id
+
+
+def test_a_server_that_answers_too_slowly_in_all_is_cut_at_the_deadline(database, smtp_server):
+    """Each answer within the timeout, the whole conversation not within the deadline (the lease's safety)."""
+    queued = enqueue(database)
+    smtp_server.stop()
+    slow = SilentServer(smtp_server.port, delay=0.4)
+    try:
+        started = time.monotonic()
+        outcome = sending.send_due(database, transport(smtp_server.port, timeout=1.0, deadline=1.5), now=NOW)
+        elapsed = time.monotonic() - started
+    finally:
+        slow.close()
+    assert outcome.retrying == 1
+    assert elapsed < 3
+    waiting = entry(database, queued.id)
+    assert waiting.last_error == "[timeout] no end of the conversation within 1.5 s"
+    smtp_server.start()
+    assert sending.send_due(database, transport(smtp_server.port), now=later(1)).sent == 1
+
+
+def test_the_deadline_of_a_message_is_within_the_outboxs_lease():
+    from partner_directory.mail.smtp import MESSAGE_DEADLINE
+
+    assert outbox.LEASE.total_seconds() > MESSAGE_DEADLINE
+    assert SmtpTransport.from_settings(Settings()).deadline == MESSAGE_DEADLINE
 
 
 def test_starttls_that_the_server_does_not_offer_fails_for_good(database, smtp_server):

@@ -1,9 +1,9 @@
 """Sending what is due: claim one message, send it, mark it; the sender loop of every process calls :func:`send_due`.
 
 Messages are claimed one at a time, so a message is held by one sender only
-while that sender is sending it, well within the outbox's lease (the SMTP
-timeout is at most 30 s): two senders, in two threads or two processes, never
-send one message twice. A temporary failure puts the message back in the queue
+while that sender is sending it, and a conversation is cut after
+``smtp.MESSAGE_DEADLINE`` (90 s), well within the outbox's lease (2 minutes):
+two senders, in two threads or two processes, never send one message twice. A temporary failure puts the message back in the queue
 for its back-off (``outbox.retry_delay``) with the server's reason; a permanent
 one leaves it ``failed`` with the reason. When the connection itself failed
 (refused, timed out, dropped), the pass ends there: the next messages would

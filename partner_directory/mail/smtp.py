@@ -4,7 +4,8 @@
 first message and reused for the next), in the security the settings name:
 STARTTLS with a default SSL context, TLS from the first byte (``SMTP_SSL``) or
 none, then ``AUTH`` when a user is set. Every socket operation waits at most
-the settings' timeout. A message is sent as the outbox's very bytes with its
+the settings' timeout, and one message's whole conversation at most
+:data:`MESSAGE_DEADLINE` (a watchdog cuts the connection). A message is sent as the outbox's very bytes with its
 envelope, so a retry sends what the first try sent.
 
 Every failure becomes a :class:`SendFailure` that says whether it is
@@ -18,13 +19,20 @@ with the server's own text beside them.
 from __future__ import annotations
 
 import smtplib
+import socket
 import ssl
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from partner_directory.config import Settings
+from partner_directory.mail.outbox import LEASE
+
+#: The longest one message's whole conversation may take (connecting included), whatever each answer's timeout:
+#: then the connection is cut. Well within the outbox's lease, so no other sender takes a message being sent.
+MESSAGE_DEADLINE = LEASE.total_seconds() * 3 / 4
 
 #: Kinds of failure, each a sentence on the staff page (``mail_sending.reason.<kind>``).
 REASON_KINDS: tuple[str, ...] = (
@@ -167,6 +175,8 @@ class SmtpTransport:
     password: str = field(default="", repr=False)
     sender: str = ""
     timeout: float = 20.0
+    #: Seconds one message may take in all (see :data:`MESSAGE_DEADLINE`).
+    deadline: float = MESSAGE_DEADLINE
     #: The TLS context (tests may pass one that trusts their own certificate); ``None``: the system's defaults.
     context: ssl.SSLContext | None = field(default=None, repr=False, compare=False)
 
@@ -192,15 +202,20 @@ class SmtpTransport:
         finally:
             opened.close()
 
-    def connect(self) -> smtplib.SMTP:
-        """A connection ready to send: greeted, secured, signed in. Raises :class:`SendFailure`."""
+    def connect(self, hold: Callable[[smtplib.SMTP], None] = lambda client: None) -> smtplib.SMTP:
+        """A connection ready to send: greeted, secured, signed in. Raises :class:`SendFailure`.
+
+        ``hold`` receives the client before it connects, so a watchdog can cut a connection that takes too long.
+        """
         context = self.context or ssl.create_default_context()
-        client: smtplib.SMTP | None = None
+        client: smtplib.SMTP
+        if self.security == "tls":
+            client = smtplib.SMTP_SSL(timeout=self.timeout, context=context)
+        else:
+            client = smtplib.SMTP(timeout=self.timeout)
+        hold(client)
         try:
-            if self.security == "tls":
-                client = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
-            else:
-                client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            client.connect(self.host, self.port)
             client.ehlo()
             if self.security == "starttls":
                 client.starttls(context=context)
@@ -210,8 +225,7 @@ class SmtpTransport:
             return client
         except Exception as error:
             failure = classify(error)
-            if client is not None:
-                _close(client, polite=not failure.connection)
+            _close(client, polite=not failure.connection)
             raise failure from error
 
 
@@ -219,19 +233,48 @@ class _SmtpSession:
     def __init__(self, transport: SmtpTransport) -> None:
         self.transport = transport
         self.client: smtplib.SMTP | None = None
+        self._connecting: smtplib.SMTP | None = None
+        self._cut = threading.Event()
 
     def send(self, recipients: Sequence[str], raw: bytes) -> dict[str, tuple[int, bytes]]:
-        if self.client is None:
-            self.client = self.transport.connect()
+        self._cut.clear()
+        watchdog = threading.Timer(self.transport.deadline, self._cut_off)
+        watchdog.daemon = True
+        watchdog.start()
         try:
+            if self.client is None:
+                self.client = self.transport.connect(hold=self._hold)
             return self.client.sendmail(self.transport.sender, list(recipients), raw)
         except Exception as error:
             failure = classify(error)
+            if self._cut.is_set():
+                failure = SendFailure(
+                    reason("timeout", f"no end of the conversation within {self.transport.deadline:g} s"),
+                    permanent=False,
+                    connection=True,
+                )
             if failure.connection:
                 self.close(polite=False)
             else:
                 self._reset()
             raise failure from error
+        finally:
+            watchdog.cancel()
+            self._connecting = None
+            if self._cut.is_set():  # cut just after the server's last answer: the connection is gone all the same
+                self.close(polite=False)
+
+    def _hold(self, client: smtplib.SMTP) -> None:
+        self._connecting = client
+
+    def _cut_off(self) -> None:
+        # From the watchdog's thread: shutting the socket down wakes the sender's blocked read at once.
+        self._cut.set()
+        client = self.client or self._connecting
+        found = getattr(client, "sock", None)
+        if found is not None:
+            with suppress(OSError):
+                found.shutdown(socket.SHUT_RDWR)
 
     def _reset(self) -> None:
         # After a refused message the server may still hold half a transaction; RSET clears it (smtplib does
