@@ -175,6 +175,7 @@ def disconnected_by(cause: OSError) -> smtplib.SMTPServerDisconnected:
         (disconnected_by(ConnectionResetError(104, "reset")), "disconnected", False, True),
         (ConnectionResetError(104, "Connection reset by peer"), "disconnected", False, True),
         (OSError(101, "Network is unreachable"), "network", False, True),
+        (ValueError("check_hostname requires server_hostname"), "unexpected", False, True),
     ],
 )
 def test_which_failures_are_permanent(error, kind, permanent, connection):
@@ -644,3 +645,65 @@ def test_the_app_starts_the_thread_once_per_process(configured, smtp_server):
     assert mail_worker._worker and mail_worker._worker[0].alive
     outbox.enqueue(configured, a_mail(), sender=SENDER, now=dt.datetime.now(dt.UTC))  # no nudge: the tick sends it
     assert len(smtp_server.wait_for(1)) == 1
+
+
+# -- STARTTLS and TLS with a certificate the client checks --------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory) -> tuple[str, str]:
+    """A self-signed certificate for 127.0.0.1 (Debian's ``openssl``), and its key."""
+    import subprocess
+
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"),
+            *("-keyout", str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=127.0.0.1"),
+            *("-addext", "subjectAltName=IP:127.0.0.1"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return str(cert), str(key)
+
+
+class Keeper:
+    def __init__(self) -> None:
+        self.received: list[bytes] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.received.append(envelope.original_content or envelope.content)
+        return "250 OK"
+
+
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+def test_starttls_and_tls_check_the_certificate_and_send(database, certificate, security):
+    import ssl
+
+    from tests.smtp_server import free_port
+
+    cert, key = certificate
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(cert, key)
+    keeper, port = Keeper(), free_port()
+    if security == "starttls":
+        controller = Controller(
+            keeper, hostname="127.0.0.1", port=port, tls_context=server_context, require_starttls=True
+        )
+    else:
+        controller = Controller(keeper, hostname="127.0.0.1", port=port, ssl_context=server_context)
+    controller.start()
+    try:
+        first = enqueue(database, 1)
+        # The system's trust store does not know the test's certificate: refused, and said why.
+        outcome = sending.send_due(database, transport(port, security=security), now=NOW)
+        assert (outcome.retrying, keeper.received) == (1, [])
+        assert split_reason(entry(database, first.id).last_error)[0] == "tls"
+        trusting = ssl.create_default_context(cafile=cert)
+        assert sending.send_due(database, transport(port, security=security, context=trusting), now=later(1)).sent == 1
+        [raw] = keeper.received
+        assert first.message_id.encode() in raw
+    finally:
+        controller.stop()

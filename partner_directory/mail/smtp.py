@@ -47,6 +47,7 @@ REASON_KINDS: tuple[str, ...] = (
     "disconnected",
     "tls",
     "network",
+    "unexpected",
 )
 
 
@@ -144,7 +145,8 @@ def classify(error: BaseException) -> SendFailure:
         return SendFailure(reason("tls", str(error)), permanent=False, connection=True)
     if isinstance(error, (OSError, smtplib.SMTPException)):
         return SendFailure(reason("network", f"{type(error).__name__}: {error}"), permanent=False, connection=True)
-    raise error
+    # Anything else (a library's ValueError …): tried again with back-off, and shown, rather than left leased.
+    return SendFailure(reason("unexpected", f"{type(error).__name__}: {error}"), permanent=False, connection=True)
 
 
 class Session(Protocol):
@@ -205,17 +207,20 @@ class SmtpTransport:
     def connect(self, hold: Callable[[smtplib.SMTP], None] = lambda client: None) -> smtplib.SMTP:
         """A connection ready to send: greeted, secured, signed in. Raises :class:`SendFailure`.
 
-        ``hold`` receives the client before it connects, so a watchdog can cut a connection that takes too long.
+        ``hold`` receives the client once connected, so a watchdog can cut a conversation that takes too long.
         """
         context = self.context or ssl.create_default_context()
-        client: smtplib.SMTP
-        if self.security == "tls":
-            client = smtplib.SMTP_SSL(timeout=self.timeout, context=context)
-        else:
-            client = smtplib.SMTP(timeout=self.timeout)
+        try:
+            # Connecting (and TLS's handshake) waits at most the timeout; what follows is under the watchdog.
+            client: smtplib.SMTP = (
+                smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+                if self.security == "tls"
+                else smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            )
+        except Exception as error:
+            raise classify(error) from error
         hold(client)
         try:
-            client.connect(self.host, self.port)
             client.ehlo()
             if self.security == "starttls":
                 client.starttls(context=context)
