@@ -146,6 +146,9 @@ class MailWorker:
 
 _lock = threading.Lock()
 _worker: list[MailWorker] = []
+#: After a failed start (the database away), the next try waits this many seconds: no log line at every run.
+START_RETRY_EVERY = 60.0
+_failed_at: list[float] = []
 
 
 def _running_elsewhere() -> bool:
@@ -161,6 +164,8 @@ def start() -> MailWorker | None:
     """
     if _worker and _worker[0].alive:
         return _worker[0]
+    if _failed_at and time.monotonic() - _failed_at[0] < START_RETRY_EVERY:
+        return None
     try:
         config = settings()
         if not config.mail_configured:
@@ -173,10 +178,12 @@ def start() -> MailWorker | None:
             worker = MailWorker(data.register().database, SmtpTransport.from_settings(config), config)
             worker.start()
             _worker[:] = [worker]
+            _failed_at.clear()
             atexit.register(worker.stop)
             return worker
-    except Exception:  # the page goes on; mail waits in the outbox until a run starts the thread
-        log.exception("mail: the sender thread could not start")
+    except Exception:  # the page goes on; mail waits in the outbox until a later run starts the thread
+        log.exception("mail: the sender thread could not start; trying again in %g s", START_RETRY_EVERY)
+        _failed_at[:] = [time.monotonic()]
         return None
 
 

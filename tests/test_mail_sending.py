@@ -707,3 +707,29 @@ def test_starttls_and_tls_check_the_certificate_and_send(database, certificate, 
         assert first.message_id.encode() in raw
     finally:
         controller.stop()
+
+
+def test_a_database_that_is_away_leaves_the_page_working_and_the_start_is_tried_again_later(monkeypatch, tmp_path):
+    from dashboard import mail_worker
+
+    prepare(monkeypatch, tmp_path)
+    monkeypatch.setenv("PARTNER_DIRECTORY_DATABASE_URL", "sqlite:////proc/no-such-folder/visits.sqlite")
+    monkeypatch.setenv("PARTNER_DIRECTORY_SMTP_HOST", "127.0.0.1")
+    try:
+        at = AppTest.from_function(page_that_starts, default_timeout=60).run()
+        assert not at.exception
+        assert "no sender" in texts(at)
+        assert mail_worker._failed_at  # remembered: the next runs within a minute do not try (nor log) again
+        assert "bra-mail-sender" not in [thread.name for thread in threading.enumerate()]
+    finally:
+        mail_worker._failed_at.clear()
+        st.cache_resource.clear()
+
+
+def page_that_starts() -> None:
+    import streamlit as st
+
+    from dashboard import mail_worker
+
+    st.write("sender" if mail_worker.start() else "no sender")
+    st.write("no sender again" if mail_worker.start() is None else "sender")
