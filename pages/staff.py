@@ -11,7 +11,7 @@ import datetime as dt
 import streamlit as st
 
 from dashboard import navigation, settings, signin
-from dashboard.office import datacheck, drafts, editing, history, places, publish, report, review, visits
+from dashboard.office import datacheck, drafts, editing, history, outbox, places, publish, report, review, visits
 from dashboard.text import failures_as_sentences, md
 from partner_directory.i18n import t
 
@@ -39,6 +39,7 @@ def page() -> None:
             t("visits.ui.tab_register", lang),
             t("visits.ui.tab_report", lang),
             t("data_check.ui.tab", lang),
+            t("mail_sending.tab", lang),
         ]
     )
     # Each step on its own: a failure in one is a sentence there, and the other steps still work.
@@ -50,6 +51,7 @@ def page() -> None:
         ("visits", lambda: visits.register_tab(author, lang)),
         ("bra_report", lambda: report.report_tab(lang)),
         ("data_check", lambda: datacheck.data_check_tab(author, lang)),
+        ("outbox", lambda: outbox.outbox_tab(lang)),
     ]
     for tab, (step, show) in zip(tabs, steps, strict=True):
         with tab, failures_as_sentences(step, lang):

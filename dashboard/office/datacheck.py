@@ -18,7 +18,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from dashboard import data
+from dashboard import data, mail_worker
 from dashboard.office import drafts
 from dashboard.settings import settings
 from dashboard.text import error_text, md, notice_later, say, show_notice
@@ -87,6 +87,7 @@ def _start(database: Database, author: str, lang: str) -> None:
             after=tn("data_check.ui.after_days", datacheck.REMIND_AFTER_DAYS, lang),
         )
     )
+    mail_worker.say_not_configured(lang, staff=True)  # the messages wait in the outbox until it is
     table = _published()
     partners = datacheck.partners_of(table)
     names = {partner.key: partner.name for partner in partners}
@@ -116,6 +117,7 @@ def _start(database: Database, author: str, lang: str) -> None:
     except PartnerDirectoryError as error:
         st.error(error_text(error, lang))
         return
+    mail_worker.wake()
     missing = ", ".join(started.without_address)
     notice_later(
         NOTICE,

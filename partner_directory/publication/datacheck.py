@@ -188,7 +188,7 @@ class Sender:
 
 def sender_of(settings: Settings) -> Sender:
     """The office's address and name, and the public address of the app (``PARTNER_DIRECTORY_PUBLIC_URL``)."""
-    return Sender(settings.home_cluster_email, settings.home_cluster_name, settings.public_url)
+    return Sender(settings.mail_sender, settings.mail_sender_name, settings.public_url)
 
 
 def record_of(entry_id: int) -> str:
