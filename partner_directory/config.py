@@ -76,6 +76,16 @@ class Settings:
     office_time_zone: str = "Europe/Warsaw"
     #: For tests and demos only: the date the members' pages take as today (``YYYY-MM-DD``).
     today: dt.date | None = None
+    #: The SMTP server the app sends mail through; empty: mail is not configured (``mailto:`` and copy, as before).
+    smtp_host: str = ""
+    #: The address the app's mail comes from; empty: the home cluster's office address.
+    smtp_sender: str = ""
+    #: Where people reach the app: the links in mails start with it.
+    public_url: str = "http://localhost:8501"
+    #: Working days (the host's) after a visit request was mailed before the host is reminded, once.
+    host_reminder_days: int = 3
+    #: Working days (the office's) after a visit request was mailed before the office is told it is unanswered.
+    office_reminder_days: int = 5
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -122,6 +132,14 @@ def _convert(name: str, kind: object, raw: str) -> object:
         if value < 0:
             raise ConfigurationError("config_negative", name=PREFIX + name.upper())
         return value
+    if kind == "int":
+        try:
+            number = int(raw)
+        except ValueError:
+            raise ConfigurationError("config_number", name=PREFIX + name.upper(), value=raw) from None
+        if number < 0:
+            raise ConfigurationError("config_negative", name=PREFIX + name.upper())
+        return number
     if "Path" in kind:
         path = Path(raw).expanduser()
         return path if path.is_absolute() else PROJECT_ROOT / path

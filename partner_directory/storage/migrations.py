@@ -132,10 +132,35 @@ def _add_access_tokens(connection: Connection) -> None:
     sa.Index("access_tokens_record", table.c.record).create(connection)
 
 
+def _add_host_answers(connection: Connection) -> None:
+    # The visit request mailed to the host and the host's answer through a link (partner_directory.visits.mailing):
+    # who set the status, the answer and its note, other days proposed, when it was mailed and reminded.
+    timestamp = sa.DateTime(timezone=True).compile(dialect=connection.dialect)
+    date = sa.Date().compile(dialect=connection.dialect)
+    for column in (
+        "status_by VARCHAR(10) DEFAULT '' NOT NULL",
+        "host_answer VARCHAR(10) DEFAULT '' NOT NULL",
+        "host_note TEXT DEFAULT '' NOT NULL",
+        f"proposed_start {date}",
+        f"proposed_end {date}",
+        f"answered_at {timestamp}",
+        "host_email VARCHAR(320) DEFAULT '' NOT NULL",
+        "member_language VARCHAR(8) DEFAULT '' NOT NULL",
+        f"mailed_at {timestamp}",
+        f"host_reminded_at {timestamp}",
+        f"office_reminded_at {timestamp}",
+    ):
+        connection.execute(sa.text(f"ALTER TABLE visits ADD COLUMN {column}"))
+    connection.execute(sa.text("ALTER TABLE visit_events ADD COLUMN actor VARCHAR(10) DEFAULT '' NOT NULL"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "the visits register", _create_visits),
     Migration(2, "a change history per visit; erasure of a member's personal data", _add_events_and_erasure),
     Migration(3, "the sign-in throttle's state, shared by every process", _add_sign_in_throttle),
     Migration(4, "the mail outbox", _add_mail_outbox),
     Migration(5, "links that act without an account (tokens, stored hashed)", _add_access_tokens),
+    Migration(
+        6, "the visit request mailed to the host, the host's answer, reminders, who set each status", _add_host_answers
+    ),
 )
