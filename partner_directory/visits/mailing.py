@@ -417,6 +417,11 @@ def send_request(
         raise
 
 
+def revoke_links(database: Database, visit_id: int, *, now: dt.datetime) -> int:
+    """Staff changed the visit's status: its links no longer answer (they would overwrite staff's word)."""
+    return tokens.revoke(database, record=record_of(visit_id), now=now)
+
+
 def visit_for_link(database: Database, token: str, purpose: str, *, now: dt.datetime) -> Visit:
     """The one visit a link is for (its opening is noted); raises ``TokenError`` with a sentence for a bad link."""
     grant = tokens.look_up(database, token, purpose, now=now)
@@ -463,15 +468,15 @@ def remind(database: Database, settings: Settings, now: dt.datetime) -> int:
         assert visit.mailed_at is not None  # awaiting_answer() gives only mailed requests
         mailed = visit.mailed_at.astimezone(dt.UTC).date()
         host_due = working_days_after(mailed, settings.host_reminder_days, HostCalendar(visit.country))
-        if visit.host_reminded_at is None and visit.host_email and today >= host_due:
-            if register.mark_reminded(visit.id, "host", now=now):
-                links = issue_links(database, visit, settings, now=now, language=visit.language)
-                _enqueue(database, host_reminder_mail(visit, links, settings), settings, now)
-                sent += 1
+        host_due_now = visit.host_reminded_at is None and visit.host_email and today >= host_due
+        if host_due_now and register.mark_reminded(visit.id, "host", now=now):
+            links = issue_links(database, visit, settings, now=now, language=visit.language)
+            _enqueue(database, host_reminder_mail(visit, links, settings), settings, now)
+            sent += 1
         office_due = working_days_after(mailed, settings.office_reminder_days, HostCalendar(HOME_COUNTRY))
-        if visit.office_reminded_at is None and today >= office_due:
-            if register.mark_reminded(visit.id, "office", now=now):
-                mail = office_reminder_mail(visit, settings, days=settings.office_reminder_days)
-                _enqueue(database, mail, settings, now)
-                sent += 1
+        office_due_now = visit.office_reminded_at is None and today >= office_due
+        if office_due_now and register.mark_reminded(visit.id, "office", now=now):
+            mail = office_reminder_mail(visit, settings, days=settings.office_reminder_days)
+            _enqueue(database, mail, settings, now)
+            sent += 1
     return sent

@@ -274,8 +274,8 @@ class HostAnswer:
 def check_answer(answer: HostAnswer) -> list[str]:
     """The reasons (translation keys) why the host's ``answer`` cannot be recorded; empty when it can.
 
-    Other days are given both or neither, in order, at most :data:`MAX_DAYS` long;
-    only a proposal may carry them.
+    Other days are optional, given both or neither, in order, at most
+    :data:`MAX_DAYS` long; only a proposal may carry them.
 
     >>> check_answer(HostAnswer("proposed", proposed_start=dt.date(2027, 1, 5), proposed_end=dt.date(2027, 1, 4)))
     ['host_answer.problem.order']
@@ -286,9 +286,7 @@ def check_answer(answer: HostAnswer) -> list[str]:
     if answer.kind not in HOST_ANSWERS:
         problems.append("host_answer.problem.kind")
     start, end = answer.proposed_start, answer.proposed_end
-    if answer.kind == "proposed" and (start is None or end is None):
-        problems.append("host_answer.problem.dates_needed")
-    elif (start is None) != (end is None):
+    if (start is None) != (end is None):
         problems.append("host_answer.problem.dates_needed")
     elif start is not None and end is not None:
         if answer.kind != "proposed":
