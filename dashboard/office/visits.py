@@ -219,7 +219,7 @@ def _change_form(found: Register, visits: Sequence[Visit], author: str, lang: st
 def _history(found: Register, visit: Visit, lang: str) -> None:
     """Who set each status of ``visit``: the member, the host through a link, or staff (by name), and when."""
     zone = ZoneInfo(settings().office_time_zone)
-    lines = []
+    lines: list[tuple[str, dict[str, str]]] = []
     for event in found.events(visit.id):
         if event.action not in ("created", "status"):
             continue
@@ -232,10 +232,11 @@ def _history(found: Register, visit: Visit, lang: str) -> None:
             "actor": who or "—",
         }
         key = "host_answer.history.created" if event.action == "created" else "host_answer.history.line"
-        lines.append(say(key, lang, **fields))
+        lines.append((key, fields))
     if lines:
-        with st.expander(t("host_answer.history.title", lang, id=visit.id)):
-            st.markdown("  \n".join(lines))
+        with st.expander(say("host_answer.history.title", lang, id=visit.id)):
+            for key, fields in lines:
+                st.markdown(say(key, lang, **fields))
 
 
 def _save(visit_id: int, shown_revision: int, author: str, lang: str) -> None:
