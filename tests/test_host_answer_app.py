@@ -72,9 +72,9 @@ def test_the_register_shows_who_set_each_status_and_the_hosts_note_as_text(regis
     assert not at.exception
     [table] = [frame.value for frame in at.dataframe]
     rows = {row["no."]: row for row in table.to_dict("records")}
-    assert rows[declined]["Status set by"] == "host (link)"
-    assert rows[declined]["Host's answer"].endswith(f"The host's note: {NOTE}")  # a cell is text, never markdown
-    assert rows[waiting]["Status set by"] == "member"
+    assert rows[declined]["status set by"] == "host (link)"
+    assert rows[declined]["host's answer"].endswith(f"The host's note: {NOTE}")  # a cell is text, never markdown
+    assert rows[waiting]["status set by"] == "member"
     at.selectbox(key="visits_pick").set_value(declined).run()
     shown = texts(at)
     assert "recorded as requested · member" in shown

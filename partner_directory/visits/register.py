@@ -882,6 +882,8 @@ EXPORT_COLUMNS: tuple[str, ...] = (
     "id",
     "direction",
     "status",
+    "status_by",
+    "host_note",
     "start",
     "end",
     "planned_days",
@@ -929,6 +931,7 @@ def register_table(
             **{column: getattr(visit, column) for column in EXPORT_COLUMNS},
             "direction": directions.get(visit.direction, visit.direction),
             "status": statuses.get(visit.status, visit.status),
+            "status_by": t(f"host_answer.actor.{visit.changed_by}", language),
             "services": ", ".join(services.get(s, s) for s in visit.services),
             "start": visit.start.isoformat(),
             "end": visit.end.isoformat(),
@@ -940,6 +943,9 @@ def register_table(
     ]
     table = pd.DataFrame(rows, columns=list(EXPORT_COLUMNS), dtype=object)
     headers = {c: t(f"visits.column.{c}", language) for c in EXPORT_COLUMNS}
+    headers.update(
+        status_by=t("host_answer.column.changed_by", language), host_note=t("host_answer.column.host_note", language)
+    )
     for column in TIME_COLUMNS:
         headers[column] = t("register.column.time_in_zone", language, column=headers[column], zone=time_zone)
     return table.rename(columns=headers)
