@@ -228,6 +228,13 @@ def test_expired_and_guessed_links_get_a_sentence_in_the_hosts_language(browser,
     assert "default-src 'none'" in policy and "script-src" not in policy and "frame-ancestors 'none'" in policy
     assert headers["referrer-policy"] == "no-referrer" and headers["cache-control"] == "no-store"
     assert "<a " not in body.split("<main>")[1]  # no way into the rest of the app
+    fresh = tokens.issue(
+        register.database, "visit_answer", record_of(visit_id), now=dt.datetime.now(dt.UTC), lifetime=dt.timedelta(1)
+    )
+    status, _, body = fetch(link(settings, "visit_answer", fresh, "pl"))  # the page in the host's language
+    assert status == 200 and '<html lang="pl">' in body
+    assert "Proponuję inne dni" in body and "Odmawiam wizyty" in body and "Expired Ltd" in body
+    assert register.get(visit_id).status == "requested"  # showing records nothing
     with window(browser, running, (1280, 800)) as desktop:
         desktop.page.goto(link(settings, "visit_confirm", expired, "en"))
         expect(desktop.page.locator("main")).to_contain_text("This link has expired. Ask the office for a new one.")
