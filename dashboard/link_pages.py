@@ -37,7 +37,8 @@ STYLE = (
     ":focus-visible{outline:3px solid #e69138;outline-offset:2px}"
     ".problem{border-left:4px solid #b00020;padding:.5rem 1rem;background:#fdecea}"
     ".done{border-left:4px solid #1e7b34;padding:.5rem 1rem;background:#e8f5e9}"
-    "nav.lang{text-align:right;font-size:.9rem}"
+    "nav.lang{text-align:right}nav.lang a{display:inline-block;min-width:44px;min-height:44px;line-height:44px;"
+    "text-align:center}"
 )
 STYLE_HASH = base64.b64encode(hashlib.sha256(STYLE.encode("utf-8")).digest()).decode("ascii")
 #: Nothing but this page's own style, and forms that post back to this server.
