@@ -160,10 +160,12 @@ def test_a_member_sends_a_request_and_the_host_confirms_it_through_the_mails_lin
 
 
 def mailed_request(register: Register, settings: Settings, *, company: str, now: dt.datetime) -> int:
-    """A request mailed the way the member's button does; returns its id."""
+    """A request mailed the way the member's button does; returns its id (one member per company: one request each)."""
     host = Host("Bavarian Robotics Network", "München Robotics Lab", "München", "Lena", "lena@example.org", "DE")
     request = VisitRequest(dt.date(2027, 2, 9), dt.date(2027, 2, 10), 1, ("desk",), company, "Jan Kowalski")
-    visit = from_request(request, host, partner_id=MUNICH, member_email="jan@example.org", language="en")
+    visit = from_request(
+        request, host, partner_id=MUNICH, member_email=f"jan@{company.split()[0].lower()}.example.org", language="en"
+    )
     visit_id = register.record(visit, source="form")
     send_request(
         register.database,
