@@ -183,6 +183,9 @@ def show(token: str, purpose: str, lang: str, client: str) -> Response:
     except PartnerDirectoryError as error:
         LOG.warning("visit link page failed: %s", error.code)
         return _problem(lang, t("host_answer.page.failed", lang), status=503)
+    except Exception:  # no traceback reaches a host: the details go to the server's log
+        LOG.exception("visit link page failed")
+        return _problem(lang, t("host_answer.page.failed", lang), status=500)
 
 
 def _date(text: str) -> dt.date | None:
@@ -232,6 +235,9 @@ def record(fields: dict[str, str], purpose: str, lang: str, client: str) -> Resp
     except PartnerDirectoryError as error:
         LOG.warning("visit link answer failed: %s", error.code)
         return _problem(lang, t("host_answer.page.failed", lang), status=503)
+    except Exception:  # no traceback reaches a host: the details go to the server's log
+        LOG.exception("visit link answer failed")
+        return _problem(lang, t("host_answer.page.failed", lang), status=500)
 
 
 async def endpoint(request: Request) -> Response:
