@@ -19,7 +19,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -30,7 +30,7 @@ from partner_directory.config import Settings
 from partner_directory.visits.mailing import link, record_of, send_request
 from partner_directory.visits.register import Register, from_request
 from partner_directory.visits.rules import Host, VisitRequest
-from tests.browser import ROOT, app_environment, app_page, chromium, screenshot, streamlit_server, window
+from tests.browser import ROOT, app_environment, app_page, chromium, poll, screenshot, streamlit_server, window
 from tests.mail_delivery import deliver, html_part, links_in, text_part
 
 pytestmark = pytest.mark.browser
@@ -246,3 +246,39 @@ def test_expired_and_guessed_links_get_a_sentence_in_the_hosts_language(browser,
     answers = [fetch(f"{running.url}/_bra/visit/answer?token=guess-{n}&lang=en") for n in range(3)]
     assert {status for status, _, _ in answers} <= {404, 429}
     assert any(status == 429 and "Too many attempts" in body for status, _, body in answers)
+
+
+def post(address: str, fields: dict[str, str]) -> tuple[int, str]:
+    data = urlencode(fields).encode("utf-8")
+    try:
+        with urllib.request.urlopen(urllib.request.Request(address, data=data), timeout=20) as response:
+            return response.status, response.read().decode("utf-8")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode("utf-8")
+
+
+def test_a_host_proposes_other_days_and_a_wrong_order_is_said_without_spending_the_link(server, register):
+    running, _ = server
+    settings = Settings(smtp_host="127.0.0.1", public_url=running.url)
+    visit_id = mailed_request(register, settings, company="Proposal GmbH", now=dt.datetime.now(dt.UTC))
+    token = tokens.issue(
+        register.database, "visit_answer", record_of(visit_id), now=dt.datetime.now(dt.UTC), lifetime=dt.timedelta(1)
+    )
+    address = f"{running.url}/_bra/visit/answer"
+    wrong = {"token": token, "lang": "en", "answer": "proposed", "first": "2027-03-10", "last": "2027-03-08"}
+    # Guesses made by an earlier test from this address may still hold it in the throttle's window: wait it out.
+    status, body = poll(lambda: post(address, wrong), lambda answer: answer[0] != 429, timeout=120)
+    assert status == 422 and "The last proposed day is before the first." in body
+    assert 'value="2027-03-10"' in body  # what the host typed stays in the form
+    assert register.get(visit_id).status == "requested"
+    status, body = post(address, {**wrong, "first": "2027-03-08", "last": "2027-03-10", "note": "Any day that week"})
+    assert status == 200 and "your proposal of 2027-03-08 – 2027-03-10" in body
+    proposed = register.get(visit_id)
+    assert (proposed.status, proposed.proposed_start, proposed.proposed_end) == (
+        "proposed",
+        dt.date(2027, 3, 8),
+        dt.date(2027, 3, 10),
+    )
+    assert proposed.host_note == "Any day that week" and proposed.changed_by == "host"
+    status, body = post(address, {**wrong, "answer": "declined"})  # once
+    assert status == 410 and "already been used" in body
