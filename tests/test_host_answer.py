@@ -198,6 +198,7 @@ def test_the_host_receives_the_request_with_terms_vouching_calendar_and_two_link
     assert confirm.startswith("https://bra.example.org/_bra/visit/confirm?token=")
     assert answer.startswith("https://bra.example.org/_bra/visit/answer?token=")
     document = html_part(message)
+    assert "Each link works once and expires" in document
     assert "<b>bold</b>" not in document and "<script>" not in document
     assert "**Acme** &lt;b&gt;bold&lt;/b&gt; [x](javascript:alert(1)) &amp; Co" in document
     assert 'href="javascript' not in document
@@ -340,6 +341,15 @@ def test_reminders_go_to_the_host_then_the_office_once_each(register, smtp_serve
     )
     assert remind(register.database, settings, at(20)) == 0
     assert register.awaiting_answer() == []
+
+
+def test_a_visit_already_over_reminds_only_the_office(register, smtp_server):
+    settings = settings_for(smtp_server.port, "")
+    requested(register, settings)
+    after_the_visit = dt.datetime(2027, 1, 20, 8, tzinfo=UTC)  # the visit was on 12–13 January 2027
+    assert remind(register.database, settings, after_the_visit) == 1
+    kinds = [entry.purpose for entry in outbox.entries(register.database)]
+    assert kinds.count(mailing.OFFICE_REMINDER) == 1 and mailing.HOST_REMINDER not in kinds
 
 
 def test_without_mail_configured_nothing_is_reminded(register, smtp_server):

@@ -151,8 +151,8 @@ def issue_links(database: Database, visit: Visit, settings: Settings, *, now: dt
 # -- the messages --------------------------------------------------------------------------------------------
 
 
-def _html(paragraphs: Sequence[str], language: str, *, links: Sequence[tuple[str, str]] = ()) -> str:
-    """A small HTML document: every paragraph escaped (line breaks kept), then the links as buttons."""
+def _html(paragraphs: Sequence[str], language: str, *, links: Sequence[tuple[str, str]] = (), footer: str = "") -> str:
+    """A small HTML document: every paragraph escaped (line breaks kept), the links as buttons, then ``footer``."""
     body = "".join(
         "<p>" + "<br>".join(html.escape(line) for line in paragraph.split("\n")) + "</p>" for paragraph in paragraphs
     )
@@ -161,9 +161,10 @@ def _html(paragraphs: Sequence[str], language: str, *, links: Sequence[tuple[str
         f'background:#0b5394;color:#ffffff;text-decoration:none;border-radius:4px">{html.escape(label)}</a></p>'
         for label, href in links
     )
+    ending = f"<p>{html.escape(footer)}</p>" if footer else ""
     return (
         f'<!DOCTYPE html><html lang="{html.escape(language)}"><head><meta charset="utf-8"></head>'
-        f'<body style="font-family:sans-serif;line-height:1.5">{body}{buttons}</body></html>'
+        f'<body style="font-family:sans-serif;line-height:1.5">{body}{buttons}{ending}</body></html>'
     )
 
 
@@ -235,8 +236,8 @@ def request_mail(
             (t("host_answer.confirm_link", language), links.confirm),
             (t("host_answer.answer_link", language), links.answer),
         ],
+        footer=t("host_answer.link_note", language),
     )
-    document = document.replace("</body>", f"<p>{html.escape(t('host_answer.link_note', language))}</p></body>")
     calendar = visit_calendar(request, host, stamp=stamp, language=language, **home)
     return Mail(
         to=(host.contact_email,),
@@ -455,8 +456,8 @@ def remind(database: Database, settings: Settings, now: dt.datetime) -> int:
     """Enqueue the reminders that are due; return how many.
 
     The host is reminded, once, :attr:`Settings.host_reminder_days` working days
-    (its own) after the request was mailed, with two new links; the office is
-    told, once, :attr:`Settings.office_reminder_days` working days (ours) after.
+    (its own) after the request was mailed, with two new links (unless the visit
+    is over, and links would no longer work); the office is told, once, :attr:`Settings.office_reminder_days` working days (ours) after.
     Each is noted in the register before it is enqueued, so two senders remind once.
     """
     if not mail_configured(settings):
@@ -468,7 +469,8 @@ def remind(database: Database, settings: Settings, now: dt.datetime) -> int:
         assert visit.mailed_at is not None  # awaiting_answer() gives only mailed requests
         mailed = visit.mailed_at.astimezone(dt.UTC).date()
         host_due = working_days_after(mailed, settings.host_reminder_days, HostCalendar(visit.country))
-        host_due_now = visit.host_reminded_at is None and visit.host_email and today >= host_due
+        links_work = link_expiry(now, visit.end) > now  # a visit long over gets no links nobody can use
+        host_due_now = visit.host_reminded_at is None and visit.host_email and links_work and today >= host_due
         if host_due_now and register.mark_reminded(visit.id, "host", now=now):
             links = issue_links(database, visit, settings, now=now, language=visit.language)
             _enqueue(database, host_reminder_mail(visit, links, settings), settings, now)
