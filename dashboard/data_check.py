@@ -17,9 +17,7 @@ a sentence; nothing of a traceback reaches the page.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
 import html
 import logging
 from collections.abc import Mapping, Sequence
@@ -30,10 +28,10 @@ import pandas as pd
 import streamlit as st
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
-from dashboard import data
+from dashboard import data, link_pages
 from dashboard.settings import settings
 from partner_directory.access.throttle import Throttle
 from partner_directory.errors import PartnerDirectoryError, TokenError
@@ -52,65 +50,6 @@ ACCOUNT = "data-check-link"
 #: A form larger than this is refused unread (ten offices of every field fit many times over).
 MAX_FORM_BYTES = 256 * 1024
 MAX_OFFICES = 50
-
-STYLE = (
-    "body{font-family:system-ui,sans-serif;margin:0 auto;max-width:46rem;padding:1rem;line-height:1.5;color:#1b1b1b}"
-    "h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem}"
-    "fieldset{border:1px solid #bbb;border-radius:.5rem;margin:1rem 0;padding:.5rem 1rem}"
-    "legend{font-weight:600}label{display:block;margin-top:.75rem;font-weight:500}"
-    "input[type=text],textarea{box-sizing:border-box;width:100%;font:inherit;padding:.6rem;"
-    "border:1px solid #767676;border-radius:.4rem}"
-    "textarea{min-height:5rem}"
-    "button{font:inherit;font-weight:600;min-height:3rem;padding:.6rem 1.2rem;margin-top:1rem;border-radius:.5rem;"
-    "border:2px solid #0b4f8a;background:#0b4f8a;color:#fff;cursor:pointer}"
-    "button.secondary{background:#fff;color:#0b4f8a}"
-    ":focus-visible{outline:3px solid #e07000;outline-offset:2px}"
-    ".error{color:#a00000;font-weight:600}.notice{padding:1rem;border-radius:.5rem;background:#eef5ee}"
-    ".problem{padding:1rem;border-radius:.5rem;background:#fbeaea}.help{color:#555;font-size:.9rem}"
-    "nav{text-align:right}a{color:#0b4f8a}"
-)
-
-
-def _style_hash() -> str:
-    digest = hashlib.sha256(STYLE.encode("utf-8")).digest()
-    return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
-
-
-#: Nothing but this page's own style and a form posted to this server: no script, no image, no frame.
-CONTENT_SECURITY_POLICY = "; ".join(
-    (
-        "default-src 'none'",
-        f"style-src {_style_hash()}",
-        "form-action 'self'",
-        "base-uri 'none'",
-        "frame-ancestors 'none'",
-    )
-)
-HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "Referrer-Policy": "no-referrer",  # the token is in the address: never hand it to another site
-    "Cache-Control": "no-store",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-}
-
-
-def frame(title: str, body: str, lang: str, *, switch: str = "") -> str:
-    """A whole page: ``title`` (plain text, escaped here) and ``body`` (HTML, already escaped by its writer).
-
-    (A local copy of ``dashboard.link_pages.page`` until the branches meet.)
-    """
-    nav = (
-        f'<nav><a href="{html.escape(switch, quote=True)}">{html.escape(t("data_check.page.language", lang))}</a></nav>'
-    )
-    return (
-        f'<!DOCTYPE html><html lang="{html.escape(lang)}"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        '<meta name="robots" content="noindex, nofollow">'
-        f"<title>{html.escape(title)}</title><style>{STYLE}</style></head>"
-        f"<body>{nav if switch else ''}<main><h1>{html.escape(title)}</h1>{body}</main></body></html>"
-    )
-
 
 # -- what one request asks ----------------------------------------------------------------------------------
 
@@ -358,15 +297,17 @@ def form_page(
 
 
 def _response(shown: Shown) -> Response:
-    page = frame(shown.title, shown.body, shown.lang, switch=shown.switch)
-    return HTMLResponse(page, status_code=shown.status, headers=HEADERS)
+    other = "en" if shown.lang == "pl" else "pl"
+    return link_pages.page(
+        shown.title, shown.body, shown.lang, status=shown.status, switch={other: shown.switch} if shown.switch else None
+    )
 
 
 async def endpoint(request: Request) -> Response:
     """``GET``: the page; ``POST``: the partner's answer. A form over :data:`MAX_FORM_BYTES` is refused unread."""
     asked = await _read(request)
     if asked is None:
-        return Response(status_code=413, headers=HEADERS)
+        return Response(status_code=413, headers=link_pages.HEADERS)
     shown = await run_in_threadpool(answer, asked)
     return _response(shown)
 

@@ -6,7 +6,7 @@ A page only enqueues (:func:`enqueue`: one insert, then a nudge). The thread
 nudge, sends what is due (``partner_directory.mail.sending.send_due``: claimed
 one at a time, so the processes behind nginx share the outbox without sending
 a message twice), and every few minutes runs the reminder jobs
-(``partner_directory.mail.jobs.JOBS``). A failure of the database, the server
+(``dashboard.mail_jobs.JOBS``). A failure of the database, the server
 or a job is logged and the loop goes on; :meth:`MailWorker.stop` ends it
 cleanly (also at the process' exit).
 
@@ -26,11 +26,10 @@ from collections.abc import Callable, Sequence
 
 import streamlit as st
 
-from dashboard import data
+from dashboard import data, mail_jobs
 from dashboard.settings import settings
 from partner_directory.config import Settings
 from partner_directory.i18n import t
-from partner_directory.mail import jobs as mail_jobs
 from partner_directory.mail import outbox, sending
 from partner_directory.mail.message import Mail
 from partner_directory.mail.smtp import SmtpTransport, Transport

@@ -114,6 +114,10 @@ class Settings:
     smtp_timeout: float = 20.0
     #: The app's address as people reach it, for links in mails (``https://partners.example.org``).
     public_url: str = "http://localhost:8501"
+    #: Working days (the host's) after a visit request was mailed before the host is reminded, once.
+    host_reminder_days: int = 3
+    #: Working days (the office's) after a visit request was mailed before the office is told it is unanswered.
+    office_reminder_days: int = 5
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -195,6 +199,14 @@ def _convert(name: str, kind: object, raw: str) -> object:
         if value < 0:
             raise ConfigurationError("config_negative", name=PREFIX + name.upper())
         return value
+    if kind == "int":
+        try:
+            number = int(raw)
+        except ValueError:
+            raise ConfigurationError("config_number", name=PREFIX + name.upper(), value=raw) from None
+        if number < 0:
+            raise ConfigurationError("config_negative", name=PREFIX + name.upper())
+        return number
     if "Path" in kind:
         path = Path(raw).expanduser()
         return path if path.is_absolute() else PROJECT_ROOT / path

@@ -256,7 +256,8 @@ def test_the_message_reaches_a_real_smtp_server_with_its_link_in_both_parts(data
     assert outbox.entries(database)[0].status == "sent"
 
 
-def test_the_sender_loop_runs_the_reminder():
-    from partner_directory.mail import jobs
+def test_the_sender_loop_runs_the_reminders():
+    from dashboard import mail_jobs
+    from partner_directory.visits import mailing
 
-    assert datacheck.remind in jobs.JOBS
+    assert datacheck.remind in mail_jobs.JOBS and mailing.remind in mail_jobs.JOBS

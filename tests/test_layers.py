@@ -139,28 +139,14 @@ NEVER = [
 ]
 
 
-#: Modules that compose the features above their package, and so are above the rules of their package:
-#: ``mail.jobs`` lists each feature's reminder job for the sender loop. Nothing in the domain imports them.
-COMPOSITION = {f"{PACKAGE}.mail.jobs"}
-
-
 @pytest.mark.parametrize(("importer", "forbidden"), NEVER)
 def test_lower_layers_never_reach_up(importer, forbidden):
     edges = graph(PACKAGE)
-    matching = [
-        name for name in edges if (name == importer or name.startswith(importer + ".")) and name not in COMPOSITION
-    ]
+    matching = [name for name in edges if name == importer or name.startswith(importer + ".")]
     assert matching, f"no module {importer}: the rule checks nothing"
     for name in matching:
         reached = {target for target in edges[name] if target.startswith(forbidden)}
         assert not reached, f"{name} imports {sorted(reached)}"
-
-
-def test_nothing_in_the_domain_imports_a_composition():
-    edges = graph(PACKAGE)
-    assert set(edges) >= COMPOSITION
-    for name, targets in edges.items():
-        assert not (targets & COMPOSITION), f"{name} imports {sorted(targets & COMPOSITION)}"
 
 
 #: What a page may take from the domain besides ``dashboard``: the words it labels its widgets with, never a decision.

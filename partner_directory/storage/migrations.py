@@ -134,11 +134,11 @@ def _add_access_tokens(connection: Connection) -> None:
 
 def _add_data_checks(connection: Connection) -> None:
     # Partners confirm or correct their own offices once a year (partner_directory.publication.datacheck).
-    version_7 = sa.MetaData()
+    version_6 = sa.MetaData()
     timestamp = sa.DateTime(timezone=True)
     checks = sa.Table(
         "data_checks",
-        version_7,
+        version_6,
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("started_at", timestamp, nullable=False),
         sa.Column("started_by", sa.String(200), nullable=False),
@@ -146,7 +146,7 @@ def _add_data_checks(connection: Connection) -> None:
     )
     partners = sa.Table(
         "data_check_partners",
-        version_7,
+        version_6,
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("check_id", sa.Integer, sa.ForeignKey("data_checks.id"), nullable=False),
         sa.Column("partner_key", sa.String(300), nullable=False),
@@ -164,7 +164,7 @@ def _add_data_checks(connection: Connection) -> None:
     )
     fields = sa.Table(
         "data_check_fields",
-        version_7,
+        version_6,
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("entry_id", sa.Integer, sa.ForeignKey("data_check_partners.id"), nullable=False),
         sa.Column("partner_id", sa.String(200), nullable=False),
@@ -182,14 +182,38 @@ def _add_data_checks(connection: Connection) -> None:
     sa.Index("data_check_fields_entry", fields.c.entry_id).create(connection)
 
 
+def _add_host_answers(connection: Connection) -> None:
+    # The visit request mailed to the host and the host's answer through a link (partner_directory.visits.mailing):
+    # who set the status, the answer and its note, other days proposed, when it was mailed and reminded.
+    timestamp = sa.DateTime(timezone=True).compile(dialect=connection.dialect)
+    date = sa.Date().compile(dialect=connection.dialect)
+    for column in (
+        "status_by VARCHAR(10) DEFAULT '' NOT NULL",
+        "host_answer VARCHAR(10) DEFAULT '' NOT NULL",
+        "host_note TEXT DEFAULT '' NOT NULL",
+        f"proposed_start {date}",
+        f"proposed_end {date}",
+        f"answered_at {timestamp}",
+        "host_email VARCHAR(320) DEFAULT '' NOT NULL",
+        "member_language VARCHAR(8) DEFAULT '' NOT NULL",
+        f"mailed_at {timestamp}",
+        f"host_reminded_at {timestamp}",
+        f"office_reminded_at {timestamp}",
+    ):
+        connection.execute(sa.text(f"ALTER TABLE visits ADD COLUMN {column}"))
+    connection.execute(sa.text("ALTER TABLE visit_events ADD COLUMN actor VARCHAR(10) DEFAULT '' NOT NULL"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "the visits register", _create_visits),
     Migration(2, "a change history per visit; erasure of a member's personal data", _add_events_and_erasure),
     Migration(3, "the sign-in throttle's state, shared by every process", _add_sign_in_throttle),
     Migration(4, "the mail outbox", _add_mail_outbox),
     Migration(5, "links that act without an account (tokens, stored hashed)", _add_access_tokens),
-    # Step 7 of issue 21 (step 6 is the host loop's); numbered 6 on this branch, where migrations may have no gap.
     Migration(
         6, "partners confirm their own offices: data checks, their partners and corrected fields", _add_data_checks
+    ),
+    Migration(
+        7, "the visit request mailed to the host, the host's answer, reminders, who set each status", _add_host_answers
     ),
 )
