@@ -19,7 +19,7 @@ import html
 
 from starlette.responses import HTMLResponse
 
-from partner_directory.i18n import LANGUAGES, normalise_language
+from partner_directory.i18n import LANGUAGES, OWN_NAMES, normalise_language
 
 #: The pages' only style: readable on a phone, big targets, a focus ring the keyboard can follow.
 STYLE = (
@@ -74,7 +74,7 @@ def document(title: str, body_html: str, lang: str, *, switch: dict[str, str] | 
     """
     language = normalise_language(lang)
     links = "".join(
-        f'<a href="{html.escape(href, quote=True)}" lang="{code}" hreflang="{code}">{code.upper()}</a> '
+        f'<a href="{html.escape(href, quote=True)}" lang="{code}" hreflang="{code}">{OWN_NAMES[code]}</a> '
         for code, href in (switch or {}).items()
         if code in LANGUAGES and code != language
     )

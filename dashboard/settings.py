@@ -20,7 +20,7 @@ from dashboard import navigation, upload_guard
 from dashboard.text import error_text
 from partner_directory.config import Settings
 from partner_directory.errors import ConfigurationError
-from partner_directory.i18n import LANGUAGES, normalise_language
+from partner_directory.i18n import LANGUAGES, OWN_NAMES, normalise_language
 
 LANGUAGE_KEY = "lang"
 SWITCH_KEY = "language_switch"
@@ -139,7 +139,7 @@ def language_switch() -> str:
     st.sidebar.segmented_control(
         "Language / Język",
         options=list(LANGUAGES),
-        format_func=lambda code: {"en": "English", "pl": "Polski"}[code],
+        format_func=OWN_NAMES.__getitem__,
         default=current,
         required=True,
         key=SWITCH_KEY,
