@@ -33,7 +33,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from dashboard import data
+from dashboard import data, mail_worker
 from dashboard.settings import settings
 from dashboard.signin import current_visitor, member_sign_in, rerun_after_sign_in
 from dashboard.text import error_text, md, say
@@ -44,7 +44,7 @@ from partner_directory.i18n import t
 from partner_directory.links import is_email
 from partner_directory.mail.outbox import entries
 from partner_directory.sheet.schema import SERVICES
-from partner_directory.visits.mailing import REQUEST, answer_words, mail_configured, record_of, send_request
+from partner_directory.visits.mailing import REQUEST, answer_words, record_of, send_request
 from partner_directory.visits.register import NewVisit, Register, Visit, from_request
 from partner_directory.visits.rules import (
     MAX_PEOPLE,
@@ -189,7 +189,7 @@ def visit_form(office: pd.Series, offered: tuple[str, ...], lang: str) -> None:
                 st.session_state[_prepared_key(partner)] = (request, email.strip(), written_in or "en")
     prepared = st.session_state.get(_prepared_key(partner))
     if prepared is not None:
-        if mail_configured(settings()):
+        if mail_worker.say_not_configured(lang):  # without mail: the member's own mail program, as before
             _prepared_for_mail(prepared, host, partner, offered, lang)
         else:
             _prepared(prepared, host, partner, lang)
@@ -278,6 +278,7 @@ def _prepared_for_mail(
     except PartnerDirectoryError as error:
         st.warning(say("host_answer.member.not_sent", lang, id=recorded, reason=error.message(lang)))
         return
+    mail_worker.wake()
     key = "host_answer.member.queued" if queued is not None else "host_answer.member.already"
     st.success(say(key, lang, id=recorded))
 

@@ -113,16 +113,6 @@ def working_days_after(start: dt.date, days: int, calendar: HostCalendar) -> dt.
     return day
 
 
-def mail_configured(settings: Settings) -> bool:
-    """Whether the app sends mail itself (an SMTP server is set); without it, the member's own mail program does."""
-    return bool(settings.smtp_host.strip())
-
-
-def sender(settings: Settings) -> str:
-    """The address the app's mail comes from: the configured sender, else the home cluster's office."""
-    return settings.smtp_sender.strip() or settings.home_cluster_email
-
-
 def link(settings: Settings, purpose: str, token: str, language: str) -> str:
     """The address of a link page: the app's public URL, the page of ``purpose``, the token and the language."""
     query = urlencode({"token": token, "lang": normalise_language(language)})
@@ -372,7 +362,7 @@ def office_reminder_mail(visit: Visit, settings: Settings, *, days: int) -> Mail
 
 
 def _enqueue(database: Database, mail: Mail, settings: Settings, now: dt.datetime) -> OutboxEntry:
-    return enqueue(database, mail, sender=sender(settings), sender_name=settings.home_cluster_name, now=now)
+    return enqueue(database, mail, sender=settings.mail_sender, sender_name=settings.mail_sender_name, now=now)
 
 
 def send_request(
@@ -447,7 +437,7 @@ def answer_by_link(
     grant = tokens.use(database, token, purpose, now=now)
     tokens.revoke(database, record=grant.record, now=now)
     visit = Register(database).answer(visit_of(grant.record), answer, now=now)
-    if mail_configured(settings):
+    if settings.mail_configured:
         _enqueue(database, answer_mail(visit, settings), settings, now)
     return visit
 
@@ -460,7 +450,7 @@ def remind(database: Database, settings: Settings, now: dt.datetime) -> int:
     is over, and links would no longer work); the office is told, once, :attr:`Settings.office_reminder_days` working days (ours) after.
     Each is noted in the register before it is enqueued, so two senders remind once.
     """
-    if not mail_configured(settings):
+    if not settings.mail_configured:
         return 0
     register = Register(database)
     today = now.astimezone(dt.UTC).date()
