@@ -44,8 +44,8 @@ from partner_directory.i18n import t
 from partner_directory.links import is_email
 from partner_directory.mail.outbox import entries
 from partner_directory.sheet.schema import SERVICES
-from partner_directory.visits.mailing import REQUEST, answer_words, record_of, send_request
-from partner_directory.visits.register import NewVisit, Register, Visit, from_request
+from partner_directory.visits.mailing import REQUEST, answer_words, send_request
+from partner_directory.visits.register import NewVisit, Register, Visit, from_request, record_of
 from partner_directory.visits.rules import (
     MAX_PEOPLE,
     Host,

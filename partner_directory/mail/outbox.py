@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from partner_directory.mail.message import Mail, message_id, rendered
 from partner_directory.storage.database import Database
+from partner_directory.text import email_key
 
 #: Where a message stands. ``queued`` also covers a message waiting for its next try after a temporary failure
 #: (its ``last_error`` says why); ``failed`` is final.
@@ -189,6 +190,24 @@ def entries(
         query = query.where(table.c.purpose.in_(list(purposes)))
     with database.read() as connection:
         return [_entry(row._mapping) for row in connection.execute(query)]
+
+
+def erase(connection: sa.Connection, *, records: Sequence[str] = (), address_key: str = "") -> int:
+    """Delete, in the caller's transaction, every message about ``records`` or sent to an address whose
+    :func:`~partner_directory.text.email_key` is ``address_key``: a member's erasure leaves no copy of them here,
+    and a message not yet sent is not sent. Returns how many were deleted.
+    """
+    table = outbox_table
+    doomed: set[int] = set()
+    if records:
+        doomed |= {row.id for row in connection.execute(sa.select(table.c.id).where(table.c.record.in_(list(records))))}
+    if address_key:
+        for row in connection.execute(sa.select(table.c.id, table.c.recipients)):
+            if any(email_key(address) == address_key for address in json.loads(row.recipients)):
+                doomed.add(row.id)
+    if doomed:
+        connection.execute(table.delete().where(table.c.id.in_(sorted(doomed))))
+    return len(doomed)
 
 
 def message_bytes(database: Database, entry_id: int) -> bytes:

@@ -32,7 +32,7 @@ from partner_directory.i18n import normalise_language, t, tn
 from partner_directory.mail.message import Attachment, Mail
 from partner_directory.mail.outbox import OutboxEntry, enqueue
 from partner_directory.storage.database import Database
-from partner_directory.visits.register import HostAnswer, Register, Visit, check_answer
+from partner_directory.visits.register import HostAnswer, Register, Visit, check_answer, record_of
 from partner_directory.visits.rules import (
     HOME_COUNTRY,
     MAX_WORKING_DAYS,
@@ -61,15 +61,6 @@ REQUEST = "visit_request"
 ANSWER = "visit_answer"
 HOST_REMINDER = "host_reminder"
 OFFICE_REMINDER = "office_reminder"
-
-
-def record_of(visit_id: int) -> str:
-    """The record a visit's links and messages are bound to.
-
-    >>> record_of(12)
-    'visit:12'
-    """
-    return f"visit:{visit_id}"
 
 
 def visit_of(record: str) -> int:

@@ -34,6 +34,7 @@ from sqlalchemy.engine import Connection
 from partner_directory.errors import InvalidValueError, RegisterConflictError
 from partner_directory.i18n import t
 from partner_directory.links import is_email
+from partner_directory.mail import outbox
 from partner_directory.sheet import export
 from partner_directory.sheet.listing import member_csv
 from partner_directory.sheet.schema import SERVICES
@@ -436,6 +437,15 @@ def planned_days(visit: NewVisit) -> int:
 # -- the register -------------------------------------------------------------------------------------------
 
 
+def record_of(visit_id: int) -> str:
+    """The record a visit's links and messages are bound to (``access.tokens``, ``mail.outbox``).
+
+    >>> record_of(12)
+    'visit:12'
+    """
+    return f"visit:{visit_id}"
+
+
 class Register:
     """The visits register in one database (see :class:`~partner_directory.storage.database.Database`)."""
 
@@ -671,7 +681,9 @@ class Register:
             )
             for visit_id in found:
                 _event(connection, visit_id, by, "erased", "", "", now, actor="staff")
-        self.database.scrub([visits_table.name])
+            # The mails about these visits (the request, answers, reminders) hold the same personal data.
+            outbox.erase(connection, records=[record_of(visit_id) for visit_id in found], address_key=key)
+        self.database.scrub([visits_table.name, outbox.outbox_table.name])
         return len(found)
 
     # reads
