@@ -22,9 +22,9 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import streamlit as st
-from streamlit_folium import st_folium
 
 from dashboard import data, downloads
+from dashboard.members.map_frame import MapFrame, prepare
 from dashboard.members.search import clear
 from dashboard.members.selection import (
     LIST_KEY,
@@ -205,25 +205,28 @@ def _tiles(lang: str) -> TileConfig | None:
         return None
 
 
-def offices_map(shown: Found, lang: str) -> None:
-    """The map of the offices found; a click on an office opens its card at once."""
+@st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
+def _map_frame(
+    view: tuple[str, bool], public: bool, criteria: Criteria, lang: str, tiles: TileConfig | None, _shown: Found
+) -> MapFrame:
+    """The map of a search as streamlit-folium sends it: built and rendered once, shared like :func:`found`."""
     # The selection is not in the map's script: the map reads it from the page's address, so opening
     # or closing a card keeps the member's zoom (a new script would mount a new map).
     the_map = build_map(
-        shown.map_data,
+        _shown.map_data,
         language=lang,
-        tiles=_tiles(lang),
+        tiles=tiles,
         selection_parameter=SELECTION_PARAMETER,
-        place_labels=shown.place_labels,
+        place_labels=_shown.place_labels,
     )
+    return prepare(the_map)
+
+
+def offices_map(shown: Found, view: tuple[str, bool], public: bool, criteria: Criteria, lang: str) -> None:
+    """The map of the offices found; a click on an office opens its card at once."""
+    frame = _map_frame(view, public, criteria, lang, _tiles(lang), shown)
     with st.container(key=MAP_FRAME_KEY):  # holds the map's height from its first paint (style.PAGE_STYLE)
-        clicked = st_folium(
-            the_map,
-            key="map",
-            height=MAP_HEIGHT,
-            use_container_width=True,
-            returned_objects=list(CLICK_RETURNED_OBJECTS),
-        )
+        clicked = frame.draw(key="map", height=MAP_HEIGHT, returned_objects=CLICK_RETURNED_OBJECTS)
     # A new click selects the partner and reruns at once: the card opens now.
     pick(
         clicked_partner_id(clicked, shown.positions),
