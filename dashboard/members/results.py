@@ -39,13 +39,13 @@ from dashboard.style import LIST_WIDTHS, MAP_FRAME_KEY, MAP_HEIGHT
 from dashboard.text import error_text, md, say
 from partner_directory.errors import ConfigurationError
 from partner_directory.geo.countries import country_name
-from partner_directory.i18n import t
+from partner_directory.i18n import t, tn
 from partner_directory.maps.building import build_map
 from partner_directory.maps.clicks import CLICK_RETURNED_OBJECTS, clicked_partner_id
 from partner_directory.maps.elements import TileConfig
 from partner_directory.maps.office_file import OfficeFile, write_office_file
 from partner_directory.maps.rows import OfficeData, office_data
-from partner_directory.search.criteria import DEFAULT_RADIUS_KM, Criteria
+from partner_directory.search.criteria import DEFAULT_RADIUS_KM, LIST_MAX_ROWS, Criteria
 from partner_directory.search.engine import SearchResult, search
 from partner_directory.search.index import SearchIndex
 from partner_directory.search.loosening import loosening_sentence, loosenings
@@ -122,7 +122,8 @@ class Found:
 
     result: SearchResult
     positions: pd.DataFrame  # partner_id, latitude, longitude (for map clicks)
-    listing: pa.Table
+    listing: pa.Table  # the first LIST_MAX_ROWS offices found
+    listed_partners: tuple[str, ...]  # the partner of each row of the list, in its order
     map_data: OfficeData
     place_labels: list[Any]
 
@@ -165,7 +166,8 @@ def found(view: tuple[str, bool], public: bool, criteria: Criteria, lang: str, _
     return Found(
         result,
         positions,
-        found_list(view, result, lang, _index, near=bool(criteria.near)),
+        found_list(view, result, lang, _index, near=bool(criteria.near)).slice(0, LIST_MAX_ROWS),
+        tuple(rows["partner_id"].iloc[:LIST_MAX_ROWS]),
         _map_data(view, public, rows, result.positions, lang, _index),
         data.nearby_cities(positions),
     )
@@ -240,8 +242,10 @@ def offices_list(shown: Found, criteria: Criteria, lang: str) -> None:
     rows = shown.result.rows
     if len(rows):
         st.caption(t("ui.list_keys", lang))
+    if len(rows) > LIST_MAX_ROWS:
+        st.caption(md(tn("members_list.first_rows", len(rows), lang, shown=LIST_MAX_ROWS)))
     listing = shown.listing
-    partners = rows["partner_id"].tolist()
+    partners = shown.listed_partners
     forget_stale_list_selection(partners)
     event = st.dataframe(
         listing,
