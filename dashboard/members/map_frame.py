@@ -15,6 +15,7 @@ same map, so an upgrade that changes either fails there.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -50,7 +51,7 @@ class MapFrame:
         """Send the map as ``st_folium(map, key=key, height=height, use_container_width=True, returned_objects=…)``."""
         returned = list(returned_objects)
         everything = {**_DEFAULTS, "bounds": self.bounds, "zoom": self.zoom}
-        component_key = streamlit_folium.generate_js_hash(self.script, key, False)
+        component_key = _component_key(self.script, key)
 
         def on_change() -> None:  # as st_folium's: the page's key holds the component's last report
             st.session_state[key] = st.session_state.get(component_key, {})
@@ -77,6 +78,12 @@ class MapFrame:
             on_change=on_change,
             wrap_longitude=False,
         )
+
+
+@functools.lru_cache(maxsize=64)
+def _component_key(script: str, key: str) -> str:
+    # st_folium's key for the component: a hash of the whole script after a few regular expressions, per call.
+    return streamlit_folium.generate_js_hash(script, key, False)
 
 
 def _bounds(the_map: folium.Map) -> dict[str, dict[str, float | None]]:
