@@ -105,6 +105,14 @@ def _percentile(values: list[float], percent: int) -> float:
     return ordered[min(len(ordered) - 1, round(percent / 100 * (len(ordered) - 1)))]
 
 
+def _timed_out(answer: dict[str, object]) -> bool:
+    """Whether the agent API answered ``wait_timed_out``: not a failure, the run is still going."""
+    error = answer.get("error")
+    return answer.get("status") == "wait_timed_out" or (
+        isinstance(error, dict) and error.get("code") == "wait_timed_out"
+    )
+
+
 class Member:
     """One simulated member: its own cookie jar (nginx keeps it on one process) and agent sessions."""
 
@@ -120,9 +128,12 @@ class Member:
             headers={"Content-Type": "application/json"},
             method="POST",
         )
-        with self.opener.open(request, timeout=REQUEST_TIMEOUT_SECONDS) as response:
-            answer: dict[str, object] = json.loads(response.read())
-        while answer.get("status") == "wait_timed_out":  # the run goes on: wait for the same run
+        try:
+            with self.opener.open(request, timeout=REQUEST_TIMEOUT_SECONDS) as response:
+                answer: dict[str, object] = json.loads(response.read())
+        except urllib.error.HTTPError as error:  # say which of the agent API's refusals it was
+            raise RuntimeError(f"HTTP {error.code}: {error.read()[:300]!r}") from error
+        while _timed_out(answer):  # the run goes on (202): wait for the same run
             answer = self.interact({"session_id": answer["session_id"]})
         return answer
 
