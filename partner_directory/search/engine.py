@@ -200,7 +200,7 @@ def search(
     elif scores is not None:
         positions = positions[np.lexsort((positions, -scores[positions]))]
 
-    rows = index.table.iloc[positions].copy()
+    rows = index.table.iloc[positions]  # a new frame already (pandas copies on write): no second copy
     rows["score"] = np.round(scores[positions], 1) if scores is not None else np.nan
     rows["distance_km"] = distances[positions]
     # Without a place every distance is unknown, and its text "" (100,000 calls saved on a search of everything).
