@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import data, navigation, pacing, visibility
+from dashboard import data, heap, navigation, pacing, visibility
 from dashboard.members import results, search, selection
 
 #: The published version and the open card as the frame last drew them.
@@ -40,6 +40,7 @@ def search_and_results(lang: str) -> None:
     view = (found.version, visibility.sees_contacts())
     public = visibility.sees_only_public()
     shown = results.found(view, public, criteria, lang, index)
+    heap.keep_out_of_collection(found.version)  # the version's table, index and views: built by now
     results.summary(shown, criteria, index, lang)
     results.offices_map(shown, view, public, criteria, lang)
     results.offices_list(shown, criteria, lang)
