@@ -1,7 +1,7 @@
 """Benchmark: the members' directory page under Streamlit's AppTest, and its map.
 
-Run with ``make bench`` (or ``.venv/bin/python bench/bench_app.py``). For 1,000
-and 10,000 generated offices (bench/generate.py, about half of them with
+Run with ``make bench`` (or ``.venv/bin/python bench/bench_app.py [--sizes 1000,10000,100000] [--profile]``).
+For 1,000 and 10,000 (or the ``--sizes`` given) generated offices (bench/generate.py, about half of them with
 coordinates, written to a temporary directory with its own geocoding cache and
 history folder), prints the best of several runs of:
 
@@ -18,7 +18,8 @@ history folder), prints the best of several runs of:
 AppTest runs the script in a thread of this process and turns its messages
 into an element tree, so the numbers include that (small) overhead but no
 browser or websocket. Targets at 10,000 offices: first render < 3 s, rerun
-after a filter change < 0.5 s, map < 0.3 s and < 2 MB. When one is missed the
+after a filter change < 0.5 s, map < 0.3 s and < 2 MB; at 100,000 offices (issue 22)
+first render < 3 s and a rerun < 0.1 s. When one is missed the
 rerun (or first render) is profiled with cProfile and the slowest functions
 are printed; ``--profile`` profiles regardless.
 """
@@ -71,6 +72,14 @@ TARGETS = {  # at 10,000 offices
     "map build + render": 0.3,
 }
 MAP_TARGET_MB = 2.0
+TARGETS_100K = {  # at 100,000 offices, one process (issue 22)
+    "first render, cold caches": 3.0,
+    "rerun, nothing changed": 0.1,
+    "rerun, filter country → PL": 0.1,
+    "rerun, filter cleared": 0.1,
+    "rerun, text 'Robotics'": 0.1,
+    "rerun, text cleared": 0.1,
+}
 
 # Caches are cleared outside a server here: Streamlit warns about that each time.
 for _name in ("streamlit.runtime.caching.cache_data_api", "streamlit.runtime.scriptrunner_utils.script_run_context"):
@@ -180,7 +189,7 @@ def print_profile(title: str, profile: cProfile.Profile, runs: int = 1, limit: i
 # -- one size ---------------------------------------------------------------------------
 
 
-def bench_size(size: int, *, force_profile: bool) -> dict[str, float]:
+def bench_size(size: int, *, force_profile: bool, largest: bool) -> dict[str, float]:
     times: dict[str, list[float]] = {}
     notes: dict[str, str] = {}
     with tempfile.TemporaryDirectory() as name:
@@ -240,12 +249,12 @@ def bench_size(size: int, *, force_profile: bool) -> dict[str, float]:
         placed = int(offices["lat"].notna().sum())
         notes["map build + render"] = f"{placed:,} markers, {megabytes:.2f} MB HTML"
 
-        largest = size == max(SIZES)
+        targets = TARGETS_100K if size >= 100_000 else TARGETS if largest else {}
         print(f"\n{size:,} offices (first renders {COLD_RUNS} runs, reruns {RERUNS}, map {MAP_RUNS})")
         print(f"  {'':<38} {'best':>7}   {'median':>7}")
         for label, measured in times.items():
             best, median = min(measured), statistics.median(measured)
-            target = TARGETS.get(label) if largest else None
+            target = targets.get(label)
             parts = [notes[label]] if label in notes else []
             if target is not None:
                 parts.insert(0, f"target < {target:g} s, {'ok' if best < target else 'MISSED'}")
@@ -255,8 +264,8 @@ def bench_size(size: int, *, force_profile: bool) -> dict[str, float]:
             verdict = f"target < {MAP_TARGET_MB:g} MB, {'ok' if ok else 'MISSED'}"
             print(f"  {'map HTML size':<38} {megabytes:7.2f} MB            ({verdict})")
 
-        missed = largest and (
-            megabytes >= MAP_TARGET_MB or any(min(times[label]) >= target for label, target in TARGETS.items())
+        missed = (largest and megabytes >= MAP_TARGET_MB) or any(
+            min(times[label]) >= target for label, target in targets.items()
         )
         if force_profile or missed:
             profile_runs(at, folder, data_file)
@@ -294,12 +303,17 @@ def warm_up() -> None:
 
 
 def main() -> None:
-    force_profile = "--profile" in sys.argv[1:]
+    arguments = sys.argv[1:]
+    force_profile = "--profile" in arguments
+    sizes = SIZES
+    if "--sizes" in arguments:
+        sizes = tuple(int(size) for size in arguments[arguments.index("--sizes") + 1].split(","))
     saved = {key: os.environ.get(key) for key in os.environ if key.startswith("PARTNER_DIRECTORY_")}
     try:
         warm_up()
-        for size in SIZES:
-            bench_size(size, force_profile=force_profile and size == max(SIZES))
+        for size in sizes:
+            largest = size == max(sizes)
+            bench_size(size, force_profile=force_profile and largest, largest=largest)
     finally:
         for key in [key for key in os.environ if key.startswith("PARTNER_DIRECTORY_")]:
             del os.environ[key]

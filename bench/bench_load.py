@@ -1,10 +1,15 @@
 """Benchmark: many members at once, through Streamlit's agent API (real sessions, real script runs).
 
 ``make bench`` runs it with the defaults; alone:
-``.venv/bin/python bench/bench_load.py [--members 16] [--sizes 500,10000] [--journeys 2] [--no-plain] [--no-nginx]``
+``.venv/bin/python bench/bench_load.py [--members 16,32] [--sizes 500,10000] [--journeys 2] [--targets floor,app,plain,nginx]``
 
-For each size it generates a partner file (bench/generate.py) and measures, in turn:
+For each size it generates a partner file (bench/generate.py) and, for each number of
+members, measures in turn:
 
+* **floor** — ``bench/floor_app.py``, Streamlit's floor: the same five widgets with
+  the same keys, nothing computed or drawn. Every other rate is also printed as
+  its ratio to the floor's rate measured in the same run, a yardstick that the
+  machine's other load moves together with the pages measured;
 * **app** — ``streamlit run app.py``, one process, the members' production options
   (no file watcher, no run-on-save), agent API on;
 * **plain** — ``bench/plain_app.py``, a plain streamlit-folium page on the same file
@@ -17,7 +22,9 @@ Each member runs ``--journeys`` journeys of five interactions, each a
 radius, pick a service, clear. Members choose different words, places, radii and
 services. Printed per run: interactions per second over the whole run, one
 interaction's p50 and p95, a journey's p50, and the resident memory of the
-server processes at the end (Streamlit processes and nginx, summed).
+server processes at the end (Streamlit processes and nginx, summed). For the app
+in one process it also prints how long after its start the first page was
+served (the process started, healthy, then one member's first interaction).
 """
 
 from __future__ import annotations
@@ -70,16 +77,24 @@ class Run:
     journeys: list[float] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     rss_mb: float = 0.0
+    first_page_s: float | None = None
 
-    def row(self) -> str:
-        rate = len(self.interactions) / self.seconds if self.seconds else 0.0
+    @property
+    def rate(self) -> float:
+        """Interactions per second over the whole run."""
+        return len(self.interactions) / self.seconds if self.seconds else 0.0
+
+    def row(self, floor: float | None = None) -> str:
+        rate = self.rate
+        ratio = f"{rate / floor:.2f}" if floor else "—"
         p50 = statistics.median(self.interactions) if self.interactions else float("nan")
         p95 = _percentile(self.interactions, 95)
         journey = statistics.median(self.journeys) if self.journeys else float("nan")
         failed = f" ({len(self.failures)} failed)" if self.failures else ""
+        first = f"{self.first_page_s:.1f} s" if self.first_page_s is not None else "—"
         return (
-            f"| {self.target} | {self.offices:,} | {self.members} | {rate:.1f}{failed} | "
-            f"{p50:.2f} s / {p95:.2f} s | {journey:.1f} s | {self.rss_mb:.0f} MB |"
+            f"| {self.target} | {self.offices:,} | {self.members} | {rate:.1f}{failed} | {ratio} | "
+            f"{p50:.2f} s / {p95:.2f} s | {journey:.1f} s | {self.rss_mb:.0f} MB | {first} |"
         )
 
 
@@ -88,6 +103,14 @@ def _percentile(values: list[float], percent: int) -> float:
         return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(percent / 100 * (len(ordered) - 1)))]
+
+
+def _timed_out(answer: dict[str, object]) -> bool:
+    """Whether the agent API answered ``wait_timed_out``: not a failure, the run is still going."""
+    error = answer.get("error")
+    return answer.get("status") == "wait_timed_out" or (
+        isinstance(error, dict) and error.get("code") == "wait_timed_out"
+    )
 
 
 class Member:
@@ -105,9 +128,12 @@ class Member:
             headers={"Content-Type": "application/json"},
             method="POST",
         )
-        with self.opener.open(request, timeout=REQUEST_TIMEOUT_SECONDS) as response:
-            answer: dict[str, object] = json.loads(response.read())
-        while answer.get("status") == "wait_timed_out":  # the run goes on: wait for the same run
+        try:
+            with self.opener.open(request, timeout=REQUEST_TIMEOUT_SECONDS) as response:
+                answer: dict[str, object] = json.loads(response.read())
+        except urllib.error.HTTPError as error:  # say which of the agent API's refusals it was
+            raise RuntimeError(f"HTTP {error.code}: {error.read()[:300]!r}") from error
+        while _timed_out(answer):  # the run goes on (202): wait for the same run
             answer = self.interact({"session_id": answer["session_id"]})
         return answer
 
@@ -196,7 +222,7 @@ def agent_options() -> list[str]:
 
 @contextmanager
 def server(target: str, work: Path, environment: dict[str, str], workers: int) -> Iterator[tuple[str, list[int]]]:
-    """Start ``target`` ("app", "plain" or "nginx"); yield its URL and the process ids to measure."""
+    """Start ``target`` ("floor", "app", "plain" or "nginx"); yield its URL and the process ids to measure."""
     log = work / f"{target}.log"
     port = free_port()
     if target == "nginx":
@@ -206,7 +232,7 @@ def server(target: str, work: Path, environment: dict[str, str], workers: int) -
         environment = environment | {"STREAMLIT_SERVER_AGENT_MAX_SESSIONS": "2000"}
         url = f"http://127.0.0.1:{base}"
     else:
-        script = "app.py" if target == "app" else "bench/plain_app.py"
+        script = {"app": "app.py", "floor": "bench/floor_app.py"}.get(target, "bench/plain_app.py")
         command = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port)]
         command += ["--server.address", "127.0.0.1"]
         for option, value in PRODUCTION_OPTIONS:
@@ -236,9 +262,11 @@ def server(target: str, work: Path, environment: dict[str, str], workers: int) -
 
 
 def measure(target: str, offices: int, members: int, journeys: int, work: Path, workers: int) -> Run:
-    label = {"app": "app, 1 process", "plain": "plain streamlit-folium, 1 process"}.get(
-        target, f"app, {workers} processes behind nginx"
-    )
+    label = {
+        "app": "app, 1 process",
+        "plain": "plain streamlit-folium, 1 process",
+        "floor": "Streamlit's floor (5 widgets), 1 process",
+    }.get(target, f"app, {workers} processes behind nginx")
     run = Run(target=label, offices=offices, members=members)
     environment = {k: v for k, v in os.environ.items() if not k.startswith("PARTNER_DIRECTORY_")}
     environment |= {
@@ -249,7 +277,11 @@ def measure(target: str, offices: int, members: int, journeys: int, work: Path, 
             "PARTNER_DIRECTORY_CACHE_DIR", str(Path.home() / ".cache" / "partner_directory")
         ),
     }
+    started_at = time.perf_counter()
     with server(target, work, environment, workers) as (url, pids):
+        if target == "app":  # how long after its start the first member gets the page (caches cold)
+            Member(url, seed=99_999).interact({})
+            run.first_page_s = time.perf_counter() - started_at
         # Warm-up: each process loads, checks and places the file once, before the clock starts.
         warm_up = [Member(url, seed=10_000 + i) for i in range(max(1, workers if target == "nginx" else 1) * 4)]
         threads = [threading.Thread(target=m.journey, args=(Run("", 0, 0), threading.Lock())) for m in warm_up]
@@ -277,30 +309,43 @@ def measure(target: str, offices: int, members: int, journeys: int, work: Path, 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--members", type=int, default=16)
+    parser.add_argument("--members", default="16,32", help="members at once, one run per number: 16,32")
     parser.add_argument("--sizes", default="500,10000")
     parser.add_argument("--journeys", type=int, default=2, help="journeys per member (five interactions each)")
     parser.add_argument("--workers", type=int, default=2, help="Streamlit processes behind nginx")
-    parser.add_argument("--targets", default="app,plain,nginx", help="which of app, plain, nginx to run")
+    parser.add_argument(
+        "--targets", default="floor,app,plain,nginx", help="which of floor, app, plain, nginx to run (floor first)"
+    )
     args = parser.parse_args(argv)
     targets = [t.strip() for t in args.targets.split(",") if t.strip()]
     if "nginx" in targets and not shutil.which("nginx") and not Path("/usr/sbin/nginx").exists():
         print("nginx is not installed: run `make nginx`, or leave out the nginx target.", file=sys.stderr)
         return 2
-    print(f"{os.cpu_count()} cores; {args.members} members at once, {args.journeys} journeys of 5 interactions each")
-    print("| server | offices | members | interactions/s | interaction p50 / p95 | journey p50 | RSS |")
-    print("|---|---|---|---|---|---|---|")
+    targets.sort(key=lambda target: target != "floor")  # the floor first: the others' ratios need it
+    crowds = [int(m) for m in str(args.members).split(",")]
+    print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start; members at once: {crowds}, ")
+    print(f"{args.journeys} journeys of 5 interactions each")
+    print(
+        "| server | offices | members | interactions/s | ÷ floor | interaction p50 / p95 | journey p50 | RSS "
+        "| first page after start |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
     failed = False
     for size in [int(s) for s in args.sizes.split(",")]:
         with tempfile.TemporaryDirectory(prefix="bench-load-") as temporary:
             work = Path(temporary)
             write(work / "partners.csv", generate(size))
-            for target in targets:
-                run = measure(target, size, args.members, args.journeys, work, args.workers)
-                print(run.row(), flush=True)
-                if run.failures:
-                    failed = True
-                    print(f"  first failure: {run.failures[0]}", file=sys.stderr)
+            for members in crowds:
+                floor: float | None = None
+                for target in targets:
+                    run = measure(target, size, members, args.journeys, work, args.workers)
+                    if target == "floor":
+                        floor = run.rate
+                    print(run.row(floor), flush=True)
+                    if run.failures:
+                        failed = True
+                        print(f"  first failure: {run.failures[0]}", file=sys.stderr)
+    print(f"load average {os.getloadavg()[0]:.1f} at the end")
     return 1 if failed else 0
 
 

@@ -19,7 +19,9 @@ fails quietly (the tests notice) rather than costing a person the page:
   the sign-in throttle keys each agent caller apart (they have no address);
 - :func:`secrets_in_memory` -- whether ``st.secrets`` holds secrets given in
   memory (AppTest's ``at.secrets``), so a missing secrets file is seen with a
-  ``stat`` instead of an exception at every call.
+  ``stat`` instead of an exception at every call;
+- :func:`fragment_rerun` -- the run context's fragments of this run, so a
+  fragment rerun (which skips ``app.py``) is paced too.
 """
 
 from __future__ import annotations
@@ -137,3 +139,15 @@ def agent_session_id() -> str | None:
         return current if current is not None and current in marked else None
     except Exception:
         return None
+
+
+def fragment_rerun() -> bool:
+    """Whether this run reruns only a fragment (``st.fragment``): the entry script did not run, nor its pacing."""
+    try:
+        # Private: only the run context knows which fragments this run was asked to rerun (none: the whole app).
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        context = get_script_run_ctx()
+        return bool(context is not None and context.fragment_ids_this_run)
+    except Exception:
+        return False

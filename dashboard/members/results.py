@@ -22,9 +22,9 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import streamlit as st
-from streamlit_folium import st_folium
 
 from dashboard import data, downloads
+from dashboard.members.map_frame import MapFrame, prepare
 from dashboard.members.search import clear
 from dashboard.members.selection import (
     LIST_KEY,
@@ -39,13 +39,13 @@ from dashboard.style import LIST_WIDTHS, MAP_FRAME_KEY, MAP_HEIGHT
 from dashboard.text import error_text, md, say
 from partner_directory.errors import ConfigurationError
 from partner_directory.geo.countries import country_name
-from partner_directory.i18n import t
+from partner_directory.i18n import t, tn
 from partner_directory.maps.building import build_map
 from partner_directory.maps.clicks import CLICK_RETURNED_OBJECTS, clicked_partner_id
 from partner_directory.maps.elements import TileConfig
 from partner_directory.maps.office_file import OfficeFile, write_office_file
 from partner_directory.maps.rows import OfficeData, office_data
-from partner_directory.search.criteria import DEFAULT_RADIUS_KM, Criteria
+from partner_directory.search.criteria import DEFAULT_RADIUS_KM, LIST_MAX_ROWS, Criteria
 from partner_directory.search.engine import SearchResult, search
 from partner_directory.search.index import SearchIndex
 from partner_directory.search.loosening import loosening_sentence, loosenings
@@ -59,7 +59,7 @@ _LOG = logging.getLogger(__name__)
 
 
 def list_table(rows: pd.DataFrame, lang: str, *, near: bool) -> pa.Table:
-    """The list as a member sees it -- its shown columns only -- made once per search, ready for the grid.
+    """The list as a member sees it -- its shown columns only -- ready for the grid.
 
     Partner, city, country, (with a place) distance and services, in that order.
     The grid receives nothing it does not show: contact data, sectors and
@@ -72,18 +72,42 @@ def list_table(rows: pd.DataFrame, lang: str, *, near: bool) -> pa.Table:
         "country": [country_name(code, lang) for code in rows["country"]],
     }
     if near:
-        # Honest about approximate placement: "≈ 57 km", "under 10 km", never "0.0 km"; the
-        # column's help and the card say what the approximation means. Short, so that every
-        # column fits at 1280 px.
-        columns["distance"] = [
-            format_distance(float(km), precision, lang, short=True)
-            for km, precision in zip(rows["distance_km"], rows["geocode_precision"], strict=True)
-        ]
+        columns["distance"] = _distances(rows, lang)
     # Short words, so that all five fit beside the other columns at 1280 px.
     columns["services"] = [
         ", ".join(t(f"list.service.{s}", lang) for s in split_list(v) if s in SERVICES) for v in rows["services"]
     ]
     return pa.table({name: pa.array(values, type=pa.string()) for name, values in columns.items()})
+
+
+def _distances(rows: pd.DataFrame, lang: str) -> list[str]:
+    # Honest about approximate placement: "≈ 57 km", "under 10 km", never "0.0 km"; the
+    # column's help and the card say what the approximation means. Short, so that every
+    # column fits at 1280 px.
+    return [
+        format_distance(float(km), precision, lang, short=True)
+        for km, precision in zip(rows["distance_km"], rows["geocode_precision"], strict=True)
+    ]
+
+
+@st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
+def _whole_list(view: tuple[str, bool], lang: str, _index: SearchIndex) -> pa.Table:
+    """The list of every office of the published list ``view`` (no distances): made once per version and language."""
+    return list_table(_index.table, lang, near=False)
+
+
+def found_list(view: tuple[str, bool], result: SearchResult, lang: str, index: SearchIndex, *, near: bool) -> pa.Table:
+    """The list for ``result``: its rows taken from the version's whole list, the distances (if any) added.
+
+    The same table as ``list_table(result.rows, lang, near=near)``, without
+    translating every row's country and services at every search (60 ms at
+    10,000 offices, most of a search that is not yet cached).
+    """
+    listing = _whole_list(view, lang, index).take(pa.array(result.positions, type=pa.int64()))
+    if near:
+        distances = pa.array(_distances(result.rows, lang), type=pa.string())
+        listing = listing.add_column(listing.column_names.index("services"), "distance", distances)
+    return listing
 
 
 def _offices_for_map(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -98,7 +122,8 @@ class Found:
 
     result: SearchResult
     positions: pd.DataFrame  # partner_id, latitude, longitude (for map clicks)
-    listing: pa.Table
+    listing: pa.Table  # the first LIST_MAX_ROWS offices found
+    listed_partners: tuple[str, ...]  # the partner of each row of the list, in its order
     map_data: OfficeData
     place_labels: list[Any]
 
@@ -141,10 +166,17 @@ def found(view: tuple[str, bool], public: bool, criteria: Criteria, lang: str, _
     return Found(
         result,
         positions,
-        list_table(rows, lang, near=bool(criteria.near)),
+        found_list(view, result, lang, _index, near=bool(criteria.near)).slice(0, LIST_MAX_ROWS),
+        tuple(rows["partner_id"].iloc[:LIST_MAX_ROWS]),
         _map_data(view, public, rows, result.positions, lang, _index),
         data.nearby_cities(positions),
     )
+
+
+@st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
+def partners(view: tuple[str, bool], _table: pd.DataFrame) -> frozenset[str]:
+    """Every partner of the published list ``view`` names (a card may open for these only): once per version."""
+    return frozenset(_table["partner_id"])
 
 
 # -- drawing it -------------------------------------------------------------------------------------------------
@@ -175,25 +207,28 @@ def _tiles(lang: str) -> TileConfig | None:
         return None
 
 
-def offices_map(shown: Found, lang: str) -> None:
-    """The map of the offices found; a click on an office opens its card at once."""
+@st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
+def _map_frame(
+    view: tuple[str, bool], public: bool, criteria: Criteria, lang: str, tiles: TileConfig | None, _shown: Found
+) -> MapFrame:
+    """The map of a search as streamlit-folium sends it: built and rendered once, shared like :func:`found`."""
     # The selection is not in the map's script: the map reads it from the page's address, so opening
     # or closing a card keeps the member's zoom (a new script would mount a new map).
     the_map = build_map(
-        shown.map_data,
+        _shown.map_data,
         language=lang,
-        tiles=_tiles(lang),
+        tiles=tiles,
         selection_parameter=SELECTION_PARAMETER,
-        place_labels=shown.place_labels,
+        place_labels=_shown.place_labels,
     )
+    return prepare(the_map)
+
+
+def offices_map(shown: Found, view: tuple[str, bool], public: bool, criteria: Criteria, lang: str) -> None:
+    """The map of the offices found; a click on an office opens its card at once."""
+    frame = _map_frame(view, public, criteria, lang, _tiles(lang), shown)
     with st.container(key=MAP_FRAME_KEY):  # holds the map's height from its first paint (style.PAGE_STYLE)
-        clicked = st_folium(
-            the_map,
-            key="map",
-            height=MAP_HEIGHT,
-            use_container_width=True,
-            returned_objects=list(CLICK_RETURNED_OBJECTS),
-        )
+        clicked = frame.draw(key="map", height=MAP_HEIGHT, returned_objects=CLICK_RETURNED_OBJECTS)
     # A new click selects the partner and reruns at once: the card opens now.
     pick(
         clicked_partner_id(clicked, shown.positions),
@@ -207,8 +242,10 @@ def offices_list(shown: Found, criteria: Criteria, lang: str) -> None:
     rows = shown.result.rows
     if len(rows):
         st.caption(t("ui.list_keys", lang))
+    if len(rows) > LIST_MAX_ROWS:
+        st.caption(md(tn("members_list.first_rows", len(rows), lang, shown=LIST_MAX_ROWS)))
     listing = shown.listing
-    partners = rows["partner_id"].tolist()
+    partners = shown.listed_partners
     forget_stale_list_selection(partners)
     event = st.dataframe(
         listing,

@@ -67,10 +67,12 @@ def clicked_partner_id(
     """
     if not st_folium_result or offices is None or offices.empty or "partner_id" not in offices:
         return None
-    partner_ids = text_column(offices, "partner_id")
     popup = st_folium_result.get("last_object_clicked_popup")
     popup_text = popup if isinstance(popup, str) else ""
     position = _clicked_position(st_folium_result.get("last_object_clicked"))
+    if position is None and not popup_text:
+        return None  # no click yet: every rerun of the page asks, so the offices are not read
+    partner_ids = text_column(offices, "partner_id")
 
     if position is not None:
         latitudes = numeric_column(offices, "latitude")

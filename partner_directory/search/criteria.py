@@ -24,6 +24,10 @@ MAX_RADIUS_KM = 20_040.0
 #: Radius used when a place is given without one, in kilometres (the search form starts with it too).
 DEFAULT_RADIUS_KM = 300.0
 
+#: Most offices the members' list shows at once, best matches (or nearest) first: every rerun sends the
+#: list to the browser, and 100,000 rows would be 5 MB each time. The downloads and the map hold them all.
+LIST_MAX_ROWS = 1_000
+
 #: Longest free text or place name read from query parameters.
 MAX_TEXT_LENGTH = 200
 

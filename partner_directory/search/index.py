@@ -47,6 +47,7 @@ pass a fresh :meth:`SearchIndex.build`, after changing values in place.
 from __future__ import annotations
 
 import bisect
+import itertools
 import threading
 import weakref
 from collections import Counter
@@ -133,7 +134,7 @@ class _QueryUnit:
 
 @dataclass(frozen=True)
 class _Posting:
-    rows: npt.NDArray[np.int64]
+    rows: npt.NDArray[np.int32]
     weights: npt.NDArray[np.float64]
 
 
@@ -212,7 +213,12 @@ class SearchIndex:
         self._sector_display = {folded: forms.most_common(1)[0][0] for folded, forms in sector_forms.items()}
         self._service_rows = _arrays(service_rows)
         self._language_rows = _arrays(language_rows)
-        self._postings: dict[str, _Posting] = {}
+        # Every word's rows and weights, one word after another in the vocabulary's order: word i's are at
+        # [_posting_starts[i], _posting_starts[i + 1]). Two arrays instead of two per word: at 100,000
+        # offices (half a million words) a few hundred MB less, and built in a fraction of the time.
+        self._posting_rows: npt.NDArray[np.int32] = np.empty(0, dtype=np.int32)
+        self._posting_weights: npt.NDArray[np.float64] = np.empty(0, dtype=np.float64)
+        self._posting_starts: npt.NDArray[np.int64] = np.zeros(1, dtype=np.int64)
         self._vocabulary: list[str] = []
         self._fuzzy_vocabulary: dict[int, list[str]] = {}  # by length: typos change it by at most the edits
         self._cjk_vocabulary: list[str] = []
@@ -267,14 +273,16 @@ class SearchIndex:
             for row in range(self.size):
                 for word in self._row_words(field_name, row, words_of, city_aliases):
                     postings.setdefault(word, {}).setdefault(row, weight)
-        self._postings = {
-            word: _Posting(
-                rows=np.fromiter(rows.keys(), dtype=np.int64, count=len(rows)),
-                weights=np.fromiter(rows.values(), dtype=np.float64, count=len(rows)),
-            )
-            for word, rows in postings.items()
-        }
-        self._vocabulary = sorted(self._postings)
+        self._vocabulary = sorted(postings)
+        rows_of = [postings[word] for word in self._vocabulary]
+        lengths = np.fromiter((len(rows) for rows in rows_of), dtype=np.int64, count=len(rows_of))
+        self._posting_starts = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+        total = int(self._posting_starts[-1])
+        self._posting_rows = np.fromiter((row for rows in rows_of for row in rows), dtype=np.int32, count=total)
+        self._posting_weights = np.fromiter(
+            (weight for rows in rows_of for weight in rows.values()), dtype=np.float64, count=total
+        )
+        del rows_of, postings
         self._fuzzy_vocabulary = {}
         for word in self._vocabulary:
             if len(word) >= MIN_FUZZY_LENGTH and not word.isdigit():
@@ -446,9 +454,22 @@ class SearchIndex:
             # "Germany" does not also bring in every German-speaking office.
             matches = self._fuzzy_words(folded)
         for word, quality in matches.items():
-            posting = self._postings[word]  # rows are distinct within a posting
+            posting = self._posting(word)  # rows are distinct within a posting
             scores[posting.rows] = np.maximum(scores[posting.rows], quality * posting.weights)
         return scores
+
+    def _word_id(self, word: str) -> int | None:
+        """The position of ``word`` in the sorted vocabulary, or ``None`` if no office has it."""
+        position = bisect.bisect_left(self._vocabulary, word)
+        return position if position < len(self._vocabulary) and self._vocabulary[position] == word else None
+
+    def _posting(self, word: str) -> _Posting:
+        """The rows that hold ``word`` and its weight in each (views of the shared arrays); none for an unknown word."""
+        position = self._word_id(word)
+        if position is None:
+            return _Posting(rows=np.empty(0, dtype=np.int32), weights=np.empty(0, dtype=np.float64))
+        start, end = int(self._posting_starts[position]), int(self._posting_starts[position + 1])
+        return _Posting(rows=self._posting_rows[start:end], weights=self._posting_weights[start:end])
 
     @staticmethod
     def _raise_scores(scores: npt.NDArray[np.float64], rows: npt.NDArray[np.int64] | None, value: float) -> None:
@@ -458,13 +479,13 @@ class SearchIndex:
     def _matching_words(self, word: str) -> dict[str, float]:
         """Words of the table that ``word`` equals or begins, with the quality of each match."""
         found: dict[str, float] = {}
-        if word in self._postings:
+        if self._word_id(word) is not None:
             found[word] = EXACT_QUALITY
         cjk = has_cjk(word)
         if len(word) >= MIN_PREFIX_LENGTH or cjk:
             low, high = PREFIX_QUALITY
             start = bisect.bisect_left(self._vocabulary, word)
-            for candidate in self._vocabulary[start:]:
+            for candidate in itertools.islice(self._vocabulary, start, None):
                 if not candidate.startswith(word):
                     break
                 if candidate != word:

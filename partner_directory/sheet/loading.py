@@ -270,7 +270,7 @@ def _records(
 
 def _check_record(record: Sequence[str], row: int, label: str, limits: Limits) -> None:
     """Refuse a row over the budget: too many rows, too many (non-empty) columns, a too long cell."""
-    if row > limits.max_rows:
+    if not limits.admits_rows(row):
         raise InputTooLargeError("too_many_rows", name=label, limit=limits.max_rows)
     width = len(record)
     while width and not record[width - 1]:
