@@ -137,6 +137,7 @@ NUMBERS = frozenset({"len", "int", "float", "round"})
 REVIEWED: dict[tuple[str, str], str] = {
     ("dashboard/text.py", "st.session_state.pop(slot)"): "the sentence notice_later kept; its argument is checked",
     ("dashboard/style.py", "PAGE_STYLE"): "the page's style sheet, a constant of the module",
+    ("dashboard/settings.py", "OWN_NAMES.__getitem__"): "each language by its own name, constants of i18n",
     ("dashboard/member_cookie.py", "script"): "the cookie request: a constant route, a method and a ticket "
     "checked to be only A-Za-z0-9-_. , each written as a JSON string",
     ("dashboard/downloads.py", "download.label"): "a Download's label; Download(...) is itself checked",
