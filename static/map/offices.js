@@ -629,46 +629,63 @@
         keyboard: false
       });
       marker.minZoom = Math.max(label[3], options.minZoom);
+      marker.labelSize = null;
       return marker;
     });
-    // Labels never overlap: the rows come largest city first, and a label that would touch one
-    // already shown is left out at this zoom (Brandenburg must not cover Potsdam, nor a suburb Warszawa).
+    // Labels never overlap: the rows come largest city first, and a label whose box would touch
+    // one already kept is left out at this view (Brandenburg must not cover Potsdam, nor a suburb
+    // Warszawa). Each box is computed, not read from the page: the label's point at the view the
+    // map has now, and the text's own size, measured once (offsetWidth ignores the zoom
+    // animation's scaling, which a bounding box read mid-animation does not).
     var GAP = 3;
+    var DOT_OFFSET_PIXELS = 4;  // offices.css: the span is moved 4 px left (its dot on the point) and up by half
     function overlaps(a, b) {
       return a.left < b.right + GAP && b.left < a.right + GAP && a.top < b.bottom + GAP && b.top < a.bottom + GAP;
     }
+    function sizeOf(marker) {
+      if (marker.labelSize) { return marker.labelSize; }
+      var element = marker.getElement();
+      var text = element && element.firstChild;
+      if (!text || !text.offsetWidth) { return null; }  // not laid out (a hidden frame): measured next time
+      // Where the text lies in its marker, before offices.css moves it (layout offsets ignore transforms).
+      marker.labelSize = { left: text.offsetLeft, top: text.offsetTop, width: text.offsetWidth, height: text.offsetHeight };
+      return marker.labelSize;
+    }
+    function boxOf(marker, size) {
+      var point = map.latLngToContainerPoint(marker.getLatLng());
+      var left = point.x + size.left - DOT_OFFSET_PIXELS;
+      var top = point.y + size.top - size.height / 2;
+      return { left: left, top: top, right: left + size.width, bottom: top + size.height };
+    }
     function update() {
       var zoom = map.getZoom();
-      var shown = [];
+      var view = map.getSize();
+      var kept = [];
       markers.forEach(function (marker) {
-        var show = zoom >= marker.minZoom;
-        if (show && !map.hasLayer(marker)) { marker.addTo(map); }
-        if (!show && map.hasLayer(marker)) { map.removeLayer(marker); }
-        if (!show) { return; }
-        var element = marker.getElement();
-        var text = element && element.firstChild;
-        if (!text || !text.getBoundingClientRect) { return; }
-        var box = text.getBoundingClientRect();
-        if (shown.some(function (other) { return overlaps(box, other); })) {
+        var wanted = zoom >= marker.minZoom;
+        var size = null;
+        var box = null;
+        if (wanted) {
+          if (!map.hasLayer(marker)) { marker.addTo(map); }  // in the page, so that its text can be measured
+          size = sizeOf(marker);
+          box = size && boxOf(marker, size);
+          // Out of view, a label takes no room from one in view; one that cannot be measured waits.
+          wanted = box !== null && box.right > 0 && box.left < view.x && box.bottom > 0 && box.top < view.y &&
+            !kept.some(function (other) { return overlaps(box, other); });
+        }
+        if (wanted) {
+          kept.push(box);
+        } else if (map.hasLayer(marker)) {
           map.removeLayer(marker);
-        } else {
-          shown.push(box);
         }
       });
     }
-    // After every view change (a zoom, the first fit to the offices, a resize), not only a zoom:
-    // boxes measured before the map has its size all overlap.
-    // Measured a moment after the view settles (Leaflet places the markers after its own events).
-    var pending = null;
-    function schedule() {
-      if (pending) { window.clearTimeout(pending); }
-      pending = window.setTimeout(function () { pending = null; update(); }, 60);
-    }
-    map.on("moveend zoomend resize viewreset", schedule);
-    map.whenReady(schedule);
-    // The page sizes the map's frame after this script has run: measure again once it has a size.
-    if (window.ResizeObserver) { new window.ResizeObserver(schedule).observe(map.getContainer()); }
-    window.addEventListener("load", schedule);
+    // After every view change (a zoom, the first fit to the offices, a resize), not only a zoom.
+    map.on("zoomend moveend resize viewreset", update);
+    map.whenReady(function () { window.setTimeout(update, 0); });
+    // The page sizes the map's frame after this script has run: again once it has a size.
+    if (window.ResizeObserver) { new window.ResizeObserver(update).observe(map.getContainer()); }
+    window.addEventListener("load", update);
   }
 
   global.partnerDirectoryMap = { offices: offices, outlines: outlines, labels: labels };
