@@ -1,6 +1,7 @@
 """Benchmark: the members' map in Chromium, from opening the page to the map's clusters drawn.
 
-``make bench`` does not run it (it takes minutes per size); alone:
+``make bench`` runs it with the defaults (a few minutes: the 100,000-office server's cold start
+places half of its offices offline); alone:
 ``.venv/bin/python bench/bench_browser.py [--sizes 10000,100000] [--searches 5]``
 
 For each size it generates a partner file (bench/generate.py), starts ``streamlit run
@@ -41,6 +42,8 @@ from playwright.sync_api import Browser, Page  # noqa: E402
 from serve import PRODUCTION_OPTIONS  # noqa: E402
 
 from bench.generate import generate, write  # noqa: E402
+from partner_directory.errors import InputTooLargeError  # noqa: E402
+from partner_directory.sheet.loading import load_file  # noqa: E402
 
 SEARCH_WORDS = ("Robotics", "Maritime", "Gdańsk", "Fintech", "Helsinki", "Energy", "Paris")
 DRAWN_TIMEOUT_MS = 300_000
@@ -90,7 +93,22 @@ def search_redraw(page: Page, word: str) -> float:
     return (float(drawn.json_value()) - float(started)) / 1000
 
 
+def admitted_size(offices: int, work: Path) -> int:
+    """``offices``, or one fewer when the partner file's budget refuses exactly that many rows (said on stderr)."""
+    probe = work / "probe.csv"
+    write(probe, generate(offices))
+    try:
+        load_file(probe)
+    except InputTooLargeError as error:
+        print(f"{offices:,} offices refused ({error}); measuring {offices - 1:,}", file=sys.stderr)
+        return offices - 1
+    finally:
+        probe.unlink()
+    return offices
+
+
 def measure(browser: Browser, offices: int, opens: int, searches: int, work: Path) -> str:
+    offices = admitted_size(offices, work)
     data_file = work / "partners.csv"
     write(data_file, generate(offices))
     environment = app_environment(data_file, work) | {

@@ -421,6 +421,8 @@
       }
     });
     map.on("click zoomstart", function () { if (spread) { fold(); draw(); } });
+    // The look of every office shown, drawn alone or inside a cluster (for tests and tools).
+    layer.officeStyles = function () { return shown.map(styleOf); };
     map.on("moveend", draw);
 
     var legend = null;
@@ -629,54 +631,46 @@
         keyboard: false
       });
       marker.minZoom = Math.max(label[3], options.minZoom);
-      marker.labelSize = null;
       return marker;
     });
     // Labels never overlap: the rows come largest city first, and a label whose box would touch
     // one already kept is left out at this view (Brandenburg must not cover Potsdam, nor a suburb
     // Warszawa). Each box is computed, not read from the page: the label's point at the view the
-    // map has now, and the text's own size, measured once (offsetWidth ignores the zoom
-    // animation's scaling, which a bounding box read mid-animation does not).
+    // map has now, and its text's size as laid out now (layout sizes ignore the zoom animation's
+    // scaling, which a bounding box read mid-animation does not; measured at every update, since
+    // the style sheet and fonts may arrive after the first).
     var GAP = 3;
     var DOT_OFFSET_PIXELS = 4;  // offices.css: the span is moved 4 px left (its dot on the point) and up by half
     function overlaps(a, b) {
       return a.left < b.right + GAP && b.left < a.right + GAP && a.top < b.bottom + GAP && b.top < a.bottom + GAP;
     }
-    function sizeOf(marker) {
-      if (marker.labelSize) { return marker.labelSize; }
+    function boxOf(marker) {
       var element = marker.getElement();
       var text = element && element.firstChild;
-      if (!text || !text.offsetWidth) { return null; }  // not laid out (a hidden frame): measured next time
-      // Where the text lies in its marker, before offices.css moves it (layout offsets ignore transforms).
-      marker.labelSize = { left: text.offsetLeft, top: text.offsetTop, width: text.offsetWidth, height: text.offsetHeight };
-      return marker.labelSize;
-    }
-    function boxOf(marker, size) {
+      if (!text || !text.offsetWidth) { return null; }  // not laid out (a hidden frame): the next update
       var point = map.latLngToContainerPoint(marker.getLatLng());
-      var left = point.x + size.left - DOT_OFFSET_PIXELS;
-      var top = point.y + size.top - size.height / 2;
-      return { left: left, top: top, right: left + size.width, bottom: top + size.height };
+      // Where the text lies in its marker, before offices.css moves it (layout offsets ignore transforms).
+      var left = point.x + text.offsetLeft - DOT_OFFSET_PIXELS;
+      var top = point.y + text.offsetTop - text.offsetHeight / 2;
+      return { left: left, top: top, right: left + text.offsetWidth, bottom: top + text.offsetHeight };
     }
     function update() {
       var zoom = map.getZoom();
-      var view = map.getSize();
-      var kept = [];
-      markers.forEach(function (marker) {
+      // Writes, then reads, then writes: the page is laid out once, not once per label.
+      var candidates = markers.filter(function (marker) {
         var wanted = zoom >= marker.minZoom;
-        var size = null;
-        var box = null;
-        if (wanted) {
-          if (!map.hasLayer(marker)) { marker.addTo(map); }  // in the page, so that its text can be measured
-          size = sizeOf(marker);
-          box = size && boxOf(marker, size);
-          // Out of view, a label takes no room from one in view; one that cannot be measured waits.
-          wanted = box !== null && box.right > 0 && box.left < view.x && box.bottom > 0 && box.top < view.y &&
-            !kept.some(function (other) { return overlaps(box, other); });
-        }
-        if (wanted) {
+        if (wanted && !map.hasLayer(marker)) { marker.addTo(map); }
+        if (!wanted && map.hasLayer(marker)) { map.removeLayer(marker); }
+        return wanted;
+      });
+      var boxes = candidates.map(boxOf);
+      var kept = [];
+      candidates.forEach(function (marker, position) {
+        var box = boxes[position];
+        if (box !== null && !kept.some(function (other) { return overlaps(box, other); })) {
           kept.push(box);
-        } else if (map.hasLayer(marker)) {
-          map.removeLayer(marker);
+        } else {
+          map.removeLayer(marker);  // one that cannot be measured yet waits for the next view
         }
       });
     }
@@ -686,6 +680,12 @@
     // The page sizes the map's frame after this script has run: again once it has a size.
     if (window.ResizeObserver) { new window.ResizeObserver(update).observe(map.getContainer()); }
     window.addEventListener("load", update);
+    // streamlit-folium adds the style sheets only just before this script runs: the labels' size
+    // (offices.css) may change once they arrive, and again once the fonts are ready.
+    Array.prototype.forEach.call(document.querySelectorAll("link[rel='stylesheet']"), function (link) {
+      link.addEventListener("load", update);
+    });
+    if (document.fonts && document.fonts.ready) { document.fonts.ready.then(update); }
   }
 
   global.partnerDirectoryMap = { offices: offices, outlines: outlines, labels: labels };
