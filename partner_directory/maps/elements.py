@@ -337,15 +337,13 @@ class OfficeMarkers(JSCSSMixin, _SafeMacroElement):
                 "cluster": CLUSTER_OPTIONS,
                 "flags": SCRIPT_FLAGS,
                 "precision": SCRIPT_PRECISIONS,
+                # Fetched by the map's code beside the offices' points (inlined in the standalone page).
+                "superclusterUrl": None if asset_base_url is None else asset_base_url + SUPERCLUSTER_JS,
             }
         )
         # Per instance, so other maps keep folium's class-wide lists untouched.
-        if asset_base_url is None:
-            self.default_js = []
-            self.default_css = []
-        else:
-            self.default_js = [("supercluster", asset_base_url + SUPERCLUSTER_JS)]
-            self.default_css = []
+        self.default_js = []
+        self.default_css = []
 
     def _get_self_bounds(self) -> list[list[float | None]]:
         if self._bounds is None:

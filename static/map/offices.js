@@ -76,6 +76,22 @@
     return pendingFiles[url];
   }
 
+  // supercluster, loaded once: present when inlined or already loaded, otherwise from `url`.
+  var clusterCodeLoading = null;
+  function clusterCode(url) {
+    if (global.Supercluster) { return Promise.resolve(); }
+    if (!clusterCodeLoading) {
+      clusterCodeLoading = new Promise(function (resolve, reject) {
+        var script = document.createElement("script");
+        script.src = url;
+        script.onload = resolve;
+        script.onerror = function () { clusterCodeLoading = null; reject(new Error("not loaded: " + url)); };
+        document.head.appendChild(script);
+      });
+    }
+    return clusterCodeLoading;
+  }
+
   function offices(map, source, options) {
     // [texts, rows]: text values in rows are positions in "texts", where each text is stored once.
     var strings = null;
@@ -540,8 +556,11 @@
     }
 
     if (source.url) {
-      loadFile(source.url)
-        .then(function (points) {
+      // The offices' points and the clustering code arrive side by side (a script loaded by the
+      // map's page itself would come only after the one before it).
+      Promise.all([loadFile(source.url), clusterCode(options.superclusterUrl)])
+        .then(function (loaded) {
+          var points = loaded[0];
           latitudes = points[0];
           longitudes = points[1];
           rowFlags = points[2];
@@ -555,7 +574,9 @@
       latitudes = rows.map(function (row) { return row[at.latitude]; });
       longitudes = rows.map(function (row) { return row[at.longitude]; });
       rowFlags = rows.map(function (row) { return row[at.flags]; });
-      show(shownPositions(rows.length, null));
+      clusterCode(options.superclusterUrl)
+        .then(function () { show(shownPositions(rows.length, null)); })
+        .catch(notLoaded);
     }
     return layer;
   }
