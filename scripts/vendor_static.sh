@@ -16,7 +16,9 @@ if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 set -euo pipefail
 
 LEAFLET_VERSION="1.9.4"
-MARKERCLUSTER_VERSION="1.5.3"
+SUPERCLUSTER_VERSION="8.0.1"
+# Built into supercluster's dist/ file; its licence is shipped beside it.
+KDBUSH_VERSION="4.0.2"
 WORLD_ATLAS_VERSION="2.0.2"
 # Used only to convert TopoJSON to GeoJSON here; nothing of it is shipped.
 TOPOJSON_CLIENT_VERSION="3.1.0"
@@ -45,7 +47,8 @@ copy_without_source_map() {  # copy_without_source_map SOURCE TARGET
 }
 
 unpack leaflet "$LEAFLET_VERSION"
-unpack leaflet.markercluster "$MARKERCLUSTER_VERSION"
+unpack supercluster "$SUPERCLUSTER_VERSION"
+unpack kdbush "$KDBUSH_VERSION"
 unpack world-atlas "$WORLD_ATLAS_VERSION"
 unpack topojson-client "$TOPOJSON_CLIENT_VERSION"
 unpack axe-core "$AXE_CORE_VERSION"
@@ -56,19 +59,16 @@ cp "$work/axe-core/axe.min.js" "$work/axe-core/LICENSE" "$root/tests/axe/"
 echo "axe-core $AXE_CORE_VERSION (MPL-2.0, LICENSE), from npm by scripts/vendor_static.sh; used only by the browser tests." \
     > "$root/tests/axe/README.md"
 
-rm -rf "$static/leaflet" "$static/leaflet.markercluster" "$static/world"
-mkdir -p "$static/leaflet" "$static/leaflet.markercluster" "$static/world"
+rm -rf "$static/leaflet" "$static/leaflet.markercluster" "$static/supercluster" "$static/world"
+mkdir -p "$static/leaflet" "$static/supercluster" "$static/world"
 
 copy_without_source_map "$work/leaflet/dist/leaflet.js" "$static/leaflet/leaflet.js"
 cp "$work/leaflet/dist/leaflet.css" "$static/leaflet/leaflet.css"
 cp "$work/leaflet/LICENSE" "$static/leaflet/LICENSE"
 
-copy_without_source_map "$work/leaflet.markercluster/dist/leaflet.markercluster.js" \
-    "$static/leaflet.markercluster/leaflet.markercluster.js"
-cp "$work/leaflet.markercluster/dist/MarkerCluster.css" \
-    "$work/leaflet.markercluster/dist/MarkerCluster.Default.css" \
-    "$static/leaflet.markercluster/"
-cp "$work/leaflet.markercluster/MIT-LICENCE.txt" "$static/leaflet.markercluster/LICENSE"
+copy_without_source_map "$work/supercluster/dist/supercluster.min.js" "$static/supercluster/supercluster.min.js"
+cp "$work/supercluster/LICENSE" "$static/supercluster/LICENSE"
+cp "$work/kdbush/LICENSE" "$static/supercluster/LICENSE-kdbush"
 
 cp "$work/world-atlas/LICENSE" "$static/world/LICENSE"
 # 1:110m for the world view (inlined in the standalone page); 1:50m, loaded by
@@ -156,12 +156,12 @@ see \`partner_directory/maps/office_file.py\`); not in git, and this script leav
 | Folder | npm package | Version | Licence | Files |
 | --- | --- | --- | --- | --- |
 | \`leaflet/\` | leaflet | $LEAFLET_VERSION | BSD-2-Clause (\`leaflet/LICENSE\`) | \`leaflet.js\`, \`leaflet.css\` |
-| \`leaflet.markercluster/\` | leaflet.markercluster | $MARKERCLUSTER_VERSION | MIT (\`leaflet.markercluster/LICENSE\`, the package's \`MIT-LICENCE.txt\`) | \`leaflet.markercluster.js\`, \`MarkerCluster.css\`, \`MarkerCluster.Default.css\` |
+| \`supercluster/\` | supercluster (with kdbush $KDBUSH_VERSION built in) | $SUPERCLUSTER_VERSION | ISC (\`supercluster/LICENSE\`; kdbush's ISC licence \`supercluster/LICENSE-kdbush\`) | \`supercluster.min.js\` (the package's UMD build; the map's clusters, a KD-tree per zoom level) |
 | \`world/\` | world-atlas | $WORLD_ATLAS_VERSION | ISC (\`world/LICENSE\`); the shapes are Natural Earth 1:110m and 1:50m admin-0 countries, public domain | \`countries-110m.geojson\`, \`countries-50m.geojson\` |
 
 Changes made while copying:
 
-- \`leaflet.js\` and \`leaflet.markercluster.js\`: the trailing
+- \`leaflet.js\` and \`supercluster.min.js\`: the trailing
   \`//# sourceMappingURL=\` comment is removed, because the source maps are
   not shipped.
 - \`countries-110m.geojson\` and \`countries-50m.geojson\`: converted from

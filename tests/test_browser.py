@@ -188,7 +188,7 @@ def test_members_search_list_map_and_partner_card(browser: Browser, serve, tmp_p
         assert_no_foreign_requests(app)
         static = [url for url in app.requests if url.startswith(server.url + "/app/static/")]
         assert any(url.endswith("/leaflet/leaflet.js") for url in static), static
-        assert any(url.endswith("/leaflet.markercluster.js") for url in static), static
+        assert any(url.endswith("/supercluster/supercluster.min.js") for url in static), static
         assert app.websockets and all(url.startswith("ws://127.0.0.1:") for url in app.websockets)
         assert app.dialogs == []
         assert app.errors == []

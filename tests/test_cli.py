@@ -123,7 +123,7 @@ def test_map_command_writes_one_self_contained_page(root, tmp_path):
     assert result.returncode == 0, result.stderr
     html = out.read_text(encoding="utf-8")
     assert "<script src=" not in html and 'rel="stylesheet" href="http' not in html
-    assert "L.markerClusterGroup" in html
+    assert "new global.Supercluster(" in html
     assert oct(out.stat().st_mode & 0o777) != "0o600"  # readable by the web server that embeds it
 
 

@@ -81,7 +81,7 @@ def test_members_mode_writes_no_contact_fields(tmp_path, language, note):
     result, out_dir = make_map(tmp_path, language=language, access="members")
     assert result.returncode == 0, result.stderr
     page = written(out_dir, before)
-    assert "L.markerClusterGroup" in page and "Pomeranian ICT Cluster" in page  # the map itself is whole
+    assert "new global.Supercluster(" in page and "Pomeranian ICT Cluster" in page  # the map itself is whole
     assert leaked(page) == {}
     assert note in result.stdout
     assert [p.name for p in out_dir.iterdir()] == ["map.html"]

@@ -48,14 +48,23 @@ def offices(count: int, **overrides: object) -> pd.DataFrame:
 
 
 def shown_rows(view, file) -> list[list[object]]:
-    """The rows the browser shows: the file's rows whose bit is set (all without a bitmap)."""
-    strings, rows = json.loads(file.path.read_text(encoding="utf-8"))
+    """The rows the browser shows: the file's rows whose bit is set (all without a bitmap).
+
+    The points file and the texts file hold the same rows in the same order.
+    """
+    latitudes, longitudes, flags = json.loads(file.path.read_text(encoding="utf-8"))
+    strings, rows = json.loads(file.texts_path.read_text(encoding="utf-8"))
+    assert [row[:3] for row in rows] == [list(point) for point in zip(latitudes, longitudes, flags, strict=True)]
     if view.shown is None:
         picked = rows
     else:
         bits = np.unpackbits(np.frombuffer(base64.b64decode(view.shown), dtype=np.uint8), bitorder="little")
         picked = [row for index, row in enumerate(rows) if bits[index]]
     return [row[:3] + [strings[value] for value in row[3:]] for row in picked]
+
+
+def view_urls(view) -> tuple[str | None, str | None]:
+    return view.url, view.texts_url
 
 
 def partner_ids(rows: list[list[object]]) -> list[object]:
@@ -67,7 +76,9 @@ def test_the_file_holds_every_placed_office_and_a_view_shows_exactly_the_asked_r
     table.loc[3, ["latitude", "longitude"]] = [np.nan, np.nan]  # not placed: never on a map
     file = write_office_file(table, language="en", folder=tmp_path)
     assert file.path.parent == tmp_path and file.path.name.startswith("offices-")
-    assert len(json.loads(file.path.read_text())[1]) == 19
+    assert file.texts_path.parent == tmp_path and file.texts_path != file.path
+    assert [len(column) for column in json.loads(file.path.read_text())] == [19, 19, 19]
+    assert view_urls(file.view([0])) == (f"offices/{file.path.name}", f"offices/{file.texts_path.name}")
     for positions, expected in (
         ([0, 1, 2], ["P0", "P1", "P2"]),
         ([19, 2, 7], ["P2", "P7", "P19"]),  # any order in, file order out
@@ -107,8 +118,13 @@ def test_the_same_list_is_written_once_and_another_list_or_language_is_another_f
     assert again.path.stat().st_ino == written, "the same bytes are not written again"
     polish = write_office_file(table, language="pl", folder=tmp_path)
     changed = write_office_file(offices(5, city="Gdynia"), language="en", folder=tmp_path)
-    assert len({first.path, polish.path, changed.path}) == 3
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted({first.path.name, polish.path.name, changed.path.name})
+    # Another language or another city: the same points, other texts, and another map.
+    assert len({first.texts_path, polish.texts_path, changed.texts_path}) == 3
+    assert len({first.view([0]).id, polish.view([0]).id, changed.view([0]).id}) == 3
+    written_files = {name for file in (first, polish, changed) for name in (file.path.name, file.texts_path.name)}
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(written_files)
+    moved = write_office_file(offices(5, latitude=50.0), language="en", folder=tmp_path)
+    assert moved.path != first.path
 
 
 def test_files_unused_for_a_day_are_removed_and_the_one_in_use_is_kept(tmp_path):
@@ -128,15 +144,20 @@ def test_files_unused_for_a_day_are_removed_and_the_one_in_use_is_kept(tmp_path)
     # The file in use is kept however old; the others go once a day old.
     os.utime(file.path, (day_ago, day_ago))
     assert remove_unused(tmp_path, keep=file.path) == []
-    assert sorted(remove_unused(tmp_path, now=time.time() + KEEP_UNUSED_SECONDS + 60)) == sorted([file.path, recent])
+    assert remove_unused(tmp_path, keep=(file.path, file.texts_path)) == []
+    assert sorted(remove_unused(tmp_path, now=time.time() + KEEP_UNUSED_SECONDS + 60)) == sorted(
+        [file.path, file.texts_path, recent]
+    )
     assert other.exists()
 
 
 def test_a_file_removed_behind_the_apps_back_is_written_again(tmp_path):
     file = write_office_file(offices(3), language="en", folder=tmp_path)
     file.path.unlink()
+    file.texts_path.unlink()
     file.ensure()
     assert json.loads(file.path.read_text()) == json.loads(file.text)
+    assert json.loads(file.texts_path.read_text()) == json.loads(file.texts_text)
 
 
 def test_a_folder_that_cannot_be_written_says_so_with_an_os_error(tmp_path):
@@ -149,7 +170,7 @@ def test_a_folder_that_cannot_be_written_says_so_with_an_os_error(tmp_path):
 def test_hostile_text_stays_data_in_the_file_and_out_of_the_page(tmp_path):
     table = offices(2, partner_name=HOSTILE + " Zebulon", city=HOSTILE, website=HOSTILE, contact_email=HOSTILE)
     file = write_office_file(table, language="en", folder=tmp_path)
-    raw = file.path.read_text(encoding="utf-8")
+    raw = file.path.read_text(encoding="utf-8") + file.texts_path.read_text(encoding="utf-8")
     assert "<" not in raw and ">" not in raw and "\u2028" not in raw and EVALUATED not in raw
     rows = shown_rows(file.view([0, 1]), file)
     assert {row[ROW_FIELDS.index("partner_name")] for row in rows} == {HOSTILE + " Zebulon"}
@@ -200,5 +221,9 @@ def test_the_maps_file_is_written_where_streamlit_and_nginx_serve_the_url_the_ma
         served_by_streamlit = Path(get_app_static_dir(str(ROOT / "app.py"))) / url[len(STATIC_SERVING_ENDPOINT) :]
         assert served_by_streamlit.resolve() == file.path.resolve()
         assert nginx_location_for(url).resolve() == file.path.resolve()
+        texts_url = re.findall(r'"texts":"([^"]*offices-[^"]*)"', page)
+        assert texts_url == [url.replace(file.path.name, file.texts_path.name)]
+        assert nginx_location_for(texts_url[0]).resolve() == file.texts_path.resolve()
     finally:
         file.path.unlink(missing_ok=True)
+        file.texts_path.unlink(missing_ok=True)

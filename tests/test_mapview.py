@@ -38,9 +38,9 @@ HOSTILE = (
 )
 # What the Jinja expression in HOSTILE would print if it were ever evaluated.
 EVALUATED = "246913578"
-# Scripts in every page: folium's L_NO_TOUCH switch, Leaflet, the map's own code (static/map), markercluster,
-# the offices' data (a JSON element) and the map.
-SCRIPTS_PER_PAGE = 6
+# Scripts in every page: folium's L_NO_TOUCH switch, Leaflet, the map's own code (static/map), the offices'
+# data (a JSON element) and the map; the standalone page inlines supercluster too (the app's map loads it itself).
+SCRIPTS_PER_PAGE = {"app": 5, "standalone": 6}
 
 
 def office(**values: object) -> dict[str, object]:
@@ -149,8 +149,8 @@ def test_script_closing_tags_in_data_do_not_close_the_script(hostile_offices, mo
     render = app_html if mode == "app" else render_standalone_html
     for offices in (benign, hostile_offices):
         html = render(offices)
-        assert len(re.findall(r"</script", html, re.IGNORECASE)) == SCRIPTS_PER_PAGE
-        assert len(re.findall(r"<script\b", html, re.IGNORECASE)) == SCRIPTS_PER_PAGE
+        assert len(re.findall(r"</script", html, re.IGNORECASE)) == SCRIPTS_PER_PAGE[mode]
+        assert len(re.findall(r"<script\b", html, re.IGNORECASE)) == SCRIPTS_PER_PAGE[mode]
 
 
 def test_hostile_text_arrives_in_the_browser_data_unchanged(hostile_offices):
@@ -255,7 +255,7 @@ def test_map_fits_the_offices_bounds():
     assert '"maxZoom": 12' in html
 
 
-def test_map_sets_max_zoom_for_markercluster():
+def test_map_sets_a_finite_max_zoom_for_the_clusters():
     assert '"maxZoom": 19' in app_html(frame(office()))
     assert '"maxZoom": 18' in app_html(frame(office()), tiles=None)
 
@@ -321,20 +321,19 @@ def test_app_mode_references_no_url_but_tiles_and_attribution():
         assert name not in html.lower(), name
 
 
-def test_app_mode_loads_leaflet_and_markercluster_from_the_static_folder():
+def test_app_mode_loads_leaflet_and_supercluster_from_the_static_folder():
     html = app_html(frame(office()), asset_base_url="/base/app/static")
     scripts = re.findall(r'<script src="([^"]+)"', html)
     styles = re.findall(r'<link rel="stylesheet" href="([^"]+)"', html)
     assert scripts == [
         "/base/app/static/leaflet/leaflet.js",
         "/base/app/static/map/offices.js",
-        "/base/app/static/leaflet.markercluster/leaflet.markercluster.js",
     ]
+    # The map's code loads supercluster itself, beside the offices' points.
+    assert '"superclusterUrl":"/base/app/static/supercluster/supercluster.min.js"' in html
     assert styles == [
         "/base/app/static/leaflet/leaflet.css",
         "/base/app/static/map/offices.css",
-        "/base/app/static/leaflet.markercluster/MarkerCluster.css",
-        "/base/app/static/leaflet.markercluster/MarkerCluster.Default.css",
     ]
     assert '"/base/app/static/world/countries-110m.geojson"' in html
 
@@ -343,14 +342,13 @@ def test_static_files_exist_for_every_link():
     for path in (
         assets.LEAFLET_JS,
         assets.LEAFLET_CSS,
-        assets.MARKERCLUSTER_JS,
-        *assets.MARKERCLUSTER_CSS,
+        assets.SUPERCLUSTER_JS,
         assets.COUNTRY_OUTLINES,
         assets.MAP_JS,
         assets.MAP_CSS,
     ):
         assert (assets.STATIC_DIR / path).is_file(), path
-    for folder in ("leaflet", "leaflet.markercluster", "world"):
+    for folder in ("leaflet", "supercluster", "world"):
         assert (assets.STATIC_DIR / folder / "LICENSE").is_file(), folder
     outlines = json.loads((assets.STATIC_DIR / assets.COUNTRY_OUTLINES).read_text("utf-8"))
     assert outlines["type"] == "FeatureCollection" and len(outlines["features"]) > 150
@@ -375,7 +373,7 @@ def test_standalone_page_inlines_everything_but_tiles(hostile_offices):
     assert re.search(r"<script[^>]*\bsrc\s*=", html, re.IGNORECASE) is None
     assert re.search(r"<link[^>]*\bhref\s*=", html, re.IGNORECASE) is None
     assert "Leaflet 1.9.4" in html
-    assert "L.MarkerClusterGroup" in html
+    assert "Supercluster=" in html
     assert '"FeatureCollection"' in html
     assert "<title>Biura partnerów</title>" in html
     assert tile_layer(html)[0] == "https://tile.openstreetmap.org/{z}/{x}/{y}.png"

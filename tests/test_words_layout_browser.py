@@ -103,6 +103,48 @@ def test_on_a_phone_the_count_and_the_map_are_on_the_first_screen(browser, serve
         assert first_filter is not None and first_filter["y"] > frame["y"]  # the filters follow the map
 
 
+# Every city label the map shows: its text and its box in the map's frame, as Chromium lays it out.
+LABEL_BOXES = """() => [...document.querySelectorAll('.pd-city-label span')].map(span => {
+  const box = span.getBoundingClientRect();
+  return {text: span.textContent, x: box.x, y: box.y, width: box.width, height: box.height};
+})"""
+
+
+def overlapping_labels(app: AppPage) -> tuple[list[str], list[tuple[str, str]]]:
+    """The labels shown once the map has settled, and every pair of them whose boxes overlap."""
+    frame = app.map_iframe().element_handle().content_frame()
+    assert frame is not None
+    app.page.wait_for_timeout(1000)  # a zoom's animation, then the labels' update
+    boxes = frame.evaluate(LABEL_BOXES)
+    pairs = [
+        (first["text"], second["text"])
+        for index, first in enumerate(boxes)
+        for second in boxes[index + 1 :]
+        if not apart(first, second)
+    ]
+    return [box["text"] for box in boxes], pairs
+
+
+@pytest.mark.parametrize("size", WINDOWS.values(), ids=WINDOWS.keys())
+def test_city_labels_never_overlap(browser, server, size):
+    with polish_window(browser, server, size) as app:
+        app.goto(CHOSEN)  # two offices near Berlin: a close view, with Brandenburg, Potsdam and Neukölln
+        wait_for_map(app)
+        poll(
+            lambda: app.map.locator(".pd-city-label span").count(),
+            lambda count: count > 5,
+            message="city labels on a zoomed map",
+        )
+        shown, pairs = overlapping_labels(app)
+        assert pairs == [], shown
+        assert "Berlin" in shown, shown  # the largest city in view always wins its place
+        # Closer and farther: every view the map takes keeps its labels apart.
+        for control in (".leaflet-control-zoom-in", ".leaflet-control-zoom-out", ".leaflet-control-zoom-out"):
+            app.map.locator(control).click()
+            shown, pairs = overlapping_labels(app)
+            assert pairs == [], (control, shown)
+
+
 @pytest.mark.parametrize("size", WINDOWS.values(), ids=WINDOWS.keys())
 def test_a_popup_opens_clear_of_the_legend_and_closes_with_its_card(browser, server, size):
     with polish_window(browser, server, size) as app:

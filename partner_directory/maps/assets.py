@@ -1,6 +1,6 @@
 """The map's vendored files under ``static/``: where they lie, where a page finds them, and inlining them.
 
-Leaflet, Leaflet.markercluster, the country outlines and the map's own code
+Leaflet, supercluster, the country outlines and the map's own code
 (``static/map/offices.js`` and ``offices.css``) are vendored under ``static/``
 by ``scripts/vendor_static.sh``. Streamlit serves that folder at
 :data:`DEFAULT_ASSET_BASE_URL` (``server.enableStaticServing``), and so does
@@ -24,11 +24,8 @@ DEFAULT_ASSET_BASE_URL: Final = "/app/static/"
 
 LEAFLET_JS: Final = "leaflet/leaflet.js"
 LEAFLET_CSS: Final = "leaflet/leaflet.css"
-MARKERCLUSTER_JS: Final = "leaflet.markercluster/leaflet.markercluster.js"
-MARKERCLUSTER_CSS: Final = (
-    "leaflet.markercluster/MarkerCluster.css",
-    "leaflet.markercluster/MarkerCluster.Default.css",
-)
+# Clusters by a KD-tree per zoom level (supercluster, with kdbush inside): the map draws only what is in view.
+SUPERCLUSTER_JS: Final = "supercluster/supercluster.min.js"
 # The directory's own map code and style: loaded by URL (cached by the browser), inlined
 # only in the standalone page. They define ``partnerDirectoryMap.offices/outlines/labels``.
 MAP_JS: Final = "map/offices.js"
@@ -50,12 +47,12 @@ def _inline_tag(tag: str, code: str) -> str:
 
 @lru_cache(maxsize=1)
 def inlined_assets() -> str:
-    """Leaflet, Leaflet.markercluster and the map's own code as inline ``<style>``/``<script>`` tags.
+    """Leaflet, supercluster and the map's own code as inline ``<style>``/``<script>`` tags.
 
     Raises :class:`~partner_directory.errors.ConfigurationError` when ``static/`` has not been vendored.
     """
-    styles = [LEAFLET_CSS, *MARKERCLUSTER_CSS, MAP_CSS]
-    scripts = [LEAFLET_JS, MARKERCLUSTER_JS, MAP_JS]
+    styles = [LEAFLET_CSS, MAP_CSS]
+    scripts = [LEAFLET_JS, SUPERCLUSTER_JS, MAP_JS]
     parts = [_inline_tag("style", _read_static(path)) for path in styles]
     parts += [_inline_tag("script", _read_static(path)) for path in scripts]
     return "\n".join(parts)

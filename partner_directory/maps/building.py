@@ -2,7 +2,7 @@
 
 ``build_map`` turns a frame of offices into a :class:`folium.Map` for
 streamlit-folium's ``st_folium``; ``render_standalone_html`` turns it into one
-self-contained HTML page. Both load only Leaflet and Leaflet.markercluster,
+self-contained HTML page. Both load only Leaflet and supercluster,
 vendored under ``static/`` (:mod:`~partner_directory.maps.assets`); nothing
 but map tiles comes from the internet, and a bundled country-outline layer
 lies under the tiles, so the map still shows the world when no tile server
@@ -59,7 +59,7 @@ MIN_ZOOM: Final = 1
 # Fitting the bounds of a single office must not zoom to street level.
 FIT_MAX_ZOOM: Final = 12
 FIT_PADDING_PIXELS: Final = (24, 24)
-# Leaflet.markercluster needs a finite maximum zoom even without tiles.
+# The clusters are built down to the map's maximum zoom, which must be finite even without tiles.
 NO_TILES_MAX_ZOOM: Final = 18
 
 
@@ -90,7 +90,7 @@ def build_map(
             map of country outlines only.
         asset_base_url: where ``static/`` is served, ending in ``/``. Prefix it
             with Streamlit's ``server.baseUrlPath`` when that is set.
-        inline_assets: put Leaflet, Leaflet.markercluster and the outlines
+        inline_assets: put Leaflet, supercluster and the outlines
             into the page instead of loading them from ``asset_base_url``
             (used by :func:`render_standalone_html`).
         selected_id: a ``partner_id`` whose offices are highlighted.
@@ -181,7 +181,7 @@ def render_standalone_html(
 ) -> str:
     """Return one self-contained HTML page showing ``offices`` on a map.
 
-    Leaflet, Leaflet.markercluster and the country outlines are inlined; only
+    Leaflet, supercluster and the country outlines are inlined; only
     tiles (if any) are fetched from outside. Arguments are as for
     :func:`build_map`. Raises
     :class:`~partner_directory.errors.ConfigurationError` when ``static/``

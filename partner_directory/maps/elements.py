@@ -35,7 +35,7 @@ from folium.elements import JSCSSMixin
 from partner_directory.errors import ConfigurationError
 from partner_directory.i18n import t
 from partner_directory.links import is_page_resource
-from partner_directory.maps.assets import MARKERCLUSTER_CSS, MARKERCLUSTER_JS
+from partner_directory.maps.assets import SUPERCLUSTER_JS
 from partner_directory.maps.rows import (
     LABELS_MIN_ZOOM,
     ROW_FIELDS,
@@ -207,7 +207,7 @@ class _SafeMacroElement(MacroElement):
 
 
 class InlineAssets(_SafeMacroElement):
-    """Leaflet and Leaflet.markercluster inlined in the page header."""
+    """Leaflet, supercluster and the map's own code inlined in the page header."""
 
     _template = jinja2.Template("{% macro header(this, kwargs) %}{{ this.assets }}{% endmacro %}")
 
@@ -277,7 +277,7 @@ class PlaceLabels(_SafeMacroElement):
 
 
 class OfficeMarkers(JSCSSMixin, _SafeMacroElement):
-    """All offices as circle markers in one marker-cluster group."""
+    """The offices: clusters (supercluster) and circle markers, only those in view drawn."""
 
     _template = jinja2.Template(
         "{% macro header(this, kwargs) %}\n"
@@ -322,6 +322,8 @@ class OfficeMarkers(JSCSSMixin, _SafeMacroElement):
             if data.url is None or asset_base_url is None:
                 raise ValueError("office data needs either its JSON or a URL under the served static folder")
             source |= {"url": asset_base_url + data.url, "shown": data.shown}
+            if data.texts_url is not None:
+                source["texts"] = asset_base_url + data.texts_url
         self.source_json = script_json(source)
         self.options_json = script_json(
             {
@@ -335,17 +337,13 @@ class OfficeMarkers(JSCSSMixin, _SafeMacroElement):
                 "cluster": CLUSTER_OPTIONS,
                 "flags": SCRIPT_FLAGS,
                 "precision": SCRIPT_PRECISIONS,
+                # Fetched by the map's code beside the offices' points (inlined in the standalone page).
+                "superclusterUrl": None if asset_base_url is None else asset_base_url + SUPERCLUSTER_JS,
             }
         )
         # Per instance, so other maps keep folium's class-wide lists untouched.
-        if asset_base_url is None:
-            self.default_js = []
-            self.default_css = []
-        else:
-            self.default_js = [("markerclusterjs", asset_base_url + MARKERCLUSTER_JS)]
-            self.default_css = [
-                (f"markercluster_css_{index}", asset_base_url + path) for index, path in enumerate(MARKERCLUSTER_CSS)
-            ]
+        self.default_js = []
+        self.default_css = []
 
     def _get_self_bounds(self) -> list[list[float | None]]:
         if self._bounds is None:

@@ -1,11 +1,18 @@
-"""The map's offices as a file the browser fetches once: every published office, under ``static/offices/``.
+"""The map's offices as files the browser fetches once: every published office, under ``static/offices/``.
 
-At 10,000 offices the map's data is 1.9 MB. Inside the map's page it travels
-with every rerun of every member, and the server builds, hashes and queues it
-each time. As a file named by its content it is written once per published
-version and language, served by Streamlit (``/app/static/``) or by nginx, and
-cached by the browser; each map then names the file and carries a bitmap of
-the rows it shows (1.7 KB of text at 10,000 offices) -- :meth:`OfficeFile.view`.
+At 10,000 offices the map's data is 1.9 MB, at 100,000 twenty. Inside the map's
+page it would travel with every rerun of every member. As files named by their
+content they are written once per published version and language, served by
+Streamlit (``/app/static/``) or by nginx, and cached by the browser; each map
+then names the files and carries a bitmap of the rows it shows (1.7 KB of text
+at 10,000 offices) -- :meth:`OfficeFile.view`.
+
+Two files per version and language: the *points* (latitude, longitude and flags
+of each office, :func:`~partner_directory.maps.rows.point_columns`: 2 MB at
+100,000 offices), all the map's first view needs, and the *texts* (names,
+places, details: ``[texts, rows]`` as :func:`~partner_directory.maps.rows.pack_rows`
+makes them), which the map fetches only when it needs a text -- a single office
+drawn, a click, a selected partner.
 
 Files under ``static/`` are public: only data every visitor may receive goes
 into one (the page decides; a signed-in member's view with contact data stays
@@ -35,6 +42,7 @@ from partner_directory.maps.rows import (
     office_rows,
     pack_rows,
     placed_positions,
+    point_columns,
     script_json,
 )
 from partner_directory.sheet.export import write_atomically
@@ -52,17 +60,20 @@ _LOG = logging.getLogger(__name__)
 
 @dataclass(frozen=True, eq=False)
 class OfficeFile:
-    """One written map file and how the published table's rows map onto it.
+    """The written map files (points and texts) and how the published table's rows map onto them.
 
-    ``name`` is the file's path under ``static/`` (``offices/offices-<fingerprint>.json``);
-    ``row_at[i]`` is the file row of the table's ``i``-th row, or -1 for a row
-    without a position. Keeps its text so that a file removed behind its back is
-    written again (:meth:`ensure`).
+    ``name`` is the points file's path under ``static/`` (``offices/offices-<fingerprint>.json``),
+    ``texts_name`` the texts file's; ``row_at[i]`` is the file row of the table's ``i``-th row,
+    or -1 for a row without a position. Keeps their text so that a file removed behind its
+    back is written again (:meth:`ensure`).
     """
 
     name: str
     path: Path
     text: str
+    texts_name: str
+    texts_path: Path
+    texts_text: str
     row_at: npt.NDArray[np.intp]
     latitudes: npt.NDArray[np.float64]
     longitudes: npt.NDArray[np.float64]
@@ -70,7 +81,8 @@ class OfficeFile:
 
     @property
     def fingerprint(self) -> str:
-        return self.path.stem.removeprefix("offices-")
+        """Both files' fingerprints: the same points with other texts are another map."""
+        return self.path.stem.removeprefix("offices-") + "-" + self.texts_path.stem.removeprefix("offices-")[:8]
 
     def view(self, positions: npt.ArrayLike) -> OfficeData:
         """The map data showing the table rows at ``positions`` (``iloc``), in any order.
@@ -91,40 +103,60 @@ class OfficeFile:
             ]
         bitmap = None if shown.all() else base64.b64encode(np.packbits(shown, bitorder="little").tobytes()).decode()
         digest = hashlib.sha256((bitmap or "all").encode()).hexdigest()[:12]
-        return OfficeData(f"partner-directory-offices-{self.fingerprint}-{digest}", bounds, url=self.name, shown=bitmap)
+        return OfficeData(
+            f"partner-directory-offices-{self.fingerprint}-{digest}",
+            bounds,
+            url=self.name,
+            shown=bitmap,
+            texts_url=self.texts_name,
+        )
 
     def ensure(self) -> None:
-        """Write the file again if it is gone, and mark it as used (at most once an hour). Raises ``OSError``."""
+        """Write the files again if they are gone, and mark them as used (at most once an hour). Raises ``OSError``."""
         now = time.time()
-        if self.path.exists() and now - self._touched[0] < TOUCH_EVERY_SECONDS:
+        if self.path.exists() and self.texts_path.exists() and now - self._touched[0] < TOUCH_EVERY_SECONDS:
             return
         _write_or_touch(self.path, self.text)
+        _write_or_touch(self.texts_path, self.texts_text)
         self._touched[0] = now
 
 
 def write_office_file(offices: pd.DataFrame, *, language: str, folder: Path = MAP_FILES_DIR) -> OfficeFile:
-    """Write the map file of every office in ``offices`` (columns as for :func:`~partner_directory.maps.building.build_map`).
+    """Write the map files of every office in ``offices`` (columns as for :func:`~partner_directory.maps.building.build_map`).
 
-    Writes ``folder/offices-<fingerprint>.json`` unless it is there (then marks
-    it as used), removes map files unused for :data:`KEEP_UNUSED_SECONDS`, and
-    returns the :class:`OfficeFile`. Raises ``OSError`` when the folder cannot
-    be written (a read-only install): the caller then puts the data inside the page.
+    Writes ``folder/offices-<fingerprint>.json`` for the points and for the texts
+    unless they are there (then marks them as used), removes map files unused for
+    :data:`KEEP_UNUSED_SECONDS`, and returns the :class:`OfficeFile`. Raises
+    ``OSError`` when the folder cannot be written (a read-only install): the
+    caller then puts the data inside the page.
     """
     placed = placed_positions(offices)
     rows, _ = office_rows(offices.iloc[placed], language=language)
-    text = script_json(list(pack_rows(rows)), has_objects=False)
-    path = Path(folder) / f"offices-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:20]}.json"
+    text = script_json(point_columns(rows), has_objects=False)
+    texts_text = script_json(list(pack_rows(rows)), has_objects=False)
+    path, texts_path = (Path(folder) / f"offices-{_fingerprint(content)}.json" for content in (text, texts_text))
     _write_or_touch(path, text)
-    remove_unused(Path(folder), keep=path)
+    _write_or_touch(texts_path, texts_text)
+    remove_unused(Path(folder), keep=(path, texts_path))
     row_at = np.full(len(offices), -1, dtype=np.intp)
     row_at[placed] = np.arange(len(placed), dtype=np.intp)
     latitudes = np.array([row[0] for row in rows], dtype=np.float64)
     longitudes = np.array([row[1] for row in rows], dtype=np.float64)
-    name = path.relative_to(STATIC_DIR).as_posix() if path.is_relative_to(STATIC_DIR) else f"offices/{path.name}"
-    return OfficeFile(name, path, text, row_at, latitudes, longitudes)
+    return OfficeFile(
+        _static_name(path), path, text, _static_name(texts_path), texts_path, texts_text, row_at, latitudes, longitudes
+    )
 
 
-def remove_unused(folder: Path, *, keep: Path | None = None, now: float | None = None) -> list[Path]:
+def _fingerprint(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+
+
+def _static_name(path: Path) -> str:
+    """The file's path under ``static/`` (as the page asks for it)."""
+    return path.relative_to(STATIC_DIR).as_posix() if path.is_relative_to(STATIC_DIR) else f"offices/{path.name}"
+
+
+def remove_unused(folder: Path, *, keep: Path | tuple[Path, ...] = (), now: float | None = None) -> list[Path]:
     """Remove map files (and left-over temporary files) in ``folder`` unused for :data:`KEEP_UNUSED_SECONDS`.
 
     Returns what was removed; a file another process removes first is skipped.
@@ -132,7 +164,7 @@ def remove_unused(folder: Path, *, keep: Path | None = None, now: float | None =
     now = time.time() if now is None else now
     removed = []
     for candidate in [*folder.glob("offices-*.json"), *folder.glob(".offices-*.tmp")]:
-        if keep is not None and candidate == keep:
+        if candidate in (keep if isinstance(keep, tuple) else (keep,)):
             continue
         try:
             if now - candidate.stat().st_mtime > KEEP_UNUSED_SECONDS:

@@ -101,8 +101,10 @@ class OfficeData:
 
     * ``json`` -- ``[texts, rows]`` (see :func:`office_rows` and :func:`pack_rows`)
       safe inside ``<script>``, put into the map's page (:func:`office_data`);
-    * ``url`` -- a file with every office of the published list, under ``static/``
-      and relative to it, fetched once and cached by the browser, and ``shown``,
+    * ``url`` -- a file with the points of every office of the published list
+      (:func:`point_columns`), under ``static/`` and relative to it, fetched once
+      and cached by the browser; ``texts_url``, the file with the same rows' texts
+      (``[texts, rows]``), fetched only when the map needs a text; and ``shown``,
       which of its rows this map shows (base64 of a little-endian bitmap; ``None``
       for all). See :mod:`partner_directory.maps.office_file`.
 
@@ -117,6 +119,7 @@ class OfficeData:
     json: str | None = None
     url: str | None = None
     shown: str | None = None
+    texts_url: str | None = None
 
 
 def office_data(offices: pd.DataFrame, *, language: str = "en") -> OfficeData:
@@ -224,6 +227,17 @@ def place_label_rows(places: Sequence[PlaceLabel]) -> list[list[Any]]:
         zoom = next(zoom for floor, zoom in LABEL_ZOOM_BY_POPULATION if population >= floor)
         rows.append([round(latitude, 4), round(longitude, 4), name, zoom])
     return rows
+
+
+def point_columns(rows: list[list[Any]]) -> list[list[float] | list[int]]:
+    """What the map's first view needs of ``rows`` (as :func:`office_rows` makes them): ``[latitudes, longitudes, flags]``.
+
+    Clusters and markers need no text: names come with the texts, on demand.
+
+    >>> point_columns([[54.35, 18.65, 1, "P1"], [52.23, 21.01, 0, "P2"]])
+    [[54.35, 52.23], [18.65, 21.01], [1, 0]]
+    """
+    return [[row[0] for row in rows], [row[1] for row in rows], [row[2] for row in rows]]
 
 
 def pack_rows(rows: list[list[Any]]) -> tuple[list[str], list[list[Any]]]:

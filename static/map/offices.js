@@ -4,28 +4,101 @@
  *
  * Served once by the app at /app/static/map/offices.js and cached by the
  * browser; inlined only in the standalone map page (`map` command). It holds
- * no data: the offices and their texts are read from a JSON element of the
- * map's page (`source.id`) or fetched from a file with every published office
- * (`source.url`, cached by the browser), of which `source.shown` says which
- * rows to show. Options arrive as an argument; both are built on the server
- * by partner_directory/maps/ (rows.py, elements.py, office_file.py). Every text from the data is
- * set with textContent, never as HTML.
+ * no data. The offices come either from a JSON element of the map's page
+ * (`source.id`: [texts, rows], every field of every office), or from two files
+ * under static/offices/ named by their content and cached by the browser: the
+ * points (`source.url`: [latitudes, longitudes, flags], all the first view
+ * needs) and the texts (`source.texts`: [texts, rows]), fetched only when a
+ * text is needed -- a single office drawn (its name for the keyboard), a click
+ * (its popup) or a selected partner. `source.shown` says which rows to show.
+ * Options arrive as an argument; both are built on the server by
+ * partner_directory/maps/ (rows.py, elements.py, office_file.py). Every text
+ * from the data is set with textContent, never as HTML.
+ *
+ * Clusters are computed by supercluster (static/supercluster/: a KD-tree of the
+ * points per zoom level, built once per map), and only the clusters and offices
+ * in view are Leaflet layers: 100,000 offices cost a few hundred milliseconds,
+ * where a layer per office (Leaflet.markercluster, before) cost seconds.
  */
 (function (global) {
   "use strict";
 
-  // The rows whose bit is set in `shown` (base64 of a little-endian bitmap); all rows without it.
-  function shownRows(rows, shown) {
-    if (!shown) { return rows; }
+  // The positions of the rows whose bit is set in `shown` (base64 of a little-endian bitmap); all without it.
+  function shownPositions(count, shown) {
+    var positions = [];
+    var index;
+    if (!shown) {
+      for (index = 0; index < count; index++) { positions.push(index); }
+      return positions;
+    }
     var bits = atob(shown);
-    return rows.filter(function (row, index) {
-      return (bits.charCodeAt(index >> 3) & (1 << (index & 7))) !== 0;
-    });
+    for (index = 0; index < count; index++) {
+      if ((bits.charCodeAt(index >> 3) & (1 << (index & 7))) !== 0) { positions.push(index); }
+    }
+    return positions;
+  }
+
+  // Parsed files, kept in the app's page (same origin) when the map is in its frame: a search
+  // mounts a new frame, and the offices need not be fetched and parsed again. Only data is kept
+  // there (no promise, no function: a removed frame's promises never settle).
+  var CACHE_ENTRIES = 4;
+  function sharedCache() {
+    var holder = window;
+    try {
+      if (window.parent && window.parent !== window && window.parent.location.origin === window.location.origin) {
+        holder = window.parent;
+      }
+    } catch (error) {
+      holder = window;  // another origin: this frame's own cache
+    }
+    if (!holder.__partnerDirectoryMapFiles) { holder.__partnerDirectoryMapFiles = { order: [], files: {} }; }
+    return holder.__partnerDirectoryMapFiles;
+  }
+  var pendingFiles = Object.create(null);
+  function loadFile(url) {
+    var cache = sharedCache();
+    if (Object.prototype.hasOwnProperty.call(cache.files, url)) { return Promise.resolve(cache.files[url]); }
+    if (pendingFiles[url]) { return pendingFiles[url]; }
+    // The file is named by its content, so any copy the browser holds is the right one:
+    // no revalidation (Streamlit's static route answers a conditional request in full).
+    pendingFiles[url] = fetch(url, { credentials: "same-origin", cache: "force-cache" })
+      .then(function (response) {
+        if (!response.ok) { throw new Error("HTTP " + response.status); }
+        return response.json();
+      })
+      .then(function (data) {
+        cache.files[url] = data;
+        cache.order.push(url);
+        while (cache.order.length > CACHE_ENTRIES) { delete cache.files[cache.order.shift()]; }
+        return data;
+      });
+    pendingFiles[url].catch(function () { delete pendingFiles[url]; });
+    return pendingFiles[url];
+  }
+
+  // supercluster, loaded once: present when inlined or already loaded, otherwise from `url`.
+  var clusterCodeLoading = null;
+  function clusterCode(url) {
+    if (global.Supercluster) { return Promise.resolve(); }
+    if (!clusterCodeLoading) {
+      clusterCodeLoading = new Promise(function (resolve, reject) {
+        var script = document.createElement("script");
+        script.src = url;
+        script.onload = resolve;
+        script.onerror = function () { clusterCodeLoading = null; reject(new Error("not loaded: " + url)); };
+        document.head.appendChild(script);
+      });
+    }
+    return clusterCodeLoading;
   }
 
   function offices(map, source, options) {
-    // [strings, rows]: text values in rows are positions in "strings", where each text is stored once.
-    var strings = [];
+    // [texts, rows]: text values in rows are positions in "texts", where each text is stored once.
+    var strings = null;
+    var rows = null;  // every row of the file, with its texts; null until they are needed and loaded
+    var latitudes = [];
+    var longitudes = [];
+    var rowFlags = [];
     var at = Object.create(null);
     options.fields.forEach(function (name, index) { at[name] = index; });
     function text(row, field) { return strings[row[at[field]]]; }
@@ -33,14 +106,16 @@
     var flags = options.flags;
     var styles = options.styles;
 
-    function precisionOf(row) { return row[at.flags] & flags.precisionMask; }
-    function isApproximate(row) { return precisionOf(row) !== 0; }
+    function precisionOf(index) { return rowFlags[index] & flags.precisionMask; }
+    function isApproximate(index) { return precisionOf(index) !== 0; }
     // The partner whose offices stand out: given, or read from the app page's address
     // (options.selectionParameter), which the app keeps in step with the open card. Read
     // there, a card opening or closing leaves the map as it is -- zoom, position, spread
     // clusters -- and only restyles markers.
     var selected = options.selected;
-    function isSelected(row) { return selected !== null && text(row, "partner_id") === selected; }
+    function isSelected(index) {
+      return selected !== null && rows !== null && text(rows[index], "partner_id") === selected;
+    }
     function selectionInPage() {
       try {
         return new URLSearchParams(window.parent.location.search).get(options.selectionParameter);
@@ -50,9 +125,26 @@
     }
     if (options.selectionParameter) { selected = selectionInPage(); }
 
-    function styleOf(row) {
-      if (isSelected(row)) { return styles.selected; }
-      return isApproximate(row) ? styles.approximate : styles.exact;
+    function styleOf(index) {
+      if (isSelected(index)) { return styles.selected; }
+      return isApproximate(index) ? styles.approximate : styles.exact;
+    }
+
+    // The texts, loaded once and on first need; `then` runs when they are there.
+    var waiting = [];
+    var textsRequested = false;
+    function withTexts(then) {
+      if (rows !== null) { then(); return; }
+      waiting.push(then);
+      if (textsRequested || !source.texts) { return; }
+      textsRequested = true;
+      loadFile(source.texts).then(function (data) {
+        strings = data[0];
+        rows = data[1];
+        var queued = waiting;
+        waiting = [];
+        queued.forEach(function (callback) { callback(); });
+      }).catch(notLoaded);
     }
 
     function checkedUrl(candidate, protocols) {
@@ -100,7 +192,8 @@
       }
     }
 
-    function buildPopup(row) {
+    function buildPopup(index) {
+      var row = rows[index];
       var root = document.createElement("div");
       root.className = "pd-popup";
       addText(root, "div", "pd-partner", text(row, "partner_name") || text(row, "office_name"));
@@ -109,8 +202,8 @@
       }
       var place = [text(row, "city"), text(row, "country_name")].filter(Boolean).join(", ");
       if (place) { addText(root, "div", "pd-place", place); }
-      if (isApproximate(row)) {
-        var precision = precisionOf(row);
+      if (isApproximate(index)) {
+        var precision = precisionOf(index);
         addText(root, "div", "pd-approximate",
           precision === options.precision.city ? labels.approximateCity :
           precision === options.precision.country ? labels.approximateCountry :
@@ -147,70 +240,68 @@
       var form = forms[category] || forms.other;
       return form.split("{count}").join(String(count));
     }
-    var NamedClusterIcon = L.DivIcon.extend({
-      createIcon: function (oldIcon) {
-        var icon = L.DivIcon.prototype.createIcon.call(this, oldIcon);
-        icon.setAttribute("aria-label", this.options.name);
-        icon.title = this.options.name;
-        return icon;
-      }
-    });
-    var clusterOptions = Object.assign({}, options.cluster, {
-      iconCreateFunction: function (cluster) {
-        var count = cluster.getChildCount();
-        var size = count < 10 ? "small" : count < 100 ? "medium" : "large";
-        var inner = document.createElement("div");
-        addText(inner, "span", "", String(count)).setAttribute("aria-hidden", "true");
-        return new NamedClusterIcon({
-          html: inner,
-          className: "marker-cluster marker-cluster-" + size,
-          iconSize: new L.Point(40, 40),
-          name: officesName(count)
-        });
-      }
-    });
-    var group = L.markerClusterGroup(clusterOptions);
+    function clusterIcon(count) {
+      var size = count < 10 ? "small" : count < 100 ? "medium" : "large";
+      var inner = document.createElement("div");
+      addText(inner, "span", "", String(count)).setAttribute("aria-hidden", "true");
+      var icon = L.divIcon({
+        html: inner,
+        className: "marker-cluster marker-cluster-" + size,
+        iconSize: new L.Point(40, 40)
+      });
+      var create = icon.createIcon;
+      icon.createIcon = function (oldIcon) {
+        var element = create.call(icon, oldIcon);
+        element.setAttribute("aria-label", officesName(count));
+        element.title = officesName(count);
+        return element;
+      };
+      return icon;
+    }
+
     // streamlit-folium listens for clicks on the layers that are on the map
-    // when this script ends. Only "relay" is there then; the cluster group
-    // joins after it (and after the offices' file arrives, when they are in one). So a click on a cluster icon or a spider leg is never
-    // reported, and an office click is reported only once its popup exists.
+    // when this script ends. Only "relay" is there then; the offices' layer
+    // joins after it (once the offices are loaded). So a click on a cluster icon or a spider leg
+    // is never reported, and an office click is reported only once its popup exists.
+    var layer = L.featureGroup();
     var relay = L.featureGroup().addTo(map);
     var REPEAT_NUDGE_DEGREES = 1e-7;
     var lastClicked = null;
     var repeat = 0;
 
-    group.on("click", function (event) {
-      var marker = event.layer;
-      if (!marker || !marker.officeRow) { return; }
+    function officeClicked(marker, event) {
+      // As Leaflet's own popup click does: keep the click from reaching the
+      // map, which would close the popup and fold a spread-out cluster.
+      if (event.originalEvent) { L.DomEvent.stop(event); }
       // Report the office's own position, also when a cluster has been spread
       // out around it ("spiderfied"), so the app can find the office again.
       // streamlit-folium reports a click only when what it reports changed, and
       // the map stays mounted while cards open and close: the same office clicked
       // again (its card closed meanwhile) is reported a hair away (1e-7 degrees,
       // about a centimetre; the app matches within 1e-5), every other time.
-      var position = marker._preSpiderfyLatlng || marker.getLatLng();
-      repeat = marker === lastClicked ? 1 - repeat : 0;
-      lastClicked = marker;
-      event.latlng = L.latLng(position.lat + repeat * REPEAT_NUDGE_DEGREES, position.lng);
-      if (!marker.getPopup()) {
-        // Popups are built on first click: 10,000 eager popups cost seconds.
-        // The popup opens below the legend's bottom edge, so its × is never under the legend.
-        marker.bindPopup(buildPopup(marker.officeRow), {
-          maxWidth: 320,
-          autoPanPaddingTopLeft: L.point(5, legendBottom() + 8)
-        });
-        marker.openPopup();
-      }
-      // As Leaflet's own popup click does: keep the click from reaching the
-      // map, which would close the popup and fold a spread-out cluster.
-      L.DomEvent.stop(event);
-      relay.fire("click", event);
-    });
+      var index = marker.officeIndex;
+      repeat = index === lastClicked ? 1 - repeat : 0;
+      lastClicked = index;
+      var latlng = L.latLng(latitudes[index] + repeat * REPEAT_NUDGE_DEGREES, longitudes[index]);
+      withTexts(function () {
+        if (!marker.getPopup()) {
+          // Popups are built on first click.
+          // The popup opens below the legend's bottom edge, so its x is never under the legend.
+          marker.bindPopup(buildPopup(index), {
+            maxWidth: 320,
+            autoPanPaddingTopLeft: L.point(5, legendBottom() + 8)
+          });
+          marker.openPopup();
+        }
+        relay.fire("click", Object.assign({}, event, { latlng: latlng, layer: marker, sourceTarget: marker }));
+      });
+    }
 
-    // A single office is an SVG circle, which Tab skips (only cluster icons are
+    // A single office is an SVG circle, which Tab skips (cluster icons are
     // buttons): each circle on the map becomes a named button, and Enter or
     // Space does what a click does -- the popup and the partner's card.
-    function officeName(row) {
+    function officeName(index) {
+      var row = rows[index];
       var place = [text(row, "city"), text(row, "country_name")].filter(Boolean).join(", ");
       var name = text(row, "partner_name") || text(row, "office_name") || "";
       return place ? name + ", " + place : name;
@@ -221,14 +312,13 @@
       if (!path || path.getAttribute("tabindex") === "0") { return; }
       path.setAttribute("tabindex", "0");
       path.setAttribute("role", "button");
-      path.setAttribute("aria-label", officeName(marker.officeRow));
       path.setAttribute("focusable", "true");
+      withTexts(function () { path.setAttribute("aria-label", officeName(marker.officeIndex)); });
       L.DomEvent.on(path, "keydown", function (keyEvent) {
         if (keyEvent.key !== "Enter" && keyEvent.key !== " ") { return; }
         L.DomEvent.preventDefault(keyEvent);
         var position = marker.getLatLng();
-        group.fire("click", {
-          layer: marker,
+        officeClicked(marker, {
           latlng: position,
           containerPoint: map.latLngToContainerPoint(position),
           originalEvent: keyEvent
@@ -236,28 +326,155 @@
       });
     }
 
-    var markers = [];
+    function officeMarker(index, position) {
+      var marker = L.circleMarker(position || [latitudes[index], longitudes[index]], styleOf(index));
+      marker.officeIndex = index;
+      marker.on("add", makeFocusable);
+      return marker;
+    }
+
+    var index = null;  // the clusters of the shown offices (supercluster)
+    var drawn = Object.create(null);  // what is on the map, by key: "c<cluster id>" or "o<row>"
+    var spread = null;  // a cluster spread out around its centre: {key, layers}
+    var shownCount = 0;
+
+    function clusterMarker(feature) {
+      var count = feature.properties.point_count;
+      var coordinates = feature.geometry.coordinates;
+      var marker = L.marker([coordinates[1], coordinates[0]], { icon: clusterIcon(count), keyboard: true });
+      marker.clusterId = feature.properties.cluster_id;
+      marker.clusterKey = "c" + feature.properties.cluster_id;
+      return marker;
+    }
+
+    // Only what is in view (and a margin) is a layer; moving the map swaps what leaves and enters it.
+    function draw() {
+      if (!index) { return; }
+      var zoom = Math.round(map.getZoom());
+      var bounds = map.getBounds().pad(0.3);
+      var west = bounds.getWest();
+      var east = bounds.getEast();
+      var box = east - west >= 360 ? [-180, -90, 180, 90] : [west, Math.max(-90, bounds.getSouth()), east, Math.min(90, bounds.getNorth())];
+      var features = index.getClusters(box, zoom);
+      var wanted = Object.create(null);
+      features.forEach(function (feature) {
+        var key = feature.properties.cluster ? "c" + feature.properties.cluster_id : "o" + feature.properties.i;
+        if (spread && key === spread.key) { wanted[key] = true; return; }  // spread out: its offices stand in for it
+        wanted[key] = true;
+        if (drawn[key]) { return; }
+        var marker = feature.properties.cluster ? clusterMarker(feature) : officeMarker(feature.properties.i);
+        drawn[key] = marker;
+        layer.addLayer(marker);
+      });
+      Object.keys(drawn).forEach(function (key) {
+        if (!wanted[key] || (spread && key === spread.key)) {
+          layer.removeLayer(drawn[key]);
+          delete drawn[key];
+        }
+      });
+      if (spread && !wanted[spread.key]) { fold(); }
+    }
+
+    // Offices too close to be told apart at the deepest zoom: the cluster spreads them out on a
+    // circle (a spiral when many), each with a leg to the true position, which a click reports.
+    var SPREAD_CIRCLE_MAX = 8;
+    var SEPARATION_PIXELS = 25;
+    function spreadOut(marker) {
+      fold();
+      var leaves = index.getLeaves(marker.clusterId, Infinity);
+      var centre = map.latLngToLayerPoint(marker.getLatLng());
+      var multiplier = options.cluster.spiderfyDistanceMultiplier || 1;
+      var count = leaves.length;
+      var points = [];
+      var step;
+      var angle;
+      var radius;
+      if (count <= SPREAD_CIRCLE_MAX) {
+        radius = multiplier * SEPARATION_PIXELS * (2 + count) / (2 * Math.PI);
+        step = 2 * Math.PI / count;
+        for (var n = 0; n < count; n++) {
+          angle = n * step;  // the first to the right, level with the centre
+          points.push(centre.add(L.point(Math.cos(angle) * radius, Math.sin(angle) * radius)));
+        }
+      } else {
+        radius = multiplier * 11;
+        angle = 0;
+        for (var m = 0; m < count; m++) {
+          angle += multiplier * 28 / radius + m * 0.0005;
+          points.push(centre.add(L.point(Math.cos(angle) * radius, Math.sin(angle) * radius)));
+          radius += multiplier * 5 * 2 * Math.PI / angle;
+        }
+      }
+      var layers = [];
+      leaves.forEach(function (leaf, position) {
+        var at = map.layerPointToLatLng(points[position]);
+        var leg = L.polyline([marker.getLatLng(), at], { color: "#222", weight: 1.5, opacity: 0.5, interactive: false });
+        layers.push(leg);
+        layers.push(officeMarker(leaf.properties.i, at));
+      });
+      spread = { key: marker.clusterKey, layers: layers };
+      layer.removeLayer(marker);
+      delete drawn[marker.clusterKey];
+      layers.forEach(function (part) { layer.addLayer(part); });
+    }
+    function fold() {
+      if (!spread) { return; }
+      spread.layers.forEach(function (part) { layer.removeLayer(part); });
+      spread = null;
+    }
+
+    layer.on("click", function (event) {
+      var marker = event.layer;
+      if (!marker) { return; }
+      if (marker.officeIndex !== undefined) { officeClicked(marker, event); return; }
+      if (marker.clusterId === undefined) { return; }
+      L.DomEvent.stop(event);
+      var zoom = index.getClusterExpansionZoom(marker.clusterId);
+      if (zoom > clusterMaxZoom || zoom > map.getMaxZoom()) {
+        spreadOut(marker);
+      } else {
+        map.setView(marker.getLatLng(), zoom);
+      }
+    });
+    map.on("click zoomstart", function () { if (spread) { fold(); draw(); } });
+    // The look of every office shown, drawn alone or inside a cluster (for tests and tools).
+    layer.officeStyles = function () { return shown.map(styleOf); };
+    map.on("moveend", draw);
+
     var legend = null;
     var POPUP_SETTLE_MS = 350;  // after Leaflet's own pan of a new popup into view
-    function show(rows) {
-      markers = new Array(rows.length);
-      for (var index = 0; index < rows.length; index++) {
-        var row = rows[index];
-        var marker = L.circleMarker([row[at.latitude], row[at.longitude]], styleOf(row));
-        marker.officeRow = row;
-        marker.on("add", makeFocusable);
-        markers[index] = marker;
+    var shown = [];
+    var clusterMaxZoom = 0;
+    function show(positions) {
+      shown = positions;
+      shownCount = positions.length;
+      var features = new Array(positions.length);
+      for (var n = 0; n < positions.length; n++) {
+        var row = positions[n];
+        features[n] = {
+          type: "Feature",
+          properties: { i: row },
+          geometry: { type: "Point", coordinates: [longitudes[row], latitudes[row]] }
+        };
       }
+      // Clusters down to the deepest zoom: offices closer than a cluster's radius there spread out on a click.
+      clusterMaxZoom = Math.max(0, Math.round(map.getMaxZoom()) || 18);
+      index = new global.Supercluster({
+        radius: options.cluster.maxClusterRadius,
+        extent: 256,  // the radius in screen pixels of Leaflet's 256-pixel tiles
+        maxZoom: clusterMaxZoom
+      }).load(features);
       window.setTimeout(function () {
-        group.addLayers(markers);
-        group.addTo(map);
+        layer.addTo(map);
+        draw();
       }, 0);
-      if (rows.length) { addLegend(rows.some(isSelected)); }
+      if (shownCount) { addLegend(false); }
+      if (selected !== null && shownCount) { withTexts(restyle); }
       if (options.selectionParameter) { window.setInterval(followSelection, 250); }
     }
 
-    // Should the popup's × still be under the legend (a legend that grew a line when the card
-    // opened, a short map), the map moves down until the × is clear of it.
+    // Should the popup's x still be under the legend (a legend that grew a line when the card
+    // opened, a short map), the map moves down until the x is clear of it.
     function clearOfLegend() {
       var box = legend && legend.getContainer();
       var popup = document.querySelector(".leaflet-popup");
@@ -276,19 +493,28 @@
       return box ? box.offsetTop + box.offsetHeight : 0;
     }
 
+    // Every office drawn takes its style again, and the legend says whether the selected partner is shown.
+    function restyle() {
+      var any = false;
+      for (var n = 0; n < shown.length && selected !== null; n++) {
+        if (isSelected(shown[n])) { any = true; break; }
+      }
+      layer.eachLayer(function (marker) {
+        if (marker.officeIndex === undefined) { return; }
+        marker.setStyle(styleOf(marker.officeIndex));
+        if (isSelected(marker.officeIndex)) { marker.bringToFront(); }
+      });
+      if (legend) { legend.remove(); }
+      addLegend(any);
+      clearOfLegend();
+    }
+
     function followSelection() {
       var now = selectionInPage();
       if (now === selected) { return; }
       selected = now;
       if (!now) { map.closePopup(); }  // the card closed: its popup closes with it
-      var any = false;
-      markers.forEach(function (marker) {
-        marker.setStyle(styleOf(marker.officeRow));
-        if (isSelected(marker.officeRow)) { any = true; marker.bringToFront(); }
-      });
-      if (legend) { legend.remove(); }
-      addLegend(any);
-      clearOfLegend();
+      withTexts(restyle);
     }
 
     function addLegend(withSelected) {
@@ -314,8 +540,11 @@
     }
 
     // Said on the map, in words: the markers are missing, not the offices.
+    var noticeShown = false;
     function notLoaded(error) {
       console.warn("Offices not loaded:", error);
+      if (noticeShown) { return; }
+      noticeShown = true;
       var notice = L.control({ position: "bottomleft" });
       notice.onAdd = function () {
         var box = L.DomUtil.create("div", "pd-notice");
@@ -326,25 +555,30 @@
       notice.addTo(map);
     }
 
-    function load(data, shown) {
-      strings = data[0];
-      show(shownRows(data[1], shown));
-    }
-
     if (source.url) {
-      // The file is named by its content, so any copy the browser holds is the right one:
-      // no revalidation (Streamlit's static route answers a conditional request in full).
-      fetch(source.url, { credentials: "same-origin", cache: "force-cache" })
-        .then(function (response) {
-          if (!response.ok) { throw new Error("HTTP " + response.status); }
-          return response.json();
+      // The offices' points and the clustering code arrive side by side (a script loaded by the
+      // map's page itself would come only after the one before it).
+      Promise.all([loadFile(source.url), clusterCode(options.superclusterUrl)])
+        .then(function (loaded) {
+          var points = loaded[0];
+          latitudes = points[0];
+          longitudes = points[1];
+          rowFlags = points[2];
+          show(shownPositions(latitudes.length, source.shown));
         })
-        .then(function (data) { load(data, source.shown); })
         .catch(notLoaded);
     } else {
-      load(JSON.parse(document.getElementById(source.id).textContent), null);
+      var data = JSON.parse(document.getElementById(source.id).textContent);
+      strings = data[0];
+      rows = data[1];
+      latitudes = rows.map(function (row) { return row[at.latitude]; });
+      longitudes = rows.map(function (row) { return row[at.longitude]; });
+      rowFlags = rows.map(function (row) { return row[at.flags]; });
+      clusterCode(options.superclusterUrl)
+        .then(function () { show(shownPositions(rows.length, null)); })
+        .catch(notLoaded);
     }
-    return group;
+    return layer;
   }
 
   function outlines(map, options) {
@@ -420,44 +654,59 @@
       marker.minZoom = Math.max(label[3], options.minZoom);
       return marker;
     });
-    // Labels never overlap: the rows come largest city first, and a label that would touch one
-    // already shown is left out at this zoom (Brandenburg must not cover Potsdam, nor a suburb Warszawa).
+    // Labels never overlap: the rows come largest city first, and a label whose box would touch
+    // one already kept is left out at this view (Brandenburg must not cover Potsdam, nor a suburb
+    // Warszawa). Each box is computed, not read from the page: the label's point at the view the
+    // map has now, and its text's size as laid out now (layout sizes ignore the zoom animation's
+    // scaling, which a bounding box read mid-animation does not; measured at every update, since
+    // the style sheet and fonts may arrive after the first).
     var GAP = 3;
+    var DOT_OFFSET_PIXELS = 4;  // offices.css: the span is moved 4 px left (its dot on the point) and up by half
     function overlaps(a, b) {
       return a.left < b.right + GAP && b.left < a.right + GAP && a.top < b.bottom + GAP && b.top < a.bottom + GAP;
     }
+    function boxOf(marker) {
+      var element = marker.getElement();
+      var text = element && element.firstChild;
+      if (!text || !text.offsetWidth) { return null; }  // not laid out (a hidden frame): the next update
+      var point = map.latLngToContainerPoint(marker.getLatLng());
+      // Where the text lies in its marker, before offices.css moves it (layout offsets ignore transforms).
+      var left = point.x + text.offsetLeft - DOT_OFFSET_PIXELS;
+      var top = point.y + text.offsetTop - text.offsetHeight / 2;
+      return { left: left, top: top, right: left + text.offsetWidth, bottom: top + text.offsetHeight };
+    }
     function update() {
       var zoom = map.getZoom();
-      var shown = [];
-      markers.forEach(function (marker) {
-        var show = zoom >= marker.minZoom;
-        if (show && !map.hasLayer(marker)) { marker.addTo(map); }
-        if (!show && map.hasLayer(marker)) { map.removeLayer(marker); }
-        if (!show) { return; }
-        var element = marker.getElement();
-        var text = element && element.firstChild;
-        if (!text || !text.getBoundingClientRect) { return; }
-        var box = text.getBoundingClientRect();
-        if (shown.some(function (other) { return overlaps(box, other); })) {
-          map.removeLayer(marker);
+      // Writes, then reads, then writes: the page is laid out once, not once per label.
+      var candidates = markers.filter(function (marker) {
+        var wanted = zoom >= marker.minZoom;
+        if (wanted && !map.hasLayer(marker)) { marker.addTo(map); }
+        if (!wanted && map.hasLayer(marker)) { map.removeLayer(marker); }
+        return wanted;
+      });
+      var boxes = candidates.map(boxOf);
+      var kept = [];
+      candidates.forEach(function (marker, position) {
+        var box = boxes[position];
+        if (box !== null && !kept.some(function (other) { return overlaps(box, other); })) {
+          kept.push(box);
         } else {
-          shown.push(box);
+          map.removeLayer(marker);  // one that cannot be measured yet waits for the next view
         }
       });
     }
-    // After every view change (a zoom, the first fit to the offices, a resize), not only a zoom:
-    // boxes measured before the map has its size all overlap.
-    // Measured a moment after the view settles (Leaflet places the markers after its own events).
-    var pending = null;
-    function schedule() {
-      if (pending) { window.clearTimeout(pending); }
-      pending = window.setTimeout(function () { pending = null; update(); }, 60);
-    }
-    map.on("moveend zoomend resize viewreset", schedule);
-    map.whenReady(schedule);
-    // The page sizes the map's frame after this script has run: measure again once it has a size.
-    if (window.ResizeObserver) { new window.ResizeObserver(schedule).observe(map.getContainer()); }
-    window.addEventListener("load", schedule);
+    // After every view change (a zoom, the first fit to the offices, a resize), not only a zoom.
+    map.on("zoomend moveend resize viewreset", update);
+    map.whenReady(function () { window.setTimeout(update, 0); });
+    // The page sizes the map's frame after this script has run: again once it has a size.
+    if (window.ResizeObserver) { new window.ResizeObserver(update).observe(map.getContainer()); }
+    window.addEventListener("load", update);
+    // streamlit-folium adds the style sheets only just before this script runs: the labels' size
+    // (offices.css) may change once they arrive, and again once the fonts are ready.
+    Array.prototype.forEach.call(document.querySelectorAll("link[rel='stylesheet']"), function (link) {
+      link.addEventListener("load", update);
+    });
+    if (document.fonts && document.fonts.ready) { document.fonts.ready.then(update); }
   }
 
   global.partnerDirectoryMap = { offices: offices, outlines: outlines, labels: labels };
