@@ -1,4 +1,4 @@
-"""The register's migrations: each step creates exactly what that version of the database had.
+"""The office's database migrations: each step creates exactly what that version of the database had.
 
 A step that has shipped is never edited; a change to the tables is a new step at
 the end. :mod:`~partner_directory.visits.register` keeps the tables as the latest
@@ -85,8 +85,71 @@ def _add_sign_in_throttle(connection: Connection) -> None:
     sa.Index("sign_in_throttle_last_seen", table.c.last_seen).create(connection)
 
 
+def _add_publication(connection: Connection) -> None:
+    # The published list, its history, change log and the drafts: what a shared data folder held before,
+    # so that app servers keep no state (partner_directory.publication.store, .drafts, .file_store).
+    version_7 = sa.MetaData()
+    sa.Table(
+        "publication_contents",
+        version_7,
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("content", sa.LargeBinary, nullable=False),
+    )
+    versions = sa.Table(
+        "publication_versions",
+        version_7,
+        sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("id", sa.String(64), sa.ForeignKey("publication_contents.id"), nullable=False),
+        sa.Column("created", sa.String(40), nullable=False),
+        sa.Column("author", sa.Text, nullable=False),
+        sa.Column("summary", sa.Text, nullable=False),
+        sa.Column("added", sa.Integer, nullable=False),
+        sa.Column("changed", sa.Integer, nullable=False),
+        sa.Column("removed", sa.Integer, nullable=False),
+        sa.Column("rows", sa.Integer, nullable=False),
+        sa.Column("file", sa.String(200), nullable=False, unique=True),
+        sa.Column("previous", sa.String(64), nullable=False),
+        sa.Column("restored_from", sa.Text, nullable=False),
+    )
+    sa.Table(
+        "publication_log",
+        version_7,
+        sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("entry", sa.Text, nullable=False),
+    )
+    sa.Table(
+        "publication_current",
+        version_7,
+        sa.Column("key", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("id", sa.String(64), sa.ForeignKey("publication_contents.id"), nullable=False),
+        sa.Column("record", sa.Integer, sa.ForeignKey("publication_versions.seq"), nullable=True),
+        sa.Column("counter", sa.Integer, nullable=False),
+    )
+    sa.Table(
+        "drafts",
+        version_7,
+        sa.Column("author_key", sa.String(64), primary_key=True),
+        sa.Column("saved_at", sa.Float, nullable=False),
+        sa.Column("content", sa.LargeBinary, nullable=False),
+    )
+    sa.Table(
+        "geocode_cache",
+        version_7,
+        sa.Column("query", sa.String(1000), primary_key=True),
+        sa.Column("latitude", sa.Float, nullable=False),
+        sa.Column("longitude", sa.Float, nullable=False),
+        sa.Column("source", sa.String(40), nullable=False),
+        sa.Column("precision", sa.String(40), nullable=False),
+        sa.Column("label", sa.Text, nullable=False),
+        sa.Column("created", sa.Float, nullable=False),
+    )
+    version_7.create_all(connection)
+    sa.Index("publication_versions_id", versions.c.id).create(connection)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "the visits register", _create_visits),
     Migration(2, "a change history per visit; erasure of a member's personal data", _add_events_and_erasure),
     Migration(3, "the sign-in throttle's state, shared by every process", _add_sign_in_throttle),
+    Migration(7, "the published list, its history and change log, the drafts, the geocoding cache", _add_publication),
 )
