@@ -37,7 +37,7 @@ def snapshot(store: Store) -> dict:
     with store.database.read() as connection:
         tables = {}
         for name in ("publication_contents", "publication_versions", "publication_log", "publication_current"):
-            tables[name] = sorted(map(tuple, connection.execute(sa.text(f"SELECT * FROM {name}")).all()), key=repr)  # noqa: S608
+            tables[name] = sorted(map(tuple, connection.execute(sa.text(f"SELECT * FROM {name}")).all()), key=repr)
     return tables
 
 

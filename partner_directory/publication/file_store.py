@@ -68,9 +68,10 @@ def carry_over(store: Store, *, data_file: Path, history_dir: Path, drafts_dir: 
     """
     with store.database.write() as connection:
         transaction_lock(connection, PUBLISH_LOCK, timeout=store.lock_timeout)
-        filled = connection.execute(sa.select(current_table.c.key).limit(1)).first() or connection.execute(
-            sa.select(versions_table.c.seq).limit(1)
-        ).first()
+        filled = (
+            connection.execute(sa.select(current_table.c.key).limit(1)).first()
+            or connection.execute(sa.select(versions_table.c.seq).limit(1)).first()
+        )
         if filled:
             return CarriedOver()
         published = _read(Path(data_file))
@@ -86,7 +87,9 @@ def carry_over(store: Store, *, data_file: Path, history_dir: Path, drafts_dir: 
             count += 1
         entries = _log_lines(Path(history_dir))
         if pending:
-            owed = list(pending.get("unlogged", [])) + (list(pending.get("entries", [])) if live == pending.get("id") else [])
+            owed = list(pending.get("unlogged", [])) + (
+                list(pending.get("entries", [])) if live == pending.get("id") else []
+            )
             logged = {(entry.get("id"), entry.get("created")) for entry in entries}
             entries += [e for e in owed if isinstance(e, dict) and (e.get("id"), e.get("created")) not in logged]
         for entry in entries:
@@ -151,7 +154,9 @@ def _drafts(connection: sa.Connection, folder: Path) -> int:
         data = _read(path)
         if data is None or len(path.stem) != 32:
             continue
-        connection.execute(drafts_table.insert().values(author_key=path.stem, saved_at=path.stat().st_mtime, content=data))
+        connection.execute(
+            drafts_table.insert().values(author_key=path.stem, saved_at=path.stat().st_mtime, content=data)
+        )
         count += 1
     return count
 
@@ -163,4 +168,3 @@ def _read(path: Path) -> bytes | None:
         return path.read_bytes()
     except OSError:
         return None
-

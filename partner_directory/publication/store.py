@@ -321,7 +321,9 @@ class Store:
     ) -> Version:
         """The publish's statements inside the caller's write transaction (which holds the publish lock)."""
         current = connection.execute(
-            sa.select(current_table.c.id, current_table.c.record, current_table.c.counter).where(current_table.c.key == 1)
+            sa.select(current_table.c.id, current_table.c.record, current_table.c.counter).where(
+                current_table.c.key == 1
+            )
         ).first()
         current_id = None if current is None else str(current.id)
         if current_id != base_version:

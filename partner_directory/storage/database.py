@@ -38,7 +38,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 
-from partner_directory.config import PROJECT_ROOT
+from partner_directory.config import PROJECT_ROOT, Settings
 from partner_directory.errors import ConfigurationError, DatabaseError, PartnerDirectoryError
 
 log = logging.getLogger(__name__)
@@ -59,8 +59,11 @@ schema_version = sa.Table(
 )
 
 
-def database_url(raw: str = "") -> URL:
+def database_url(raw: str = "", *, folder: Path | None = None) -> URL:
     """The SQLAlchemy URL for a ``PARTNER_DIRECTORY_DATABASE_URL`` value (empty: the default SQLite file).
+
+    The default SQLite file is ``visits.sqlite`` in ``folder`` (the data file's
+    folder, see :func:`office_database_url`), else ``data/visits.sqlite``.
 
     A relative SQLite path is taken from the project folder, like the other
     paths in the settings; ``postgresql://`` and ``postgres://`` use psycopg 3.
@@ -73,7 +76,7 @@ def database_url(raw: str = "") -> URL:
     """
     raw = raw.strip()
     if not raw:
-        return URL.create("sqlite", database=str(DEFAULT_SQLITE_FILE))
+        return URL.create("sqlite", database=str(DEFAULT_SQLITE_FILE if folder is None else folder / "visits.sqlite"))
     try:
         url = make_url(raw)
     except (sa.exc.ArgumentError, ValueError):
@@ -87,6 +90,16 @@ def database_url(raw: str = "") -> URL:
         path = Path(url.database).expanduser()
         return url.set(database=str(path if path.is_absolute() else PROJECT_ROOT / path))
     raise ConfigurationError("config_database_url", value=_hide_password(raw))
+
+
+def office_database_url(settings: Settings) -> str:
+    """The office's database for these settings: the configured URL, else ``visits.sqlite`` beside the data file.
+
+    Beside the data file, so that a data folder (the default ``data/``, or one
+    a test or a benchmark points at) brings its own database, and the file
+    store found there is what gets carried over into it.
+    """
+    return database_url(settings.database_url, folder=settings.data_file.parent).render_as_string(hide_password=False)
 
 
 def _hide_password(raw: str) -> str:
