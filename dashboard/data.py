@@ -21,6 +21,8 @@ import streamlit as st
 
 from dashboard.settings import settings
 from partner_directory.errors import PartnerDirectoryError
+from partner_directory.geo.geocoding.cache import DatabaseGeocodeCache
+from partner_directory.geo.geocoding.chain import Geocoder
 from partner_directory.i18n import t
 from partner_directory.publication.file_store import carry_over
 from partner_directory.publication.published import Directory, empty_table, load_published
@@ -33,12 +35,13 @@ log = logging.getLogger(__name__)
 
 
 @st.cache_resource(show_spinner=False)
-def _store(url: str, data_file: str, history_dir: str, drafts_dir: str, lock_timeout: float) -> Store:
+def _store(url: str, data_file: str, history_dir: str, drafts_dir: str, cache_file: str, lock_timeout: float) -> Store:
     # One engine per process and database, migrated once; the file store of earlier versions in the
     # data folder is carried over once, on the first start with a database that holds no list yet.
     # A failure is not cached: the next run tries again.
     found = Store.open(url, lock_timeout=lock_timeout)
     carry_over(found, data_file=Path(data_file), history_dir=Path(history_dir), drafts_dir=Path(drafts_dir))
+    DatabaseGeocodeCache(found.database).copy_from(Path(cache_file))
     return found
 
 
@@ -50,12 +53,13 @@ def store() -> Store:
         str(config.data_file),
         str(config.history_dir),
         str(config.drafts_dir),
+        str(config.geocode_cache),
         config.lock_timeout,
     )
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _directory(url: str, version: str | None, cache_path: str) -> Directory:
+def _directory(url: str, version: str | None) -> Directory:
     # Keyed on the content's id: what another process published shows at the next interaction.
     # cache_resource (not cache_data): the table is shared read-only, so the search index built
     # for it is reused across reruns instead of rebuilt for a copy.
@@ -63,21 +67,27 @@ def _directory(url: str, version: str | None, cache_path: str) -> Directory:
     data = None if version is None else found.read_content(version)
     record = found.current_record()
     updated = record.created_at if record is not None and record.id == version else None
-    return load_published(None if data is None else bytes(data), updated=updated, cache_path=cache_path)
+    geocoder = Geocoder.offline(cache=geocode_cache())
+    return load_published(None if data is None else bytes(data), updated=updated, geocoder=geocoder)
+
+
+def geocode_cache() -> DatabaseGeocodeCache:
+    """The geocoding cache in the office's database (shared by every app server)."""
+    return DatabaseGeocodeCache(store().database)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _search_index(url: str, version: str | None, cache_path: str) -> SearchIndex:
+def _search_index(url: str, version: str | None) -> SearchIndex:
     # Built exactly as the search command builds it: with the offline gazetteer, so "Munich"
     # and "Monachium" find the office typed as "München".
-    return SearchIndex.build(_directory(url, version, cache_path).table)
+    return SearchIndex.build(_directory(url, version).table)
 
 
-def _key() -> tuple[str, str | None, str]:
+def _key() -> tuple[str, str | None]:
     config = settings()
     url = office_database_url(config)
     # One small query per run (well under a millisecond): what any process published shows at the next click.
-    return url, store().state().version, str(config.geocode_cache)
+    return url, store().state().version
 
 
 def directory() -> Directory:

@@ -23,6 +23,7 @@ import json
 import logging
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -140,7 +141,7 @@ def _log_lines(folder: Path) -> list[dict[str, object]]:
     return entries
 
 
-def _pending(folder: Path) -> dict[str, object]:
+def _pending(folder: Path) -> dict[str, Any]:
     try:
         pending = json.loads((folder / PENDING).read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -366,7 +366,9 @@ def record_version(connection: Connection, version: Version, *, log: bool = True
     if not version.file:
         stem = f"{version.created.replace(':', '').replace('-', '')}-{version.id}"
         version = Version(**{**asdict(version), "file": f"{stem}.csv"})
-    seq = connection.execute(versions_table.insert().values(**asdict(version))).inserted_primary_key[0]
+    inserted = connection.execute(versions_table.insert().values(**asdict(version))).inserted_primary_key
+    assert inserted is not None  # an insert into a table with an integer key always names the row
+    seq = inserted[0]
     if log:
         append_log(connection, _log_entry(version))
     return version, int(seq)

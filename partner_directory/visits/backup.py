@@ -44,8 +44,8 @@ def backup_zip(
             archive.writestr(zipfile.ZipInfo(name, date_time=stamp), data, compress_type=zipfile.ZIP_DEFLATED)
 
         if published is not None:
-            for name, content in published.items():
-                add(name, content)
+            for name, file_content in published.items():
+                add(name, file_content)
         data = None if published is not None else _read(Path(data_file))
         if data is not None:
             add("partners.csv", data)
