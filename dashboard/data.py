@@ -115,7 +115,7 @@ def _unavailable() -> Directory:
     from partner_directory.geo.geocoding.chain import GeocodeSummary
     from partner_directory.sheet.validation import Report
 
-    return Directory(empty_table(), Report(0, []), GeocodeSummary(), None, "", "directory.problem.unreadable")
+    return Directory(empty_table(), Report(0, []), GeocodeSummary(), None, "", "directory.problem.database")
 
 
 def show_directory_problem(found: Directory, lang: str) -> None:
