@@ -35,4 +35,3 @@ def test_the_file_cache_of_earlier_versions_is_copied_once(database_url, tmp_pat
     assert cache.get("sopot|pl").source == "online"
     assert cache.copy_from(tmp_path / "missing.sqlite") == 0
     store.database.dispose()
-
