@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import pacing, settings, signin, style
+from dashboard import mail_worker, pacing, settings, signin, style
 from partner_directory.i18n import t
 
 pacing.pace()  # before any work: a flood of reruns waits its turn here
@@ -31,4 +31,5 @@ pages.append(
         url_path="staff",
     )
 )
+mail_worker.start()  # once per process: the thread that sends the outbox; cheap at every later run
 st.navigation(pages).run()

@@ -8,7 +8,11 @@ the package's log goes to the server's log, forged widget states are dropped
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import os
+import time
+from typing import Any
 
 import streamlit as st
 
@@ -16,17 +20,65 @@ from dashboard import navigation, upload_guard
 from dashboard.text import error_text
 from partner_directory.config import Settings
 from partner_directory.errors import ConfigurationError
-from partner_directory.i18n import LANGUAGES, normalise_language
+from partner_directory.i18n import LANGUAGES, OWN_NAMES, normalise_language
 
 LANGUAGE_KEY = "lang"
 SWITCH_KEY = "language_switch"
 
 
+# -- the secrets file ---------------------------------------------------------------------------------------
+
+SECRETS_LOOK_EVERY_SECONDS = 2.0
+_secrets_seen: list[Any] = [-SECRETS_LOOK_EVERY_SECONDS, False]  # when last looked, whether a file was there
+
+
+def _secrets_file_exists() -> bool:
+    """Whether a secrets file exists, looked up at most every two seconds (a run asks a dozen times)."""
+    now = time.monotonic()
+    if now - _secrets_seen[0] >= SECRETS_LOOK_EVERY_SECONDS:
+        _secrets_seen[:] = [now, any(os.path.exists(path) for path in st.get_option("secrets.files"))]
+    return bool(_secrets_seen[1])
+
+
+def secret(section: str, key: str | None = None) -> Any:
+    """``st.secrets[section][key]`` (or the whole section), or ``None`` when it is not configured.
+
+    With no secrets file at all, ``st.secrets`` searches for one and raises at
+    every call -- several calls a run, 8 % of a loaded server's time -- so a
+    missing file is seen with a ``stat`` instead. Secrets given in memory
+    (AppTest's ``at.secrets``) are read as they are.
+    """
+    if not navigation.secrets_in_memory() and not _secrets_file_exists():
+        return None
+    try:
+        value: Any = st.secrets.get(section)
+        if key is not None:
+            value = value.get(key) if hasattr(value, "get") else None
+        return value
+    except Exception:  # a malformed secrets.toml: treated as not configured
+        return None
+
+
+# -- the settings -------------------------------------------------------------------------------------------
+
+
+def with_secrets(found: Settings) -> Settings:
+    """``found`` with what only the secrets file holds: the SMTP password (``[smtp] password``).
+
+    The environment's ``PARTNER_DIRECTORY_SMTP_PASSWORD`` wins when both are set.
+    The password is never shown: ``Settings`` leaves it out of its ``repr``.
+    """
+    if found.smtp_password:
+        return found
+    password = secret("smtp", "password")
+    return dataclasses.replace(found, smtp_password=str(password)) if password else found
+
+
 @st.cache_resource
 def settings() -> Settings:
-    """The settings from the environment (``PARTNER_DIRECTORY_*``); a bad value stops with a sentence."""
+    """The settings from the environment (``PARTNER_DIRECTORY_*``) and the secrets file; a bad value stops with a sentence."""
     try:
-        return Settings.from_env()
+        return with_secrets(Settings.from_env())
     except ConfigurationError as error:
         st.error(error_text(error, language()))
         st.stop()
@@ -87,7 +139,7 @@ def language_switch() -> str:
     st.sidebar.segmented_control(
         "Language / Język",
         options=list(LANGUAGES),
-        format_func=lambda code: {"en": "English", "pl": "Polski"}[code],
+        format_func=OWN_NAMES.__getitem__,
         default=current,
         required=True,
         key=SWITCH_KEY,

@@ -28,7 +28,7 @@ from typing import Any
 import streamlit as st
 
 from dashboard import data, member_cookie, navigation, upload_guard
-from dashboard.settings import settings
+from dashboard.settings import secret, settings
 from dashboard.text import md, say
 from partner_directory.access.member_session import COOKIE, SESSION, TICKET, TICKET_SECONDS, issue, signing_key, valid
 from partner_directory.access.passwords import verify_password
@@ -46,39 +46,6 @@ MEMBER = "member_signed_in"
 CODE_HASH_ENV = "PARTNER_DIRECTORY_MEMBER_CODE_HASH"
 COOKIE_SECRET_ENV = "PARTNER_DIRECTORY_MEMBER_COOKIE_SECRET"  # noqa: S105 (a variable name, not a secret)
 SIGNED_OUT = "_member_signed_out"  # this tab signed out: a cookie the browser still sends is not a sign-in
-
-
-# -- the secrets file ---------------------------------------------------------------------------------------
-
-SECRETS_LOOK_EVERY_SECONDS = 2.0
-_secrets_seen: list[Any] = [-SECRETS_LOOK_EVERY_SECONDS, False]  # when last looked, whether a file was there
-
-
-def _secrets_file_exists() -> bool:
-    """Whether a secrets file exists, looked up at most every two seconds (a run asks a dozen times)."""
-    now = time.monotonic()
-    if now - _secrets_seen[0] >= SECRETS_LOOK_EVERY_SECONDS:
-        _secrets_seen[:] = [now, any(os.path.exists(path) for path in st.get_option("secrets.files"))]
-    return bool(_secrets_seen[1])
-
-
-def secret(section: str, key: str | None = None) -> Any:
-    """``st.secrets[section][key]`` (or the whole section), or ``None`` when it is not configured.
-
-    With no secrets file at all, ``st.secrets`` searches for one and raises at
-    every call -- several calls a run, 8 % of a loaded server's time -- so a
-    missing file is seen with a ``stat`` instead. Secrets given in memory
-    (AppTest's ``at.secrets``) are read as they are.
-    """
-    if not navigation.secrets_in_memory() and not _secrets_file_exists():
-        return None
-    try:
-        value: Any = st.secrets.get(section)
-        if key is not None:
-            value = value.get(key) if hasattr(value, "get") else None
-        return value
-    except Exception:  # a malformed secrets.toml: treated as not configured
-        return None
 
 
 # -- the one throttle ---------------------------------------------------------------------------------------

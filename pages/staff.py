@@ -11,7 +11,7 @@ import datetime as dt
 import streamlit as st
 
 from dashboard import navigation, settings, signin
-from dashboard.office import drafts, editing, history, places, publish, report, review, visits
+from dashboard.office import datacheck, drafts, editing, history, outbox, places, publish, report, review, visits
 from dashboard.text import failures_as_sentences, md
 from partner_directory.i18n import t
 
@@ -38,6 +38,8 @@ def page() -> None:
             t("staff.tab.downloads", lang),
             t("visits.ui.tab_register", lang),
             t("visits.ui.tab_report", lang),
+            t("data_check.ui.tab", lang),
+            t("mail_sending.tab", lang),
         ]
     )
     # Each step on its own: a failure in one is a sentence there, and the other steps still work.
@@ -48,6 +50,8 @@ def page() -> None:
         ("downloads", lambda: history.downloads_tab(lang)),
         ("visits", lambda: visits.register_tab(author, lang)),
         ("bra_report", lambda: report.report_tab(lang)),
+        ("data_check", lambda: datacheck.data_check_tab(author, lang)),
+        ("outbox", lambda: outbox.outbox_tab(lang)),
     ]
     for tab, (step, show) in zip(tabs, steps, strict=True):
         with tab, failures_as_sentences(step, lang):

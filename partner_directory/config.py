@@ -7,6 +7,7 @@ pass values read from ``.streamlit/secrets.toml``.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 from collections.abc import Mapping
@@ -39,6 +40,27 @@ def access_mode(value: str) -> str:
     return mode
 
 
+#: How the app talks to its SMTP server: STARTTLS on a plain connection (port 587), TLS from the first byte
+#: (port 465), or neither (port 25; only for a server on the same machine or network).
+SMTP_SECURITY: tuple[str, ...] = ("starttls", "tls", "none")
+#: The port each kind of security uses when ``PARTNER_DIRECTORY_SMTP_PORT`` is not set.
+SMTP_DEFAULT_PORTS: dict[str, int] = {"starttls": 587, "tls": 465, "none": 25}
+#: The longest wait for one answer of the SMTP server: a send must end well within the outbox's lease (2 minutes).
+SMTP_MAX_TIMEOUT = 30.0
+
+
+def smtp_security(value: str) -> str:
+    """Check a ``PARTNER_DIRECTORY_SMTP_SECURITY`` value; raises ``ConfigurationError`` for anything but the three.
+
+    >>> smtp_security(" STARTTLS "), smtp_security("")
+    ('starttls', 'starttls')
+    """
+    security = value.strip().lower() or "starttls"
+    if security not in SMTP_SECURITY:
+        raise ConfigurationError("config_smtp_security", value=value, allowed=", ".join(SMTP_SECURITY))
+    return security
+
+
 # Settings whose empty value means something (no tiles: country outlines only); every other empty means "the default".
 EMPTY_IS_A_VALUE = frozenset({"tile_url"})
 
@@ -63,7 +85,7 @@ class Settings:
     upload_max_mb: float = 10.0
     history_dir: Path = PROJECT_ROOT / "data" / "history"
     lock_timeout: float = 10.0
-    #: The visits register's database; empty is the SQLite file ``data/visits.sqlite`` (see ``database``).
+    #: The office's database (everything durable); empty is the SQLite file ``visits.sqlite`` beside the data file.
     database_url: str = ""
     #: ``public`` (everyone sees contact persons) or ``members`` (only signed-in members do; see ``access.visibility``).
     access: str = "public"
@@ -76,6 +98,26 @@ class Settings:
     office_time_zone: str = "Europe/Warsaw"
     #: For tests and demos only: the date the members' pages take as today (``YYYY-MM-DD``).
     today: dt.date | None = None
+    #: The SMTP server the app sends its mail through; empty: mail is not configured (see :meth:`mail_configured`).
+    smtp_host: str = ""
+    #: 0: the usual port of ``smtp_security`` (587, 465 or 25).
+    smtp_port: int = 0
+    smtp_security: str = "starttls"
+    smtp_user: str = ""
+    #: Never shown: left out of ``repr`` (and so of logs); the dashboard may take it from the secrets file.
+    smtp_password: str = dataclasses.field(default="", repr=False)
+    #: The address mail comes from (``From``, the envelope); empty: ``home_cluster_email``.
+    smtp_sender: str = ""
+    #: The name beside it; empty: ``home_cluster_name``.
+    smtp_sender_name: str = ""
+    #: Seconds to wait for each answer of the SMTP server (at most 30).
+    smtp_timeout: float = 20.0
+    #: The app's address as people reach it, for links in mails (``https://partners.example.org``).
+    public_url: str = "http://localhost:8501"
+    #: Working days (the host's) after a visit request was mailed before the host is reminded, once.
+    host_reminder_days: int = 3
+    #: Working days (the office's) after a visit request was mailed before the office is told it is unanswered.
+    office_reminder_days: int = 5
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -93,12 +135,46 @@ class Settings:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "access", access_mode(self.access))
+        if not self.database_url.strip():
+            # Beside the data file: a data folder (the default data/, or one a test or a benchmark points at)
+            # brings its own database, and every module that opens the database opens this one.
+            object.__setattr__(self, "database_url", f"sqlite:///{self.data_file.parent / 'visits.sqlite'}")
+        object.__setattr__(self, "smtp_security", smtp_security(self.smtp_security))
+        object.__setattr__(self, "public_url", self.public_url.strip().rstrip("/"))
+        if not (0 <= self.smtp_port <= 65535):
+            raise ConfigurationError("config_smtp_port", name=PREFIX + "SMTP_PORT", value=str(self.smtp_port))
+        if not (0 < self.smtp_timeout <= SMTP_MAX_TIMEOUT):
+            raise ConfigurationError(
+                "config_smtp_timeout", name=PREFIX + "SMTP_TIMEOUT", value=str(self.smtp_timeout), most=SMTP_MAX_TIMEOUT
+            )
+        if not self.public_url.lower().startswith(("http://", "https://")):
+            raise ConfigurationError("config_public_url", name=PREFIX + "PUBLIC_URL", value=self.public_url)
         try:
             ZoneInfo(self.office_time_zone)
         except (ZoneInfoNotFoundError, ValueError):
             raise ConfigurationError(
                 "config_time_zone", name=PREFIX + "OFFICE_TIME_ZONE", value=self.office_time_zone
             ) from None
+
+    @property
+    def mail_configured(self) -> bool:
+        """Whether the app sends mail itself: an SMTP server is set. Without one, pages offer ``mailto:`` as before."""
+        return bool(self.smtp_host.strip())
+
+    @property
+    def mail_sender(self) -> str:
+        """The address mail comes from: ``smtp_sender``, else the home cluster's e-mail."""
+        return self.smtp_sender.strip() or self.home_cluster_email
+
+    @property
+    def mail_sender_name(self) -> str:
+        """The name mail comes from: ``smtp_sender_name``, else the home cluster's name."""
+        return self.smtp_sender_name.strip() or self.home_cluster_name
+
+    @property
+    def mail_port(self) -> int:
+        """The SMTP port: ``smtp_port``, else the usual one of ``smtp_security``."""
+        return self.smtp_port or SMTP_DEFAULT_PORTS[self.smtp_security]
 
 
 def _convert(name: str, kind: object, raw: str) -> object:
@@ -114,6 +190,11 @@ def _convert(name: str, kind: object, raw: str) -> object:
         if raw.lower() in {"0", "false", "no", "off", "nie"}:
             return False
         raise ConfigurationError("config_bool", name=PREFIX + name.upper(), value=raw)
+    if kind == "int":
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigurationError("config_number", name=PREFIX + name.upper(), value=raw) from None
     if "float" in kind:
         try:
             value = float(raw)
@@ -122,6 +203,14 @@ def _convert(name: str, kind: object, raw: str) -> object:
         if value < 0:
             raise ConfigurationError("config_negative", name=PREFIX + name.upper())
         return value
+    if kind == "int":
+        try:
+            number = int(raw)
+        except ValueError:
+            raise ConfigurationError("config_number", name=PREFIX + name.upper(), value=raw) from None
+        if number < 0:
+            raise ConfigurationError("config_negative", name=PREFIX + name.upper())
+        return number
     if "Path" in kind:
         path = Path(raw).expanduser()
         return path if path.is_absolute() else PROJECT_ROOT / path

@@ -85,3 +85,7 @@ class RiskyPublishError(PartnerDirectoryError, RuntimeError):
 
 class DraftTooBigError(PartnerDirectoryError, ValueError):
     """A draft is larger than the configured limit, so it cannot be kept on the server."""
+
+
+class TokenError(PartnerDirectoryError, PermissionError):
+    """A link's token is unknown, expired, already used or revoked (see ``access.tokens``)."""

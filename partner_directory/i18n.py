@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 LANGUAGES = ("en", "pl")
+#: Each language by its own name, as a language switch offers it.
+OWN_NAMES = {"en": "English", "pl": "Polski"}
 DEFAULT_LANGUAGE = "en"
 _TABLE_DIR = Path(__file__).with_name("translations")
 

@@ -38,3 +38,4 @@ def find_place():
 
 # Real databases (an SQLite file, a throwaway PostgreSQL server) for the register's tests.
 from tests.databases import database_url, postgres_server  # noqa: E402, F401
+from tests.smtp_server import smtp_server  # noqa: E402, F401

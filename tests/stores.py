@@ -32,3 +32,14 @@ def change_log(data_file: Path) -> list[dict]:
         return store.change_log()
     finally:
         store.database.dispose()
+
+
+def demo_store(folder: Path, **options: object) -> Store:
+    """A store in ``folder`` whose published list is the demo data (carried over as the app would)."""
+    import shutil
+
+    from tests.conftest import ROOT
+
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "data" / "partners.csv", folder / "partners.csv")
+    return store_beside(folder / "partners.csv", **options)

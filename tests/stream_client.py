@@ -63,18 +63,7 @@ async def _run(
     stream = url.replace("http://", "ws://") + "/_stcore/stream"
     async with websockets.connect(stream, additional_headers=dict(headers), max_size=None) as socket:
         for page, widgets in runs:
-            message = BackMsg()
-            state = message.rerun_script
-            state.query_string = ""
-            state.page_name = page
-            for widget_id, value in widgets.items():
-                widget = state.widget_states.widgets.add()
-                widget.id = widget_id
-                if isinstance(value, bool):
-                    widget.trigger_value = value  # a button press
-                else:
-                    widget.string_value = value
-            await socket.send(message.SerializeToString())
+            await socket.send(rerun_message(page, widgets))
             shown = Shown()
             while not shown.finished:
                 raw = await asyncio.wait_for(socket.recv(), timeout)

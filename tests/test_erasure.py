@@ -295,3 +295,53 @@ def test_a_postgresql_user_that_may_not_rewrite_is_told_and_the_erasure_stands(p
     assert clerk.find()[0].member_email == ""
     assert clerk.database.scrub(["visits"]) is False
     clerk.database.dispose()
+
+
+# -- the mails about the member's visits --------------------------------------------------------------------
+
+
+def test_the_members_mails_leave_the_outbox_and_the_files(tmp_path):
+    from partner_directory.mail import outbox
+    from partner_directory.mail.message import Mail
+    from partner_directory.visits.register import record_of
+
+    database = tmp_path / "visits.sqlite"
+    register = Register.open(f"sqlite:///{database}")
+    marker = uuid.uuid4().hex
+    others(register)
+    erased = register.record(member(marker))
+    kept = register.record(member("other", member_email="olga9@example.org", member_name="Olga"))
+    now = dt.datetime(2026, 12, 4, 9, tzinfo=dt.UTC)
+
+    def mail(visit_id: int, cc: str, body: str) -> Mail:
+        return Mail(
+            to=("host@example.org",),
+            cc=(cc,),
+            reply_to=cc,
+            subject=f"Visit request {visit_id}",
+            text=body,
+            html=f"<p>{body}</p>",
+            purpose="visit_request",
+            record=record_of(visit_id),
+        )
+
+    address = f"Żaneta.Zxq{marker}@example.org"
+    outbox.enqueue(register.database, mail(erased, address, f"From Żaneta {marker}"), sender="o@example.org", now=now)
+    # A message to the member about no visit of the register (e.g. an answer copied to them) goes too.
+    other = mail(kept, "olga9@example.org", "Olga's request")
+    outbox.enqueue(
+        register.database,
+        Mail(**{**other.__dict__, "to": (address,), "record": "visit:999"}),
+        sender="o@example.org",
+        now=now,
+    )
+    outbox.enqueue(register.database, other, sender="o@example.org", now=now)
+    assert holding(marker, sqlite_files(database))
+
+    assert register.erase_member(email=address.lower(), by="Ola") == 1
+
+    left = outbox.entries(register.database)
+    assert [entry.record for entry in left] == [record_of(kept)]
+    assert holding(marker, sqlite_files(database)) == []
+    assert outbox.claim(register.database, now=now) and len(left) == 1  # Olga's message is still sent
+    register.database.dispose()

@@ -131,6 +131,7 @@ NEVER = [
     (f"{PACKAGE}.search", _under("maps", "publication", "visits", "cli")),
     (f"{PACKAGE}.maps", _under("publication", "visits", "cli")),
     (f"{PACKAGE}.access", _under("search", "maps", "publication", "visits", "cli")),
+    (f"{PACKAGE}.mail", _under("sheet", "geo", "search", "maps", "publication", "access", "visits", "cli")),
     (f"{PACKAGE}.publication", _under("visits", "cli")),
     (f"{PACKAGE}.visits", _under("publication", "cli")),
     (f"{PACKAGE}.publication.store", _under("publication.published")),

@@ -138,6 +138,10 @@ def test_totals_count_used_open_and_every_status(visits):
         "status_confirmed": 1,
         "status_completed": 5,
         "status_cancelled": 1,
+        "status_declined": 0,
+        "status_proposed": 0,
+        "host_confirmed": 0,
+        "unanswered": 0,
     }
     assert year_report(visits, 2025).totals["outgoing_days"] == 5
     empty = year_report(visits, 2024)

@@ -6,13 +6,18 @@ Widget keys (stable, for outside tools): ``visit_company``, ``visit_name``,
 and ``visit_language_<partner_id>`` belong to one host, whose holidays and
 languages they depend on. After a valid request: ``visit_open_mail`` (the
 e-mail link), ``visit_calendar`` (the .ics download) and ``visit_sent`` (the
-member says the e-mail is sent). ``visit_my_requests`` lists the member's requests.
+member says the e-mail is sent); with mail configured, ``visit_send_mail`` (the
+app mails the request to the host) instead of the e-mail link and ``visit_sent``.
+``visit_my_requests`` lists the member's requests, with the host's answer.
 
 "Prepare the request" only checks the dates and writes the e-mail: a member may
 try as many dates as they like, and nothing is recorded. The request is recorded
 in the office's register when the member says they have sent it (``visit_sent``),
 once: the register keeps one record per member, host and dates
-(:func:`partner_directory.visits.register.request_key`).
+(:func:`partner_directory.visits.register.request_key`). With mail configured
+(``PARTNER_DIRECTORY_SMTP_HOST``) the member's one button records the request
+and puts the mail to the host in the outbox, once
+(:func:`partner_directory.visits.mailing.send_request`).
 
 The member's company, name and e-mail are kept for the session under
 ``MEMBER_DETAILS`` (not a widget's key, which Streamlit drops with the card),
@@ -28,7 +33,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from dashboard import data
+from dashboard import data, mail_worker
 from dashboard.settings import settings
 from dashboard.signin import current_visitor, member_sign_in, rerun_after_sign_in
 from dashboard.text import error_text, md, say
@@ -37,8 +42,10 @@ from partner_directory.errors import InvalidValueError, PartnerDirectoryError
 from partner_directory.geo.languages import language_name
 from partner_directory.i18n import t
 from partner_directory.links import is_email
+from partner_directory.mail.outbox import entries
 from partner_directory.sheet.schema import SERVICES
-from partner_directory.visits.register import NewVisit, from_request
+from partner_directory.visits.mailing import REQUEST, answer_words, send_request
+from partner_directory.visits.register import NewVisit, Register, Visit, from_request, record_of
 from partner_directory.visits.rules import (
     MAX_PEOPLE,
     Host,
@@ -182,7 +189,10 @@ def visit_form(office: pd.Series, offered: tuple[str, ...], lang: str) -> None:
                 st.session_state[_prepared_key(partner)] = (request, email.strip(), written_in or "en")
     prepared = st.session_state.get(_prepared_key(partner))
     if prepared is not None:
-        _prepared(prepared, host, partner, lang)
+        if mail_worker.say_not_configured(lang):  # without mail: the member's own mail program, as before
+            _prepared_for_mail(prepared, host, partner, offered, lang)
+        else:
+            _prepared(prepared, host, partner, lang)
     my_requests(lang)
 
 
@@ -198,17 +208,7 @@ def _prepared(prepared: tuple[VisitRequest, str, str], host: Host, partner: str,
     st.caption(t("visit_request.steps", lang))
     # One under the other: side by side, the e-mail link's label would be cut off.
     st.link_button(t("ui.visit.open_mail", lang), link, type="primary", width="stretch", key="visit_open_mail")
-    stamp = dt.datetime.now(dt.UTC)
-    st.download_button(
-        t("ui.visit.download_calendar", lang),
-        visit_calendar(request, host, stamp=stamp, language=written_in, **home),
-        file_name=f"bra-visit-{request.start.isoformat()}.ics",
-        mime="text/calendar",
-        on_click="ignore",
-        help=t("ui.visit.calendar_help", lang),
-        width="stretch",
-        key="visit_calendar",
-    )
+    _calendar_button(request, host, written_in, lang)
     st.button(
         t("visit_request.sent", lang),
         key="visit_sent",
@@ -222,6 +222,65 @@ def _prepared(prepared: tuple[VisitRequest, str, str], host: Host, partner: str,
         recorded = record_request(visit, lang)
         if recorded is not None:
             st.success(say("visits.ui.recorded", lang, id=recorded))
+
+
+def _calendar_button(request: VisitRequest, host: Host, written_in: str, lang: str) -> None:
+    config = settings()
+    home = {"home_cluster_name": config.home_cluster_name, "home_cluster_email": config.home_cluster_email}
+    st.download_button(
+        t("ui.visit.download_calendar", lang),
+        visit_calendar(request, host, stamp=dt.datetime.now(dt.UTC), language=written_in, **home),
+        file_name=f"bra-visit-{request.start.isoformat()}.ics",
+        mime="text/calendar",
+        on_click="ignore",
+        help=t("ui.visit.calendar_help", lang),
+        width="stretch",
+        key="visit_calendar",
+    )
+
+
+def _prepared_for_mail(
+    prepared: tuple[VisitRequest, str, str], host: Host, partner: str, offered: tuple[str, ...], lang: str
+) -> None:
+    """With mail configured: one button records the request and mails it to the host, once; the calendar file."""
+    request, email, written_in = prepared
+    st.success(t("ui.visit.ready", lang))
+    st.caption(t("host_answer.member.steps", lang))
+    st.button(
+        t("host_answer.member.send", lang),
+        key="visit_send_mail",
+        type="primary",
+        width="stretch",
+        help=t("host_answer.member.send_help", lang),
+        on_click=_flag,
+        args=(_sending_key(partner),),
+    )
+    _calendar_button(request, host, written_in, lang)
+    if not st.session_state.pop(_sending_key(partner), False):
+        return
+    visit = from_request(request, host, partner_id=partner, member_email=email, language=written_in)
+    recorded = record_request(visit, lang)
+    if recorded is None:
+        return
+    try:
+        queued = send_request(
+            data.register().database,
+            recorded,
+            request,
+            host,
+            offered=offered,
+            settings=settings(),
+            language=written_in,
+            member_language=lang,
+            vouched=current_visitor().member,
+            now=dt.datetime.now(dt.UTC),
+        )
+    except PartnerDirectoryError as error:
+        st.warning(say("host_answer.member.not_sent", lang, id=recorded, reason=error.message(lang)))
+        return
+    mail_worker.wake()
+    key = "host_answer.member.queued" if queued is not None else "host_answer.member.already"
+    st.success(say(key, lang, id=recorded))
 
 
 def record_request(visit: NewVisit, lang: str) -> int | None:
@@ -280,3 +339,19 @@ def my_requests(lang: str) -> None:
                     status=t(f"visits.status.{visit.status}", lang),
                 )
             )
+            _answer_and_mail(register, visit, lang)
+
+
+def _answer_and_mail(register: Register, visit: Visit, lang: str) -> None:
+    """Under one of "My requests": the host's answer (its days and note, as text) and where the mail to the host stands."""
+    if visit.host_answer:
+        st.caption(md(" ".join(answer_words(visit, lang))))
+    if visit.mailed_at is None:
+        return
+    try:
+        mails = entries(register.database, record=record_of(visit.id), purposes=(REQUEST,), limit=1)
+    except PartnerDirectoryError:
+        return  # where the mail stands is a help; the request and its status are shown above
+    if mails:
+        mail = mails[0]
+        st.caption(say(f"host_answer.mail.{mail.status}", lang, reason=mail.last_error))

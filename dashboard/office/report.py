@@ -18,6 +18,7 @@ from partner_directory.i18n import t
 from partner_directory.visits.register import VisitFilter
 from partner_directory.visits.report import (
     YearReport,
+    answers_sentence,
     chart_data,
     default_report_year,
     heading,
@@ -67,6 +68,7 @@ def report_tab(lang: str) -> None:
         metrics, ("outgoing_visits", "outgoing_days", "incoming_visits", "incoming_days", "open_visits"), strict=True
     ):
         place.metric(t(f"report.total.{key}", lang), report.totals[key])
+    st.markdown(md(answers_sentence(report, lang)))  # what hosts confirmed through the link; what waits for an answer
     if len(report.by_partner):
         st.altair_chart(_days_chart(report, lang), width="stretch")
         st.dataframe(partner_table(report, lang), hide_index=True, width="stretch")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
@@ -23,7 +24,9 @@ from partner_directory.errors import InvalidValueError, PartnerDirectoryError
 from partner_directory.i18n import t
 from partner_directory.sheet.schema import SERVICES
 from partner_directory.visits.backup import backup_zip
+from partner_directory.visits.mailing import answer_words, revoke_links
 from partner_directory.visits.register import (
+    ACTORS,
     MAX_DAYS,
     MAX_PEOPLE,
     STATUSES,
@@ -135,6 +138,10 @@ def _on_screen(visits: Sequence[Visit], lang: str) -> pd.DataFrame:
         {
             t("visits.column.id", lang): [v.id for v in visits],
             t("visits.column.status", lang): [t(f"visits.status.{v.status}", lang) for v in visits],
+            t("host_answer.column.changed_by", lang): [t(f"host_answer.actor.{v.changed_by}", lang) for v in visits],
+            t("host_answer.column.host_answer", lang): [
+                " ".join(answer_words(v, lang)) if v.host_answer else "" for v in visits
+            ],
             t("visits.column.direction", lang): [t(f"visits.direction.{v.direction}", lang) for v in visits],
             t("visits.column.start", lang): [v.start.isoformat() for v in visits],
             t("visits.column.end", lang): [v.end.isoformat() for v in visits],
@@ -177,6 +184,7 @@ def _change_form(found: Register, visits: Sequence[Visit], author: str, lang: st
         return
     visit = by_id[picked]
     st.caption(say("register.status_now", lang, status=t(f"visits.status.{visit.status}", lang)))
+    _history(found, visit, lang)
     if visit.status != "completed" and not may_complete(visit.start, today=today()):
         st.info(say("register.not_begun", lang, id=visit.id, start=visit.start.isoformat()))
     with st.form(f"visit-change-{visit.id}"):
@@ -206,6 +214,29 @@ def _change_form(found: Register, visits: Sequence[Visit], author: str, lang: st
             on_click=_save,
             args=(visit.id, visit.revision, author, lang),
         )
+
+
+def _history(found: Register, visit: Visit, lang: str) -> None:
+    """Who set each status of ``visit``: the member, the host through a link, or staff (by name), and when."""
+    zone = ZoneInfo(settings().office_time_zone)
+    lines: list[tuple[str, dict[str, str]]] = []
+    for event in found.events(visit.id):
+        if event.action not in ("created", "status"):
+            continue
+        actor = t(f"host_answer.actor.{event.actor}", lang) if event.actor in ACTORS else ""
+        who = " · ".join(part for part in (actor, event.by if event.by not in ("", "host") else "") if part)
+        fields = {
+            "at": event.at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+            "old": t(f"visits.status.{event.old_value}", lang) if event.old_value else "",
+            "new": t(f"visits.status.{event.new_value}", lang),
+            "actor": who or "—",
+        }
+        key = "host_answer.history.created" if event.action == "created" else "host_answer.history.line"
+        lines.append((key, fields))
+    if lines:
+        with st.expander(say("host_answer.history.title", lang, id=visit.id)):
+            for key, fields in lines:
+                st.markdown(say(key, lang, **fields))
 
 
 def _save(visit_id: int, shown_revision: int, author: str, lang: str) -> None:
@@ -238,6 +269,11 @@ def _save(visit_id: int, shown_revision: int, author: str, lang: str) -> None:
     if changed.revision == before.revision:
         notice_later(NOTICE, say("register.unchanged", lang, id=visit_id))
         return
+    if changed.status != before.status:
+        try:  # the host's links no longer answer a visit staff have decided
+            revoke_links(found.database, visit_id, now=dt.datetime.now(dt.UTC))
+        except PartnerDirectoryError as error:
+            st.session_state[REFUSAL] = error
     label = t(
         "visits.ui.visit_label",
         lang,

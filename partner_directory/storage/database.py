@@ -59,11 +59,10 @@ schema_version = sa.Table(
 )
 
 
-def database_url(raw: str = "", *, folder: Path | None = None) -> URL:
+def database_url(raw: str = "") -> URL:
     """The SQLAlchemy URL for a ``PARTNER_DIRECTORY_DATABASE_URL`` value (empty: the default SQLite file).
 
-    The default SQLite file is ``visits.sqlite`` in ``folder`` (the data file's
-    folder, see :func:`office_database_url`), else ``data/visits.sqlite``.
+    (``Settings`` fills an empty value with the SQLite file beside the data file.)
 
     A relative SQLite path is taken from the project folder, like the other
     paths in the settings; ``postgresql://`` and ``postgres://`` use psycopg 3.
@@ -76,7 +75,7 @@ def database_url(raw: str = "", *, folder: Path | None = None) -> URL:
     """
     raw = raw.strip()
     if not raw:
-        return URL.create("sqlite", database=str(DEFAULT_SQLITE_FILE if folder is None else folder / "visits.sqlite"))
+        return URL.create("sqlite", database=str(DEFAULT_SQLITE_FILE))
     try:
         url = make_url(raw)
     except (sa.exc.ArgumentError, ValueError):
@@ -93,13 +92,8 @@ def database_url(raw: str = "", *, folder: Path | None = None) -> URL:
 
 
 def office_database_url(settings: Settings) -> str:
-    """The office's database for these settings: the configured URL, else ``visits.sqlite`` beside the data file.
-
-    Beside the data file, so that a data folder (the default ``data/``, or one
-    a test or a benchmark points at) brings its own database, and the file
-    store found there is what gets carried over into it.
-    """
-    return database_url(settings.database_url, folder=settings.data_file.parent).render_as_string(hide_password=False)
+    """The office's database for these settings (``Settings`` fills an empty URL: SQLite beside the data file)."""
+    return database_url(settings.database_url).render_as_string(hide_password=False)
 
 
 def _hide_password(raw: str) -> str:

@@ -85,19 +85,138 @@ def _add_sign_in_throttle(connection: Connection) -> None:
     sa.Index("sign_in_throttle_last_seen", table.c.last_seen).create(connection)
 
 
+def _add_mail_outbox(connection: Connection) -> None:
+    # Every message the app sends waits here until a server accepted it (partner_directory.mail.outbox).
+    version_4 = sa.MetaData()
+    timestamp = sa.DateTime(timezone=True)
+    table = sa.Table(
+        "mail_outbox",
+        version_4,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("message_id", sa.String(250), nullable=False),
+        sa.Column("purpose", sa.String(40), nullable=False),
+        sa.Column("record", sa.String(250), nullable=False),
+        sa.Column("recipients", sa.Text, nullable=False),
+        sa.Column("subject", sa.String(500), nullable=False),
+        sa.Column("raw", sa.LargeBinary, nullable=False),
+        sa.Column("status", sa.String(10), nullable=False),
+        sa.Column("attempts", sa.Integer, nullable=False),
+        sa.Column("next_attempt_at", timestamp, nullable=False),
+        sa.Column("lease_until", timestamp, nullable=True),
+        sa.Column("last_error", sa.Text, nullable=False),
+        sa.Column("created_at", timestamp, nullable=False),
+        sa.Column("sent_at", timestamp, nullable=True),
+    )
+    table.create(connection)
+    sa.Index("mail_outbox_due", table.c.status, table.c.next_attempt_at).create(connection)
+    sa.Index("mail_outbox_record", table.c.record).create(connection)
+
+
+def _add_access_tokens(connection: Connection) -> None:
+    # Links that act without an account, stored hashed (partner_directory.access.tokens).
+    version_5 = sa.MetaData()
+    timestamp = sa.DateTime(timezone=True)
+    table = sa.Table(
+        "access_tokens",
+        version_5,
+        sa.Column("token_hash", sa.String(64), primary_key=True),
+        sa.Column("purpose", sa.String(40), nullable=False),
+        sa.Column("record", sa.String(250), nullable=False),
+        sa.Column("created_at", timestamp, nullable=False),
+        sa.Column("expires_at", timestamp, nullable=False),
+        sa.Column("opened_at", timestamp, nullable=True),
+        sa.Column("used_at", timestamp, nullable=True),
+        sa.Column("revoked_at", timestamp, nullable=True),
+    )
+    table.create(connection)
+    sa.Index("access_tokens_record", table.c.record).create(connection)
+
+
+def _add_data_checks(connection: Connection) -> None:
+    # Partners confirm or correct their own offices once a year (partner_directory.publication.datacheck).
+    version_6 = sa.MetaData()
+    timestamp = sa.DateTime(timezone=True)
+    checks = sa.Table(
+        "data_checks",
+        version_6,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("started_at", timestamp, nullable=False),
+        sa.Column("started_by", sa.String(200), nullable=False),
+        sa.Column("expires_at", timestamp, nullable=False),
+    )
+    partners = sa.Table(
+        "data_check_partners",
+        version_6,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("check_id", sa.Integer, sa.ForeignKey("data_checks.id"), nullable=False),
+        sa.Column("partner_key", sa.String(300), nullable=False),
+        sa.Column("partner_name", sa.String(300), nullable=False),
+        sa.Column("office_ids", sa.Text, nullable=False),
+        sa.Column("contact_email", sa.String(320), nullable=False),
+        sa.Column("copy_to", sa.Text, nullable=False),
+        sa.Column("language", sa.String(8), nullable=False),
+        sa.Column("mailed_at", timestamp, nullable=False),
+        sa.Column("opened_at", timestamp, nullable=True),
+        sa.Column("reminded_at", timestamp, nullable=True),
+        sa.Column("answer", sa.String(10), nullable=False),
+        sa.Column("answered_at", timestamp, nullable=True),
+        sa.Column("note", sa.Text, nullable=False),
+    )
+    fields = sa.Table(
+        "data_check_fields",
+        version_6,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("entry_id", sa.Integer, sa.ForeignKey("data_check_partners.id"), nullable=False),
+        sa.Column("partner_id", sa.String(200), nullable=False),
+        sa.Column("column_name", sa.String(40), nullable=False),
+        sa.Column("published", sa.Text, nullable=False),
+        sa.Column("proposed", sa.Text, nullable=False),
+        sa.Column("decision", sa.String(10), nullable=False),
+        sa.Column("decided_value", sa.Text, nullable=False),
+        sa.Column("decided_by", sa.String(200), nullable=False),
+        sa.Column("decided_at", timestamp, nullable=True),
+    )
+    for table in (checks, partners, fields):
+        table.create(connection)
+    sa.Index("data_check_partners_check", partners.c.check_id).create(connection)
+    sa.Index("data_check_fields_entry", fields.c.entry_id).create(connection)
+
+
+def _add_host_answers(connection: Connection) -> None:
+    # The visit request mailed to the host and the host's answer through a link (partner_directory.visits.mailing):
+    # who set the status, the answer and its note, other days proposed, when it was mailed and reminded.
+    timestamp = sa.DateTime(timezone=True).compile(dialect=connection.dialect)
+    date = sa.Date().compile(dialect=connection.dialect)
+    for column in (
+        "status_by VARCHAR(10) DEFAULT '' NOT NULL",
+        "host_answer VARCHAR(10) DEFAULT '' NOT NULL",
+        "host_note TEXT DEFAULT '' NOT NULL",
+        f"proposed_start {date}",
+        f"proposed_end {date}",
+        f"answered_at {timestamp}",
+        "host_email VARCHAR(320) DEFAULT '' NOT NULL",
+        "member_language VARCHAR(8) DEFAULT '' NOT NULL",
+        f"mailed_at {timestamp}",
+        f"host_reminded_at {timestamp}",
+        f"office_reminded_at {timestamp}",
+    ):
+        connection.execute(sa.text(f"ALTER TABLE visits ADD COLUMN {column}"))
+    connection.execute(sa.text("ALTER TABLE visit_events ADD COLUMN actor VARCHAR(10) DEFAULT '' NOT NULL"))
+
+
 def _add_publication(connection: Connection) -> None:
     # The published list, its history, change log and the drafts: what a shared data folder held before,
     # so that app servers keep no state (partner_directory.publication.store, .drafts, .file_store).
-    version_7 = sa.MetaData()
+    version_8 = sa.MetaData()
     sa.Table(
         "publication_contents",
-        version_7,
+        version_8,
         sa.Column("id", sa.String(64), primary_key=True),
         sa.Column("content", sa.LargeBinary, nullable=False),
     )
     versions = sa.Table(
         "publication_versions",
-        version_7,
+        version_8,
         sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("id", sa.String(64), sa.ForeignKey("publication_contents.id"), nullable=False),
         sa.Column("created", sa.String(40), nullable=False),
@@ -113,13 +232,13 @@ def _add_publication(connection: Connection) -> None:
     )
     sa.Table(
         "publication_log",
-        version_7,
+        version_8,
         sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("entry", sa.Text, nullable=False),
     )
     sa.Table(
         "publication_current",
-        version_7,
+        version_8,
         sa.Column("key", sa.Integer, primary_key=True, autoincrement=False),
         sa.Column("id", sa.String(64), sa.ForeignKey("publication_contents.id"), nullable=False),
         sa.Column("record", sa.Integer, sa.ForeignKey("publication_versions.seq"), nullable=True),
@@ -127,14 +246,14 @@ def _add_publication(connection: Connection) -> None:
     )
     sa.Table(
         "drafts",
-        version_7,
+        version_8,
         sa.Column("author_key", sa.String(64), primary_key=True),
         sa.Column("saved_at", sa.Float, nullable=False),
         sa.Column("content", sa.LargeBinary, nullable=False),
     )
     sa.Table(
         "geocode_cache",
-        version_7,
+        version_8,
         sa.Column("query", sa.String(1000), primary_key=True),
         sa.Column("latitude", sa.Float, nullable=False),
         sa.Column("longitude", sa.Float, nullable=False),
@@ -143,7 +262,7 @@ def _add_publication(connection: Connection) -> None:
         sa.Column("label", sa.Text, nullable=False),
         sa.Column("created", sa.Float, nullable=False),
     )
-    version_7.create_all(connection)
+    version_8.create_all(connection)
     sa.Index("publication_versions_id", versions.c.id).create(connection)
 
 
@@ -151,5 +270,13 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "the visits register", _create_visits),
     Migration(2, "a change history per visit; erasure of a member's personal data", _add_events_and_erasure),
     Migration(3, "the sign-in throttle's state, shared by every process", _add_sign_in_throttle),
-    Migration(7, "the published list, its history and change log, the drafts, the geocoding cache", _add_publication),
+    Migration(4, "the mail outbox", _add_mail_outbox),
+    Migration(5, "links that act without an account (tokens, stored hashed)", _add_access_tokens),
+    Migration(
+        6, "partners confirm their own offices: data checks, their partners and corrected fields", _add_data_checks
+    ),
+    Migration(
+        7, "the visit request mailed to the host, the host's answer, reminders, who set each status", _add_host_answers
+    ),
+    Migration(8, "the published list, its history and change log, the drafts, the geocoding cache", _add_publication),
 )

@@ -34,6 +34,7 @@ from sqlalchemy.engine import Connection
 from partner_directory.errors import InvalidValueError, RegisterConflictError
 from partner_directory.i18n import t
 from partner_directory.links import is_email
+from partner_directory.mail import outbox
 from partner_directory.sheet import export
 from partner_directory.sheet.listing import member_csv
 from partner_directory.sheet.schema import SERVICES
@@ -42,7 +43,11 @@ from partner_directory.storage.migrations import MIGRATIONS
 from partner_directory.text import MULTI_LINE, ONE_LINE, email_key, without_controls
 from partner_directory.visits.rules import HOME_COUNTRY, Host, HostCalendar, VisitRequest, may_complete, working_days
 
-STATUSES: tuple[str, ...] = ("requested", "confirmed", "completed", "cancelled")
+STATUSES: tuple[str, ...] = ("requested", "confirmed", "completed", "cancelled", "declined", "proposed")
+#: What a host may answer through a link: confirm the days, decline, or propose other days.
+HOST_ANSWERS: tuple[str, ...] = ("confirmed", "declined", "proposed")
+#: Who set a visit's status: the member (their request), the host (through a link in the mail) or staff.
+ACTORS: tuple[str, ...] = ("member", "host", "staff")
 DIRECTIONS: tuple[str, ...] = ("outgoing", "incoming")
 SOURCES: tuple[str, ...] = ("form", "staff")
 #: The most people and days one visit may record (a typo guard, well above the BRA's five days).
@@ -83,6 +88,18 @@ visits_table = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("revision", sa.Integer, nullable=False),
     sa.Column("erased_at", sa.DateTime(timezone=True), nullable=True),
+    # Step 6: the request mailed to the host and the host's answer through a link.
+    sa.Column("status_by", sa.String(10), nullable=False, server_default=""),
+    sa.Column("host_answer", sa.String(10), nullable=False, server_default=""),
+    sa.Column("host_note", sa.Text, nullable=False, server_default=""),
+    sa.Column("proposed_start", sa.Date, nullable=True),
+    sa.Column("proposed_end", sa.Date, nullable=True),
+    sa.Column("answered_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("host_email", sa.String(320), nullable=False, server_default=""),
+    sa.Column("member_language", sa.String(8), nullable=False, server_default=""),
+    sa.Column("mailed_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("host_reminded_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("office_reminded_at", sa.DateTime(timezone=True), nullable=True),
 )
 
 events_table = sa.Table(
@@ -95,6 +112,7 @@ events_table = sa.Table(
     sa.Column("action", sa.String(20), nullable=False),
     sa.Column("old_value", sa.String(200), nullable=False),
     sa.Column("new_value", sa.String(200), nullable=False),
+    sa.Column("actor", sa.String(10), nullable=False, server_default=""),
 )
 
 
@@ -191,6 +209,30 @@ class Visit:
     updated_at: dt.datetime
     revision: int
     erased_at: dt.datetime | None = None
+    #: Who set the current status (:data:`ACTORS`); empty for a visit recorded before the mail loop.
+    status_by: str = ""
+    #: The host's answer through a link (:data:`HOST_ANSWERS`), its note and the days it proposed.
+    host_answer: str = ""
+    host_note: str = ""
+    proposed_start: dt.date | None = None
+    proposed_end: dt.date | None = None
+    answered_at: dt.datetime | None = None
+    #: Where the request was mailed, in which language the member reads, when it was mailed and reminded.
+    host_email: str = ""
+    member_language: str = ""
+    mailed_at: dt.datetime | None = None
+    host_reminded_at: dt.datetime | None = None
+    office_reminded_at: dt.datetime | None = None
+
+    @property
+    def changed_by(self) -> str:
+        """Who set the current status (:data:`ACTORS`): as recorded, else what its source implies."""
+        return self.status_by or ("member" if self.source == "form" else "staff")
+
+    @property
+    def unanswered(self) -> bool:
+        """Whether the request was mailed to the host, who has not answered, and nobody has changed it since."""
+        return self.mailed_at is not None and not self.host_answer and self.status == "requested"
 
     @property
     def days_used(self) -> int:
@@ -210,6 +252,53 @@ class Event:
     action: str
     old_value: str
     new_value: str
+    actor: str = ""
+
+
+@dataclass(frozen=True)
+class HostAnswer:
+    """What a host answers through a link: ``kind`` is one of :data:`HOST_ANSWERS`.
+
+    The note is the host's own text, cleaned on the way in like every typed text
+    (several lines, no control character).
+    """
+
+    kind: str
+    note: str = ""
+    proposed_start: dt.date | None = None
+    proposed_end: dt.date | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "note", without_controls(self.note, kind=MULTI_LINE).strip())
+
+
+def check_answer(answer: HostAnswer) -> list[str]:
+    """The reasons (translation keys) why the host's ``answer`` cannot be recorded; empty when it can.
+
+    Other days are optional, given both or neither, in order, at most
+    :data:`MAX_DAYS` long; only a proposal may carry them.
+
+    >>> check_answer(HostAnswer("proposed", proposed_start=dt.date(2027, 1, 5), proposed_end=dt.date(2027, 1, 4)))
+    ['host_answer.problem.order']
+    >>> check_answer(HostAnswer("confirmed"))
+    []
+    """
+    problems: list[str] = []
+    if answer.kind not in HOST_ANSWERS:
+        problems.append("host_answer.problem.kind")
+    start, end = answer.proposed_start, answer.proposed_end
+    if (start is None) != (end is None):
+        problems.append("host_answer.problem.dates_needed")
+    elif start is not None and end is not None:
+        if answer.kind != "proposed":
+            problems.append("host_answer.problem.dates_only_proposed")
+        elif end < start:
+            problems.append("host_answer.problem.order")
+        elif (end - start).days + 1 > MAX_DAYS:
+            problems.append("visits.problem.too_long")
+    if len(answer.note) > MAX_TEXT["note"]:
+        problems.append("visits.problem.too_long_text")
+    return problems
 
 
 @dataclass(frozen=True)
@@ -348,6 +437,15 @@ def planned_days(visit: NewVisit) -> int:
 # -- the register -------------------------------------------------------------------------------------------
 
 
+def record_of(visit_id: int) -> str:
+    """The record a visit's links and messages are bound to (``access.tokens``, ``mail.outbox``).
+
+    >>> record_of(12)
+    'visit:12'
+    """
+    return f"visit:{visit_id}"
+
+
 class Register:
     """The visits register in one database (see :class:`~partner_directory.storage.database.Database`)."""
 
@@ -408,6 +506,7 @@ class Register:
             "created_by": by.strip()[:200],
             "updated_at": now,
             "revision": 1,
+            "status_by": "member" if source == "form" else "staff",
         }
         with self.database.write() as connection:
             if source == "form" and values["partner_id"]:  # the visit form always names its partner
@@ -417,7 +516,7 @@ class Register:
             key = connection.execute(visits_table.insert().values(**values)).inserted_primary_key
             assert key is not None  # an insert always has one
             visit_id = int(key[0])
-            _event(connection, visit_id, by, "created", "", visit.status, now)
+            _event(connection, visit_id, by, "created", "", visit.status, now, actor=str(values["status_by"]))
         return visit_id
 
     def change(self, visit_id: int, change: Change, *, revision: int, by: str, today: dt.date | None = None) -> Visit:
@@ -445,13 +544,16 @@ class Register:
             values: dict[str, Any] = {}
             if change.status is not None and change.status != old.status:
                 values["status"] = change.status
-                _event(connection, visit_id, by, "status", old.status, change.status, now)
+                values["status_by"] = "staff"
+                _event(connection, visit_id, by, "status", old.status, change.status, now, actor="staff")
             actual = change.actual_days if change.set_actual_days else old.actual_days
             if change.status == "completed" and actual is None:
                 actual = old.planned_days
             if actual != old.actual_days:
                 values["actual_days"] = actual
-                _event(connection, visit_id, by, "actual_days", _text(old.actual_days), _text(actual), now)
+                _event(
+                    connection, visit_id, by, "actual_days", _text(old.actual_days), _text(actual), now, actor="staff"
+                )
             if not values:
                 return old
             values.update(updated_at=now, revision=old.revision + 1)
@@ -463,6 +565,80 @@ class Register:
             if updated.rowcount != 1:  # changed between our read and write (PostgreSQL's read committed)
                 raise RegisterConflictError("visit_changed", visit=visit_id)
             return _get(connection, visit_id)
+
+    def mark_mailed(self, visit_id: int, *, host_email: str, member_language: str, now: dt.datetime) -> bool:
+        """Note that the request of ``visit_id`` is being mailed to ``host_email``; ``False`` when it already was.
+
+        The update holds only while the visit has not been mailed, so two clicks
+        (or two processes) mail one request once.
+        """
+        with self.database.write() as connection:
+            updated = connection.execute(
+                visits_table.update()
+                .where(visits_table.c.id == visit_id, visits_table.c.mailed_at.is_(None))
+                .values(host_email=host_email.strip()[:320], member_language=member_language[:8], mailed_at=now)
+            )
+            return updated.rowcount == 1
+
+    def unmark_mailed(self, visit_id: int) -> None:
+        """The request could not be put in the outbox after all: it may be mailed again."""
+        with self.database.write() as connection:
+            connection.execute(visits_table.update().where(visits_table.c.id == visit_id).values(mailed_at=None))
+
+    def mark_reminded(self, visit_id: int, whom: str, *, now: dt.datetime) -> bool:
+        """Note that ``whom`` (``host`` or ``office``) was reminded of visit ``visit_id``; ``False`` when it already was."""
+        column = {"host": visits_table.c.host_reminded_at, "office": visits_table.c.office_reminded_at}[whom]
+        with self.database.write() as connection:
+            updated = connection.execute(
+                visits_table.update().where(visits_table.c.id == visit_id, column.is_(None)).values({column.name: now})
+            )
+            return updated.rowcount == 1
+
+    def answer(self, visit_id: int, answer: HostAnswer, *, now: dt.datetime | None = None) -> Visit:
+        """Record the host's ``answer`` (through a link) as the visit's status; return the visit as now stored.
+
+        Only a request still waiting (``requested``) takes an answer: a visit
+        staff changed meanwhile, or answered already, is refused with
+        ``InvalidValueError`` (``visit_answered``). The event names the host as
+        its actor. Raises ``InvalidValueError`` for an answer :func:`check_answer` refuses.
+        """
+        problems = check_answer(answer)
+        if problems:
+            raise InvalidValueError("visit_invalid", problems=problems)
+        moment = now or utc_now()
+        with self.database.write() as connection:
+            old = _get(connection, visit_id)
+            if old.status != "requested" or old.host_answer:
+                raise InvalidValueError("visit_answered", visit=visit_id)
+            updated = connection.execute(
+                visits_table.update()
+                .where(visits_table.c.id == visit_id, visits_table.c.revision == old.revision)
+                .values(
+                    status=answer.kind,
+                    status_by="host",
+                    host_answer=answer.kind,
+                    host_note=answer.note,
+                    proposed_start=answer.proposed_start,
+                    proposed_end=answer.proposed_end,
+                    answered_at=moment,
+                    updated_at=moment,
+                    revision=old.revision + 1,
+                )
+            )
+            if updated.rowcount != 1:
+                raise RegisterConflictError("visit_changed", visit=visit_id)
+            _event(connection, visit_id, "host", "status", old.status, answer.kind, moment, actor="host")
+            return _get(connection, visit_id)
+
+    def awaiting_answer(self) -> list[Visit]:
+        """The requests mailed to hosts that no one has answered or changed since (:attr:`Visit.unanswered`)."""
+        query = sa.select(visits_table).where(
+            visits_table.c.mailed_at.is_not(None),
+            visits_table.c.status == "requested",
+            visits_table.c.host_answer == "",
+        )
+        with self.database.read() as connection:
+            return [_visit(row) for row in connection.execute(query.order_by(visits_table.c.id)).mappings()]
 
     def erase_member(self, *, email: str = "", visit_ids: Iterable[int] = (), by: str) -> int:
         """Erase a member's name, e-mail and note from their visits (by e-mail, or by ids); return how many.
@@ -497,14 +673,17 @@ class Register:
                     member_name="",
                     member_email="",
                     note="",
+                    host_note="",  # the host's note may name the member
                     erased_at=now,
                     updated_at=now,
                     revision=visits_table.c.revision + 1,
                 )
             )
             for visit_id in found:
-                _event(connection, visit_id, by, "erased", "", "", now)
-        self.database.scrub([visits_table.name])
+                _event(connection, visit_id, by, "erased", "", "", now, actor="staff")
+            # The mails about these visits (the request, answers, reminders) hold the same personal data.
+            outbox.erase(connection, records=[record_of(visit_id) for visit_id in found], address_key=key)
+        self.database.scrub([visits_table.name, outbox.outbox_table.name])
         return len(found)
 
     # reads
@@ -557,6 +736,7 @@ class Register:
                     action=row["action"],
                     old_value=row["old_value"],
                     new_value=row["new_value"],
+                    actor=row["actor"],
                 )
                 for row in connection.execute(query).mappings()
             ]
@@ -629,10 +809,26 @@ def _get(connection: Connection, visit_id: int) -> Visit:
     return _visit(row)
 
 
-def _event(connection: Connection, visit_id: int, by: str, action: str, old: str, new: str, at: dt.datetime) -> None:
+def _event(
+    connection: Connection,
+    visit_id: int,
+    by: str,
+    action: str,
+    old: str,
+    new: str,
+    at: dt.datetime,
+    *,
+    actor: str = "",
+) -> None:
     connection.execute(
         events_table.insert().values(
-            visit_id=visit_id, at=at, by=by.strip()[:200], action=action, old_value=old[:200], new_value=new[:200]
+            visit_id=visit_id,
+            at=at,
+            by=by.strip()[:200],
+            action=action,
+            old_value=old[:200],
+            new_value=new[:200],
+            actor=actor,
         )
     )
 
@@ -673,7 +869,22 @@ def _visit(row: Mapping[str, Any] | sa.RowMapping) -> Visit:
         updated_at=_utc(row["updated_at"]),
         revision=int(row["revision"]),
         erased_at=None if row["erased_at"] is None else _utc(row["erased_at"]),
+        status_by=row["status_by"],
+        host_answer=row["host_answer"],
+        host_note=row["host_note"],
+        proposed_start=row["proposed_start"],
+        proposed_end=row["proposed_end"],
+        answered_at=_optional_utc(row["answered_at"]),
+        host_email=row["host_email"],
+        member_language=row["member_language"],
+        mailed_at=_optional_utc(row["mailed_at"]),
+        host_reminded_at=_optional_utc(row["host_reminded_at"]),
+        office_reminded_at=_optional_utc(row["office_reminded_at"]),
     )
+
+
+def _optional_utc(value: dt.datetime | None) -> dt.datetime | None:
+    return None if value is None else _utc(value)
 
 
 # -- files --------------------------------------------------------------------------------------------------
@@ -683,6 +894,8 @@ EXPORT_COLUMNS: tuple[str, ...] = (
     "id",
     "direction",
     "status",
+    "status_by",
+    "host_note",
     "start",
     "end",
     "planned_days",
@@ -730,6 +943,7 @@ def register_table(
             **{column: getattr(visit, column) for column in EXPORT_COLUMNS},
             "direction": directions.get(visit.direction, visit.direction),
             "status": statuses.get(visit.status, visit.status),
+            "status_by": t(f"host_answer.actor.{visit.changed_by}", language),
             "services": ", ".join(services.get(s, s) for s in visit.services),
             "start": visit.start.isoformat(),
             "end": visit.end.isoformat(),
@@ -741,6 +955,9 @@ def register_table(
     ]
     table = pd.DataFrame(rows, columns=list(EXPORT_COLUMNS), dtype=object)
     headers = {c: t(f"visits.column.{c}", language) for c in EXPORT_COLUMNS}
+    headers.update(
+        status_by=t("host_answer.column.changed_by", language), host_note=t("host_answer.column.host_note", language)
+    )
     for column in TIME_COLUMNS:
         headers[column] = t("register.column.time_in_zone", language, column=headers[column], zone=time_zone)
     return table.rename(columns=headers)

@@ -3,7 +3,9 @@
 A visit counts in the year it starts. *Used* means completed: a completed
 visit counts once, with its actual days (its planned days when staff gave
 none). Requested and confirmed visits are counted apart as still open;
-cancelled ones only in the status counts. Outgoing visits are our members at
+cancelled ones only in the status counts. Of the requests mailed to hosts,
+the report counts those the host confirmed through the link, and says in a
+sentence how many are still unanswered. Outgoing visits are our members at
 partners' offices, incoming ones partners' members with us; both are reported
 per partner cluster and per member company.
 """
@@ -20,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from partner_directory.geo.countries import country_name
-from partner_directory.i18n import t
+from partner_directory.i18n import t, tn
 from partner_directory.sheet.export import text_cell
 from partner_directory.visits.register import DIRECTIONS, STATUSES, Visit, people_csv
 from partner_directory.visits.rules import may_complete
@@ -34,6 +36,8 @@ TOTAL_KEYS = (
     "incoming_days",
     "open_visits",
     *(f"status_{s}" for s in STATUSES),
+    "host_confirmed",
+    "unanswered",
 )
 
 
@@ -124,8 +128,21 @@ def year_report(visits: Sequence[Visit], year: int, *, today: dt.date | None = N
         totals[f"{direction}_days"] = sum(v.days_used for v in used_visits if v.direction == direction)
     for status in STATUSES:
         totals[f"status_{status}"] = sum(1 for v in in_year if v.status == status)
-    totals["open_visits"] = totals["status_requested"] + totals["status_confirmed"]
+    totals["open_visits"] = totals["status_requested"] + totals["status_confirmed"] + totals["status_proposed"]
+    totals["host_confirmed"] = sum(1 for v in in_year if v.direction == "outgoing" and v.host_answer == "confirmed")
+    totals["unanswered"] = sum(1 for v in in_year if v.unanswered)
     return YearReport(year, by_partner.reset_index(drop=True), by_company.reset_index(drop=True), totals)
+
+
+def answers_sentence(report: YearReport, language: str = "en") -> str:
+    """What hosts confirmed through the link, and how many requests mailed to hosts are still unanswered.
+
+    >>> answers_sentence(YearReport(2026, pd.DataFrame(), pd.DataFrame(), {"host_confirmed": 2, "unanswered": 1}))
+    "Hosts confirmed 2 of this year's outgoing requests through the link in the mail. 1 request mailed to a host is still unanswered."
+    """
+    unanswered = report.totals.get("unanswered", 0)
+    waiting = tn("report.unanswered", unanswered, language) if unanswered else t("report.unanswered.none", language)
+    return t("report.host_confirmed", language, count=report.totals.get("host_confirmed", 0)) + " " + waiting
 
 
 def _sort_key(column: pd.Series) -> pd.Series:

@@ -41,7 +41,7 @@ class CachedPlace:
     label: str = ""
 
 
-#: The office database's table (created by the storage's migration 7).
+#: The office database's table (created by the storage's migration 8).
 places_table = sa.Table(
     "geocode_cache",
     sa.MetaData(),
