@@ -16,6 +16,7 @@ with one process. nginx and PostgreSQL must be installed (``make nginx``,
 
 from __future__ import annotations
 
+import concurrent.futures
 import importlib.util
 import itertools
 import os
@@ -240,7 +241,11 @@ def test_the_throttle_counts_guesses_across_both_processes(tmp_path: Path, backe
     database_url, workers = backend
     flood_seconds = 12.0
     with machines(tmp_path, database_url, workers) as served:
-        (form,) = run_session(served.url, [("staff", {})], headers={"Cookie": f"bra_route={served.routes[0]}"})
+        # In a thread of its own: the browser tests of this module keep Playwright's event loop in this one.
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            (form,) = pool.submit(
+                run_session, served.url, [("staff", {})], headers={"Cookie": f"bra_route={served.routes[0]}"}
+            ).result()
         ids = {
             "name": form.widgets["staff_name"],
             "password": form.widgets["staff_password"],
