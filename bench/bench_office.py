@@ -19,6 +19,7 @@ from generate import generate, write
 
 from partner_directory.publication import publishing
 from partner_directory.publication.drafts import DraftStore
+from partner_directory.publication.file_store import carry_over
 from partner_directory.publication.store import Store
 
 ROWS = 10_000
@@ -29,7 +30,8 @@ def main() -> None:
         root = Path(folder)
         published = root / "partners.csv"
         write(published, generate(ROWS))
-        store = Store(published, history_dir=root / "history")
+        store = Store.open(f"sqlite:///{root / 'office.sqlite'}")  # the office's database, as the app opens it
+        carry_over(store, data_file=published, history_dir=root / "history")
         upload = published.read_bytes().replace(b"Cluster 17 ", b"Cluster 17b ")
         base = store.current_version()
         draft_from_upload = timing.best(
@@ -41,10 +43,10 @@ def main() -> None:
         edit = timing.best(lambda: publishing.apply_edits(draft, edited={5: {"city": "Gdynia"}}), repeats=5)
         evaluate = timing.best(lambda: publishing.evaluate_against(draft, published_table), repeats=3)
         evaluate_with_read = timing.best(lambda: publishing.evaluate(draft, store), repeats=3)
-        drafts = DraftStore(root / "drafts", max_bytes=10**9)
+        drafts = DraftStore(store.database, max_bytes=10**9)
         save = timing.best(lambda: drafts.save(draft, author="anna"), repeats=5)
         load = timing.best(lambda: drafts.load("anna"), repeats=5)
-        size = drafts.path("anna").stat().st_size
+        size = len(draft.to_json(author="anna"))
         candidate = publishing.evaluate(draft, store)
         publish = timing.best(
             lambda: publishing.publish(candidate, store, author="anna", confirmed=True),

@@ -1,13 +1,18 @@
 """The data every page reads, cached per process: the store, the published directory, its search index, the register.
 
-Keyed by the published file's content, so a file the office publishes shows at
-the next interaction; shared read-only by every session (``st.cache_resource``),
-so the search index built for a table is reused across reruns.
+Everything durable is in the office's database (``partner_directory.storage``);
+a process keeps only caches it can rebuild from it. Which list is published is
+asked of the database at every run (one small query on the publish counter's
+row, :meth:`Store.state`), so a list published through any app server is what a
+member on any other sees at the next click; the directory and its search index
+are keyed by the published content's id and shared read-only by every
+session (``st.cache_resource``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -15,73 +20,102 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.settings import settings
+from partner_directory.errors import PartnerDirectoryError
+from partner_directory.geo.geocoding.cache import DatabaseGeocodeCache
+from partner_directory.geo.geocoding.chain import Geocoder
 from partner_directory.i18n import t
-from partner_directory.publication.published import Directory, content_version, load_directory
+from partner_directory.publication.file_store import carry_over
+from partner_directory.publication.published import Directory, empty_table, load_published
 from partner_directory.publication.store import Store
 from partner_directory.search.engine import SearchIndex
+from partner_directory.storage.database import office_database_url
 from partner_directory.visits.register import Register
+
+log = logging.getLogger(__name__)
 
 
 @st.cache_resource(show_spinner=False)
-def _repaired(data_file: str, history_dir: str, lock_timeout: float) -> list[str]:
-    # Once per server start (and per data file): finish or undo a publish a crash interrupted.
-    return Store(Path(data_file), history_dir=Path(history_dir), lock_timeout=lock_timeout).repair()
+def _store(url: str, data_file: str, history_dir: str, drafts_dir: str, cache_file: str, lock_timeout: float) -> Store:
+    # One engine per process and database, migrated once; the file store of earlier versions in the
+    # data folder is carried over once, on the first start with a database that holds no list yet.
+    # A failure is not cached: the next run tries again.
+    found = Store.open(url, lock_timeout=lock_timeout)
+    carry_over(found, data_file=Path(data_file), history_dir=Path(history_dir), drafts_dir=Path(drafts_dir))
+    DatabaseGeocodeCache(found.database).copy_from(Path(cache_file))
+    return found
 
 
 def store() -> Store:
-    """The published file's store; the first use after a start repairs what a crashed publish left."""
+    """The published list's store in the office's database; raises ``DatabaseError`` when it cannot be opened."""
     config = settings()
-    _repaired(str(config.data_file), str(config.history_dir), config.lock_timeout)
-    return Store(config.data_file, history_dir=config.history_dir, lock_timeout=config.lock_timeout)
+    return _store(
+        office_database_url(config),
+        str(config.data_file),
+        str(config.history_dir),
+        str(config.drafts_dir),
+        str(config.geocode_cache),
+        config.lock_timeout,
+    )
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _directory(path: str, version: str, cache_path: str) -> Directory:
-    # Keyed on the content's version: a file the office publishes shows at the next interaction.
+def _directory(url: str, version: str | None) -> Directory:
+    # Keyed on the content's id: what another process published shows at the next interaction.
     # cache_resource (not cache_data): the table is shared read-only, so the search index built
     # for it is reused across reruns instead of rebuilt for a copy.
-    return load_directory(Path(path), cache_path=cache_path)
+    found = store()
+    data = None if version is None else found.read_content(version)
+    record = found.current_record()
+    updated = record.created_at if record is not None and record.id == version else None
+    geocoder = Geocoder.offline(cache=geocode_cache())
+    return load_published(None if data is None else bytes(data), updated=updated, geocoder=geocoder)
+
+
+def geocode_cache() -> DatabaseGeocodeCache:
+    """The geocoding cache in the office's database (shared by every app server)."""
+    return DatabaseGeocodeCache(store().database)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _search_index(path: str, version: str, cache_path: str) -> SearchIndex:
+def _search_index(url: str, version: str | None) -> SearchIndex:
     # Built exactly as the search command builds it: with the offline gazetteer, so "Munich"
     # and "Monachium" find the office typed as "München".
-    return SearchIndex.build(_directory(path, version, cache_path).table)
+    return SearchIndex.build(_directory(url, version).table)
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
-def _content_version(path: str, identity: tuple[int, int, int, int]) -> str:
-    # Hashed once per identity of the file, not at every rerun: publishing replaces the file
-    # (a new inode), and an edit in place changes its size or modification time.
-    try:
-        return content_version(Path(path).read_bytes())
-    except OSError:
-        return "missing"
-
-
-def _key() -> tuple[str, str, str]:
+def _key() -> tuple[str, str | None]:
     config = settings()
-    path = Path(config.data_file)
-    try:
-        found = path.stat()  # follows a symlink to the published file
-    except OSError:
-        return str(path), "missing", str(config.geocode_cache)
-    identity = (found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns)
-    return str(path), _content_version(str(path), identity), str(config.geocode_cache)
+    url = office_database_url(config)
+    # One small query per run (well under a millisecond): what any process published shows at the next click.
+    return url, store().state().version
 
 
 def directory() -> Directory:
-    """The published directory, checked and placed, cached until the file's content changes.
+    """The published directory, checked and placed, cached until another version is published.
 
     All of it, contact data too: a page shows a session what ``dashboard.visibility`` hands it.
+    When the database cannot be reached the directory is empty and says so.
     """
-    return _directory(*_key())
+    try:
+        return _directory(*_key())
+    except PartnerDirectoryError as error:
+        log.error("The published list cannot be read: %s", error)
+        return _unavailable()
 
 
 def search_index() -> SearchIndex:
     """The search index of :func:`directory`'s table, built once per published version."""
-    return _search_index(*_key())
+    try:
+        return _search_index(*_key())
+    except PartnerDirectoryError:
+        return SearchIndex.build(_unavailable().table)
+
+
+def _unavailable() -> Directory:
+    from partner_directory.geo.geocoding.chain import GeocodeSummary
+    from partner_directory.sheet.validation import Report
+
+    return Directory(empty_table(), Report(0, []), GeocodeSummary(), None, "", "directory.problem.database")
 
 
 def show_directory_problem(found: Directory, lang: str) -> None:
@@ -94,7 +128,7 @@ def published_at() -> dt.datetime | None:
     """When the published list was published, from the history (``None`` when it never was from this app)."""
     try:
         return store().published_at()
-    except OSError:
+    except PartnerDirectoryError:
         return None
 
 
@@ -119,12 +153,6 @@ def nearby_cities(offices: pd.DataFrame) -> list[Any]:
         return []
 
 
-@st.cache_resource(show_spinner=False)
-def _register(url: str) -> Register:
-    # One engine per process, shared by every session; a failure is not cached, the next run tries again.
-    return Register.open(url)
-
-
 def register() -> Register:
-    """The register of ``PARTNER_DIRECTORY_DATABASE_URL``; raises ``DatabaseError`` when it cannot be opened."""
-    return _register(settings().database_url)
+    """The register in the office's database (the store's engine); raises ``DatabaseError`` when it cannot be opened."""
+    return Register(store().database)

@@ -85,7 +85,7 @@ class Settings:
     upload_max_mb: float = 10.0
     history_dir: Path = PROJECT_ROOT / "data" / "history"
     lock_timeout: float = 10.0
-    #: The visits register's database; empty is the SQLite file ``data/visits.sqlite`` (see ``database``).
+    #: The office's database (everything durable); empty is the SQLite file ``visits.sqlite`` beside the data file.
     database_url: str = ""
     #: ``public`` (everyone sees contact persons) or ``members`` (only signed-in members do; see ``access.visibility``).
     access: str = "public"
@@ -135,6 +135,10 @@ class Settings:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "access", access_mode(self.access))
+        if not self.database_url.strip():
+            # Beside the data file: a data folder (the default data/, or one a test or a benchmark points at)
+            # brings its own database, and every module that opens the database opens this one.
+            object.__setattr__(self, "database_url", f"sqlite:///{self.data_file.parent / 'visits.sqlite'}")
         object.__setattr__(self, "smtp_security", smtp_security(self.smtp_security))
         object.__setattr__(self, "public_url", self.public_url.strip().rstrip("/"))
         if not (0 <= self.smtp_port <= 65535):

@@ -21,8 +21,9 @@ toolbar, error details off), then Debian's nginx in front of them on
   ``/_stcore/metrics`` to the machine, names the process that answered only as ``p1``, ``p2`` …,
   and marks the routing cookie ``Secure`` over HTTPS.
 
-Every process reads and publishes the same ``data/`` (the file lock and the
-atomic replace make that safe). Ctrl-C or SIGTERM stops nginx and every
+Every process reads and publishes through the office's database
+(``PARTNER_DIRECTORY_DATABASE_URL``; by default ``data/visits.sqlite``), so the
+processes share no folder; on several machines, one PostgreSQL server. Ctrl-C or SIGTERM stops nginx and every
 Streamlit process this script started, and removes its temporary folder.
 """
 

@@ -30,7 +30,6 @@ from partner_directory.errors import UnreadableFileError
 from partner_directory.i18n import t
 from partner_directory.publication.published import load_directory
 from partner_directory.publication.publishing import draft_from_upload, evaluate, publish
-from partner_directory.publication.store import Store
 from partner_directory.sheet.export import csv_bytes, excel_text, export_columns, xlsx_bytes
 from partner_directory.sheet.guard import file_name_refusal
 from partner_directory.sheet.listing import member_csv, member_table, member_xlsx
@@ -40,6 +39,7 @@ from partner_directory.text import LINE_BREAKS, MULTI_LINE, ONE_LINE, clean_text
 from partner_directory.visits.register import Change, NewVisit, Register, Visit, register_csv, register_xlsx
 from partner_directory.visits.report import report_csv, report_xlsx, year_report
 from partner_directory.visits.rules import Host, VisitRequest, ics_text, visit_calendar
+from tests.stores import store_beside
 from tests.strategies import partner_files
 
 HEADER = "partner_id,partner_name,office_name,city,country,latitude,longitude,services,description\r\n"
@@ -175,15 +175,16 @@ def test_the_files_own_columns_and_headers_are_cleaned_too():
 
 @pytest.mark.parametrize("encoding", ["utf-8", "cp1250"])
 def test_a_file_with_controls_publishes_and_every_download_writes(tmp_path, encoding):
-    store = Store(tmp_path / "partners.csv", history_dir=tmp_path / "history")
+    store = store_beside(tmp_path / "partners.csv", tmp_path / "history")
     draft, report = draft_from_upload(partner_file(encoding), "partnerzy.csv", base_version=None, max_bytes=10**6)
     assert draft is not None, [p.message() for p in report.errors]
     candidate = evaluate(draft, store)
     assert candidate.publishable, ([p.message() for p in candidate.report.errors], candidate.unplaced)
     publish(candidate, store, author="anna")
-    published = (tmp_path / "partners.csv").read_bytes().decode("utf-8-sig")
+    (tmp_path / "published.csv").write_bytes(store.read_published())
+    published = store.read_published().decode("utf-8-sig")
     assert not [c for c in published.replace("\r\n", "").replace("\n", "") if is_control(c)]
-    directory = load_directory(tmp_path / "partners.csv", cache_path=tmp_path / "cache.sqlite")
+    directory = load_directory(tmp_path / "published.csv", cache_path=tmp_path / "cache.sqlite")
     assert not directory.report.warnings  # what was published holds none
     staff = workbook_values(xlsx_bytes(directory.table, columns=export_columns(directory.table)))
     assert staff[1][:3] == ["a", "Klaster A", "Biuro Główne"]

@@ -15,11 +15,10 @@ from partner_directory.config import Settings
 from partner_directory.errors import InvalidValueError, TokenError
 from partner_directory.mail import outbox
 from partner_directory.publication import datacheck, publishing
-from partner_directory.publication.store import Store
 from partner_directory.sheet.contract import partner_key
 from partner_directory.storage.database import Database, migrate
 from partner_directory.storage.migrations import MIGRATIONS
-from tests.conftest import ROOT
+from tests.stores import demo_store
 
 NOW = dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.UTC)
 SENDER = datacheck.Sender("office@pomeranian-ict.example.org", "Pomeranian ICT Cluster", "https://bra.example.org")
@@ -38,7 +37,7 @@ def database(database_url):
 @pytest.fixture(scope="module")
 def published(tmp_path_factory) -> pd.DataFrame:
     folder = tmp_path_factory.mktemp("published")
-    store = Store(ROOT / "data" / "partners.csv", history_dir=folder / "history", lock_timeout=5)
+    store = demo_store(folder, lock_timeout=5)
     return publishing.published_table(store)[0]
 
 
@@ -170,7 +169,7 @@ def test_a_correction_waits_for_staff_and_the_link_then_works_no_more(database, 
 
     # Staff decide: the phone accepted, the services rejected, the description edited.
     phone, services, description = answers
-    draft = publishing.draft_from_published(Store(ROOT / "data" / "partners.csv", history_dir=tmp_path / "history"))
+    draft = publishing.draft_from_published(demo_store(tmp_path / "demo"))
     _, verified = datacheck.apply_answers(draft, entries, answers)
     assert verified == 1  # the confirmation only: the correction waits for its decisions
     datacheck.decide(database, phone.id, "accepted", by="Anna", now=NOW)

@@ -27,6 +27,7 @@ from partner_directory.storage.database import Database
 from tests.apptest import app, prepare, texts
 from tests.browser import app_environment, chromium, screenshot, streamlit_server
 from tests.conftest import ROOT
+from tests.stores import published_bytes
 from tests.test_staff_app import HASH, sign_in
 
 pytestmark = pytest.mark.browser
@@ -62,7 +63,7 @@ def link_for(smtp_server, address: str) -> str:
 
 def published_rows(data_file: Path) -> dict[str, dict[str, str]]:
     """The published offices as the check reads them (normalised: the publish writes lists as ``a; b``)."""
-    table = publishing.table_of(data_file.read_bytes())
+    table = publishing.table_of(published_bytes(data_file))
     return {row["partner_id"]: {c: str(row[c]) for c in COLUMNS} for row in table.to_dict("records")}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.apptest import app, behind, dialog_titles, prepare, texts
+from tests.stores import store_beside
 
 
 def _main_order(at) -> list[str]:
@@ -112,7 +113,14 @@ def test_members_asking_the_same_share_one_view_until_the_list_changes(monkeypat
     old = sorted(names)[0]
     text = data_file.read_text(encoding="utf-8-sig")
     assert old in text
-    data_file.write_text(text.replace(old, "Renamed Robotics Partner"), encoding="utf-8")
+    store = store_beside(data_file)  # the office publishes (through another process: the database is shared)
+    store.publish(
+        text.replace(old, "Renamed Robotics Partner").encode(),
+        author="office",
+        base_version=store.current_version(),
+        summary="upload",
+    )
+    store.database.dispose()
     for at in (first, second):
         at.run()
         shown = set(at.dataframe[0].value["partner"])

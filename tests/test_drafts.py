@@ -1,16 +1,24 @@
-"""Drafts kept on the server per staff member: saved atomically, bounded, read back the same, damage ignored."""
+"""Drafts kept in the office's database per staff member (SQLite and PostgreSQL): bounded, read back the same, damage ignored."""
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import time
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
 from partner_directory.errors import DraftTooBigError
-from partner_directory.publication.drafts import DRAFT_MAX_AGE_DAYS, Draft, DraftStore
+from partner_directory.publication.drafts import DRAFT_MAX_AGE_DAYS, Draft, DraftStore, drafts_table
+from partner_directory.publication.store import Store
+
+
+@pytest.fixture
+def database(database_url):
+    store = Store.open(database_url)
+    yield store.database
+    store.database.dispose()
 
 
 def a_draft(rows: int = 2) -> Draft:
@@ -28,8 +36,8 @@ def a_draft(rows: int = 2) -> Draft:
     )
 
 
-def test_a_draft_is_read_back_exactly(tmp_path):
-    drafts = DraftStore(tmp_path / "drafts", max_bytes=100_000)
+def test_a_draft_is_read_back_exactly(database):
+    drafts = DraftStore(database, max_bytes=100_000)
     now = dt.datetime(2026, 11, 28, 10, 42, tzinfo=dt.UTC)
     saved = drafts.save(a_draft(), author="Anna Nowak", now=now)
     again = drafts.load("Anna Nowak")
@@ -45,35 +53,41 @@ def test_a_draft_is_read_back_exactly(tmp_path):
     assert drafts.load(" anna nowak ") is not None  # the same person, typed a little differently
 
 
-def test_names_never_become_paths(tmp_path):
-    drafts = DraftStore(tmp_path / "drafts", max_bytes=100_000)
+def test_names_never_become_keys_as_typed(database):
+    drafts = DraftStore(database, max_bytes=100_000)
     drafts.save(a_draft(), author="../../etc/passwd")
-    assert [p.parent for p in (tmp_path / "drafts").iterdir()] == [tmp_path / "drafts"]
+    with database.read() as connection:
+        keys = connection.execute(sa.select(drafts_table.c.author_key)).scalars().all()
+    assert keys == [DraftStore.key("../../etc/passwd")] and all(c in "0123456789abcdef" for c in keys[0])
 
 
-def test_a_draft_over_the_limit_is_refused_and_the_kept_one_stays(tmp_path):
-    drafts = DraftStore(tmp_path / "drafts", max_bytes=2_000)
+def test_a_draft_over_the_limit_is_refused_and_the_kept_one_stays(database):
+    drafts = DraftStore(database, max_bytes=2_000)
     drafts.save(a_draft(2), author="anna")
     with pytest.raises(DraftTooBigError, match=r"more than the 0\.002 MB"):
         drafts.save(a_draft(200), author="anna")
     assert len(drafts.load("anna").rows) == 2
-    assert not [p for p in (tmp_path / "drafts").iterdir() if p.suffix == ".tmp"]
 
 
-def test_a_damaged_draft_is_ignored_and_discard_removes_it(tmp_path):
-    drafts = DraftStore(tmp_path / "drafts", max_bytes=100_000)
+def test_a_damaged_draft_is_ignored_and_discard_removes_it(database):
+    drafts = DraftStore(database, max_bytes=100_000)
     drafts.save(a_draft(), author="anna")
-    drafts.path("anna").write_bytes(b'{"format": 1, "rows": [')
+    with database.write() as connection:
+        connection.execute(drafts_table.update().values(content=b'{"format": 1, "rows": ['))
     assert drafts.load("anna") is None
     drafts.discard("anna")
-    assert not drafts.path("anna").exists()
+    with database.read() as connection:
+        assert connection.execute(sa.select(sa.func.count()).select_from(drafts_table)).scalar() == 0
     drafts.discard("anna")  # nothing to remove: no error
 
 
-def test_old_drafts_are_removed(tmp_path):
-    drafts = DraftStore(tmp_path / "drafts", max_bytes=100_000)
+def test_old_drafts_are_removed(database):
+    drafts = DraftStore(database, max_bytes=100_000)
     drafts.save(a_draft(), author="old")
     past = time.time() - (DRAFT_MAX_AGE_DAYS + 1) * 86_400
-    os.utime(drafts.path("old"), (past, past))
+    with database.write() as connection:
+        connection.execute(
+            drafts_table.update().where(drafts_table.c.author_key == DraftStore.key("old")).values(saved_at=past)
+        )
     drafts.save(a_draft(), author="new")
     assert drafts.load("old") is None and drafts.load("new") is not None

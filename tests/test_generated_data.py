@@ -47,10 +47,11 @@ from partner_directory.i18n import LANGUAGES, t, tables
 from partner_directory.links import email_href, safe_href
 from partner_directory.maps.assets import STATIC_DIR
 from partner_directory.maps.building import build_map
-from partner_directory.publication.published import empty_table, load_directory
+from partner_directory.publication.published import empty_table, load_published
 from partner_directory.sheet.loading import load_bytes
 from partner_directory.sheet.validation import check
 from tests.apptest import app, prepare
+from tests.stores import published_bytes
 from tests.strategies import PartnerFile, partner_files, pinned, plain_row
 
 TODAY = "2026-11-28"
@@ -339,8 +340,10 @@ def published(data: bytes) -> Iterator[Path]:
 
 
 def published_rows(data_file: Path) -> list[dict[str, Any]]:
-    """The published offices as the members' pages read them."""
-    return load_directory(data_file, cache_path=data_file.parent / "geocache.sqlite").table.to_dict("records")
+    """The published offices as the members' pages read them (from the office's database beside the data file)."""
+    return load_published(published_bytes(data_file), cache_path=data_file.parent / "geocache.sqlite").table.to_dict(
+        "records"
+    )
 
 
 def data_texts_of(generated: PartnerFile) -> set[str]:
@@ -458,6 +461,6 @@ def test_a_file_staff_upload_and_publish_is_safe_on_every_page(generated: Partne
         data_file.unlink()  # nothing published yet: the upload is the first version
         staff = sign_in(app().run())
         upload_and_publish(staff, publish.encode())
-        assert data_file.exists(), "validation let the file through, so staff could publish it"
+        assert published_bytes(data_file) is not None, "validation let the file through, so staff could publish it"
         assert_page_is_safe(staff, "staff page, after publishing", published_rows(data_file), set())
         every_page(data_file, publish, lang)

@@ -46,11 +46,11 @@ from streamlit.testing.v1 import AppTest
 
 from partner_directory import links
 from partner_directory.i18n import tables
-from partner_directory.publication.store import Store
 from partner_directory.sheet.schema import COLUMNS
 from tests.apptest import app, prepare
 from tests.conftest import ROOT
 from tests.sources import project_sources
+from tests.stores import store_beside
 from tests.test_staff_app import HASH, PASSWORD
 
 # -- 1. the code ---------------------------------------------------------------------------------------------
@@ -560,7 +560,7 @@ def hostile_data(monkeypatch, tmp_path) -> Path:
     prepare(monkeypatch, tmp_path, data=data_file.read_bytes(), password_hash=HASH)
     monkeypatch.setenv("PARTNER_DIRECTORY_TODAY", "2026-11-28")
     # A version in the history under a hostile author and summary (the history tab shows both).
-    store = Store(data_file, history_dir=tmp_path / "history")
+    store = store_beside(data_file, tmp_path / "history")
     store.publish(
         data_file.read_bytes(),
         author=payload("publisher"),

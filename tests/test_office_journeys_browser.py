@@ -19,9 +19,9 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from partner_directory.access.passwords import hash_password
-from partner_directory.publication.store import Store
 from partner_directory.visits.register import NewVisit, Register
 from tests.browser import AppPage, app_environment, app_page, chromium, screenshot, streamlit_server
+from tests.stores import published_bytes, store_beside
 
 pytestmark = pytest.mark.browser
 
@@ -55,7 +55,7 @@ def a_visit(start: dt.date, end: dt.date, company: str) -> NewVisit:
 def served(tmp_path: Path) -> Iterator[tuple[AppPage, Path, Register]]:
     data_file = tmp_path / "partners.csv"
     data_file.write_text(FIVE, encoding="utf-8")
-    store = Store(data_file, history_dir=tmp_path / "history")
+    store = store_beside(data_file, tmp_path / "history")
     store.publish(
         ONE.encode(),
         author="Piotr",
@@ -151,19 +151,19 @@ def test_a_visit_not_begun_is_not_completed_and_staff_are_told(served):
 def test_a_restore_that_removes_most_offices_asks_and_tells_the_truth(served):
     app, data_file, _ = served
     page = app.page
-    before = data_file.read_bytes()
+    before = published_bytes(data_file)
     page.get_by_role("tab", name="History", exact=True).click()
     panel = page.get_by_role("tabpanel", name="History")
     panel.get_by_role("button", name="Restore").click()
     expect(page.get_by_text("This restore could hurt").first).to_be_visible(timeout=WAIT_MS)
     expect(page.get_by_text(re.compile(r"removes 80% of the published offices")).first).to_be_visible()
     app.wait_until_idle()
-    assert data_file.read_bytes() == before
+    assert published_bytes(data_file) == before
     screenshot(page, "office-restore-asks")
     page.locator(".st-key-restore_cancel").get_by_role("button").click()
     expect(page.get_by_text("Nothing was restored").first).to_be_visible(timeout=WAIT_MS)
     app.wait_until_idle()
-    assert data_file.read_bytes() == before
+    assert published_bytes(data_file) == before
     screenshot(page, "office-restore-cancelled")
     # The notice above the tabs leaves the staff member where they were (it used to open the first tab).
     expect(page.get_by_role("tab", name="History", exact=True)).to_have_attribute("aria-selected", "true")
@@ -176,4 +176,4 @@ def test_a_restore_that_removes_most_offices_asks_and_tells_the_truth(served):
     expect(notice).to_be_visible(timeout=WAIT_MS)
     assert "nothing was deleted" not in notice.inner_text()
     app.wait_until_idle()
-    assert data_file.read_text(encoding="utf-8-sig").count("cluster-") == 1
+    assert published_bytes(data_file).decode("utf-8-sig").count("cluster-") == 1

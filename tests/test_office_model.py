@@ -23,10 +23,10 @@ from streamlit.testing.v1.element_tree import Selectbox
 
 from partner_directory.access.passwords import hash_password
 from partner_directory.publication import publishing
-from partner_directory.publication.store import Store
 from partner_directory.visits.register import STATUSES, NewVisit, Register
 from tests.apptest import prepare, texts
 from tests.conftest import ROOT
+from tests.stores import published_bytes, store_beside
 from tests.test_staff_app import stopped_throttle
 
 TODAY = "2026-12-04"
@@ -219,22 +219,22 @@ def restore_button(at: AppTest):
 def test_a_restore_that_removes_the_whole_list_asks_first(monkeypatch, tmp_path):
     at = publish_two_offices(monkeypatch, tmp_path)
     data_file = tmp_path / "partners.csv"
-    before = data_file.read_bytes()
+    before = published_bytes(data_file)
     restore_button(at).click().run()
     assert not at.exception
     page = texts(at)
     assert "This restore could hurt" in page
     assert "This version removes 100% of the published offices (removed: 2, published: 2)" in page
-    assert data_file.read_bytes() == before  # nothing happened before the yes
+    assert published_bytes(data_file) == before  # nothing happened before the yes
     at.button(key="restore_cancel").click().run()
-    assert "Nothing was restored" in texts(at) and data_file.read_bytes() == before
+    assert "Nothing was restored" in texts(at) and published_bytes(data_file) == before
     restore_button(at).click().run()
     at.button(key="restore_confirm").click().run()
     assert not at.exception
     page = texts(at)
     assert "62 added, 0 changed, 2 removed" in page
     assert "nothing was deleted" not in page
-    assert "Baltic" in data_file.read_bytes().decode("utf-8-sig")
+    assert "Baltic" in published_bytes(data_file).decode("utf-8-sig")
 
 
 def test_the_restore_notice_in_polish_says_what_was_removed():
@@ -247,11 +247,10 @@ def test_the_restore_notice_in_polish_says_what_was_removed():
 def test_restore_without_confirmation_is_refused_when_it_removes_too_much(tmp_path):
     from partner_directory.errors import RiskyPublishError
     from partner_directory.publication import publishing
-    from partner_directory.publication.store import Store
 
     header = "partner_name,city,country\n"
     many = header + "".join(f"Cluster {n},Gdańsk,PL\n" for n in range(10))
-    store = Store(tmp_path / "partners.csv", history_dir=tmp_path / "history")
+    store = store_beside(tmp_path / "partners.csv", tmp_path / "history")
     store.publish(many.encode(), author="a", base_version=None, summary="upload", rows=10)
     store.publish(
         (header + "Cluster 0,Gdańsk,PL\n").encode(),
@@ -443,7 +442,8 @@ def profile() -> dict[str, int]:
 
 
 def data_rows(data_file: Path) -> int:
-    return max(0, len(data_file.read_bytes().decode("utf-8-sig").strip().splitlines()) - 1)
+    data = published_bytes(data_file) or b""
+    return max(0, len(data.decode("utf-8-sig").strip().splitlines()) - 1)
 
 
 class OfficeMachine(RuleBasedStateMachine):
@@ -469,7 +469,7 @@ class OfficeMachine(RuleBasedStateMachine):
             self.register.record(visit()): dt.date(2026, 3, 2),  # begun: may be completed
             self.register.record(visit(start=dt.date(2026, 12, 21), end=dt.date(2026, 12, 23))): dt.date(2026, 12, 21),
         }
-        self.store = Store(self.data_file, history_dir=self.tmp / "history")
+        self.store = store_beside(self.data_file, self.tmp / "history")
         self.published = BASE_OFFICES
         self.versions = 0  # the history starts with the first publish (then also keeps the list before it)
         self.draft: str | None = None
@@ -507,32 +507,32 @@ class OfficeMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.awaiting is None and self.draft is not None)
     @rule()
     def publish(self) -> None:
-        before = self.data_file.read_bytes()
+        before = published_bytes(self.data_file)
         button = self.at.button(key="publish")
         if button.disabled:
             assert self.draft == "broken" or UPLOADS[self.draft][1] == self.published, "a good draft can be published"
             return
         button.click().run()
         if "This publish could hurt" in texts(self.at):
-            assert self.data_file.read_bytes() == before, "a risky publish waits for its yes"
+            assert published_bytes(self.data_file) == before, "a risky publish waits for its yes"
             self.awaiting = "publish"
             return
-        assert self.data_file.read_bytes() != before and "Published: the version of" in texts(self.at)
+        assert published_bytes(self.data_file) != before and "Published: the version of" in texts(self.at)
         self._published(UPLOADS[self.draft][1])
         self.draft = None
 
     @precondition(lambda self: self.awaiting is not None)
     @rule(yes=hs.booleans())
     def answer(self, yes: bool) -> None:
-        before = self.data_file.read_bytes()
+        before = published_bytes(self.data_file)
         kind = self.awaiting
         self.at.button(key=f"{kind}_{'confirm' if yes else 'cancel'}").click().run()
         self.awaiting = None
         if not yes:
-            assert self.data_file.read_bytes() == before
+            assert published_bytes(self.data_file) == before
             assert ("Nothing was published" if kind == "publish" else "Nothing was restored") in texts(self.at)
             return
-        assert self.data_file.read_bytes() != before
+        assert published_bytes(self.data_file) != before
         if kind == "publish":
             self._published(UPLOADS[self.draft][1])
             self.draft = None
@@ -548,10 +548,10 @@ class OfficeMachine(RuleBasedStateMachine):
         button = buttons[which % len(buttons)]
         version = next(v for v in self.store.versions() if button.key == f"restore-{v.file}")
         risky = publishing.restore_risks(self.store, version, base_version=self.store.current_version()).any
-        before = self.data_file.read_bytes()
+        before = published_bytes(self.data_file)
         button.click().run()
         if risky:
-            assert "This restore could hurt" in texts(self.at) and self.data_file.read_bytes() == before
+            assert "This restore could hurt" in texts(self.at) and published_bytes(self.data_file) == before
             self.awaiting = "restore"
             return
         assert "is published again" in texts(self.at)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 
 import pytest
@@ -31,6 +30,7 @@ from partner_directory.publication.publishing import (
 from partner_directory.publication.store import Store
 from partner_directory.sheet.compare import compare
 from partner_directory.sheet.loading import load_bytes
+from tests.stores import store_beside
 
 PUBLISHED = (
     "partner_id,partner_name,city,country,latitude,longitude,geocode_source,geocode_precision,Notatki\r\n"
@@ -49,7 +49,7 @@ POLISH_EXPORT = (
 def store(tmp_path):
     path = tmp_path / "partners.csv"
     path.write_bytes(PUBLISHED)
-    return Store(path, history_dir=tmp_path / "history")
+    return store_beside(path, tmp_path / "history")
 
 
 @pytest.fixture(scope="module")
@@ -144,7 +144,7 @@ def test_unchanged_offices_keep_their_places_and_moved_ones_lose_them(tmp_path):
         b"partner_id,partner_name,city,country,latitude,longitude,geocode_source,geocode_precision\r\n"
         b"a,Alpha,Gdansk,PL,54.35,18.65,gazetteer,city\r\n"
     )
-    store = Store(path, history_dir=tmp_path / "history")
+    store = store_beside(path, tmp_path / "history")
     same = evaluate(upload(b"partner_id,name,city,country\r\na,Alpha,Gdansk,PL\r\n", store), store)
     assert same.table.loc[0, "latitude"] == "54.35" and same.unplaced == ()
     moved = evaluate(upload(b"partner_id,name,city,country\r\na,Alpha,Sopot,PL\r\n", store), store)
@@ -160,7 +160,7 @@ def test_a_partial_file_is_guarded_and_can_keep_the_published_values(tmp_path):
     path.write_bytes(
         ("partner_id,partner_name,city,country,latitude,longitude,bra_since,last_verified\r\n" + rows).encode()
     )
-    store = Store(path, history_dir=tmp_path / "history")
+    store = store_beside(path, tmp_path / "history")
     # Two offices only, without ids, dates or coordinates; one has lost its city.
     partial = b"Nazwa;Miasto;Kraj\r\nPartner 1;City 1;PL\r\nPartner 2;;PL\r\n"
     draft, _ = draft_from_upload(partial, "p.csv", base_version=store.current_version(), max_bytes=10_000)
@@ -264,7 +264,7 @@ def test_the_change_log_agrees_with_the_history(store):
     publish(evaluate(apply_edits(draft_from_published(store), edited={1: {"Notatki": "x"}}), store), store, author="a")
     initial = next(v for v in store.versions() if v.summary == "initial")
     restore(store, initial, author="b", base_version=store.current_version(), confirmed=True)  # it empties a note
-    log = [json.loads(line) for line in (store.history_dir / "changes.log").read_text().splitlines()]
+    log = store.change_log()
     history = [{k: v for k, v in vars(version).items() if k != "file"} for version in reversed(store.versions())]
     assert log == history
     previous = ""

@@ -11,9 +11,9 @@ from streamlit.testing.v1 import AppTest
 
 from partner_directory.access.passwords import hash_password
 from partner_directory.access.throttle import Throttle
-from partner_directory.publication.store import Store
 from tests.apptest import app, prepare, texts
 from tests.conftest import ROOT
+from tests.stores import published_bytes, store_beside
 
 PASSWORD = "correct horse battery"
 HASH = hash_password(PASSWORD)
@@ -54,14 +54,14 @@ def upload(at: AppTest, name: str, data: bytes) -> AppTest:
 
 def test_the_page_refuses_without_sign_in_even_by_its_address(monkeypatch, tmp_path):
     data_file = prepare(monkeypatch, tmp_path, password_hash=HASH)
-    before = data_file.read_bytes()
+    before = published_bytes(data_file)
     at = app().run()
     at.switch_page("pages/staff.py").run()
     direct = staff_page().run()
     for shown in (at, direct):  # through the navigation and by running the page file on its own
         assert [title.value for title in shown.title] == ["Office staff sign-in"]
         assert not shown.file_uploader and [button.label for button in shown.button] == ["Sign in"]
-    assert data_file.read_bytes() == before
+    assert published_bytes(data_file) == before
 
 
 def test_without_any_sign_in_configured_nothing_is_allowed(monkeypatch, tmp_path):
@@ -121,7 +121,7 @@ def test_the_right_password_opens_the_data_page_at_the_same_address(monkeypatch,
 def test_upload_fix_compare_publish_and_restore(monkeypatch, tmp_path):
     at = signed_in(monkeypatch, tmp_path)
     data_file = tmp_path / "partners.csv"
-    original = data_file.read_bytes()
+    original = published_bytes(data_file)
 
     upload(at, "partnerzy.csv", (POLISH_HEADER + GOOD_ROWS + BAD_ROW).encode("cp1250"))
     page = texts(at)
@@ -135,7 +135,7 @@ def test_upload_fix_compare_publish_and_restore(monkeypatch, tmp_path):
     editor = at.data_editor(key="editor").value
     assert list(editor["partner_name"]) == ["Pomorski Klaster ICT", "Klaster Żeglugi", "Zły Klaster"]
     assert list(editor["problems"]) == ["⚠️ Strona WWW", "", "❌ E-mail, Strona WWW"]
-    assert data_file.read_bytes() == original
+    assert published_bytes(data_file) == original
 
     upload(at, "partnerzy-poprawione.csv", (POLISH_HEADER + GOOD_ROWS).encode("cp1250"))
     assert "2 rows read: 0 errors" in texts(at)
@@ -147,11 +147,11 @@ def test_upload_fix_compare_publish_and_restore(monkeypatch, tmp_path):
     assert "This publish could hurt" in texts(at)
     at.button(key="publish_cancel").click().run()  # … and can be refused
     assert "Nothing was published" in texts(at)
-    assert data_file.read_bytes() == original
+    assert published_bytes(data_file) == original
     at.button(key="publish").click().run()
     at.button(key="publish_confirm").click().run()
     assert "Published: the version of" in texts(at) and "Anna Nowak (offices: 2)" in texts(at)
-    published = data_file.read_bytes().decode("utf-8-sig")
+    published = published_bytes(data_file).decode("utf-8-sig")
     assert "Klaster Żeglugi" in published and "Baltic" not in published
 
     members = app().run()  # a member's session sees the new list at once
@@ -165,7 +165,7 @@ def test_upload_fix_compare_publish_and_restore(monkeypatch, tmp_path):
     assert "This restore could hurt" in texts(at)  # it removes both published offices: asked like a publish
     at.button(key="restore_confirm").click().run()
     assert "is published again" in texts(at)
-    assert "Baltic" in data_file.read_bytes().decode("utf-8-sig")
+    assert "Baltic" in published_bytes(data_file).decode("utf-8-sig")
     # Three versions now (before, upload, restore); only the uploaded one can be restored again.
     assert len([b for b in at.download_button if b.key and b.key.startswith("download-")]) == 3
     assert len([b for b in at.button if b.key and b.key.startswith("restore-")]) == 1
@@ -251,7 +251,7 @@ def test_members_see_the_publish_time_from_the_history(monkeypatch, tmp_path):
     at.button(key="publish_confirm").click().run()
     os.utime(data_file, (0, 0))  # the file's own time says 1970
     overview.switch_page("pages/overview.py").run()
-    when = Store(data_file, history_dir=tmp_path / "history").published_at()
+    when = store_beside(data_file, tmp_path / "history").published_at()
     assert f"Data last updated: {when:%Y-%m-%d %H:%M} UTC" in texts(overview)
 
 
@@ -265,11 +265,11 @@ def test_a_stale_publish_is_refused_with_two_sessions(monkeypatch, tmp_path):
     first.button(key="publish").click().run()
     first.button(key="publish_confirm").click().run()
     assert "Published: the version of" in texts(first)
-    after_first = (tmp_path / "partners.csv").read_bytes()
+    after_first = published_bytes(tmp_path / "partners.csv")
     second.button(key="publish").click().run()
     second.button(key="publish_confirm").click().run()
     assert "Someone else published a new version" in texts(second)
-    assert (tmp_path / "partners.csv").read_bytes() == after_first
+    assert published_bytes(tmp_path / "partners.csv") == after_first
 
 
 @pytest.mark.parametrize(
@@ -286,12 +286,12 @@ def test_a_stale_publish_is_refused_with_two_sessions(monkeypatch, tmp_path):
 )
 def test_bad_uploads_get_one_clear_message_and_change_nothing(monkeypatch, tmp_path, name, data, sentence):
     at = signed_in(monkeypatch, tmp_path)
-    before = (tmp_path / "partners.csv").read_bytes()
+    before = published_bytes(tmp_path / "partners.csv")
     upload(at, name, data)
     assert sentence in texts(at)
     assert len(at.error) == 1
     assert not [b for b in at.button if b.key == "publish"]
-    assert (tmp_path / "partners.csv").read_bytes() == before
+    assert published_bytes(tmp_path / "partners.csv") == before
 
 
 def test_an_office_placed_approximately_gets_a_suggested_place(monkeypatch, tmp_path):
@@ -305,7 +305,7 @@ def test_an_office_placed_approximately_gets_a_suggested_place(monkeypatch, tmp_
     assert "Every office is placed" in texts(at)
     at.button(key="publish").click().run()
     at.button(key="publish_confirm").click().run()
-    published = (tmp_path / "partners.csv").read_bytes().decode("utf-8-sig")
+    published = published_bytes(tmp_path / "partners.csv").decode("utf-8-sig")
     assert ",manual,address" in published and "54.35" in published
 
 

@@ -10,7 +10,6 @@ the list before; and checks the history and the change log line by line.
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 from collections.abc import Iterator
@@ -21,9 +20,9 @@ from playwright.sync_api import Browser, expect
 
 from partner_directory.access.passwords import hash_password
 from partner_directory.publication.publishing import table_of
-from partner_directory.publication.store import Store
 from partner_directory.sheet.compare import compare
 from tests.browser import ROOT, AppPage, app_environment, app_page, chromium, screenshot, streamlit_server
+from tests.stores import change_log, published_bytes, store_beside
 
 pytestmark = pytest.mark.browser
 
@@ -107,7 +106,7 @@ def history_lines(app: AppPage) -> list[str]:
 def test_upload_reload_continue_fix_refuse_confirm_restore(browser: Browser, tmp_path: Path):
     data_file = tmp_path / "partners.csv"
     shutil.copy(PUBLISHED, data_file)
-    before = data_file.read_bytes()
+    before = published_bytes(data_file)
     environment = app_environment(data_file, tmp_path, password_hash=hash_password(PASSWORD))
     with streamlit_server(environment, tmp_path / "streamlit.log") as server, app_page(browser, server) as app:
         page = app.page
@@ -130,7 +129,7 @@ def test_upload_reload_continue_fix_refuse_confirm_restore(browser: Browser, tmp
         expect_text(app, r"You have a draft from \d\d:\d\d: the uploaded file partnerzy_eksport_excel_cp1250\.csv")
         page.get_by_role("button", name=re.compile(r"^Continue the draft from \d\d:\d\d$")).click()
         expect_text(app, r"^15 rows read: 4 errors, 1 warning\.$")
-        assert data_file.read_bytes() == before
+        assert published_bytes(data_file) == before
         # The editor holds the uploaded rows; rows with errors name their columns as the file does.
         page.get_by_role("tab", name="Edit in place").click()
         grid = page.locator("[data-testid='stDataFrame']").filter(has=page.locator("canvas")).first
@@ -163,11 +162,11 @@ def test_upload_reload_continue_fix_refuse_confirm_restore(browser: Browser, tmp
         expect_text(app, r"^This publish could hurt")
         page.get_by_role("button", name="Cancel").click()
         expect_text(app, r"^Nothing was published; the draft is still here\.$")
-        assert data_file.read_bytes() == before
+        assert published_bytes(data_file) == before
         page.get_by_role("button", name="Publish this version").click()
         page.get_by_role("button", name="Yes, publish it").click()
         expect_text(app, r"^Published: the version of \d{4}-\d\d-\d\d \d\d:\d\d.* · Anna Testowa \(offices: 15\)\.")
-        published = table_of(data_file.read_bytes())
+        published = table_of(published_bytes(data_file))
         assert "Podkarpacki Klaster Lotniczy" in set(published["partner_name"])
         assert set(published.loc[published["partner_id"] == "warta-poznan", "contact_email"]) == {
             "piotr@warta.example.org"
@@ -180,7 +179,7 @@ def test_upload_reload_continue_fix_refuse_confirm_restore(browser: Browser, tmp
         expect(restore).to_have_count(1, timeout=WAIT_MS)
         restore.click()
         expect_text(app, r"is published again")
-        assert data_file.read_bytes() == before
+        assert published_bytes(data_file) == before
         page.get_by_role("tab", name="History").click()
         lines = history_lines(app)
         screenshot(page, "office-history")
@@ -192,8 +191,8 @@ def test_upload_reload_continue_fix_refuse_confirm_restore(browser: Browser, tmp
     assert re.search(r"— · the list before the first publish · \+12 ~0 −0 · offices: 12$", lines[2]), lines[2]
 
     # The change log, line by line, agrees with the history and with the files themselves.
-    store = Store(data_file, history_dir=tmp_path / "history")
-    log = [json.loads(line) for line in (tmp_path / "history" / "changes.log").read_text().splitlines()]
+    store = store_beside(data_file, tmp_path / "history")
+    log = change_log(data_file)
     history = list(reversed(store.versions()))
     assert [entry["summary"] for entry in log] == ["initial", "upload", f"restore:{history[0].id}"]
     for entry, version in zip(log, history, strict=True):

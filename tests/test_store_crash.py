@@ -1,25 +1,25 @@
-"""Publishing tells the truth: a crash at any moment leaves data file, history and change log consistent.
+"""Publishing tells the truth: a process killed at any moment leaves the database consistent (SQLite, PostgreSQL);
+the file store of earlier versions is carried over once, its history whole.
 
-A real subprocess publishes and is killed with SIGKILL (``kill -9``) at every file-system call it
-makes (one run per call), and at random moments of a publishing loop; then the next start repairs.
+A real subprocess publishes and is killed with SIGKILL (``kill -9``): inside the publish's transaction,
+after every statement was sent but before the commit, and at random moments of a publishing loop.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import random
 import signal
-import stat
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import pytest
+import sqlalchemy as sa
 
-from partner_directory.errors import ChangeLogError, NotARegularFileError
-from partner_directory.publication.store import CHANGE_LOG, PENDING, Store
+from partner_directory.publication.drafts import DraftStore
+from partner_directory.publication.file_store import carry_over
+from partner_directory.publication.store import Store
 from partner_directory.publication.version_id import content_version
 from tests.conftest import ROOT
 
@@ -27,42 +27,28 @@ V1 = b"partner_name,city,country\r\nA,Gdansk,PL\r\n"
 V2 = b"partner_name,city,country\r\nA,Gdansk,PL\r\nB,Sopot,PL\r\n"
 V3 = b"partner_name,city,country\r\nB,Sopot,PL\r\nC,Gdynia,PL\r\n" + b"x,y,PL\r\n" * 20_000
 
-# The child publishes V3 and SIGKILLs itself at its N-th call of a file-system primitive.
-CHILD = r"""
-import os, signal, sys
+# The child publishes V3 in a transaction of its own, says so, and waits to be killed before the commit.
+INSIDE = r"""
+import sys, time
 from pathlib import Path
-from partner_directory.publication.store import Store
+from partner_directory.publication.store import PUBLISH_LOCK, Store
+from partner_directory.storage.database import transaction_lock
 
-data_file, history, kill_at, payload = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4])
-data = payload.read_bytes()
-calls = 0
-real = {name: getattr(os, name) for name in ("open", "write", "fsync", "replace", "unlink", "close", "rmdir", "fchmod")}
-
-def counted(name):
-    def call(*args, **kwargs):
-        global calls
-        calls += 1
-        if calls == kill_at:
-            os.kill(os.getpid(), signal.SIGKILL)
-        return real[name](*args, **kwargs)
-    return call
-
-store = Store(data_file, history_dir=history)
-base = store.current_version()
-for name in real:
-    setattr(os, name, counted(name))
-store.publish(data, author="crash", base_version=base, summary="upload", counts=(2, 0, 1), rows=20002)
-for name in real:
-    setattr(os, name, real[name])
-print(calls)
+store = Store.open(sys.argv[1])
+data = Path(sys.argv[2]).read_bytes()
+with store.database.write() as connection:
+    transaction_lock(connection, PUBLISH_LOCK)
+    store.publish_in(connection, data, author="crash", base_version=store.current_version(), summary="upload", rows=20002)
+    print("inside", flush=True)
+    time.sleep(600)
 """
 
 LOOP = r"""
 import sys
 from pathlib import Path
 from partner_directory.publication.store import Store
-store = Store(Path(sys.argv[1]), history_dir=Path(sys.argv[2]))
-payloads = [Path(p).read_bytes() for p in sys.argv[3:]]
+store = Store.open(sys.argv[1])
+payloads = [Path(p).read_bytes() for p in sys.argv[2:]]
 i = 0
 while True:
     store.publish(payloads[i % 2], author="loop", base_version=store.current_version(), summary="upload")
@@ -71,187 +57,175 @@ while True:
 """
 
 
-def setup_store(tmp_path: Path) -> Store:
-    data = tmp_path / "data" / "partners.csv"
-    data.parent.mkdir(parents=True)
-    data.write_bytes(V1)
-    store = Store(data, history_dir=tmp_path / "data" / "history", lock_timeout=5)
-    store.publish(V2, author="anna", base_version=store.current_version(), summary="upload")
-    # Files the publisher did not make: they must survive every crash and every repair.
-    (data.parent / "notes.txt").write_text("keep")
-    (store.history_dir / "README.txt").write_text("keep")
-    return store
-
-
-def log_entries(store: Store) -> list[dict]:
-    path = store.history_dir / CHANGE_LOG
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
-
-
 def assert_consistent(store: Store) -> None:
-    data_folder = sorted(os.listdir(store.data_file.parent))
-    assert data_folder == ["history", "notes.txt", "partners.csv", "partners.csv.lock"], data_folder
-    history = sorted(os.listdir(store.history_dir))
-    assert "README.txt" in history
-    assert not [n for n in history if n.endswith(".tmp") or n == PENDING], history
-    entries = log_entries(store)
-    current = store.current_version()
-    assert entries[-1]["id"] == current, (entries, current)  # the live version is the last one logged
+    """The log, the history, the contents and the current pointer agree."""
+    entries = store.change_log()
     versions = store.versions()
+    state = store.state()
+    record = store.current_record()
+    assert record is not None and record.id == state.version
+    assert entries[-1]["id"] == state.version and entries[-1]["created"] == record.created  # the live one logged last
     by_key = {(v.id, v.created): v for v in versions}
     for entry in entries:  # every logged version is in the history with its exact bytes
         version = by_key[(entry["id"], entry["created"])]
-        assert content_version((store.history_dir / version.file).read_bytes()) == entry["id"]
-    logged = {(e["id"], e["created"]) for e in entries}
-    for version in versions:  # every recorded version went live (or is the file found before history)
-        assert (version.id, version.created) in logged or version.summary == "initial", version
-    assert len(history) == 2 * len(versions) + 2  # csv + json per version, the log and README.txt
+        assert content_version(store.read_version(version.id)) == entry["id"]
+    assert len(entries) == len(versions) == state.counter  # every recorded version went live, once
+    assert content_version(store.read_published()) == state.version
 
 
-def run_child(store: Store, kill_at: int, payload: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-c", CHILD, str(store.data_file), str(store.history_dir), str(kill_at), str(payload)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
+def test_a_publish_killed_inside_its_transaction_changes_nothing(database_url, tmp_path):
+    store = Store.open(database_url)
+    store.publish(V1, author="anna", base_version=None, summary="upload")
+    store.publish(V2, author="anna", base_version=store.current_version(), summary="upload")
+    before = (store.state(), store.versions(), store.change_log())
+    payload = tmp_path / "v3.csv"
+    payload.write_bytes(V3)
+    child = subprocess.Popen(
+        [sys.executable, "-c", INSIDE, database_url, str(payload)], cwd=ROOT, stdout=subprocess.PIPE, text=True
     )
-
-
-def test_a_kill_at_every_file_system_call_of_a_publish_is_repaired(tmp_path):
-    payload = tmp_path / "v3.csv"
-    payload.write_bytes(V3)
-    outcomes = {"old": 0, "new": 0}
-    kill_at = 1
-    while True:
-        root = tmp_path / f"run{kill_at}"
-        root.mkdir()
-        store = setup_store(root)
-        child = run_child(store, kill_at, payload)
-        if child.returncode == 0:
-            break
-        assert child.returncode == -signal.SIGKILL, child.stderr
-        published = store.data_file.read_bytes()
-        assert published in (V2, V3)  # never half a file
-        outcomes["new" if published == V3 else "old"] += 1
-        done = store.repair()  # what the staff page does when it starts
-        assert_consistent(store)
-        # And the next publish works from there, with its own entry.
-        store.publish(V1, author="next", base_version=store.current_version(), summary="upload")
-        assert_consistent(store)
-        assert log_entries(store)[-1]["author"] == "next"
-        assert isinstance(done, list)
-        kill_at += 1
-        assert kill_at < 200
-    total_calls = int(child.stdout.strip())
-    assert kill_at == total_calls + 1  # every call was a kill point
-    assert outcomes["old"] >= 5 and outcomes["new"] >= 2, outcomes  # crashes both before and after the swap
-
-
-def test_the_next_publish_repairs_without_an_explicit_repair(tmp_path):
-    payload = tmp_path / "v3.csv"
-    payload.write_bytes(V3)
-    store = setup_store(tmp_path)
-    # Find a kill point after the swap: the data file is new but the change log has no entry yet.
-    for kill_at in range(1, 200):
-        store = setup_store(tmp_path / f"r{kill_at}") if kill_at > 1 else store
-        run_child(store, kill_at, payload)
-        if store.data_file.read_bytes() == V3 and log_entries(store)[-1]["id"] != content_version(V3):
-            break
-    else:
-        pytest.fail("no kill point between the swap and the change-log entry")
-    store.publish(V1, author="next", base_version=content_version(V3), summary="upload")
-    assert [e["id"] for e in log_entries(store)][-2:] == [content_version(V3), content_version(V1)]
+    try:
+        assert child.stdout.readline().strip() == "inside", "the child did not reach the end of its publish"
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert (store.state(), store.versions(), store.change_log()) == before
+    assert store.read_published() == V2
+    with store.database.read() as connection:  # the content it sent is not kept either
+        ids = connection.execute(sa.text("SELECT id FROM publication_contents")).scalars().all()
+    assert content_version(V3) not in ids
+    # And the lock it held is free again: the next publish goes through.
+    store.publish(V3, author="anna", base_version=content_version(V2), summary="upload")
     assert_consistent(store)
+    store.database.dispose()
 
 
-def test_kills_at_random_moments_of_a_publishing_loop_leave_everything_consistent(tmp_path):
-    store = setup_store(tmp_path)
-    payloads = [tmp_path / "a.csv", tmp_path / "b.csv"]
-    payloads[0].write_bytes(V3)
-    payloads[1].write_bytes(V1 + b"Z,Sopot,PL\r\n" * 5_000)
-    rng = random.Random(10)
-    published_before = 0
-    for round_number in range(1, 16):
-        process = subprocess.Popen(
-            [sys.executable, "-c", LOOP, str(store.data_file), str(store.history_dir), *map(str, payloads)],
+def test_random_kills_of_a_publishing_loop_leave_it_consistent(database_url, tmp_path):
+    store = Store.open(database_url)
+    store.publish(V1, author="anna", base_version=None, summary="upload")
+    payloads = [tmp_path / "v2.csv", tmp_path / "v3.csv"]
+    payloads[0].write_bytes(V2)
+    payloads[1].write_bytes(V3)
+    generator = random.Random(20261205)
+    for _ in range(4):
+        child = subprocess.Popen(
+            [sys.executable, "-c", LOOP, database_url, *map(str, payloads)],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             text=True,
         )
-        assert process.stdout is not None
-        first = process.stdout.readline()  # blocks until the loop has published once (or died)
-        assert first.strip() == "1", f"round {round_number}: the loop published nothing before the kill"
-        time.sleep(rng.random() * 0.5)  # then a random moment of the following publishes
-        os.kill(process.pid, signal.SIGKILL)
-        process.wait()
-        process.stdout.close()
-        store.repair()
+        try:
+            assert child.stdout.readline().strip(), "the loop published nothing"
+            time.sleep(generator.uniform(0.0, 0.4))
+            child.send_signal(signal.SIGKILL)
+            child.wait(timeout=30)
+        finally:
+            if child.poll() is None:
+                child.kill()
         assert_consistent(store)
-        published = [e for e in log_entries(store) if e["author"] == "loop"]
-        assert len(published) > published_before, "a round whose publish is not in the change log"
-        assert store.data_file.read_bytes() in (V3, payloads[1].read_bytes())
-        published_before = len(published)
+    store.database.dispose()
 
 
-def test_a_change_log_that_cannot_be_written_is_reported_exactly(tmp_path):
-    store = setup_store(tmp_path)
-    log_path = store.history_dir / CHANGE_LOG
-    kept = log_path.read_bytes()
-    log_path.unlink()
-    log_path.mkdir()  # the log cannot be opened for writing
-    with pytest.raises(ChangeLogError) as caught:
-        store.publish(V3, author="anna", base_version=store.current_version(), summary="upload")
-    version = caught.value.published
-    assert str(caught.value).startswith(
-        f"Version {version.id} is published and kept in the history, but its change-log"
-    )
-    assert store.data_file.read_bytes() == V3  # what the message says is true
-    assert any(v.id == version.id for v in store.versions())
-    log_path.rmdir()
-    log_path.write_bytes(kept)
-    store.publish(V1, author="anna", base_version=store.current_version(), summary="upload")
-    assert [e["id"] for e in log_entries(store)][-2:] == [version.id, content_version(V1)]
-    assert_consistent(store)
+def file_store(folder: Path) -> tuple[Path, Path, Path]:
+    """A file store as earlier versions left it: two versions, the log, a crashed third publish, a draft."""
+    data_file, history, drafts = folder / "partners.csv", folder / "history", folder / "drafts"
+    history.mkdir(parents=True)
+    drafts.mkdir()
+    records = [
+        {"id": content_version(V1), "created": "2026-01-02T10:00:00.000000+00:00", "author": "—", "summary": "initial"},
+        {
+            "id": content_version(V2),
+            "created": "2026-02-03T11:00:00.000000+00:00",
+            "author": "Anna „Ż”",
+            "summary": "upload",
+            "added": 1,
+            "rows": 2,
+            "previous": content_version(V1),
+        },
+    ]
+    for record, data in zip(records, (V1, V2), strict=True):
+        stem = f"{record['created'].replace(':', '').replace('-', '')}-{record['id']}"
+        (history / f"{stem}.csv").write_bytes(data)
+        (history / f"{stem}.json").write_text(json.dumps({**record, "file": f"{stem}.csv"}), encoding="utf-8")
+    # The log holds both, then a line a crash left half-written.
+    (history / "changes.log").write_text("".join(json.dumps(e) + "\n" for e in records) + '{"id": "half', "utf-8")
+    # A third publish crashed before its file went live: its history files must not be carried over.
+    crashed = {"id": content_version(V3), "created": "2026-03-04T12:00:00.000000+00:00", "author": "x", "summary": "s"}
+    stem = f"{crashed['created'].replace(':', '').replace('-', '')}-{crashed['id']}"
+    (history / f"{stem}.csv").write_bytes(V3)
+    (history / f"{stem}.json").write_text(json.dumps({**crashed, "file": f"{stem}.csv"}), encoding="utf-8")
+    pending = {"id": crashed["id"], "created": crashed["created"], "files": [f"{stem}.csv", f"{stem}.json"]}
+    (history / "publishing.pending").write_text(json.dumps(pending), encoding="utf-8")
+    data_file.write_bytes(V2)
+    (drafts / f"{DraftStore.key('Anna')}.json").write_bytes(b'{"format": 1}')
+    return data_file, history, drafts
 
 
-def test_a_failed_publish_keeps_an_empty_history_folder_it_did_not_create(tmp_path, monkeypatch):
-    data = tmp_path / "partners.csv"
-    data.write_bytes(V1)
-    (tmp_path / "history").mkdir()
-    store = Store(data, history_dir=tmp_path / "history")
-
-    def broken_replace(*args):
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(OSError):
-        store.publish(V2, author="anna", base_version=store.current_version(), summary="upload")
-    monkeypatch.undo()
-    assert (tmp_path / "history").is_dir()
-    assert os.listdir(tmp_path / "history") == []
-    assert data.read_bytes() == V1
-    assert sorted(os.listdir(tmp_path)) == ["history", "partners.csv", "partners.csv.lock"]
-
-
-def test_publishing_to_a_symlinked_data_file_replaces_the_file_it_points_to(tmp_path):
-    real = tmp_path / "shared" / "partners-real.csv"
-    real.parent.mkdir()
-    real.write_bytes(V1)
-    link = tmp_path / "partners.csv"
-    link.symlink_to(real)
-    store = Store(link, history_dir=tmp_path / "history")
-    store.publish(V2, author="anna", base_version=store.current_version(), summary="upload")
-    assert link.is_symlink() and os.readlink(link) == str(real)
-    assert real.read_bytes() == V2 and store.read_published() == V2
-    assert sorted(os.listdir(real.parent)) == ["partners-real.csv"]  # no temporary file left beside it
+def test_the_file_store_is_carried_over_whole_and_once(database_url, tmp_path):
+    data_file, history, drafts = file_store(tmp_path / "data")
+    store = Store.open(database_url)
+    done = carry_over(store, data_file=data_file, history_dir=history, drafts_dir=drafts)
+    assert (done.versions, done.log_entries, done.drafts, done.published) == (2, 2, 1, True)
+    assert [v.summary for v in store.versions()] == ["upload", "initial"]
+    assert store.versions()[0].author == "Anna „Ż”" and store.versions()[0].added == 1
+    assert store.read_published() == V2 and store.current_record().id == content_version(V2)
+    assert store.read_version(content_version(V1)) == V1
+    assert [e["summary"] for e in store.change_log()] == ["initial", "upload"]  # the half-written line is cut
+    assert store.state().counter == 1
+    # Idempotent: a second start (or another process) finds the database filled.
+    assert carry_over(store, data_file=data_file, history_dir=history, drafts_dir=drafts).versions == 0
+    assert len(store.versions()) == 2
+    # The next publish continues the history as the file store would have.
+    store.publish(V3, author="piotr", base_version=content_version(V2), summary="upload")
+    assert [e.get("previous", "") for e in store.change_log()] == ["", content_version(V1), content_version(V2)]
+    store.database.dispose()
 
 
-def test_publishing_refuses_a_data_file_that_is_a_device(tmp_path):
-    device = tmp_path / "partners.csv"
-    os.mknod(device, stat.S_IFCHR | 0o666, os.makedev(1, 7))  # a private /dev/full
-    store = Store(device, history_dir=tmp_path / "history")
-    with pytest.raises(NotARegularFileError):
-        store.publish(V2, author="anna", base_version=None, summary="upload")
-    assert stat.S_ISCHR(os.lstat(device).st_mode)
-    assert not (tmp_path / "history").exists()
+CARRY = r"""
+import sys
+from pathlib import Path
+from partner_directory.publication.file_store import carry_over
+from partner_directory.publication.store import Store
+folder = Path(sys.argv[2])
+store = Store.open(sys.argv[1])
+print(carry_over(store, data_file=folder / "partners.csv", history_dir=folder / "history").versions)
+"""
+
+
+def test_processes_starting_together_carry_the_files_over_once(database_url, tmp_path):
+    file_store(tmp_path / "data")
+    Store.open(database_url).database.dispose()  # the schema first: its own lock is tested in test_database
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", CARRY, database_url, str(tmp_path / "data")],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    counts = sorted(int(child.communicate(timeout=120)[0].strip()) for child in children)
+    assert counts == [0, 0, 2]
+    store = Store.open(database_url)
+    assert len(store.versions()) == 2 and len(store.change_log()) == 2
+    store.database.dispose()
+
+
+def test_a_demo_folder_without_history_is_published_without_a_record(database_url, tmp_path):
+    (tmp_path / "partners.csv").write_bytes(V1)
+    store = Store.open(database_url)
+    done = carry_over(store, data_file=tmp_path / "partners.csv", history_dir=tmp_path / "history")
+    assert done.published and done.versions == 0
+    assert store.current_version() == content_version(V1) and store.current_record() is None
+    store.publish(V2, author="anna", base_version=content_version(V1), summary="upload", rows=2, base_rows=1)
+    assert [v.summary for v in store.versions()] == ["upload", "initial"]
+    store.database.dispose()
+
+
+def test_nothing_to_carry_over_changes_nothing(database_url, tmp_path):
+    store = Store.open(database_url)
+    done = carry_over(store, data_file=tmp_path / "none.csv", history_dir=tmp_path / "none")
+    assert not done.published and done.versions == done.log_entries == 0
+    assert store.current_version() is None and store.versions() == []
+    store.database.dispose()

@@ -413,7 +413,7 @@ def test_the_checks_of_an_account_do_not_grow_with_the_number_of_processes(store
 def test_a_database_of_version_2_gains_the_throttles_table(database_url):
     database = Database(database_url)
     assert migrate(database, MIGRATIONS, target=2) == 2
-    assert migrate(database, MIGRATIONS) == 3
+    assert migrate(database, MIGRATIONS) == MIGRATIONS[-1].version
     throttle = Throttle(database)
     assert throttle.attempt("a", lambda: False, now=0) == "wrong"
     assert throttle.tracked_clients() == 1

@@ -30,9 +30,9 @@ WARNING = "staff_warning"
 
 
 def draft_store() -> DraftStore:
-    """The drafts kept on the server, one per author, each within the drafts' size limit."""
+    """The drafts kept in the office's database, one per author, each within the drafts' size limit."""
     config = settings()
-    return DraftStore(config.drafts_dir, max_bytes=int(config.draft_max_mb * upload_guard.BYTES_PER_MB))
+    return DraftStore(data.store().database, max_bytes=int(config.draft_max_mb * upload_guard.BYTES_PER_MB))
 
 
 def evaluate(draft: Draft) -> publishing.Candidate:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from dashboard import data
 from dashboard.office import drafts
 from dashboard.settings import settings
 from dashboard.text import error_text, say
@@ -22,7 +23,8 @@ def _geocoder() -> Geocoder:
     # A new chain for each geocoding run: Nominatim's rule "do not retry a failed
     # query" and the give-up after connection failures hold for one run, not for
     # the server's lifetime (the network may come back).
-    return Geocoder.from_settings(settings())
+    # Answers are remembered in the office's database: every app server places offices from the same ones.
+    return Geocoder.from_settings(settings(), cache=data.geocode_cache())
 
 
 def places(candidate: publishing.Candidate, author: str, lang: str) -> None:

@@ -398,7 +398,13 @@ def backup_button(lang: str) -> None:
             found: Register | None = data.register()
         except PartnerDirectoryError:
             found = None  # the ZIP says the register is missing rather than failing the whole backup
-        return backup_zip(data_file=config.data_file, history_dir=config.history_dir, register=found)
+        try:
+            published: dict[str, bytes] | None = data.store().export_files()
+        except PartnerDirectoryError:
+            published = {}  # the database is unreachable: the register's MISSING.txt says so
+        return backup_zip(
+            data_file=config.data_file, history_dir=config.history_dir, register=found, published=published
+        )
 
     st.download_button(
         t("visits.ui.backup", lang),

@@ -3,10 +3,10 @@
 A :class:`Draft` is the partner list a staff member is working on — from an
 uploaded file or from the published list — with every fix typed in the page,
 every office placed on the map and every coordinate typed by hand. The staff
-page saves it after each change with :class:`DraftStore` (one JSON file per
-person under ``data/drafts/``, written atomically, bounded in size), so a
-reload, a lost connection or a server restart never loses it: after the next
-sign-in the page offers to continue it.
+page saves it after each change with :class:`DraftStore` (one JSON record per
+person in the office's database, bounded in size), so a reload, a lost
+connection, a server restart or the next click landing on another app server
+never loses it: after the next sign-in the page offers to continue it.
 """
 
 from __future__ import annotations
@@ -16,16 +16,24 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import pandas as pd
+import sqlalchemy as sa
 
 from partner_directory.errors import DraftTooBigError
-from partner_directory.sheet.export import write_atomically
+from partner_directory.storage.database import Database
 
 #: Drafts untouched for this long are removed when any draft is saved.
 DRAFT_MAX_AGE_DAYS = 30
 _FORMAT = 1
+
+drafts_table = sa.Table(
+    "drafts",
+    sa.MetaData(),
+    sa.Column("author_key", sa.String(64), primary_key=True),
+    sa.Column("saved_at", sa.Float, nullable=False),
+    sa.Column("content", sa.LargeBinary, nullable=False),
+)
 
 
 @dataclass(frozen=True)
@@ -98,48 +106,52 @@ class Draft:
 
 
 class DraftStore:
-    """One draft per staff member in ``folder`` (``<hash of the name>.json``).
+    """One draft per staff member in the office's database.
 
-    The file name is a hash of the staff member's name or e-mail, so no name
-    ever becomes a path. A draft larger than ``max_bytes`` is refused with
-    :class:`DraftTooBigError`; the one kept before stays.
+    A draft is keyed by a hash of the staff member's name or e-mail (as the
+    files of earlier versions were named). A draft larger than ``max_bytes``
+    is refused with :class:`DraftTooBigError`; the one kept before stays.
+    Raises ``DatabaseError`` when the database cannot be reached.
     """
 
-    def __init__(self, folder: Path, *, max_bytes: int) -> None:
-        self.folder = Path(folder)
+    def __init__(self, database: Database, *, max_bytes: int) -> None:
+        self.database = database
         self.max_bytes = max_bytes
 
-    def path(self, author: str) -> Path:
-        digest = hashlib.sha256(author.strip().casefold().encode("utf-8")).hexdigest()[:32]
-        return self.folder / f"{digest}.json"
+    @staticmethod
+    def key(author: str) -> str:
+        return hashlib.sha256(author.strip().casefold().encode("utf-8")).hexdigest()[:32]
 
     def save(self, draft: Draft, *, author: str, now: dt.datetime | None = None) -> Draft:
-        """Keep ``draft`` for ``author`` (atomically); return it with its ``saved`` time."""
+        """Keep ``draft`` for ``author`` (in one transaction); return it with its ``saved`` time."""
         saved = replace(draft, saved=(now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds"))
         data = saved.to_json(author=author)
         if len(data) > self.max_bytes:
             raise DraftTooBigError(
                 "draft_too_big", size=f"{len(data) / 1_000_000:.1f}", limit=f"{self.max_bytes / 1_000_000:g}"
             )
-        write_atomically(self.path(author), data)
-        self._remove_old()
+        key = self.key(author)
+        with self.database.write() as connection:
+            connection.execute(drafts_table.delete().where(drafts_table.c.author_key == key))
+            connection.execute(drafts_table.insert().values(author_key=key, saved_at=time.time(), content=data))
+            # Drafts untouched for DRAFT_MAX_AGE_DAYS go when any draft is saved.
+            limit = time.time() - DRAFT_MAX_AGE_DAYS * 86_400
+            connection.execute(drafts_table.delete().where(drafts_table.c.saved_at < limit))
         return saved
 
     def load(self, author: str) -> Draft | None:
-        """The draft kept for ``author``, or ``None`` (none kept, or a damaged file, which is left alone)."""
+        """The draft kept for ``author``, or ``None`` (none kept, or a damaged one, which is left alone)."""
+        with self.database.read() as connection:
+            data = connection.execute(
+                sa.select(drafts_table.c.content).where(drafts_table.c.author_key == self.key(author))
+            ).scalar()
+        if data is None:
+            return None
         try:
-            return Draft.from_json(self.path(author).read_bytes())
-        except (OSError, ValueError, KeyError, TypeError):
+            return Draft.from_json(bytes(data))
+        except (ValueError, KeyError, TypeError):
             return None
 
     def discard(self, author: str) -> None:
-        self.path(author).unlink(missing_ok=True)
-
-    def _remove_old(self) -> None:
-        limit = time.time() - DRAFT_MAX_AGE_DAYS * 86_400
-        for path in self.folder.glob("*.json"):
-            try:
-                if path.stat().st_mtime < limit:
-                    path.unlink()
-            except OSError:
-                continue
+        with self.database.write() as connection:
+            connection.execute(drafts_table.delete().where(drafts_table.c.author_key == self.key(author)))

@@ -83,9 +83,23 @@ def load_directory(
         return _empty("directory.problem.missing", "")
     except OSError:
         return _empty("directory.problem.unreadable", "")
+    return load_published(data, filename=path.name, updated=updated, cache_path=cache_path, geocoder=geocoder)
+
+
+def load_published(
+    data: bytes | None,
+    *,
+    filename: str = "partners.csv",
+    updated: dt.datetime | None = None,
+    cache_path: str | Path | None = None,
+    geocoder: Geocoder | None = None,
+) -> Directory:
+    """Check and place a published list's bytes (``None``: nothing is published); see :func:`load_directory`."""
+    if data is None:
+        return _empty("directory.problem.missing", "")
     version = content_version(data)
     try:
-        checked = check(load_bytes(data, filename=path.name))
+        checked = check(load_bytes(data, filename=filename))
     except UnreadableFileError:
         return _empty("directory.problem.empty" if not data.strip() else "directory.problem.unreadable", version)
     if geocoder is None:

@@ -129,7 +129,7 @@ def table_of(data: bytes | None, *, filename: str = "partners.csv") -> pd.DataFr
 def published_table(store: Store) -> tuple[pd.DataFrame, str | None]:
     """The published list as a checked table (empty when nothing is published) and its version."""
     data = store.read_published()
-    return table_of(data, filename=store.data_file.name), None if data is None else content_version(data)
+    return table_of(data, filename=store.name), None if data is None else content_version(data)
 
 
 #: Checked tables of published versions, by content version: a version never changes, and every
@@ -150,15 +150,11 @@ def version_table(store: Store, version: str | None) -> pd.DataFrame:
         if version in _VERSION_TABLES:
             _VERSION_TABLES.move_to_end(version)
             return _VERSION_TABLES[version]
-    data = store.read_published()
-    if data is not None and content_version(data) == version:
-        table = table_of(data, filename=store.data_file.name)
-    else:
-        try:
-            table = table_of(store.read_version(version))
-        except (UnreadableFileError, OSError):
-            # Neither published nor in the history (changed by hand): compare with what is published.
-            return table_of(data, filename=store.data_file.name)
+    data = store.read_content(version)
+    if data is None:
+        # Neither published nor in the history: compare with what is published.
+        return table_of(store.read_published(), filename=store.name)
+    table = table_of(data, filename=store.name)
     with _VERSION_TABLES_LOCK:
         _VERSION_TABLES[version] = table
         while len(_VERSION_TABLES) > _VERSION_TABLES_KEPT:

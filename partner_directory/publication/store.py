@@ -1,56 +1,93 @@
-"""The published partner file, its versions and its change log — losing nothing.
+"""The published partner list, its versions and its change log — in the office's database, losing nothing.
 
-Publishing writes the new file to a temporary file in the same folder
-(flushed and fsynced), records the version in ``history/``, then swaps the
-file in with ``os.replace`` — all under a file lock. A publish based on a
-version that someone else has replaced in the meantime is refused. Nothing is
-ever deleted: restoring an old version publishes it again as a new version.
+Everything durable is in the office's database (:mod:`partner_directory.storage`:
+SQLite by default, PostgreSQL for several machines), so an app server keeps
+no state of its own: any process reads what any other published at its next
+query. A publish is one write transaction — the content, the history record,
+the change-log entry and the pointer to the current version commit together or
+not at all — so a process killed half-way leaves the database as it was.
 
-A crash at any moment leaves the three consistent. Before it touches anything,
-a publish writes what it is about to do to ``history/publishing.pending``;
-the next publish (or :meth:`Store.repair`, run when the staff page starts)
-finishes or undoes it: if the new file went live, its change-log entry is
-written; if not, the history records made for it are removed. Temporary files
-a crashed publish left behind are removed too — only files with the names the
-publisher itself gives them, nothing else in the folders.
+A publish based on a version that someone else has replaced in the meantime
+is refused; publishes are serialised by the write transaction (SQLite's
+``BEGIN IMMEDIATE``, a transaction-level advisory lock on PostgreSQL). Nothing
+is ever deleted: restoring an old version publishes it again as a new version.
+Each content is kept once (``publication_contents``, keyed by its id), however
+often it is restored.
 
-A data file that is a symbolic link stays one: publishing replaces the file it
-points to. A data file that is not a regular file (a device, a folder) is refused.
+A list that was published before the directory kept history (the demo data, a
+file copied in by hand, a file store carried over without history) is
+current without a history record; the first publish after it records it as
+``initial``, as the file store did.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
-import logging
-import os
-import re
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from dataclasses import asdict, dataclass, fields
+from typing import Any
 
-from filelock import FileLock, Timeout
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
-from partner_directory.errors import ChangeLogError, PublishConflictError, StoreLockedError, UnreadableFileError
+from partner_directory.errors import DatabaseError, PublishConflictError, StoreLockedError, UnreadableFileError
 from partner_directory.publication.version_id import content_version
-from partner_directory.sheet.export import regular_file_target, write_atomically, write_temporary
+from partner_directory.storage.database import Database, migrate, transaction_lock
+from partner_directory.storage.migrations import MIGRATIONS
 
-log = logging.getLogger(__name__)
+#: The advisory lock that serialises publishes on PostgreSQL ("BRP" in ASCII).
+PUBLISH_LOCK = 0x425250
+#: The name a published list has when it is read or downloaded (its format is told by this name).
+PUBLISHED_NAME = "partners.csv"
 
-CHANGE_LOG = "changes.log"
-#: What a publish is about to do, written before it touches anything (see the module's docstring).
-PENDING = "publishing.pending"
-# The names write_temporary gives: "." + target + "." + mkstemp's 8 random characters + ".tmp".
-_TEMPORARY = re.compile(r"^\.(?P<target>.+)\.[a-z0-9_]{8}\.tmp$")
+_metadata = sa.MetaData()
+contents = sa.Table(
+    "publication_contents",
+    _metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("content", sa.LargeBinary, nullable=False),
+)
+versions_table = sa.Table(
+    "publication_versions",
+    _metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("id", sa.String(64), nullable=False),
+    sa.Column("created", sa.String(40), nullable=False),
+    sa.Column("author", sa.Text, nullable=False),
+    sa.Column("summary", sa.Text, nullable=False),
+    sa.Column("added", sa.Integer, nullable=False),
+    sa.Column("changed", sa.Integer, nullable=False),
+    sa.Column("removed", sa.Integer, nullable=False),
+    sa.Column("rows", sa.Integer, nullable=False),
+    sa.Column("file", sa.String(200), nullable=False),
+    sa.Column("previous", sa.String(64), nullable=False),
+    sa.Column("restored_from", sa.Text, nullable=False),
+)
+change_log = sa.Table(
+    "publication_log",
+    _metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("entry", sa.Text, nullable=False),
+)
+current_table = sa.Table(
+    "publication_current",
+    _metadata,
+    sa.Column("key", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("id", sa.String(64), nullable=False),
+    sa.Column("record", sa.Integer, nullable=True),
+    sa.Column("counter", sa.Integer, nullable=False),
+)
 
 
 @dataclass(frozen=True)
 class Version:
-    """One published version: id (content hash), when, who, what changed, and its file in history.
+    """One published version: id (content hash), when, who, what changed, and its name in the history.
 
     ``added``, ``changed`` and ``removed`` count offices against ``previous``,
     the version it replaced; ``rows`` is its number of offices;
-    ``restored_from`` names the history file a restore brought back.
+    ``restored_from`` names the history file a restore brought back; ``file``
+    is the version's name in the history (unique, also in downloads and the
+    history page's widget keys).
     """
 
     id: str
@@ -72,65 +109,122 @@ class Version:
         return created if created.tzinfo else created.replace(tzinfo=dt.UTC)
 
 
+_FIELDS = [field.name for field in fields(Version)]
+
+
+@dataclass(frozen=True)
+class PublishedState:
+    """What is published, in one cheap read: ``counter`` grows at every publish; ``version`` is ``None`` before any."""
+
+    counter: int
+    version: str | None
+
+
 class Store:
-    """The published file at ``data_file`` with its history folder.
+    """The published list in ``database``, with its history and change log.
 
     Typical use: remember ``base = store.current_version()`` when a staff
     member starts working, then ``store.publish(data, author=…, base_version=base, summary=…)``.
     """
 
-    def __init__(self, data_file: Path, *, history_dir: Path, lock_timeout: float = 10.0) -> None:
-        self.data_file = Path(data_file)
-        self.history_dir = Path(history_dir)
-        self.lock = FileLock(str(self.data_file) + ".lock", timeout=lock_timeout)
+    def __init__(self, database: Database, *, lock_timeout: float = 10.0) -> None:
+        self.database = database
         self.lock_timeout = lock_timeout
+        self.name = PUBLISHED_NAME
+
+    @classmethod
+    def open(cls, url: str = "", *, lock_timeout: float = 10.0, **options: Any) -> Store:
+        """Open the database at ``url`` (empty: the default SQLite file) and bring its schema up to date."""
+        database = Database(url, **options)
+        migrate(database, MIGRATIONS)
+        return cls(database, lock_timeout=lock_timeout)
 
     # -- reading ---------------------------------------------------------------------------------
 
+    def state(self) -> PublishedState:
+        """The publish counter and the current version's id: one small query, for a check at every rerun."""
+        with self.database.read() as connection:
+            row = connection.execute(
+                sa.select(current_table.c.counter, current_table.c.id).where(current_table.c.key == 1)
+            ).first()
+        return PublishedState(0, None) if row is None else PublishedState(int(row.counter), str(row.id))
+
     def read_published(self) -> bytes | None:
-        """The published file's bytes, or ``None`` when nothing is published yet."""
-        try:
-            return self.data_file.read_bytes()
-        except FileNotFoundError:
-            return None
+        """The published list's bytes, or ``None`` when nothing is published yet."""
+        with self.database.read() as connection:
+            return connection.execute(
+                sa.select(contents.c.content)
+                .select_from(current_table.join(contents, contents.c.id == current_table.c.id))
+                .where(current_table.c.key == 1)
+            ).scalar()
+
+    def read_content(self, version_id: str) -> bytes | None:
+        """The bytes of any content the store holds by its id (the current one too), or ``None``."""
+        with self.database.read() as connection:
+            return connection.execute(sa.select(contents.c.content).where(contents.c.id == version_id)).scalar()
 
     def current_version(self) -> str | None:
         """The id of the published version (``None`` when nothing is published)."""
-        data = self.read_published()
-        return None if data is None else content_version(data)
+        return self.state().version
 
     def current_record(self) -> Version | None:
-        """The history entry of the published file: the newest one with its content.
+        """The history entry of the published list (``None`` when it has none: published before the history).
 
-        Exactly one entry is current even when a restore published the same
-        content again; ``None`` when the file is not in the history.
+        Exactly one entry is current even when a restore published the same content again.
         """
-        current = self.current_version()
-        if current is None:
-            return None
-        return next((version for version in self.versions() if version.id == current), None)
+        with self.database.read() as connection:
+            row = connection.execute(
+                sa.select(*_version_columns())
+                .select_from(current_table.join(versions_table, versions_table.c.seq == current_table.c.record))
+                .where(current_table.c.key == 1)
+            ).first()
+        return None if row is None else Version(**row._asdict())
 
     def published_at(self) -> dt.datetime | None:
-        """When the published file was published (from the history, not the file's time), or ``None``."""
+        """When the published list was published (from the history), or ``None``."""
         record = self.current_record()
         return None if record is None else record.created_at
 
     def versions(self) -> list[Version]:
         """Every recorded version, newest first."""
-        versions = []
-        for meta in self.history_dir.glob("*.json"):
-            try:
-                versions.append(Version(**json.loads(meta.read_text(encoding="utf-8"))))
-            except (OSError, ValueError, TypeError):
-                continue  # a damaged record must not hide the others
-        return sorted(versions, key=lambda v: (v.created, v.file), reverse=True)
+        with self.database.read() as connection:
+            rows = connection.execute(
+                sa.select(*_version_columns()).order_by(versions_table.c.created.desc(), versions_table.c.file.desc())
+            ).all()
+        return [Version(**row._asdict()) for row in rows]
 
     def read_version(self, version_id: str) -> bytes:
         """The bytes of a recorded version; raises ``UnreadableFileError`` for an unknown id."""
-        for version in self.versions():
-            if version.id == version_id:
-                return (self.history_dir / version.file).read_bytes()
-        raise UnreadableFileError("no_version", version=version_id)
+        with self.database.read() as connection:
+            recorded = connection.execute(
+                sa.select(versions_table.c.seq).where(versions_table.c.id == version_id).limit(1)
+            ).first()
+            data = connection.execute(sa.select(contents.c.content).where(contents.c.id == version_id)).scalar()
+        if recorded is None or data is None:
+            raise UnreadableFileError("no_version", version=version_id)
+        return bytes(data)
+
+    def change_log(self) -> list[dict[str, Any]]:
+        """Every change-log entry, oldest first (one per version that went live, as it was written)."""
+        with self.database.read() as connection:
+            lines = connection.execute(sa.select(change_log.c.entry).order_by(change_log.c.seq)).scalars().all()
+        return [json.loads(line) for line in lines]
+
+    def export_files(self) -> dict[str, bytes]:
+        """The store as the files a backup holds: ``partners.csv``, ``history/<file>.csv|.json``, ``history/changes.log``."""
+        files: dict[str, bytes] = {}
+        published = self.read_published()
+        if published is not None:
+            files[PUBLISHED_NAME] = bytes(published)
+        for version in reversed(self.versions()):
+            stem = version.file.removesuffix(".csv")
+            files[f"history/{stem}.csv"] = self.read_version(version.id)
+            files[f"history/{stem}.json"] = json.dumps(asdict(version), ensure_ascii=False).encode("utf-8")
+        with self.database.read() as connection:
+            lines = connection.execute(sa.select(change_log.c.entry).order_by(change_log.c.seq)).scalars().all()
+        if lines:
+            files["history/changes.log"] = "".join(line + "\n" for line in lines).encode("utf-8")
+        return files
 
     # -- writing ---------------------------------------------------------------------------------
 
@@ -146,7 +240,7 @@ class Store:
         base_rows: int = 0,
         restored_from: str = "",
     ) -> Version:
-        """Publish ``data`` (the CSV bytes) as the new version.
+        """Publish ``data`` (the CSV bytes) as the new version, in one transaction.
 
         ``counts`` are ``(added, changed, removed)`` against the published
         version, ``rows`` the new version's offices, ``base_rows`` the
@@ -154,15 +248,17 @@ class Store:
         history for the first time).
 
         ``base_version`` is the version the author started from; if the
-        published file is no longer that version, :class:`PublishConflictError`
+        published list is no longer that version, :class:`PublishConflictError`
         is raised and nothing changes. Raises :class:`StoreLockedError` when
-        another writer holds the lock longer than the timeout. On any write
-        error the published file and the history stay exactly as they were.
+        another publish holds the lock longer than the timeout, and
+        ``DatabaseError`` when the database cannot be written; in both cases
+        nothing changes.
         """
         try:
-            with self.lock:
-                self._repair_locked()
-                return self._publish_locked(
+            with self.database.write() as connection:
+                transaction_lock(connection, PUBLISH_LOCK, timeout=self.lock_timeout)
+                return self.publish_in(
+                    connection,
                     data,
                     author=author,
                     base_version=base_version,
@@ -172,20 +268,14 @@ class Store:
                     base_rows=base_rows,
                     restored_from=restored_from,
                 )
-        except Timeout as error:
-            raise StoreLockedError("locked", seconds=f"{self.lock_timeout:g}") from error
+        except DatabaseError as error:
+            if _lock_timed_out(error):
+                raise StoreLockedError("locked", seconds=f"{self.lock_timeout:g}") from error
+            raise
 
     def repair(self) -> list[str]:
-        """Finish or undo a publish that crashed, and remove its temporary files; say what was done.
-
-        Safe at any time: it takes the publishing lock, so it never touches a
-        publish in progress. Returns short descriptions for the log (empty when all was well).
-        """
-        try:
-            with self.lock:
-                return self._repair_locked()
-        except Timeout as error:
-            raise StoreLockedError("locked", seconds=f"{self.lock_timeout:g}") from error
+        """Nothing to repair: a publish is one transaction, so a crash leaves no half of it. Kept for callers."""
+        return []
 
     def restore(
         self,
@@ -215,35 +305,40 @@ class Store:
             restored_from=restored_from,
         )
 
-    def _publish_locked(
+    def publish_in(
         self,
+        connection: Connection,
         data: bytes,
         *,
         author: str,
         base_version: str | None,
         summary: str,
-        counts: tuple[int, int, int],
-        rows: int,
-        base_rows: int,
-        restored_from: str,
+        counts: tuple[int, int, int] = (0, 0, 0),
+        rows: int = 0,
+        base_rows: int = 0,
+        restored_from: str = "",
+        created: str = "",
     ) -> Version:
-        target = regular_file_target(self.data_file)
-        current = self.read_published()
-        current_id = None if current is None else content_version(current)
+        """The publish's statements inside the caller's write transaction (which holds the publish lock)."""
+        current = connection.execute(
+            sa.select(current_table.c.id, current_table.c.record, current_table.c.counter).where(
+                current_table.c.key == 1
+            )
+        ).first()
+        current_id = None if current is None else str(current.id)
         if current_id != base_version:
             raise PublishConflictError("stale_publish")
-        records: list[tuple[bytes, Version]] = []
-        if current is not None and not any(v.id == current_id for v in self.versions()):
-            # The file was there before the directory kept history (demo data, a copy by hand).
-            # Against nothing, each of its offices was added.
+        if current is not None and current.record is None:
+            # Published before the directory kept history (demo data, a copy by hand). Against nothing,
+            # each of its offices was added.
             initial = Version(
                 id=current_id or "", created=_now(), author="—", summary="initial", added=base_rows, rows=base_rows
             )
-            records.append((current, initial))
+            record_version(connection, initial)
         added, changed, removed = counts
         version = Version(
             id=content_version(data),
-            created=_now(),
+            created=created or _now(),
             author=author,
             summary=summary,
             added=added,
@@ -253,194 +348,63 @@ class Store:
             previous=current_id or "",
             restored_from=restored_from,
         )
-        records.append((data, version))
-        made_folder = not self.history_dir.exists()
-        pending = {
-            "id": version.id,
-            "created": version.created,
-            "files": [name for _content, record in records for name in self._names(record)],
-            "entries": [_log_entry(record) for _content, record in records],
-            # Entries of earlier live versions a repair could not log yet (the log was unwritable): kept, not lost.
-            "unlogged": self._unlogged_entries(),
-        }
-        written: list[Path] = []
-        temporary: Path | None = None
-        try:
-            write_atomically(self.history_dir / PENDING, json.dumps(pending, ensure_ascii=False).encode("utf-8"))
-            written.append(self.history_dir / PENDING)
-            # The new file is written first: if that fails, nothing at all has changed.
-            temporary = write_temporary(target, data)
-            for content, record in records:
-                written += self._record(content, record)
-            os.replace(temporary, target)
-            temporary = None
-        except BaseException:
-            if temporary is not None:
-                temporary.unlink(missing_ok=True)
-            for path in reversed(written):
-                path.unlink(missing_ok=True)
-            if made_folder:  # only a history folder this attempt created, and only when empty
-                with contextlib.suppress(OSError):
-                    self.history_dir.rmdir()
-            raise
-        # The new version is live and in the history from here on; what is left is the log entries
-        # (the change log holds every version the history holds, the list found before the first
-        # publish included).
-        try:
-            _fsync_folder(target.parent)
-        except OSError as error:  # the rename is done; only its durability on power loss is in doubt
-            log.warning("The folder of %s could not be synced: %s", target, error)
-        try:
-            for _content, record in records:
-                self._log(record)
-        except OSError as error:
-            log.error("Version %s is published but its change-log entry could not be written: %s", version.id, error)
-            raise ChangeLogError(
-                "change_log_failed", version=version.id, reason=error.strerror or error, published=version
-            ) from error
-        (self.history_dir / PENDING).unlink(missing_ok=True)
+        keep_content(connection, version.id, data)
+        version, seq = record_version(connection, version)
+        set_current(connection, version.id, record=seq)
         return version
 
-    def _repair_locked(self) -> list[str]:
-        done: list[str] = []
-        for folder, allowed in ((regular_file_target(self.data_file).parent, None), (self.history_dir, "history")):
-            try:
-                names = os.listdir(folder)
-            except OSError:
-                continue
-            for name in names:
-                match = _TEMPORARY.match(name)
-                if match is None:
-                    continue
-                target = match.group("target")
-                ours = (
-                    target == regular_file_target(self.data_file).name
-                    if allowed is None
-                    else target == PENDING or target.endswith((".csv", ".json"))
-                )
-                if ours:
-                    with contextlib.suppress(OSError):
-                        (folder / name).unlink()
-                        done.append(f"removed the temporary file {folder / name}")
-        try:
-            done += self._repair_log_tail()
-        except OSError as error:
-            log.error("The change log cannot be repaired: %s", error)
-        pending_path = self.history_dir / PENDING
-        try:
-            pending = json.loads(pending_path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return done
-        except (OSError, ValueError) as error:
-            log.error("The pending publish record %s cannot be read: %s", pending_path, error)
-            return done
-        live = self.current_version() == pending.get("id")
-        entries = list(pending.get("unlogged", [])) + (list(pending.get("entries", [])) if live else [])
-        if not live:
-            for name in pending.get("files", []):
-                if Path(name).name == name and name.endswith((".csv", ".json")):
-                    path = self.history_dir / name
-                    if path.exists():
-                        path.unlink()
-                        done.append(f"removed {path}, recorded by a publish that never went live")
-        try:
-            for entry in entries:
-                if not self._logged(str(entry.get("id")), str(entry.get("created", ""))):
-                    self._append_log(entry)
-                    done.append(f"wrote the missing change-log entry of version {entry.get('id')}")
-        except OSError as error:  # the log is still unwritable: the record stays for the next attempt
-            log.error("The missing change-log entries cannot be written yet: %s", error)
-            return done
-        pending_path.unlink(missing_ok=True)
-        for line in done:
-            log.warning("Repaired after an interrupted publish: %s", line)
-        return done
 
-    def _unlogged_entries(self) -> list[dict[str, object]]:
-        """The change-log entries a leftover pending record still owes (only when a repair could not finish)."""
-        try:
-            pending = json.loads((self.history_dir / PENDING).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return []
-        live_then = list(pending.get("entries", [])) if pending.get("id") == self.current_version() else []
-        return [*pending.get("unlogged", []), *live_then]
+def keep_content(connection: Connection, version_id: str, data: bytes) -> None:
+    """Keep ``data`` under its id, once."""
+    found = connection.execute(sa.select(contents.c.id).where(contents.c.id == version_id)).first()
+    if found is None:
+        connection.execute(contents.insert().values(id=version_id, content=data))
 
-    def _repair_log_tail(self) -> list[str]:
-        """Cut a change-log line a crash left half-written (the publish it began is finished or undone)."""
-        path = self.history_dir / CHANGE_LOG
-        try:
-            with path.open("rb+") as stream:
-                content = stream.read()
-                if not content or content.endswith(b"\n"):
-                    return []
-                stream.truncate(content.rfind(b"\n") + 1)
-                stream.flush()
-                os.fsync(stream.fileno())
-        except FileNotFoundError:
-            return []
-        return [f"cut a half-written line from {path}"]
 
-    def _logged(self, version_id: str, created: str) -> bool:
-        try:
-            lines = (self.history_dir / CHANGE_LOG).read_text(encoding="utf-8").splitlines()
-        except FileNotFoundError:
-            return False
-        for line in lines:
-            with contextlib.suppress(ValueError):
-                entry = json.loads(line)
-                if entry.get("id") == version_id and entry.get("created") == created:
-                    return True
-        return False
-
-    def _names(self, version: Version) -> tuple[str, str]:
+def record_version(connection: Connection, version: Version, *, log: bool = True) -> tuple[Version, int]:
+    """Add ``version`` to the history (named by its time and id) and, unless told not to, to the change log."""
+    if not version.file:
         stem = f"{version.created.replace(':', '').replace('-', '')}-{version.id}"
-        return f"{stem}.csv", f"{stem}.json"
-
-    def _record(self, data: bytes, version: Version) -> list[Path]:
-        csv_name, meta_name = self._names(version)
-        csv_path = self.history_dir / csv_name
-        meta_path = self.history_dir / meta_name
-        version_with_file = Version(**{**asdict(version), "file": csv_path.name})
-        written: list[Path] = []
-        try:
-            write_atomically(csv_path, data)
-            written.append(csv_path)
-            write_atomically(meta_path, json.dumps(asdict(version_with_file), ensure_ascii=False).encode("utf-8"))
-            written.append(meta_path)
-        except BaseException:
-            for path in written:
-                path.unlink(missing_ok=True)
-            raise
-        return written
-
-    def _log(self, version: Version) -> None:
-        self._append_log(_log_entry(version))
-
-    def _append_log(self, entry: dict[str, object]) -> None:
-        line = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
-        # One write of the whole line: a crash leaves the line whole or a tail that repair cuts.
-        descriptor = os.open(self.history_dir / CHANGE_LOG, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
-        try:
-            os.write(descriptor, line)
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
+        version = Version(**{**asdict(version), "file": f"{stem}.csv"})
+    inserted = connection.execute(versions_table.insert().values(**asdict(version))).inserted_primary_key
+    assert inserted is not None  # an insert into a table with an integer key always names the row
+    seq = inserted[0]
+    if log:
+        append_log(connection, _log_entry(version))
+    return version, int(seq)
 
 
-def _log_entry(version: Version) -> dict[str, object]:
+def append_log(connection: Connection, entry: dict[str, Any]) -> None:
+    """One change-log entry, as the file store wrote its line."""
+    connection.execute(change_log.insert().values(entry=json.dumps(entry, ensure_ascii=False)))
+
+
+def set_current(connection: Connection, version_id: str, *, record: int | None) -> None:
+    """Make ``version_id`` (with its history record, or none) the published list, and count the change."""
+    counter = connection.execute(sa.select(current_table.c.counter).where(current_table.c.key == 1)).scalar()
+    if counter is None:
+        connection.execute(current_table.insert().values(key=1, id=version_id, record=record, counter=1))
+    else:
+        connection.execute(
+            current_table.update()
+            .where(current_table.c.key == 1)
+            .values(id=version_id, record=record, counter=int(counter) + 1)
+        )
+
+
+def _version_columns() -> list[sa.Column[Any]]:
+    return [versions_table.c[name] for name in _FIELDS]
+
+
+def _log_entry(version: Version) -> dict[str, Any]:
     return {k: v for k, v in asdict(version).items() if k != "file"}
+
+
+def _lock_timed_out(error: DatabaseError) -> bool:
+    cause = error.__cause__
+    original = getattr(cause, "orig", cause)
+    return getattr(original, "sqlstate", "") == "55P03" or "database is locked" in str(original)
 
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
-
-
-def _fsync_folder(folder: Path) -> None:
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)

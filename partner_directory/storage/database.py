@@ -38,7 +38,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 
-from partner_directory.config import PROJECT_ROOT
+from partner_directory.config import PROJECT_ROOT, Settings
 from partner_directory.errors import ConfigurationError, DatabaseError, PartnerDirectoryError
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,8 @@ schema_version = sa.Table(
 
 def database_url(raw: str = "") -> URL:
     """The SQLAlchemy URL for a ``PARTNER_DIRECTORY_DATABASE_URL`` value (empty: the default SQLite file).
+
+    (``Settings`` fills an empty value with the SQLite file beside the data file.)
 
     A relative SQLite path is taken from the project folder, like the other
     paths in the settings; ``postgresql://`` and ``postgres://`` use psycopg 3.
@@ -87,6 +89,11 @@ def database_url(raw: str = "") -> URL:
         path = Path(url.database).expanduser()
         return url.set(database=str(path if path.is_absolute() else PROJECT_ROOT / path))
     raise ConfigurationError("config_database_url", value=_hide_password(raw))
+
+
+def office_database_url(settings: Settings) -> str:
+    """The office's database for these settings (``Settings`` fills an empty URL: SQLite beside the data file)."""
+    return database_url(settings.database_url).render_as_string(hide_password=False)
 
 
 def _hide_password(raw: str) -> str:
@@ -277,23 +284,27 @@ def migrate(database: Database, migrations: Sequence[Migration], *, target: int 
     """Apply the migrations the database lacks, up to ``target`` (default: all); return the version reached.
 
     Runs in one write transaction under a lock, so concurrent starts migrate
-    once. Raises ``DatabaseError`` when the database is newer than this
-    program (it was opened by a later version; refusing is safer than guessing).
+    once. Each step is applied when its number is not yet recorded, in order,
+    so numbers may leave gaps that a later program fills (steps written on
+    parallel branches). Raises ``DatabaseError`` when the database is newer
+    than this program (it was opened by a later version; refusing is safer
+    than guessing).
     """
     ordered = sorted(migrations, key=lambda m: m.version)
-    if [m.version for m in ordered] != list(range(1, len(ordered) + 1)):
-        raise ValueError("migrations must be numbered 1, 2, 3 … without gaps")
+    numbers = [m.version for m in ordered]
+    if len(set(numbers)) != len(numbers) or any(number < 1 for number in numbers):
+        raise ValueError("migrations must have distinct numbers from 1 up")
     latest = ordered[-1].version if ordered else 0
     target = latest if target is None else target
     with database.write() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         schema_version.create(connection, checkfirst=True)
-        version = int(connection.execute(sa.select(sa.func.max(schema_version.c.version))).scalar() or 0)
-        if version > latest:
-            raise DatabaseError("database_newer", found=version, known=latest)
+        applied = {int(number) for number in connection.execute(sa.select(schema_version.c.version)).scalars()}
+        if applied and max(applied) > latest:
+            raise DatabaseError("database_newer", found=max(applied), known=latest)
         for migration in ordered:
-            if version < migration.version <= target:
+            if migration.version not in applied and migration.version <= target:
                 log.info("database: migration %d, %s", migration.version, migration.description)
                 migration.apply(connection)
                 connection.execute(
@@ -301,8 +312,23 @@ def migrate(database: Database, migrations: Sequence[Migration], *, target: int 
                         version=migration.version, description=migration.description, applied_at=utc_now()
                     )
                 )
-                version = migration.version
-    return version
+                applied.add(migration.version)
+    return max((number for number in applied if number <= target), default=0)
+
+
+def transaction_lock(connection: Connection, key: int, *, timeout: float | None = None) -> None:
+    """Take the lock ``key`` until ``connection``'s write transaction ends; wait at most ``timeout`` seconds.
+
+    On SQLite the write transaction (``BEGIN IMMEDIATE``) already excludes every
+    other writer, so there is nothing more to take. On PostgreSQL it is a
+    transaction-level advisory lock; a wait past ``timeout`` fails the
+    statement (SQLSTATE 55P03, raised as ``DatabaseError``).
+    """
+    if connection.dialect.name != "postgresql":
+        return
+    if timeout is not None:
+        connection.execute(sa.text(f"SET LOCAL lock_timeout = {max(1, int(timeout * 1000))}"))
+    connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def utc_now() -> dt.datetime:

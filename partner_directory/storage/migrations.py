@@ -1,4 +1,4 @@
-"""The register's migrations: each step creates exactly what that version of the database had.
+"""The office's database migrations: each step creates exactly what that version of the database had.
 
 A step that has shipped is never edited; a change to the tables is a new step at
 the end. :mod:`~partner_directory.visits.register` keeps the tables as the latest
@@ -204,6 +204,68 @@ def _add_host_answers(connection: Connection) -> None:
     connection.execute(sa.text("ALTER TABLE visit_events ADD COLUMN actor VARCHAR(10) DEFAULT '' NOT NULL"))
 
 
+def _add_publication(connection: Connection) -> None:
+    # The published list, its history, change log and the drafts: what a shared data folder held before,
+    # so that app servers keep no state (partner_directory.publication.store, .drafts, .file_store).
+    version_8 = sa.MetaData()
+    sa.Table(
+        "publication_contents",
+        version_8,
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("content", sa.LargeBinary, nullable=False),
+    )
+    versions = sa.Table(
+        "publication_versions",
+        version_8,
+        sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("id", sa.String(64), sa.ForeignKey("publication_contents.id"), nullable=False),
+        sa.Column("created", sa.String(40), nullable=False),
+        sa.Column("author", sa.Text, nullable=False),
+        sa.Column("summary", sa.Text, nullable=False),
+        sa.Column("added", sa.Integer, nullable=False),
+        sa.Column("changed", sa.Integer, nullable=False),
+        sa.Column("removed", sa.Integer, nullable=False),
+        sa.Column("rows", sa.Integer, nullable=False),
+        sa.Column("file", sa.String(200), nullable=False, unique=True),
+        sa.Column("previous", sa.String(64), nullable=False),
+        sa.Column("restored_from", sa.Text, nullable=False),
+    )
+    sa.Table(
+        "publication_log",
+        version_8,
+        sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("entry", sa.Text, nullable=False),
+    )
+    sa.Table(
+        "publication_current",
+        version_8,
+        sa.Column("key", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("id", sa.String(64), sa.ForeignKey("publication_contents.id"), nullable=False),
+        sa.Column("record", sa.Integer, sa.ForeignKey("publication_versions.seq"), nullable=True),
+        sa.Column("counter", sa.Integer, nullable=False),
+    )
+    sa.Table(
+        "drafts",
+        version_8,
+        sa.Column("author_key", sa.String(64), primary_key=True),
+        sa.Column("saved_at", sa.Float, nullable=False),
+        sa.Column("content", sa.LargeBinary, nullable=False),
+    )
+    sa.Table(
+        "geocode_cache",
+        version_8,
+        sa.Column("query", sa.String(1000), primary_key=True),
+        sa.Column("latitude", sa.Float, nullable=False),
+        sa.Column("longitude", sa.Float, nullable=False),
+        sa.Column("source", sa.String(40), nullable=False),
+        sa.Column("precision", sa.String(40), nullable=False),
+        sa.Column("label", sa.Text, nullable=False),
+        sa.Column("created", sa.Float, nullable=False),
+    )
+    version_8.create_all(connection)
+    sa.Index("publication_versions_id", versions.c.id).create(connection)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "the visits register", _create_visits),
     Migration(2, "a change history per visit; erasure of a member's personal data", _add_events_and_erasure),
@@ -216,4 +278,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         7, "the visit request mailed to the host, the host's answer, reminders, who set each status", _add_host_answers
     ),
+    Migration(8, "the published list, its history and change log, the drafts, the geocoding cache", _add_publication),
 )

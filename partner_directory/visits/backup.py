@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from partner_directory.visits.register import Register, backup_files
@@ -22,10 +23,19 @@ MAX_FILE_BYTES = 200 * 1024 * 1024
 
 
 def backup_zip(
-    *, data_file: Path, history_dir: Path, register: Register | None, now: dt.datetime | None = None
+    *,
+    data_file: Path,
+    history_dir: Path,
+    register: Register | None,
+    now: dt.datetime | None = None,
+    published: Mapping[str, bytes] | None = None,
 ) -> bytes:
     """The ZIP's bytes. ``register`` may be ``None`` when the database cannot be reached (then it is left out
-    and ``visits/MISSING.txt`` says so, so the backup never looks complete when it is not)."""
+    and ``visits/MISSING.txt`` says so, so the backup never looks complete when it is not).
+
+    ``published`` holds the published list's files as the office's database gives
+    them (``partners.csv`` and ``history/…``); without it they are read from
+    ``data_file`` and ``history_dir``."""
     stamp = (now or dt.datetime.now(dt.UTC)).timetuple()[:6]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -33,11 +43,14 @@ def backup_zip(
         def add(name: str, data: bytes) -> None:
             archive.writestr(zipfile.ZipInfo(name, date_time=stamp), data, compress_type=zipfile.ZIP_DEFLATED)
 
-        data = _read(Path(data_file))
+        if published is not None:
+            for name, file_content in published.items():
+                add(name, file_content)
+        data = None if published is not None else _read(Path(data_file))
         if data is not None:
             add("partners.csv", data)
         folder = Path(history_dir)
-        if folder.is_dir():
+        if published is None and folder.is_dir():
             for path in sorted(folder.rglob("*")):
                 if path.is_file() and not path.is_symlink():
                     content = _read(path)

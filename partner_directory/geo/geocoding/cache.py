@@ -1,7 +1,11 @@
-"""The persistent geocoding cache: an SQLite file keyed on the normalised query, and its resolver.
+"""The persistent geocoding cache, keyed on the normalised query, and its resolver.
 
-Safe for several readers and one writer at a time (SQLite's WAL mode), it
-survives restarts and remembers which geocoder gave each answer, so an online
+It lives in the office's database (the ``geocode_cache`` table, see
+:mod:`partner_directory.storage`), so every app server places an office from
+the same answers, an online answer found on one machine stands on all, and no
+server keeps it in a file of its own; the command line and the tests may keep
+it in an SQLite file instead (``PARTNER_DIRECTORY_GEOCODE_CACHE``). Safe for
+several readers and one writer at a time, it survives restarts and remembers which geocoder gave each answer, so an online
 geocoder switched on later is not hidden behind older offline answers
 (:func:`may_reuse` decides which answers still stand; :class:`CacheResolver`
 answers the chain with them).
@@ -17,7 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import sqlalchemy as sa
+
 from partner_directory.geo.geocoding.base import GeocodeResult, Query, Resolver
+from partner_directory.storage.database import Database
 
 if TYPE_CHECKING:
     from partner_directory.geo.geocoding.online import OnlineResolver
@@ -34,8 +41,93 @@ class CachedPlace:
     label: str = ""
 
 
+#: The office database's table (created by the storage's migration 8).
+places_table = sa.Table(
+    "geocode_cache",
+    sa.MetaData(),
+    sa.Column("query", sa.String(1000), primary_key=True),
+    sa.Column("latitude", sa.Float, nullable=False),
+    sa.Column("longitude", sa.Float, nullable=False),
+    sa.Column("source", sa.String(40), nullable=False),
+    sa.Column("precision", sa.String(40), nullable=False),
+    sa.Column("label", sa.Text, nullable=False),
+    sa.Column("created", sa.Float, nullable=False),
+)
+_CHUNK = 500
+
+
+class DatabaseGeocodeCache:
+    """The same store as :class:`GeocodeCache`, in the office's database (SQLite or PostgreSQL)."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def get(self, key: str) -> CachedPlace | None:
+        return self.get_many([key]).get(key)
+
+    def get_many(self, keys: list[str]) -> dict[str, CachedPlace]:
+        found: dict[str, CachedPlace] = {}
+        unique = list(dict.fromkeys(keys))
+        columns = [places_table.c[name] for name in ("query", "latitude", "longitude", "source", "precision", "label")]
+        with self.database.read() as connection:
+            for start in range(0, len(unique), _CHUNK):
+                chunk = unique[start : start + _CHUNK]
+                for key, *values in connection.execute(sa.select(*columns).where(places_table.c.query.in_(chunk))):
+                    found[key] = CachedPlace(*values)
+        return found
+
+    def put(self, key: str, place: CachedPlace) -> None:
+        self.put_many({key: place})
+
+    def put_many(self, places: dict[str, CachedPlace]) -> None:
+        """Remember many answers in one transaction (replacing older answers for the same keys)."""
+        if not places:
+            return
+        now = time.time()
+        rows = [
+            {
+                "query": k,
+                "latitude": p.latitude,
+                "longitude": p.longitude,
+                "source": p.source,
+                "precision": p.precision,
+                "label": p.label,
+                "created": now,
+            }
+            for k, p in places.items()
+        ]
+        keys = list(places)
+        with self.database.write() as connection:
+            for start in range(0, len(keys), _CHUNK):
+                connection.execute(places_table.delete().where(places_table.c.query.in_(keys[start : start + _CHUNK])))
+            connection.execute(places_table.insert(), rows)
+
+    def __len__(self) -> int:
+        with self.database.read() as connection:
+            return int(connection.execute(sa.select(sa.func.count()).select_from(places_table)).scalar() or 0)
+
+    def copy_from(self, path: Path) -> int:
+        """Copy the answers of an SQLite cache file of earlier versions (once: only into an empty table)."""
+        if len(self) or not Path(path).is_file():
+            return 0
+        try:
+            old = GeocodeCache(path)
+            with old._lock:
+                rows = old._connection.execute(
+                    "SELECT query, latitude, longitude, source, precision, label FROM places"
+                ).fetchall()
+            old.close()
+        except sqlite3.Error:
+            return 0
+        self.put_many({key: CachedPlace(*values) for key, *values in rows})
+        return len(rows)
+
+    def close(self) -> None:
+        """Nothing to close: the database's engine belongs to its owner."""
+
+
 class GeocodeCache:
-    """A small key → :class:`CachedPlace` store in SQLite.
+    """A small key → :class:`CachedPlace` store in an SQLite file (the command line's and the tests' cache).
 
     >>> cache = GeocodeCache(":memory:")
     >>> cache.put("gdansk|pl", CachedPlace(54.35, 18.65, "gazetteer", "city"))
@@ -104,6 +196,10 @@ class GeocodeCache:
     def close(self) -> None:
         with self._lock:
             self._connection.close()
+
+
+#: Either store: the office's database, or an SQLite file.
+AnyGeocodeCache = GeocodeCache | DatabaseGeocodeCache
 
 
 def may_reuse(cached: CachedPlace, *, online_is_asking: bool) -> bool:

@@ -28,7 +28,7 @@ from partner_directory.geo.countries import continent_of, country_name, resolve_
 from partner_directory.geo.gazetteer.index import SAME_PLACE_KM
 from partner_directory.geo.gazetteer.queries import Gazetteer
 from partner_directory.geo.geocoding.base import PRECISIONS, SOURCES, UNRESOLVED, GeocodeResult, Query, Resolver
-from partner_directory.geo.geocoding.cache import CachedPlace, CacheResolver, GeocodeCache
+from partner_directory.geo.geocoding.cache import AnyGeocodeCache, CachedPlace, CacheResolver, GeocodeCache
 from partner_directory.geo.geocoding.country import CountryResolver
 from partner_directory.geo.geocoding.gazetteer import GazetteerResolver
 from partner_directory.geo.geocoding.online import OnlineResolver
@@ -60,14 +60,14 @@ class Geocoder:
         self,
         resolvers: Iterable[Resolver],
         *,
-        cache: GeocodeCache | None = None,
+        cache: AnyGeocodeCache | None = None,
     ) -> None:
         self.resolvers = list(resolvers)
         self.cache = cache
         self.online = next((r for r in self.resolvers if isinstance(r, OnlineResolver)), None)
 
     @classmethod
-    def offline(cls, *, gazetteer: Gazetteer | None = None, cache: GeocodeCache | None = None) -> Geocoder:
+    def offline(cls, *, gazetteer: Gazetteer | None = None, cache: AnyGeocodeCache | None = None) -> Geocoder:
         """The embedded default: gazetteer, then the country's point."""
         from partner_directory.geo.gazetteer.queries import default_gazetteer
 
@@ -75,8 +75,19 @@ class Geocoder:
         return cls([GazetteerResolver(gazetteer), CountryResolver(gazetteer)], cache=cache)
 
     @classmethod
-    def from_settings(cls, settings: Any, *, offline: bool = False, gazetteer: Gazetteer | None = None) -> Geocoder:
-        """Build the chain that ``settings`` (a :class:`~partner_directory.config.Settings`) asks for."""
+    def from_settings(
+        cls,
+        settings: Any,
+        *,
+        offline: bool = False,
+        gazetteer: Gazetteer | None = None,
+        cache: AnyGeocodeCache | None = None,
+    ) -> Geocoder:
+        """Build the chain that ``settings`` (a :class:`~partner_directory.config.Settings`) asks for.
+
+        ``cache`` is where answers are remembered (the app passes the office's
+        database); without it, the SQLite file ``settings.geocode_cache``.
+        """
         from partner_directory.geo.gazetteer.queries import default_gazetteer
 
         gazetteer = gazetteer or default_gazetteer()
@@ -93,7 +104,7 @@ class Geocoder:
                 )
             )
         resolvers += [GazetteerResolver(gazetteer), CountryResolver(gazetteer)]
-        return cls(resolvers, cache=GeocodeCache(settings.geocode_cache))
+        return cls(resolvers, cache=cache if cache is not None else GeocodeCache(settings.geocode_cache))
 
     def query_of(self, record: dict[str, Any]) -> Query:
         """The query of a row: its place columns, and its country column read with the city.
