@@ -116,6 +116,7 @@ ALLOWED = {
     "validation.long_row": "only for rows with more values than the header, so always 2 or more values",
     "overview.not_shown": "'at most 1 each' / 'najwyżej 1 w każdym': no noun follows the number",
     "staff.report_summary": "its fields hold counted phrases already worded by tn ('3 rows')",
+    "error.config_smtp_timeout": "{most} is SMTP_MAX_TIMEOUT, 30: always 'seconds' / 's'",
 }
 
 

@@ -238,7 +238,7 @@ def test_the_office_page_has_the_register_the_report_and_the_backup(monkeypatch,
     opened.database.dispose()
     at = signed_in(monkeypatch, tmp_path)
     assert not at.exception
-    assert [tab.label for tab in at.tabs][-2:] == ["Visits", "BRA report"]
+    assert [tab.label for tab in at.tabs][-4:-2] == ["Visits", "BRA report"]
     assert f"Visits shown: 1 (from {YEAR} on)." in texts(at)
     assert at.selectbox(key="report_year").value == YEAR
     [backup] = [b for b in at.get("download_button") if "backup" in b.proto.label.lower()]
