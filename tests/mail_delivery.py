@@ -1,34 +1,26 @@
-"""Send what waits in the outbox through a real SMTP server, as the mailer's sender does (claim, send, mark).
+"""Send what waits in the outbox through a real SMTP server with the app's own sender (``mail.sending.send_due``).
 
-The tests of the host's answer drive the outbox themselves with ``outbox.claim``
-and a plain ``smtplib`` send, so they do not depend on the sender loop's timing.
+The tests of the host's answer call it to send at a moment they choose (``now``
+past a reminder's day, say) instead of waiting for the sender thread; where an app
+server with SMTP settings runs beside them, its thread may have sent first, so a
+test counts what the SMTP server received, not what this call sent.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import email
-import email.policy
 import re
-import smtplib
 from email.message import EmailMessage
 
-from partner_directory.mail import outbox
+from partner_directory.mail.sending import send_due
+from partner_directory.mail.smtp import SmtpTransport
 from partner_directory.storage.database import Database
 
 
 def deliver(database: Database, port: int, *, now: dt.datetime | None = None) -> int:
-    """Send every due message through the SMTP server on 127.0.0.1:``port``; return how many were sent."""
-    moment = now or dt.datetime.now(dt.UTC)
-    sent = 0
-    for claimed in outbox.claim(database, now=moment):
-        message = email.message_from_bytes(claimed.raw, policy=email.policy.default)
-        sender = email.utils.parseaddr(str(message["From"]))[1]
-        with smtplib.SMTP("127.0.0.1", port, timeout=10) as server:
-            server.sendmail(sender, list(claimed.recipients), claimed.raw)
-        outbox.mark_sent(database, claimed.id, now=moment)
-        sent += 1
-    return sent
+    """Send every due message through the SMTP server on 127.0.0.1:``port``; return how many this call sent."""
+    transport = SmtpTransport(host="127.0.0.1", port=port, security="none")
+    return send_due(database, transport, now=now or dt.datetime.now(dt.UTC)).sent
 
 
 def html_part(message: EmailMessage) -> str:
