@@ -325,6 +325,18 @@ class AppPage:
             timeout=START_TIMEOUT_SECONDS * 1000,
         )
 
+    def sign_in_as_staff(self, name: str, password: str, *, lang: str = "en") -> None:
+        """Sign in on the office's page (already open) with ``name`` and ``password``, in the page's language."""
+        from partner_directory.i18n import t
+
+        page = self.page
+        page.get_by_role("textbox", name=t("staff.your_name", lang)).fill(name)
+        page.get_by_role("textbox", name=t("staff.password", lang)).fill(password)
+        page.get_by_role("button", name=t("staff.sign_in", lang)).click()
+        heading = page.get_by_role("heading", name=t("staff.title", lang), exact=True)
+        expect(heading).to_be_visible(timeout=START_TIMEOUT_SECONDS * 1000)
+        self.wait_until_idle()
+
     def wait_until_idle(self, timeout: float = START_TIMEOUT_SECONDS) -> None:
         """Wait until the app's script is not running (right after an action it may not have started yet)."""
         self.page.wait_for_selector(

@@ -39,3 +39,12 @@ def find_place():
 # Real databases (an SQLite file, a throwaway PostgreSQL server) for the register's tests.
 from tests.databases import database_url, postgres_server  # noqa: E402, F401
 from tests.smtp_server import smtp_server  # noqa: E402, F401
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium per test module (tests.browser.chromium): each test opens its own context in it."""
+    from tests.browser import chromium
+
+    with chromium() as launched:
+        yield launched

@@ -38,7 +38,6 @@ from tests.browser import (
     StreamlitServer,
     app_environment,
     app_page,
-    chromium,
     poll,
     screenshot,
     streamlit_server,
@@ -57,12 +56,6 @@ HOSTILE_NAME = '<img src=x onerror="window.__pwned=1">'
 HOSTILE_DESCRIPTION = "</script><script>window.__pwned=2</script>"
 HOSTILE_OFFICE = "${window.__pwned=3} `${window.__pwned=5}` {{ 7*7 }}"
 HOSTILE_WEBSITE = "javascript:window.__pwned=4"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture

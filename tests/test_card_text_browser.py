@@ -14,11 +14,11 @@ import csv
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import expect
 
 from partner_directory.links import email_href, safe_href
 from partner_directory.sheet.schema import COLUMNS
-from tests.browser import AppPage, StreamlitServer, app_environment, chromium, streamlit_server
+from tests.browser import AppPage, StreamlitServer, app_environment, streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -62,12 +62,6 @@ PARTNER = {
     "bra_since": "2020-01-01",
     "last_verified": "2026-10-01",
 }
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture(scope="module")

@@ -221,11 +221,7 @@ def test_staff_start_decide_and_publish_in_chromium(tmp_path, smtp_server):
 
         def sign_in() -> None:
             expect(page.get_by_role("heading", name="Office staff sign-in", exact=True)).to_be_visible(timeout=wait)
-            page.get_by_role("textbox", name="Your name (recorded in the change log)").fill("Anna Testowa")
-            page.get_by_role("textbox", name="Staff password").fill(password)
-            page.get_by_role("button", name="Sign in").click()
-            expect(page.get_by_role("heading", name="Partner data", exact=True)).to_be_visible(timeout=wait)
-            app.wait_until_idle()
+            app.sign_in_as_staff("Anna Testowa", password)
             page.get_by_role("tab", name="Data check").click()
 
         app.goto("/staff")

@@ -16,7 +16,7 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Frame, Page, expect
+from playwright.sync_api import Frame, Page, expect
 
 from tests.browser import (
     CLUSTER_ICONS,
@@ -28,7 +28,6 @@ from tests.browser import (
     AppPage,
     StreamlitServer,
     app_environment,
-    chromium,
     poll,
     screenshot,
     streamlit_server,
@@ -41,12 +40,6 @@ WAIT_MS = 30_000
 WINDOWS = {"desktop": (1400, 900), "laptop": (1280, 720), "phone": (390, 844)}
 AXE = ROOT / "tests" / "axe" / "axe.min.js"
 DIALOG = "[role='dialog']"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture(scope="module")

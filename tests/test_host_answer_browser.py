@@ -22,7 +22,7 @@ from contextlib import ExitStack
 from urllib.parse import urlencode, urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from partner_directory.access import tokens
 from partner_directory.access.passwords import hash_password
@@ -30,7 +30,7 @@ from partner_directory.config import Settings
 from partner_directory.visits.mailing import link, record_of, send_request
 from partner_directory.visits.register import Register, from_request
 from partner_directory.visits.rules import Host, VisitRequest
-from tests.browser import ROOT, app_environment, app_page, chromium, poll, screenshot, streamlit_server, window
+from tests.browser import ROOT, app_environment, app_page, poll, screenshot, streamlit_server, window
 from tests.mail_delivery import deliver, html_part, links_in, text_part
 from tests.smtp_server import SmtpServer
 
@@ -42,12 +42,6 @@ MUNICH = "bavarian-robotics-muenchen"
 TODAY = "2026-11-28"
 HOSTILE_COMPANY = "**Amber** <b>Byte</b> [x](javascript:alert(1))"
 MEMBER = "anna@amberbyte.example.org"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture(scope="module")

@@ -24,13 +24,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import expect
 
 from partner_directory.access.passwords import hash_password
 from partner_directory.config import OSM_ATTRIBUTION, OSM_TILES
 from partner_directory.links import email_href, website_href
 from partner_directory.visits.register import Change, NewVisit, Register
-from tests.browser import AppPage, StreamlitServer, app_environment, chromium, streamlit_server
+from tests.browser import AppPage, StreamlitServer, app_environment, streamlit_server
 from tests.test_hostile_render import TRAP, marker, partner_file
 
 pytestmark = pytest.mark.browser
@@ -103,12 +103,6 @@ def shown(locator) -> str:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture(scope="module")
 def served(tmp_path_factory) -> Iterator[tuple[StreamlitServer, Path, int]]:
     """The dashboard on the demo list plus the hostile partner, with one visit whose company is the phishing text."""
     folder = tmp_path_factory.mktemp("hostile_render")
@@ -138,11 +132,7 @@ def test_staff_change_the_status_of_a_visit_whose_company_is_a_phishing_link(bro
         app = AppPage(context.new_page(), server.url)
         app.goto("/staff?lang=en")
         page = app.page
-        page.get_by_role("textbox", name="Your name (recorded in the change log)").fill("Ola (office)")
-        page.get_by_role("textbox", name="Staff password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        expect(page.get_by_role("heading", name="Partner data", exact=True)).to_be_visible(timeout=WAIT_MS)
-        app.wait_until_idle()
+        app.sign_in_as_staff("Ola (office)", PASSWORD)
         page.get_by_role("tab", name="Visits", exact=True).click()
         # The company filter: its options are plain text, so the phishing text is an option as typed.
         page.locator(".st-key-visits_company").get_by_role("combobox").click()

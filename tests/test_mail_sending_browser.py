@@ -65,11 +65,7 @@ def test_staff_see_a_failed_message_with_its_reason_try_it_again_and_it_is_sent(
         page = app.page
         app.goto("/staff")
         expect(page.get_by_role("heading", name="Office staff sign-in", exact=True)).to_be_visible(timeout=WAIT_MS)
-        page.get_by_role("textbox", name="Your name (recorded in the change log)").fill("Ola")
-        page.get_by_role("textbox", name="Staff password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        expect(page.get_by_role("heading", name="Partner data", exact=True)).to_be_visible(timeout=WAIT_MS)
-        app.wait_until_idle()
+        app.sign_in_as_staff("Ola", PASSWORD)
         page.get_by_role("tab", name="Outgoing mail").click()
         panel = page.get_by_role("tabpanel", name="Outgoing mail")
         # Data in a sentence is text: the address carries invisible joiners that keep it from becoming a link.

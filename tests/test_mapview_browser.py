@@ -23,7 +23,7 @@ from playwright.sync_api import Browser, Frame, FrameLocator, Page, Route, expec
 
 from partner_directory.maps.assets import STATIC_DIR
 from partner_directory.maps.building import render_standalone_html
-from tests.browser import OFFICE_MARKERS, chromium, click_centre, free_port
+from tests.browser import OFFICE_MARKERS, click_centre, free_port
 from tests.test_mapview import office
 
 pytestmark = pytest.mark.browser
@@ -67,12 +67,6 @@ def world_offices() -> pd.DataFrame:
         )
     )
     return pd.DataFrame(rows)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 class OpenedPage:

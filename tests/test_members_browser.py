@@ -12,17 +12,16 @@ from __future__ import annotations
 import contextlib
 import shutil
 import urllib.request
-from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from playwright.sync_api import Browser, Page, Response, WebSocket, expect
+from playwright.sync_api import Page, Response, WebSocket, expect
 
 from partner_directory.access.passwords import hash_password
 from partner_directory.visits.register import Register, VisitFilter
-from tests.browser import ROOT, app_environment, app_page, chromium, screenshot, streamlit_server
+from tests.browser import ROOT, app_environment, app_page, screenshot, streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -39,12 +38,6 @@ def contact_values() -> list[str]:
     values = {v for column in ("contact_email", "contact_phone", "contact_name") for v in table[column] if v.strip()}
     assert len(values) > 100, "the demo data should have contact data for the check to mean something"
     return sorted(values)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture(scope="module")

@@ -15,10 +15,10 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import expect
 
 from partner_directory.i18n import t
-from tests.browser import OFFICE_MARKERS, ROOT, AppPage, StreamlitServer, app_environment, chromium, poll
+from tests.browser import OFFICE_MARKERS, ROOT, AppPage, StreamlitServer, app_environment, poll
 from tests.browser import streamlit_server as start_server
 from tests.test_directory_browser import (
     DIALOG,
@@ -33,12 +33,6 @@ from tests.test_directory_browser import (
 pytestmark = pytest.mark.browser
 
 SIZES = {"laptop": (1280, 800), "phone": (390, 844)}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ request, then reloads it.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from partner_directory.access.passwords import hash_password
 from partner_directory.i18n import t
-from tests.browser import ROOT, app_environment, app_page, chromium, streamlit_server
+from tests.browser import ROOT, app_environment, app_page, streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -32,12 +31,6 @@ PAGES = {
     "/staff": "staff.sign_in_title",
 }
 ANONYMOUS_NAVIGATION = ["nav.directory", "nav.overview", "nav.sign_in"]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 def _environment(tmp_path: Path) -> dict[str, str]:

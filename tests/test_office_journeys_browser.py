@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import expect
 
 from partner_directory.access.passwords import hash_password
 from partner_directory.visits.register import NewVisit, Register
@@ -31,12 +31,6 @@ TODAY = "2026-12-04"
 HEADER = "partner_id,partner_name,city,country,latitude,longitude\r\n"
 FIVE = HEADER + "".join(f"cluster-{n},Cluster {n},Gdańsk,PL,54.35,18.65\r\n" for n in range(5))
 ONE = HEADER + "cluster-0,Cluster 0,Gdańsk,PL,54.35,18.65\r\n"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 def a_visit(start: dt.date, end: dt.date, company: str) -> NewVisit:
@@ -85,12 +79,7 @@ def served(tmp_path: Path) -> Iterator[tuple[AppPage, Path, Register]]:
         app_page(browser, server, viewport_height=1000) as app,
     ):
         app.goto("/staff?lang=en")
-        page = app.page
-        page.get_by_role("textbox", name="Your name (recorded in the change log)").fill("Ola (office)")
-        page.get_by_role("textbox", name="Staff password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        expect(page.get_by_role("heading", name="Partner data", exact=True)).to_be_visible(timeout=WAIT_MS)
-        app.wait_until_idle()
+        app.sign_in_as_staff("Ola (office)", PASSWORD)
         try:
             yield app, data_file, register
         finally:

@@ -72,11 +72,7 @@ def report_page(tmp_path: Path) -> Iterator[AppPage]:
     ):
         app.goto("/staff?lang=pl")
         page = app.page
-        page.get_by_role("textbox", name="Imię i nazwisko (zapisywane w rejestrze zmian)").fill("Ola (biuro)")
-        page.get_by_role("textbox", name="Hasło pracowników").fill(PASSWORD)
-        page.get_by_role("button", name="Zaloguj").click()
-        expect(page.get_by_role("heading", name="Dane partnerów", exact=True)).to_be_visible(timeout=WAIT_MS)
-        app.wait_until_idle()
+        app.sign_in_as_staff("Ola (biuro)", PASSWORD, lang="pl")
         page.get_by_role("tab", name="Raport BRA", exact=True).click()
         expect(page.get_by_role("heading", name="Wykorzystanie BRA w roku 2026")).to_be_visible(timeout=WAIT_MS)
         app.wait_until_idle()

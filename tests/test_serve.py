@@ -24,19 +24,13 @@ import pytest
 from playwright.sync_api import Browser, Response, expect
 
 from partner_directory.access.passwords import hash_password
-from tests.browser import ROOT, AppPage, app_environment, chromium, free_port, poll
+from tests.browser import ROOT, AppPage, app_environment, free_port, poll
 
 pytestmark = pytest.mark.browser
 
 NGINX = Path("/usr/sbin/nginx")
 START_TIMEOUT_SECONDS = 180
 WAIT_MS = 60_000
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 @contextmanager
@@ -241,11 +235,7 @@ def test_a_list_published_through_one_process_is_what_a_member_on_another_sees(b
             staff = tabs["staff"]
             open_page(staff, "/staff")
             page = staff.page
-            page.get_by_role("textbox", name="Your name (recorded in the change log)").fill("Anna Nowak")
-            page.get_by_role("textbox", name="Staff password").fill(PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
-            expect(page.get_by_role("heading", name="Partner data", exact=True)).to_be_visible(timeout=WAIT_MS)
-            staff.wait_until_idle()
+            staff.sign_in_as_staff("Anna Nowak", PASSWORD)
             page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(upload))
             publish = page.get_by_role("button", name="Publish this version")
             place = page.get_by_role("button", name="Place the offices on the map")

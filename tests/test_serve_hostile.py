@@ -21,7 +21,7 @@ from playwright.sync_api import Browser, expect
 
 from partner_directory.access.passwords import hash_password
 from partner_directory.sheet.limits import MB
-from tests.browser import ROOT, AppPage, chromium
+from tests.browser import ROOT, AppPage
 from tests.stream_client import first_page_seconds, flood, run_session, while_open
 from tests.test_serve import WAIT_MS, open_page, served
 
@@ -267,12 +267,6 @@ document.addEventListener("securitypolicyviolation", (event) => {
 """
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
-
-
 def test_the_pages_and_the_map_work_under_the_content_security_policy(browser: Browser, serving):
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-GB")
     context.add_init_script(CSP_RECORDER)
@@ -292,11 +286,7 @@ def test_the_pages_and_the_map_work_under_the_content_security_policy(browser: B
         app.wait_until_idle()
         open_page(app, "/overview")
         open_page(app, "/staff")
-        page.get_by_role("textbox", name="Your name (recorded in the change log)").fill("Anna Nowak")
-        page.get_by_role("textbox", name="Staff password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        expect(page.get_by_role("heading", name="Partner data", exact=True)).to_be_visible(timeout=WAIT_MS)
-        app.wait_until_idle()
+        app.sign_in_as_staff("Anna Nowak", PASSWORD)
         violations = page.evaluate("window.__violations || []")
         assert violations == [], violations  # e.g. "script-src-elem …" if the policy were stricter than the page
         assert app.errors == [], app.errors

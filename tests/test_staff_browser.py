@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,7 @@ from playwright.sync_api import Browser, expect
 from partner_directory.access.passwords import hash_password
 from partner_directory.publication.publishing import table_of
 from partner_directory.sheet.compare import compare
-from tests.browser import ROOT, AppPage, app_environment, app_page, chromium, screenshot, streamlit_server
+from tests.browser import ROOT, AppPage, app_environment, app_page, screenshot, streamlit_server
 from tests.stores import change_log, published_bytes, store_beside
 
 pytestmark = pytest.mark.browser
@@ -39,22 +38,12 @@ EDITOR_COLUMNS += ["contact_email", "contact_phone", "website"]
 HEADER_HEIGHT = ROW_HEIGHT = 35  # Streamlit's data editor
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
-
-
 def sign_in(app: AppPage, name: str) -> None:
     """Sign in with the staff password at ``/staff``, which then shows the data page."""
     page = app.page
     expect(page.get_by_role("heading", name="Office staff sign-in", exact=True)).to_be_visible(timeout=WAIT_MS)
     assert page.url.split("?")[0].endswith("/staff"), page.url
-    page.get_by_role("textbox", name="Your name (recorded in the change log)").fill(name)
-    page.get_by_role("textbox", name="Staff password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Partner data", exact=True)).to_be_visible(timeout=WAIT_MS)
-    app.wait_until_idle()
+    app.sign_in_as_staff(name, PASSWORD)
 
 
 def expect_text(app: AppPage, pattern: str) -> None:

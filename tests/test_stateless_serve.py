@@ -35,7 +35,7 @@ from playwright.sync_api import Browser, expect
 
 from partner_directory.access.passwords import hash_password
 from partner_directory.config import Settings
-from tests.browser import ROOT, AppPage, app_environment, chromium, free_port
+from tests.browser import ROOT, AppPage, app_environment, free_port
 from tests.stream_client import run_session
 from tests.test_serve import NGINX, WAIT_MS, _with_a_new_partner, open_page, served_by
 from tests.test_throttle_serve import CHECKED, guess
@@ -145,19 +145,8 @@ def assert_no_state_in(folders: list[Path]) -> None:
         assert all(CACHE_FILES.match(name) for name in kept), (folder, kept)
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
-
-
 def sign_in(app: AppPage, name: str) -> None:
-    page = app.page
-    page.get_by_role("textbox", name="Your name (recorded in the change log)").fill(name)
-    page.get_by_role("textbox", name="Staff password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Partner data", exact=True)).to_be_visible(timeout=WAIT_MS)
-    app.wait_until_idle()
+    app.sign_in_as_staff(name, PASSWORD)
 
 
 @pytest.mark.browser

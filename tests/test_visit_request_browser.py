@@ -15,15 +15,14 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from contextlib import ExitStack
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from partner_directory.access.passwords import hash_password
 from partner_directory.visits.register import Change, Register
-from tests.browser import ROOT, app_environment, app_page, chromium, free_port, poll, screenshot, streamlit_server
+from tests.browser import ROOT, app_environment, app_page, free_port, poll, screenshot, streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -32,12 +31,6 @@ WAIT_MS = 60_000
 MUNICH = "bavarian-robotics-muenchen"
 GDANSK = "pomeranian-ict-gdansk"
 TODAY = "2026-11-28"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture(scope="module")

@@ -18,19 +18,13 @@ from playwright.sync_api import Browser, expect
 
 from partner_directory.i18n import t
 from partner_directory.sheet.schema import sector_name
-from tests.browser import AppPage, StreamlitServer, chromium, demo_server, poll, window
+from tests.browser import AppPage, StreamlitServer, demo_server, poll, window
 
 pytestmark = pytest.mark.browser
 
 WAIT_MS = 30_000
 WINDOWS = {"laptop": (1280, 800), "phone": (390, 844)}
 GRID = "[data-testid='stDataFrame'] [role='grid']"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture(scope="module")

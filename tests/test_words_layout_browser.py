@@ -20,7 +20,6 @@ from tests.browser import (
     AppPage,
     StreamlitServer,
     app_environment,
-    chromium,
     demo_server,
     poll,
     streamlit_server,
@@ -33,12 +32,6 @@ WAIT_MS = 30_000
 WINDOWS = {"laptop": (1280, 800), "phone": (390, 844)}
 DIALOG = "[role='dialog']"
 CHOSEN = "/?lang=pl&country=DE&country=PL&sector=Creative%20Industries"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture(scope="module")
