@@ -100,5 +100,5 @@ def test_the_report_counts_what_hosts_confirmed_and_what_waits(register):
     assert not at.exception
     assert at.selectbox(key="report_year").value == YEAR
     shown = texts(at)
-    assert "Hosts confirmed 1 of this year's outgoing requests through the link in the mail." in shown
+    assert "Outgoing requests of this year that hosts confirmed through the link in the mail: 1." in shown
     assert "2 requests mailed to hosts are still unanswered." in shown
