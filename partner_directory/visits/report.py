@@ -138,7 +138,7 @@ def answers_sentence(report: YearReport, language: str = "en") -> str:
     """What hosts confirmed through the link, and how many requests mailed to hosts are still unanswered.
 
     >>> answers_sentence(YearReport(2026, pd.DataFrame(), pd.DataFrame(), {"host_confirmed": 2, "unanswered": 1}))
-    "Hosts confirmed 2 of this year's outgoing requests through the link in the mail. 1 request mailed to a host is still unanswered."
+    'Outgoing requests of this year that hosts confirmed through the link in the mail: 2. 1 request mailed to a host is still unanswered.'
     """
     unanswered = report.totals.get("unanswered", 0)
     waiting = tn("report.unanswered", unanswered, language) if unanswered else t("report.unanswered.none", language)
