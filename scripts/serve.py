@@ -3,6 +3,7 @@
 ``python scripts/serve.py --workers 2 --port 8501 [--address 0.0.0.0] [--agent-api]``
 
 Starts ``--workers`` Streamlit processes on the loopback ports after ``--port``
+(any free loopback port where one of those is taken)
 in the production configuration (no file watcher, no run-on-save, no developer
 toolbar, error details off), then Debian's nginx in front of them on
 ``--port``. nginx
@@ -37,6 +38,7 @@ import re
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -54,6 +56,8 @@ from partner_directory.config import Settings  # noqa: E402
 from partner_directory.sheet.limits import MB  # noqa: E402
 
 HEALTH_TIMEOUT_SECONDS = 120
+#: A worker whose port was taken between the check and Streamlit's own bind is started again elsewhere.
+START_ATTEMPTS = 3
 STOP_TIMEOUT_SECONDS = 10
 ROUTE_COOKIE = "bra_route"
 
@@ -293,6 +297,37 @@ def streamlit_command(port: int, *, upload_mb: int, agent_api: bool) -> list[str
     return command
 
 
+def port_is_free(port: int) -> bool:
+    """Whether a listener could bind ``port`` on the loopback now."""
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def any_free_port() -> int:
+    """A loopback port the system has free now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def choose_worker_port(preferred: int, taken: set[int]) -> int:
+    """``preferred`` if it is free and not already chosen, else any free loopback port.
+
+    The workers listen on the loopback only, behind nginx, so their ports are nobody's business
+    but this script's: a port after ``--port`` that another program holds (a client's outgoing
+    connection uses such ports too) must not stop the whole service.
+    """
+    if preferred not in taken and port_is_free(preferred):
+        return preferred
+    while (port := any_free_port()) in taken:
+        pass
+    return port
+
+
 def wait_healthy(url: str, process: subprocess.Popen[bytes], *, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -356,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     upload_mb = upload_limit_mb()
-    worker_ports = [args.port + 1 + i for i in range(args.workers)]
+    worker_ports: list[int] = []
     work_dir = Path(tempfile.mkdtemp(prefix="bra-serve-"))
     work_dir.chmod(0o755)
     processes: list[subprocess.Popen[bytes]] = []
@@ -374,16 +409,31 @@ def main(argv: list[str] | None = None) -> int:
         # (Streamlit takes it only from the environment or the configuration file).
         environment = dict(os.environ)
         environment.setdefault("STREAMLIT_SERVER_COOKIE_SECRET", secrets.token_urlsafe(32))
-        for port in worker_ports:
-            log = (work_dir / f"streamlit-{port}.log").open("wb")
+
+        def start_worker(number: int, port: int) -> subprocess.Popen[bytes]:
+            log = (work_dir / f"streamlit-p{number}.log").open("ab")
             command = streamlit_command(port, upload_mb=upload_mb, agent_api=args.agent_api)
-            processes.append(
-                subprocess.Popen(
-                    command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-                )
+            return subprocess.Popen(
+                command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
-        for port, process in zip(worker_ports, processes, strict=True):
-            wait_healthy(f"http://127.0.0.1:{port}", process, timeout=HEALTH_TIMEOUT_SECONDS)
+
+        for number in range(1, args.workers + 1):
+            port = choose_worker_port(args.port + number, set(worker_ports) | {args.port})
+            worker_ports.append(port)
+            processes.append(start_worker(number, port))
+        for index in range(args.workers):
+            for attempt in range(1, START_ATTEMPTS + 1):
+                try:
+                    url = f"http://127.0.0.1:{worker_ports[index]}"
+                    wait_healthy(url, processes[index], timeout=HEALTH_TIMEOUT_SECONDS)
+                    break
+                except RuntimeError:
+                    if processes[index].poll() is None or attempt == START_ATTEMPTS:
+                        raise
+                    # Most likely its port was taken after the check: start it again on another one.
+                    port = choose_worker_port(0, set(worker_ports) | {args.port})
+                    worker_ports[index] = port
+                    processes[index] = start_worker(index + 1, port)
         config = work_dir / "nginx.conf"
         write_error_pages(work_dir / "errors", upload_bytes=upload_limit_bytes())
         config.write_text(
@@ -407,7 +457,7 @@ def main(argv: list[str] | None = None) -> int:
         wait_healthy(f"http://{_loopback(args.address)}:{args.port}", nginx, timeout=HEALTH_TIMEOUT_SECONDS)
         print(
             f"Serving on http://{args.address}:{args.port} with {args.workers} Streamlit processes "
-            f"(ports {worker_ports[0]}–{worker_ports[-1]}); logs in {work_dir}. Ctrl-C stops everything.",
+            f"(ports {', '.join(map(str, worker_ports))}); logs in {work_dir}. Ctrl-C stops everything.",
             flush=True,
         )
         while not stopping:

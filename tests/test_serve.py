@@ -7,11 +7,13 @@ installed (``make nginx``); without it the tests fail, never skip.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -35,14 +37,23 @@ WAIT_MS = 60_000
 
 @contextmanager
 def served(
-    tmp_path: Path, *, workers: int = 2, password_hash: str = ""
+    tmp_path: Path, *, workers: int = 2, password_hash: str = "", hold_next_port: bool = False
 ) -> Iterator[tuple[str, subprocess.Popen[bytes], Path]]:
-    """Run ``scripts/serve.py`` until the block ends; yield its URL, its process and its log."""
+    """Run ``scripts/serve.py`` until the block ends; yield its URL, its process and its log.
+
+    ``hold_next_port``: another program listens on the port after the public one (where the first
+    worker would go), as any program on a shared machine may.
+    """
     assert NGINX.exists(), "nginx is missing: run `make nginx` (apt-get install nginx-light)"
     data_file = tmp_path / "partners.csv"
     shutil.copy(ROOT / "data" / "partners.csv", data_file)
     environment = app_environment(data_file, tmp_path, password_hash=password_hash)
     port = free_port()
+    holder = socket.socket()
+    if hold_next_port:
+        with contextlib.suppress(OSError):  # already taken by someone else: held all the same
+            holder.bind(("127.0.0.1", port + 1))
+            holder.listen()
     log = tmp_path / "serve.log"
     command = [sys.executable, str(ROOT / "scripts" / "serve.py"), "--workers", str(workers), "--port", str(port)]
     with log.open("wb") as output:
@@ -57,6 +68,7 @@ def served(
         assert process.poll() is None, log.read_text(errors="replace")
         yield f"http://127.0.0.1:{port}", process, log
     finally:
+        holder.close()
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=60)
@@ -102,7 +114,8 @@ def served_by(url: str, cookie: str | None = None, *, accept_gzip: bool = False)
 
 
 def test_sticky_processes_static_files_by_nginx_and_a_clean_stop(tmp_path: Path):
-    with served(tmp_path, workers=2) as (url, process, _log):
+    # The port after the public one is taken: the workers go elsewhere on the loopback, and all is served.
+    with served(tmp_path, workers=2, hold_next_port=True) as (url, process, _log):
         workers = descendants(process.pid)
         assert len([pid for pid in workers if "streamlit" in Path(f"/proc/{pid}/cmdline").read_text()]) >= 2
 
