@@ -8,6 +8,7 @@ steps in any order and checks the invariants after every step; run a longer sear
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import tempfile
@@ -19,7 +20,7 @@ from hypothesis import strategies as hs
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.testing.v1 import AppTest
-from streamlit.testing.v1.element_tree import Selectbox
+from streamlit.testing.v1.element_tree import Dataframe, Selectbox, Widget
 
 from partner_directory.access.passwords import hash_password
 from partner_directory.publication import publishing
@@ -412,25 +413,38 @@ def test_the_report_files_name_countries_and_open_in_polish_excel():
 
 HEADER = "partner_id,partner_name,city,country,latitude,longitude,contact_email\r\n"
 CITIES = (("Gdańsk", "54.35", "18.65"), ("Berlin", "52.52", "13.40"), ("Tartu", "58.38", "26.72"))
+BAD_EMAIL = "not-an-address"
+
+#: One office as the model sees it: its partner id and its contact address (the rest follows from the id).
+Office = tuple[str, str]
 
 
-def office_rows(count: int, *, start: int = 0, email: str = "") -> str:
-    """``count`` placed offices (typed coordinates: nothing waits to be placed), numbered from ``start``."""
-    rows = []
-    for n in range(start, start + count):
-        city, latitude, longitude = CITIES[n % len(CITIES)]
-        address = email or f"office{n}@cluster{n}.example.org"
-        rows.append(f"cluster-{n},Cluster {n},{city},PL,{latitude},{longitude},{address}\r\n")
-    return "".join(rows)
+def offices(count: int, *, start: int = 0) -> list[Office]:
+    """``count`` offices, numbered from ``start``."""
+    return [(f"cluster-{n}", f"office{n}@cluster{n}.example.org") for n in range(start, start + count)]
 
 
-#: What an upload holds, by kind: (file text, offices, risky against ``BASE_OFFICES``, has errors).
+def csv_of(rows: list[Office]) -> str:
+    """The offices as a file: placed by typed coordinates (nothing waits to be placed)."""
+    lines = [HEADER]
+    for index, (partner_id, email) in enumerate(rows):
+        city, latitude, longitude = CITIES[index % len(CITIES)]
+        name = partner_id.replace("-", " ").title()
+        lines.append(f"{partner_id},{name},{city},PL,{latitude},{longitude},{email}\r\n")
+    return "".join(lines)
+
+
+def valid(rows: list[Office]) -> bool:
+    return all(email != BAD_EMAIL for _, email in rows)
+
+
+#: What an upload holds, by kind, against the ``BASE_OFFICES`` published at the start.
 BASE_OFFICES = 5
-UPLOADS = {
-    "grown": (HEADER + office_rows(BASE_OFFICES + 1), BASE_OFFICES + 1),  # one office more: safe
-    "shrunk": (HEADER + office_rows(1), 1),  # four of five removed: risky
-    "other": (HEADER + office_rows(4, start=20), 4),  # every office replaced: risky
-    "broken": (HEADER + office_rows(2) + "cluster-x,Cluster X,Gdańsk,PL,54.3,18.6,not-an-address\r\n", 3),
+UPLOADS: dict[str, list[Office]] = {
+    "grown": offices(BASE_OFFICES + 1),  # one office more: safe
+    "shrunk": offices(1),  # four of five removed: risky
+    "other": offices(4, start=20),  # every office replaced: risky
+    "broken": [*offices(2), ("cluster-x", BAD_EMAIL)],
 }
 
 
@@ -441,16 +455,53 @@ def profile() -> dict[str, int]:
     return {"max_examples": 5, "stateful_step_count": 6}
 
 
-def data_rows(data_file: Path) -> int:
-    data = published_bytes(data_file) or b""
-    return max(0, len(data.decode("utf-8-sig").strip().splitlines()) - 1)
+def published_offices(data_file: Path) -> list[Office]:
+    """The offices of the published file, in its order."""
+    import csv
+    import io
+
+    text = (published_bytes(data_file) or b"").decode("utf-8-sig")
+    return [(row["partner_id"], row["contact_email"]) for row in csv.DictReader(io.StringIO(text))]
+
+
+class EditedTable(Dataframe, Widget):
+    """The staff's table as the browser sends it after an edit: its edits, as JSON, under the editor's id.
+
+    (AppTest cannot type into a ``data_editor``; the browser sends exactly this widget state.)
+    """
+
+    edits: dict[str, object]  # set by edit_table
+
+    @property
+    def id(self) -> str:  # type: ignore[override]
+        return self.proto.id
+
+    @property
+    def _widget_state(self) -> WidgetState:
+        return WidgetState(id=self.proto.id, string_value=json.dumps(self.edits))
+
+
+def edit_table(at: AppTest, edits: dict[str, object]) -> None:
+    """Make ``edits`` in the staff's table (``edited_rows``, ``added_rows``, ``deleted_rows``) and run."""
+    [table] = [d for d in at.dataframe if d.key == "editor"]
+    table.__class__ = EditedTable
+    table.edits = {"edited_rows": {}, "added_rows": [], "deleted_rows": [], **edits}
+    at.run()
+
+
+def table_offices(at: AppTest) -> tuple[list[Office], int]:
+    """The offices the staff's table shows, and how many of its rows are marked with an error."""
+    [table] = [d for d in at.dataframe if d.key == "editor"]
+    shown = table.value
+    marked = sum("❌" in str(problem) for problem in shown["problems"])
+    return list(zip(shown["partner_id"], shown["contact_email"], strict=True)), marked
 
 
 class OfficeMachine(RuleBasedStateMachine):
-    """The office's page, driven in any order: upload, reload, publish, cancel, restore, register changes.
+    """The office's page, driven in any order: upload, edit, reload, publish, cancel, restore, register changes.
 
-    The model keeps what must be true: the versions in the history, the offices published, the draft
-    uploaded, and the two visits of the register.
+    The model keeps what must be true: the versions in the history, the offices published (their ids and
+    addresses, in order), the draft (uploaded or edited in the table), and the two visits of the register.
     """
 
     def __init__(self) -> None:
@@ -458,7 +509,7 @@ class OfficeMachine(RuleBasedStateMachine):
         self.tmp = Path(tempfile.mkdtemp(prefix="office-model-"))
         self.monkeypatch = pytest.MonkeyPatch()
         self.data_file = prepare(
-            self.monkeypatch, self.tmp, data=(HEADER + office_rows(BASE_OFFICES)).encode(), password_hash=STAFF_HASH
+            self.monkeypatch, self.tmp, data=csv_of(offices(BASE_OFFICES)).encode(), password_hash=STAFF_HASH
         )
         self.monkeypatch.setenv("PARTNER_DIRECTORY_TODAY", TODAY)
         # The app's one throttle counts every sign-in of a client in its window; the model's reloads move its
@@ -470,9 +521,10 @@ class OfficeMachine(RuleBasedStateMachine):
             self.register.record(visit(start=dt.date(2026, 12, 21), end=dt.date(2026, 12, 23))): dt.date(2026, 12, 21),
         }
         self.store = store_beside(self.data_file, self.tmp / "history")
-        self.published = BASE_OFFICES
+        self.published = offices(BASE_OFFICES)
         self.versions = 0  # the history starts with the first publish (then also keeps the list before it)
-        self.draft: str | None = None
+        self.draft: list[Office] | None = None
+        self.added = 0  # offices added in the table so far (each gets its own id)
         self.awaiting: str | None = None  # "publish" or "restore" awaiting its yes or no
         self.at = self.signed_in()
 
@@ -495,9 +547,32 @@ class OfficeMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.awaiting is None)
     @rule(kind=hs.sampled_from(sorted(UPLOADS)))
     def upload(self, kind: str) -> None:
-        text, _ = UPLOADS[kind]
-        self.at.file_uploader(key="upload").set_value((f"{kind}.csv", text.encode(), "text/csv")).run()
-        self.draft = kind
+        self.at.file_uploader(key="upload").set_value((f"{kind}.csv", csv_of(UPLOADS[kind]).encode(), "text/csv")).run()
+        self.draft = list(UPLOADS[kind])
+
+    @precondition(lambda self: self.awaiting is None)
+    @rule(action=hs.sampled_from(("address", "add", "delete")), position=hs.integers(0, 9), good=hs.booleans())
+    def edit(self, action: str, position: int, good: bool) -> None:
+        """Change an office's address, add an office or delete one in the table (the draft, or the published list)."""
+        rows = list(self.published if self.draft is None else self.draft)
+        if action == "delete" and len(rows) <= 1:
+            action = "add"
+        position %= len(rows)
+        self.added += 1
+        email = f"edited{self.added}@cluster.example.org" if good else BAD_EMAIL
+        if action == "address":
+            edit_table(self.at, {"edited_rows": {str(position): {"contact_email": email}}})
+            rows[position] = (rows[position][0], email)
+        elif action == "add":
+            office = {"partner_id": f"added-{self.added}", "partner_name": f"Added {self.added}", "city": "Gdańsk"}
+            office |= {"country": "PL", "latitude": "54.35", "longitude": "18.65", "contact_email": email}
+            edit_table(self.at, {"added_rows": [office]})
+            rows.append((office["partner_id"], email))
+        else:
+            edit_table(self.at, {"deleted_rows": [position]})
+            del rows[position]
+        if rows != (self.published if self.draft is None else self.draft):
+            self.draft = rows  # the same value typed again changes nothing, and makes no draft
 
     @precondition(lambda self: self.awaiting is None)
     @rule()
@@ -510,7 +585,9 @@ class OfficeMachine(RuleBasedStateMachine):
         before = published_bytes(self.data_file)
         button = self.at.button(key="publish")
         if button.disabled:
-            assert self.draft == "broken" or UPLOADS[self.draft][1] == self.published, "a good draft can be published"
+            assert not valid(self.draft) or sorted(self.draft) == sorted(self.published), (
+                "a good draft can be published"
+            )
             return
         button.click().run()
         if "This publish could hurt" in texts(self.at):
@@ -518,7 +595,7 @@ class OfficeMachine(RuleBasedStateMachine):
             self.awaiting = "publish"
             return
         assert published_bytes(self.data_file) != before and "Published: the version of" in texts(self.at)
-        self._published(UPLOADS[self.draft][1])
+        self._published(self.draft)
         self.draft = None
 
     @precondition(lambda self: self.awaiting is not None)
@@ -534,10 +611,11 @@ class OfficeMachine(RuleBasedStateMachine):
             return
         assert published_bytes(self.data_file) != before
         if kind == "publish":
-            self._published(UPLOADS[self.draft][1])
+            assert self.draft is not None
+            self._published(self.draft)
             self.draft = None
         else:
-            self._published(data_rows(self.data_file))
+            self._published(published_offices(self.data_file))  # the version picked (its rows are checked below)
 
     @precondition(lambda self: self.awaiting is None)
     @rule(which=hs.integers(min_value=0, max_value=5))
@@ -555,7 +633,8 @@ class OfficeMachine(RuleBasedStateMachine):
             self.awaiting = "restore"
             return
         assert "is published again" in texts(self.at)
-        self._published(version.rows)
+        self._published(published_offices(self.data_file))
+        assert len(self.published) == version.rows
 
     @precondition(lambda self: self.awaiting is None)
     @rule(which=hs.integers(min_value=0, max_value=1), status=hs.sampled_from(STATUSES), days=hs.integers(0, 5))
@@ -577,9 +656,9 @@ class OfficeMachine(RuleBasedStateMachine):
         elif after.revision != before.revision:
             assert after.status == status and "Saved: No. " in page
 
-    def _published(self, offices: int) -> None:
+    def _published(self, rows: list[Office]) -> None:
         self.versions += 2 if self.versions == 0 else 1  # the first publish also keeps the list before it
-        self.published = offices
+        self.published = list(rows)
 
     # -- what always holds --
 
@@ -591,12 +670,22 @@ class OfficeMachine(RuleBasedStateMachine):
     def the_history_is_true(self) -> None:
         versions = self.store.versions()
         assert len(versions) == self.versions
-        assert data_rows(self.data_file) == self.published
+        assert published_offices(self.data_file) == self.published
         if versions:
             current = [v for v in versions if v.id == self.store.current_version()]
-            assert current and self.store.current_record().rows == self.published
+            assert current and self.store.current_record().rows == len(self.published)
             ticked = [m.value for m in self.at.markdown if m.value.startswith("✅")]
             assert len(ticked) <= 1  # exactly one current version (none shown while a question is open)
+
+    @invariant()
+    def the_table_shows_the_draft(self) -> None:
+        """What the table shows is the draft (kept across reloads), or the published list; errors are marked."""
+        if self.awaiting is not None:
+            return  # the question is all the page shows
+        shown, marked = table_offices(self.at)
+        expected = self.published if self.draft is None else self.draft
+        assert shown == expected, "no edit is lost or made twice, across reloads too"
+        assert marked == sum(email == BAD_EMAIL for _, email in expected)
 
     @invariant()
     def no_visit_is_recorded_twice(self) -> None:
@@ -628,6 +717,14 @@ def test_a_sequence_through_every_step_of_the_office():
             (machine.change_visit, {"which": 1, "status": "completed", "days": 2}),
             (machine.change_visit, {"which": 0, "status": "completed", "days": 2}),
             (machine.upload, {"kind": "broken"}),
+            (machine.publish, {}),  # refused: an address is wrong
+            (machine.edit, {"action": "address", "position": 2, "good": True}),  # fixed in the table
+            (machine.reload, {}),  # the edit is kept
+            (machine.edit, {"action": "add", "position": 0, "good": False}),
+            (machine.edit, {"action": "delete", "position": 3, "good": True}),  # the bad one added, deleted again
+            (machine.publish, {}),
+            (machine.edit, {"action": "address", "position": 0, "good": True}),  # the published list, edited
+            (machine.reload, {}),
             (machine.publish, {}),
         ]
         for step, arguments in steps:
@@ -635,7 +732,13 @@ def test_a_sequence_through_every_step_of_the_office():
             machine.no_exception()
             machine.the_history_is_true()
             machine.no_visit_is_recorded_twice()
-        assert machine.versions == 5 and machine.published == 1
+            machine.the_table_shows_the_draft()
+        assert machine.versions == 7
+        assert machine.published == [
+            ("cluster-0", "edited4@cluster.example.org"),
+            ("cluster-1", "office1@cluster1.example.org"),
+            ("cluster-x", "edited1@cluster.example.org"),
+        ]
         assert machine.register.get(sorted(machine.visits)[0]).status == "completed"
     finally:
         machine.teardown()
