@@ -1,7 +1,7 @@
 """The office's work as a model: register picks, the restore guard, completed visits, and a state machine.
 
 The regression tests below each fail without their fix. The state machine at the end draws the office's
-steps in any order and checks the invariants after every step; run a longer search with
+steps (upload, edit in the table, reload, publish, answer, restore, register changes) in any order and checks the invariants after every step; run a longer search with
 ``HYPOTHESIS_PROFILE=long .venv/bin/python -m pytest -q -p no:cacheprovider tests/test_office_model.py``.
 """
 
