@@ -25,7 +25,8 @@ def publish(candidate: publishing.Candidate, author: str, lang: str) -> None:
     """The publish button, what still stands in its way, and the yes-or-no for a risky publish."""
     st.subheader(t("staff.publish", lang), anchor=False)
     store = data.store()
-    if candidate.base_version != store.current_version():
+    stale = candidate.base_version != store.current_version()
+    if stale:  # the store would refuse it: the way on is to compare with what is published now
         st.warning(t("office.stale", lang))
         if st.button(t("office.rebase", lang), key="rebase"):
             drafts.set_draft(publishing.rebase(candidate.draft, store), author, lang)
@@ -49,7 +50,8 @@ def publish(candidate: publishing.Candidate, author: str, lang: str) -> None:
                 st.session_state[drafts.NOTICE] = t("office.not_published", lang)
                 st.rerun()
         return
-    if st.button(t("staff.publish_button", lang), type="primary", disabled=not candidate.publishable, key="publish"):
+    blocked = stale or not candidate.publishable
+    if st.button(t("staff.publish_button", lang), type="primary", disabled=blocked, key="publish"):
         if candidate.risks.any:
             st.session_state[drafts.CONFIRM] = candidate.draft
             st.rerun()
