@@ -266,6 +266,23 @@ def _add_publication(connection: Connection) -> None:
     sa.Index("publication_versions_id", versions.c.id).create(connection)
 
 
+def _add_placed_versions(connection: Connection) -> None:
+    # A published version as members see it, checked and placed once for every server and start
+    # (partner_directory.publication.placed); keyed by the version and the code that placed it.
+    version_9 = sa.MetaData()
+    sa.Table(
+        "placed_versions",
+        version_9,
+        sa.Column("version", sa.String(64), primary_key=True),
+        sa.Column("fingerprint", sa.String(64), primary_key=True),
+        sa.Column("table_data", sa.LargeBinary, nullable=False),
+        sa.Column("report", sa.Text, nullable=False),
+        sa.Column("summary", sa.Text, nullable=False),
+        sa.Column("used", sa.Float, nullable=False),
+    )
+    version_9.create_all(connection)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "the visits register", _create_visits),
     Migration(2, "a change history per visit; erasure of a member's personal data", _add_events_and_erasure),
@@ -279,4 +296,5 @@ MIGRATIONS: tuple[Migration, ...] = (
         7, "the visit request mailed to the host, the host's answer, reminders, who set each status", _add_host_answers
     ),
     Migration(8, "the published list, its history and change log, the drafts, the geocoding cache", _add_publication),
+    Migration(9, "each published version as members see it, checked and placed once", _add_placed_versions),
 )
