@@ -56,4 +56,4 @@ def _hidden_directory(version: str, _found: Directory) -> Directory:
 def _hidden_index(version: str, _found: Directory) -> SearchIndex:
     from partner_directory.geo.gazetteer.queries import default_gazetteer
 
-    return SearchIndex.build(_found.table, resolve_place=default_gazetteer().find_place)
+    return data.index_of(_found.table, resolve_place=default_gazetteer().find_place)

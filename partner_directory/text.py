@@ -49,6 +49,8 @@ def fold(text: str) -> str:
     >>> fold("München")
     'munchen'
     """
+    if text.isascii():  # most names: the same result without the Unicode passes, several times faster
+        return _SPACES.sub(" ", text.translate(_SPECIAL_LETTERS).lower()).strip()
     text = unicodedata.normalize("NFKC", text).translate(_SPECIAL_LETTERS)
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))

@@ -7,6 +7,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from partner_directory.search.criteria import Criteria
 from partner_directory.search.engine import search
@@ -332,3 +334,45 @@ def test_a_city_is_found_by_its_name_in_other_languages(query, expected):
     index = SearchIndex.build(CITY_TABLE)  # the gazetteer by default, as in the dashboard and the command
     assert set(found(search(index, Criteria(text=query)))) >= expected
     assert set(found(search(index, Criteria(text=query)))) <= expected | {"garching"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet=st.characters(max_codepoint=127), max_size=40))
+def test_folding_ascii_takes_a_short_way_to_the_same_result(text):
+    import unicodedata
+
+    from partner_directory.text import _SPACES, _SPECIAL_LETTERS, fold
+
+    normalised = unicodedata.normalize("NFKC", text).translate(_SPECIAL_LETTERS)
+    decomposed = unicodedata.normalize("NFKD", normalised.casefold())
+    slow = _SPACES.sub(" ", "".join(ch for ch in decomposed if not unicodedata.combining(ch))).strip()
+    assert fold(text) == slow
+
+
+def test_words_indexed_later_find_exactly_what_words_indexed_at_once():
+    """A server's index has its words indexed by a thread of its own; searches meanwhile wait for it, and agree."""
+    import threading
+
+    from tests.conftest import ROOT
+    from tests.search_tables import demo_table
+
+    table = demo_table(ROOT)
+    at_once = SearchIndex.build(table)
+    later = SearchIndex.build(table, text_later=True)
+    assert later.facets("pl") == at_once.facets("pl")  # filters need no words
+    queries = ["Gdańsk", "robotyka", "Monachium", "desk", "gdnask", "w Wiedniu", "東京", "zzzz", "AI", "uk"]
+    results: dict[str, object] = {}
+
+    def run(query: str) -> None:
+        scores = later.text_scores(query)
+        results[query] = None if scores is None else scores.tolist()
+
+    threads = [threading.Thread(target=run, args=(query,)) for query in queries]
+    threads.append(threading.Thread(target=later.prepare_text))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for query in queries:
+        expected = at_once.text_scores(query)
+        assert results[query] == (None if expected is None else expected.tolist()), query

@@ -165,21 +165,21 @@ class SearchIndex:
         self.size = len(table)
         columns = {name: _column(table, name) for name in (*FIELD_WEIGHTS, "continent")}
         self._columns = columns
-        self._country_keys = [_country_key(value) for value in columns["country"]]
+        # Each distinct cell is read once: offices repeat their countries, cities, partners and lists
+        # (at 100,000 offices this is most of the difference between seconds and a fraction of one).
+        self._country_keys = _each(_country_key, columns["country"])
         self._country_key_array = np.array(self._country_keys, dtype=object)
-        self.partner_ids = _factorize([partner_key(name) for name in columns["partner_name"]])
+        self.partner_ids = _factorize(_each(partner_key, columns["partner_name"]))
         self.country_ids = _factorize(self._country_keys)
         self.latitudes, self.longitudes = _coordinates(table)
-        self.precisions = [value.strip().lower() for value in _column(table, "geocode_precision")]
+        self.precisions = _each(lambda value: value.strip().lower(), _column(table, "geocode_precision"))
         unlocated = np.array([value in UNLOCATED for value in self.precisions], dtype=bool)
         # The country's reference point is no place to measure a distance from.
         self.latitudes[unlocated] = np.nan
         self.longitudes[unlocated] = np.nan
         self._resolve_place: PlaceResolver | None = None
         self._place_cache: dict[str, npt.NDArray[np.int64] | None] = {}
-        self._phrases = {
-            name: np.array([fold(value) for value in columns[name]], dtype=object) for name in PHRASE_FIELDS
-        }
+        self._phrases = {name: np.array(_each(fold, columns[name]), dtype=object) for name in PHRASE_FIELDS}
 
         country_rows: dict[str, list[int]] = {}
         continent_rows: dict[str, list[int]] = {}
@@ -187,25 +187,30 @@ class SearchIndex:
         sector_forms: dict[str, Counter[str]] = {}
         service_rows: dict[str, list[int]] = {}
         language_rows: dict[str, list[int]] = {}
-        self._row_services: list[list[str]] = []
-        self._row_languages: list[list[str]] = []
+        continents = _each(
+            lambda pair: pair[1].strip().upper() or continent_of(pair[0]),
+            list(zip(self._country_keys, columns["continent"], strict=True)),
+        )
+        sectors = _each(lambda cell: [(fold(sector), sector) for sector in split_list(cell)], columns["sectors"])
+        self._row_services: list[list[str]] = _each(
+            lambda cell: [canonical_service(item) or item for item in split_list(cell)],
+            columns["services"],
+        )
+        self._row_languages: list[list[str]] = _each(
+            lambda cell: [resolve_language(item) or fold(item) for item in split_list(cell)],
+            columns["languages"],
+        )
         for row, key in enumerate(self._country_keys):
             if key:
                 country_rows.setdefault(key, []).append(row)
-            continent = columns["continent"][row].strip().upper() or continent_of(key)
-            if continent:
-                continent_rows.setdefault(continent, []).append(row)
-            for sector in split_list(columns["sectors"][row]):
-                folded = fold(sector)
+            if continents[row]:
+                continent_rows.setdefault(continents[row], []).append(row)
+            for folded, sector in sectors[row]:
                 sector_rows.setdefault(folded, []).append(row)
                 sector_forms.setdefault(folded, Counter())[sector] += 1
-            services = [canonical_service(item) or item for item in split_list(columns["services"][row])]
-            self._row_services.append(services)
-            for service in dict.fromkeys(services):
+            for service in dict.fromkeys(self._row_services[row]):
                 service_rows.setdefault(service, []).append(row)
-            spoken = [resolve_language(item) or fold(item) for item in split_list(columns["languages"][row])]
-            self._row_languages.append(spoken)
-            for code in dict.fromkeys(spoken):
+            for code in dict.fromkeys(self._row_languages[row]):
                 language_rows.setdefault(code, []).append(row)
         self._country_rows = _arrays(country_rows)
         self._continent_rows = _arrays(continent_rows)
@@ -222,9 +227,13 @@ class SearchIndex:
         self._vocabulary: list[str] = []
         self._fuzzy_vocabulary: dict[int, list[str]] = {}  # by length: typos change it by at most the edits
         self._cjk_vocabulary: list[str] = []
+        self._text_lock = threading.Lock()
+        self._text_ready = False
 
     @classmethod
-    def build(cls, table: pd.DataFrame, *, resolve_place: PlaceResolver | str | None = "gazetteer") -> SearchIndex:
+    def build(
+        cls, table: pd.DataFrame, *, resolve_place: PlaceResolver | str | None = "gazetteer", text_later: bool = False
+    ) -> SearchIndex:
         """Prepare ``table`` (one row per office, text columns) for :func:`search`.
 
         Args:
@@ -242,12 +251,26 @@ class SearchIndex:
                 kept for queries: a query word naming a city in any language
                 ("Monachium", "Mediolan", "Tel Awiw") finds the offices placed
                 within :data:`PLACE_MATCH_KM` of it.
+            text_later: leave the free-text part (every word and its rows: most of the
+                building) for :meth:`prepare_text`, which the first search with words
+                calls itself; filters, facets and distances are ready at once. A server
+                calls ``prepare_text`` in the background, so its first page does not wait.
         """
         resolver = default_resolver() if resolve_place == "gazetteer" else resolve_place
         index = cls(table)
         index._resolve_place = resolver if callable(resolver) else None
-        index._build_text(index._resolve_place)
+        if not text_later:
+            index.prepare_text()
         return index
+
+    def prepare_text(self) -> None:
+        """Build the free-text part if it is not built yet (once, whichever thread asks first; the others wait)."""
+        if self._text_ready:
+            return
+        with self._text_lock:
+            if not self._text_ready:
+                self._build_text(self._resolve_place)
+                self._text_ready = True
 
     @property
     def place_resolver(self) -> PlaceResolver | None:
@@ -333,6 +356,7 @@ class SearchIndex:
         query = query_words(text)
         if not query:
             return None
+        self.prepare_text()
         units = self._query_units(query)
         total = np.zeros(self.size)
         matched = np.ones(self.size, dtype=bool)
@@ -587,6 +611,19 @@ def _country_key(value: str) -> str:
     if len(text) == 2 and text.isalpha():
         return text.upper()
     return resolve_country(text) or fold(text)
+
+
+def _each(function: Callable[[Any], Any], values: list[Any]) -> list[Any]:
+    """``[function(value) for value in values]``, calling ``function`` once per distinct value (results are shared)."""
+    seen: dict[Any, Any] = {}
+    found = []
+    for value in values:
+        try:
+            result = seen[value]
+        except KeyError:
+            result = seen[value] = function(value)
+        found.append(result)
+    return found
 
 
 def _factorize(values: list[str]) -> npt.NDArray[np.int64]:
