@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from partner_directory.geo.geocoding.cache import DatabaseGeocodeCache
 from partner_directory.geo.geocoding.chain import Geocoder
 from partner_directory.i18n import t
 from partner_directory.publication.file_store import carry_over
-from partner_directory.publication.placed import published_directory
+from partner_directory.publication.placed import kept_bytes, published_directory
 from partner_directory.publication.published import Directory, empty_table
 from partner_directory.publication.store import Store
 from partner_directory.search.engine import SearchIndex
@@ -67,6 +68,15 @@ def _directory(url: str, version: str | None) -> Directory:
     # for it is reused across reruns instead of rebuilt for a copy.
     # Checked and placed once for every server and start: kept in the office's database.
     return published_directory(store(), version, geocoder=Geocoder.offline(cache=geocode_cache()))
+
+
+def kept_for_version(version: str, kind: str, make: Callable[[], bytes], *, code: tuple[str, ...] = ()) -> bytes:
+    """What ``make()`` derives from the published ``version``, made once for every server (``publication.placed``)."""
+    try:
+        database = store().database
+    except PartnerDirectoryError:
+        return make()
+    return kept_bytes(database, version, kind, make, code=code)
 
 
 def geocode_cache() -> DatabaseGeocodeCache:

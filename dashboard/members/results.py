@@ -43,7 +43,7 @@ from partner_directory.i18n import t, tn
 from partner_directory.maps.building import build_map
 from partner_directory.maps.clicks import CLICK_RETURNED_OBJECTS, clicked_partner_id
 from partner_directory.maps.elements import TileConfig
-from partner_directory.maps.office_file import OfficeFile, write_office_file
+from partner_directory.maps.office_file import OfficeFile, map_texts, texts_bytes, texts_from, write_office_file
 from partner_directory.maps.rows import OfficeData, office_data
 from partner_directory.search.criteria import DEFAULT_RADIUS_KM, LIST_MAX_ROWS, Criteria
 from partner_directory.search.engine import SearchResult, search
@@ -131,8 +131,22 @@ class Found:
 @st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
 def _office_file(view: tuple[str, bool], lang: str, _index: SearchIndex) -> OfficeFile | None:
     """The map file of every office in the published list (public data only), or ``None`` if it cannot be written."""
+    offices = _offices_for_map(_index.table, lang)
+    # Made once per version for every server (seconds at 100,000 offices); each server writes its own files.
+    # The table is the whole list or the one without contacts (``view[1]``), as access.visibility decides.
+    kind = f"map-files:{lang}:{'contacts' if view[1] else 'public'}"
+    kept = data.kept_for_version(
+        view[0],
+        kind,
+        lambda: texts_bytes(map_texts(offices, language=lang)),
+        code=("maps", "i18n.py", "translations", "access/visibility.py", "geo/countries.py"),
+    )
     try:
-        return write_office_file(_offices_for_map(_index.table, lang), language=lang)
+        try:
+            return write_office_file(offices, language=lang, texts=texts_from(kept))
+        except ValueError as error:  # a kept value that does not fit: made here again
+            _LOG.warning("The kept map files do not fit (%s); made again.", error)
+            return write_office_file(offices, language=lang)
     except OSError as error:  # a read-only install: the offices travel inside the map's page
         _LOG.warning("The map file could not be written (%s); map data goes inside the page.", error)
         return None
