@@ -36,6 +36,10 @@ from partner_directory.visits.register import Register
 
 log = logging.getLogger(__name__)
 
+#: Seconds after a version's index is made that its words are indexed in the background (a search
+#: with words before then indexes them at once).
+INDEX_WORDS_AFTER_SECONDS = 3.0
+
 
 @st.cache_resource(show_spinner=False)
 def _store(url: str, data_file: str, history_dir: str, drafts_dir: str, cache_file: str, lock_timeout: float) -> Store:
@@ -100,7 +104,10 @@ def index_of(table: pd.DataFrame, **options: Any) -> SearchIndex:
     what is left of it.
     """
     index = SearchIndex.build(table, text_later=True, **options)
-    threading.Thread(target=index.prepare_text, name="search-index-words", daemon=True).start()
+    # A moment later: the first page's own run, which asked for the index, need not share the processor.
+    words = threading.Timer(INDEX_WORDS_AFTER_SECONDS, index.prepare_text)
+    words.name, words.daemon = "search-index-words", True
+    words.start()
     return index
 
 
