@@ -42,8 +42,11 @@ MAP_STATE = """() => {
     let group = null;
     window.map.eachLayer((layer) => { if (layer.shownOffices) { group = layer; } });
     const container = window.map.getContainer();
+    const view = window.map.getBounds();
     return {
         probe: window.__probe || null,
+        zoom: window.map.getZoom(),
+        inView: group ? group.shownOffices().every((office) => view.contains(office)) : false,
         shows: Number(container.getAttribute('data-pd-shows') || 0),
         offices: group ? group.shownOffices() : null,
     };
@@ -112,7 +115,7 @@ def test_a_search_redraws_the_mounted_map_with_exactly_the_offices_found(browser
         # Marks on the frame's element and in its window: a new frame has neither.
         app.page.locator(MAP_IFRAME).evaluate("(frame) => { frame.dataset.probe = 'the same frame'; }")
         map_frame(app).evaluate("() => { window.__probe = 'the same map'; }")
-        for text in ("robotics", "maritime"):
+        for text in ("robotics", "maritime", "gdansk"):
             before = state(app)["shows"]
             search_for(app, text)
             after = poll(lambda: state(app), lambda now, b=before: now["shows"] > b, message=f"the map of “{text}”")
@@ -120,10 +123,12 @@ def test_a_search_redraws_the_mounted_map_with_exactly_the_offices_found(browser
             assert 0 < len(expected) < len(everything["offices"]), text
             assert _rounded(after["offices"]) == expected, text
             assert after["probe"] == "the same map", "the search mounted a new map"
+            assert after["inView"], f"{text}: the view is fitted to the offices found"
             expect(app.page.locator(MAP_IFRAME)).to_have_count(1)
             assert app.page.locator(MAP_IFRAME).get_attribute("data-probe") == "the same frame"
             # What the map draws adds up to what it shows: clusters' numbers plus lone offices.
             poll(app.offices_on_map, lambda count, n=len(expected): count == n, message=f"{text}: offices drawn")
+        assert after["zoom"] >= 6, after["zoom"]  # Gdańsk's offices: a close view, not the world
 
 
 def test_a_click_on_an_office_after_a_search_opens_that_partners_card(browser, server):

@@ -16,6 +16,7 @@ Widget keys (stable, for outside tools): ``map`` (the map), ``list`` (the list),
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from dataclasses import dataclass
@@ -257,7 +258,13 @@ def _map_frame(
 @st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
 def _whole_map_frame(view: tuple[str, bool], lang: str, tiles: TileConfig | None, _whole: WholeMap) -> MapFrame:
     """The map of every office of the version as streamlit-folium sends it: the same for every search."""
-    the_map = build_map(_whole.data, language=lang, tiles=tiles, selection_parameter=SELECTION_PARAMETER)
+    # Not fitted to every office: each search fits the view to its own at once (an animated fit would end later).
+    the_map = build_map(
+        dataclasses.replace(_whole.data, bounds=None),
+        language=lang,
+        tiles=tiles,
+        selection_parameter=SELECTION_PARAMETER,
+    )
     return prepare(the_map)
 
 

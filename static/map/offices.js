@@ -760,6 +760,9 @@
   function search(map, change, places, placeOptions) {
     var shownOffices = map.partnerDirectoryOffices;
     if (shownOffices) { shownOffices.showRows(change.shown); }
+    // A zoom still animating (the member's wheel) would end at its own target after this view:
+    // it ends now (Leaflet 1.9, vendored; its end is what the animation's transitionend calls).
+    if (map._animatingZoom && map._onZoomTransitionEnd) { map._onZoomTransitionEnd(); }
     if (change.bounds) {
       map.fitBounds(change.bounds, { padding: change.padding, maxZoom: change.maxZoom, animate: false });
     } else {
