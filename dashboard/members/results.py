@@ -133,7 +133,7 @@ class Found:
     """What a search shows: the result, the list, the map's data, where the offices are and the places to name."""
 
     result: SearchResult
-    positions: pd.DataFrame  # partner_id, latitude, longitude (for map clicks)
+    positions: pd.DataFrame  # partner_id, latitude, longitude (for clicks on a map made for this search)
     listing: pa.Table  # the first LIST_MAX_ROWS offices found
     listed_partners: tuple[str, ...]  # the partner of each row of the list, in its order
     map_data: OfficeData
