@@ -5,7 +5,8 @@ file stays mounted across searches (``dashboard.members.map_frame``); these
 tests mark the mounted map's frame and window, search, and check that the
 marks survive, that the map shows exactly the offices the search found (as
 ``search`` finds them on the same file) and that a click on an office after
-the search opens its partner's card. One test holds the map's scripts back
+the search opens its partner's card, and that the click the mounted map keeps
+reporting opens nothing when a later search shows that office again. One test holds the map's scripts back
 while a search is made, as a slow network would: the map mounted afterwards
 must show that search, not the one it was mounted for.
 """
@@ -177,3 +178,36 @@ def test_a_search_made_while_the_map_mounts_is_the_one_it_shows(browser, server,
             message="the map shows the search made while it mounted",
         )
         assert shown is not None
+
+
+def test_a_click_from_an_earlier_search_does_not_open_its_card_again(browser, server, offices):
+    """The mounted map keeps reporting its last click; a search that shows that office again opens nothing."""
+    with window(browser, server, SIZE) as app:
+        app.goto("/")
+        wait_for_map(app)
+        popup = app.open_office_popup()
+        partner = re.search(r"Partner ID:\s*(\S+)\s*$", popup.text).group(1)  # type: ignore[union-attr]
+        expect(app.page).to_have_url(re.compile(f"partner={re.escape(partner)}"), timeout=WAIT_MS)
+        app.wait_until_idle()
+        app.page.get_by_role("dialog").get_by_role("button", name="Close the card").click()
+        expect(app.page.get_by_role("dialog")).to_have_count(0, timeout=WAIT_MS)
+        app.wait_until_idle()
+        # A search without the clicked partner, then one with it again.
+        names = offices.loc[offices["partner_id"] == partner, "partner_name"]
+        other = next(text for text in ("maritime", "robotics", "gdansk") if not _finds(offices, text, partner))
+        search_for(app, other)
+        box = app.page.get_by_role("textbox", name="Search", exact=True)
+        box.fill(str(names.iloc[0]))
+        box.press("Enter")
+        app.wait_until_idle()
+        app.page.wait_for_timeout(1500)  # a stale click would have opened the card by now
+        app.wait_until_idle()
+        assert "partner=" not in app.page.url, app.page.url
+        expect(app.page.get_by_role("dialog")).to_have_count(0)
+
+
+def _finds(offices, text: str, partner: str) -> bool:
+    from partner_directory.search.criteria import Criteria
+    from partner_directory.search.engine import search
+
+    return partner in set(search(offices, Criteria(text=text)).rows["partner_id"])
