@@ -105,13 +105,23 @@ def upload_limit_bytes() -> int:
     return upload_limit_mb() * MB
 
 
-def content_security_policy(tile_url: str) -> str:
+#: Where streamlit-folium's frame document (the map's iframe) is served: its own policy (see below).
+MAP_FRAME_ROUTE = "/component/streamlit_folium.st_folium/"
+
+
+def content_security_policy(tile_url: str, *, map_frame: bool = False) -> str:
     """The Content-Security-Policy of every response: only this server, plus the map's tile server.
 
     Streamlit's page needs inline styles (its CSS-in-JS), one inline script in its index.html and
     WebAssembly (its protobuf library compiles a small module; no JavaScript eval is allowed);
     the map (streamlit-folium) runs folium's inline scripts in a same-origin iframe. Nothing may be
     loaded from elsewhere except the tiles' images; no page may frame this one but itself.
+
+    ``map_frame``: the policy of the map's own frame document (:data:`MAP_FRAME_ROUTE`) also allows
+    ``'unsafe-eval'``, there only: streamlit-folium runs the script that shows a search on the
+    mounted map with ``eval`` (its ``feature_group``). That script is the app's own
+    (``maps.building.search_script``: every value in it escaped JSON), and the frame already runs
+    folium's inline scripts, so it adds no way in; the members' page itself keeps eval forbidden.
     """
     tiles = urlsplit(tile_url) if tile_url.startswith(("https://", "http://")) else None
     # "{s}.tile.example.org" (Leaflet's subdomains) is any subdomain; a host with anything else than a
@@ -121,7 +131,7 @@ def content_security_policy(tile_url: str) -> str:
     return "; ".join(
         (
             "default-src 'self'",
-            "script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'",
+            "script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'" + (" 'unsafe-eval'" if map_frame else ""),
             "style-src 'self' 'unsafe-inline'",
             f"img-src 'self' data: blob:{tile_origin}",
             "font-src 'self' data:",
@@ -177,6 +187,21 @@ def nginx_config(
         real_ip += "  real_ip_header X-Forwarded-For;\n  real_ip_recursive on;\n"
     error_pages = "\n".join(f"    error_page {status} {ERRORS_ROUTE}{status}.html;" for status in ERROR_PAGES)
     files_limit = f"limit_req zone=bra_files burst={FILE_REQUEST_BURST} nodelay;"
+
+    def headers(policy: str) -> str:
+        # Every response's headers (a location with add_header of its own inherits none of the server's).
+        return "\n".join(
+            f"    add_header {line} always;"
+            for line in (
+                f'Set-Cookie "{ROUTE_COOKIE}=$bra_route; Path=/; HttpOnly; SameSite=Lax$route_cookie_secure"',
+                "X-Served-By $served_by",
+                'X-Content-Type-Options "nosniff"',
+                'Referrer-Policy "strict-origin-when-cross-origin"',
+                'X-Frame-Options "SAMEORIGIN"',
+                f'Content-Security-Policy "{policy}"',
+            )
+        )
+
     return f"""{user}worker_processes 1;
 pid {work_dir}/nginx.pid;
 error_log {work_dir}/error.log warn;
@@ -234,12 +259,7 @@ http {{
   server {{
     listen {address}:{port};
     limit_conn bra_connections {CONNECTIONS_PER_CLIENT};
-    add_header Set-Cookie "{ROUTE_COOKIE}=$bra_route; Path=/; HttpOnly; SameSite=Lax$route_cookie_secure" always;
-    add_header X-Served-By $served_by always;
-    add_header X-Content-Type-Options "nosniff" always;
-    add_header Referrer-Policy "strict-origin-when-cross-origin" always;
-    add_header X-Frame-Options "SAMEORIGIN" always;
-    add_header Content-Security-Policy "{content_security_policy(tile_url)}" always;
+{headers(content_security_policy(tile_url))}
     proxy_hide_header X-Content-Type-Options;
     proxy_hide_header X-Frame-Options;
     proxy_hide_header Content-Security-Policy;
@@ -269,6 +289,16 @@ http {{
       alias {static}/static/;
       {files_limit}
       expires 30d;
+    }}
+    # The map's frame document: as every other response, but its policy allows the map's eval.
+    location ^~ {MAP_FRAME_ROUTE} {{
+{headers(content_security_policy(tile_url, map_frame=True))}
+      limit_req zone=bra_app burst={APP_REQUEST_BURST} nodelay;
+      proxy_pass http://streamlit;
+      proxy_http_version 1.1;
+      proxy_set_header Host $host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto $scheme;
     }}
     location / {{
       limit_req zone=bra_app burst={APP_REQUEST_BURST} nodelay;

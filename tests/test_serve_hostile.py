@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from types import ModuleType
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, expect
@@ -274,8 +275,17 @@ def test_the_pages_and_the_map_work_under_the_content_security_policy(browser: B
         page = context.new_page()
         app = AppPage(page, serving)
         policies: list[str] = []
+        evaluating: set[str] = set()
         statuses: list[int] = []
         page.on("response", lambda response: policies.append(response.headers.get("content-security-policy", "")))
+        page.on(
+            "response",
+            lambda response: (
+                evaluating.add(urlsplit(response.url).path)
+                if "'unsafe-eval'" in response.headers.get("content-security-policy", "")
+                else None
+            ),
+        )
         page.on("response", lambda response: statuses.append(response.status))
         open_page(app, "/")
         expect(app.map.locator(".leaflet-container")).to_be_visible(timeout=WAIT_MS)
@@ -292,6 +302,10 @@ def test_the_pages_and_the_map_work_under_the_content_security_policy(browser: B
         assert app.errors == [], app.errors
         assert policies and all("frame-ancestors 'self'" in policy for policy in policies), set(policies)
         assert 429 not in statuses  # a member's page loads are far inside the limits per client
+        # Only the map's frame may evaluate a script (the search shown on the mounted map): it was loaded, and
+        # the search above ran in it without a violation.
+        frame_route = serve_module().MAP_FRAME_ROUTE
+        assert evaluating and all(path.startswith(frame_route) for path in evaluating), evaluating
     finally:
         context.close()
 
