@@ -431,14 +431,19 @@ def test_the_language_switch_keeps_showing_the_language(browser: Browser, serve)
     server = serve()
     with app_page(browser, server) as app:
         app.goto("/")
-        english = app.page.locator("[data-testid='stSidebar'] [data-testid='stButtonGroup'] button", has_text="English")
+        # The switch as it stands: while a rerun draws the new one, Streamlit may keep the old (stale or retained).
+        current = (
+            "[data-testid='stSidebar'] [data-testid='stElementContainer']:not([data-stale='true'])"
+            ":not([data-retained='true']) [data-testid='stButtonGroup'] button"
+        )
+        english = app.page.locator(current, has_text="English")
         expect(english).to_have_attribute("aria-checked", "true")
         search_for(app, "robotics")
         expect(app.page.get_by_text("matching “robotics”", exact=False)).to_be_visible(timeout=WAIT_MS)
         app.wait_until_idle()
         expect(english).to_have_attribute("aria-checked", "true", timeout=5_000)
         # Switching to Polish translates the page and the switch shows it, also after another rerun.
-        polish = app.page.locator("[data-testid='stSidebar'] [data-testid='stButtonGroup'] button", has_text="Polski")
+        polish = app.page.locator(current, has_text="Polski")
         polish.click()
         expect(app.page.get_by_role("heading", name="Katalog partnerów BRA", exact=True)).to_be_visible(timeout=WAIT_MS)
         expect(polish).to_have_attribute("aria-checked", "true", timeout=5_000)
