@@ -25,6 +25,7 @@ import streamlit as st
 
 from dashboard import data, downloads
 from dashboard.members.map_frame import MapFrame, prepare
+from dashboard.members.memo import PerObject
 from dashboard.members.search import clear
 from dashboard.members.selection import (
     LIST_KEY,
@@ -152,14 +153,25 @@ def _map_data(
     return office_data(_offices_for_map(rows, lang), language=lang)
 
 
-@st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
-def found(view: tuple[str, bool], public: bool, criteria: Criteria, lang: str, _index: SearchIndex) -> Found:
+#: Searches kept per published index: every member's first word is one of a few dozen common ones, and
+#: "Clear all" or an opened page is the whole list; sixteen were dropped before the next member asked.
+FOUND_PER_INDEX = 64
+_FOUND: PerObject[Found] = PerObject(max_entries=FOUND_PER_INDEX)
+_PARTNERS: PerObject[frozenset[str]] = PerObject(max_entries=4)
+
+
+def found(view: tuple[str, bool], public: bool, criteria: Criteria, lang: str, index: SearchIndex) -> Found:
     """What the page shows for ``criteria`` in ``lang``: shared by every session with the same ``view``.
 
     ``view`` is the published version and whether the session sees contact data;
     ``public`` whether it sees no more than a visitor who is not signed in (then the
-    map's offices come from the shared file).
+    map's offices come from the shared file). Kept beside ``index`` (:mod:`dashboard.members.memo`),
+    which is the published list's own: a new publication starts afresh.
     """
+    return _FOUND.get(index, (view, public, criteria, lang), lambda: _search(view, public, criteria, lang, index))
+
+
+def _search(view: tuple[str, bool], public: bool, criteria: Criteria, lang: str, _index: SearchIndex) -> Found:
     result = search(_index, criteria, language=lang)
     rows = result.rows
     positions = pd.DataFrame({"partner_id": rows["partner_id"], "latitude": rows["lat"], "longitude": rows["lon"]})
@@ -173,10 +185,9 @@ def found(view: tuple[str, bool], public: bool, criteria: Criteria, lang: str, _
     )
 
 
-@st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
-def partners(view: tuple[str, bool], _table: pd.DataFrame) -> frozenset[str]:
+def partners(view: tuple[str, bool], table: pd.DataFrame) -> frozenset[str]:
     """Every partner of the published list ``view`` names (a card may open for these only): once per version."""
-    return frozenset(_table["partner_id"])
+    return _PARTNERS.get(table, view, lambda: frozenset(table["partner_id"]))
 
 
 # -- drawing it -------------------------------------------------------------------------------------------------

@@ -24,6 +24,8 @@ FILTER_KEYS = {
 }
 #: The radius field holds whole kilometres; it starts at the search's own default.
 RADIUS_START = int(DEFAULT_RADIUS_KM)
+#: What :func:`share` last wrote into the page's address, and the address it left.
+_ADDRESS_WRITTEN = "_address_written"
 
 
 def restore_from_url() -> None:
@@ -115,4 +117,12 @@ def share(criteria: Criteria, lang: str) -> None:
     params["lang"] = lang
     if st.session_state.get(SELECTED):
         params[SELECTION_PARAMETER] = st.session_state[SELECTED]
+    # Each write sends the browser a message; most reruns (a card opened, a list sorted) leave the address as it was.
+    if st.session_state.get(_ADDRESS_WRITTEN) == (params, _address()):
+        return
     st.query_params.from_dict(params)
+    st.session_state[_ADDRESS_WRITTEN] = (params, _address())
+
+
+def _address() -> dict[str, list[str]]:
+    return {key: list(st.query_params.get_all(key)) for key in st.query_params}
