@@ -13,6 +13,8 @@ import streamlit as st
 # the map's height from the container's first paint, before the frame exists.
 MAP_HEIGHT = 480
 MAP_FRAME_KEY = "offices_map"
+#: The members' five filters, one horizontal container (``dashboard.members.search``).
+FILTERS_ROW_KEY = "search_filters"
 #: The members' list (``dashboard.members.results``: ``st.dataframe(key=…)``).
 LIST_KEY = "list"
 #: The members' list's key columns (px): Partner, City and Country fit a 390 px phone beside the row's
@@ -58,12 +60,14 @@ iframe[title="streamlit_folium.st_folium"] {{ min-height: {MAP_HEIGHT}px; }}
 /* The members' list's own toolbar offers an English "Download as CSV" that Streamlit cannot translate;
    the page's own Excel and CSV buttons under the list say it in the page's language. */
 .st-key-{LIST_KEY} [data-testid="stElementToolbarButton"]:has(button[aria-label="Download as CSV"]) {{ display: none; }}
+/* The five filters share their row equally, as five columns did. */
+.st-key-{FILTERS_ROW_KEY} > * {{ flex: 1 1 0; min-width: 0; }}
 @media (max-width: {PHONE_MAX_WIDTH}px) {{
   /* A phone: the count and the map come straight after the search words and the place; the five
      filters follow the map (each field a full screen-width line would push them a screen lower). */
-  [data-testid="stLayoutWrapper"]:has(> [data-testid="stHorizontalBlock"] [data-testid="stMultiSelect"]) {{
-    order: 1;
-  }}
+  [data-testid="stLayoutWrapper"]:has(> .st-key-{FILTERS_ROW_KEY}) {{ order: 1; }}
+  .st-key-{FILTERS_ROW_KEY} {{ flex-direction: column; align-items: stretch; }}
+  .st-key-{FILTERS_ROW_KEY} > * {{ width: 100%; max-width: 100%; }}
   [data-testid="stLayoutWrapper"]:has(> .st-key-{MAP_FRAME_KEY}) ~ * {{ order: 2; }}
   .st-key-{MAP_FRAME_KEY}, iframe[title="streamlit_folium.st_folium"] {{ min-height: {PHONE_MAP_HEIGHT}px; }}
   [data-testid="stMain"] h1 {{ font-size: 1.6rem; padding-top: 0; }}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.members.selection import SELECTED, SELECTION_PARAMETER
+from dashboard.style import FILTERS_ROW_KEY
 from partner_directory.i18n import t
 from partner_directory.search.criteria import DEFAULT_RADIUS_KM, MAX_RADIUS_KM, Criteria
 from partner_directory.search.index import SearchIndex, facet_values
@@ -90,24 +91,24 @@ def search_form(index: SearchIndex, lang: str) -> None:
     top[0].text_input(t("ui.search", lang), key="q", placeholder=t("ui.search_placeholder", lang))
     top[1].text_input(t("ui.near", lang), key="near", placeholder=t("ui.near_placeholder", lang))
     top[2].number_input(t("ui.radius", lang), key="radius", min_value=1, max_value=int(MAX_RADIUS_KM), step=50)
-    filters = st.columns(5)
-    for column, (key, label) in zip(
-        filters,
-        [
-            ("f_country", "ui.country"),
-            ("f_continent", "ui.continent"),
-            ("f_sector", "ui.sector"),
-            ("f_service", "ui.service"),
-            ("f_language", "ui.language"),
-        ],
-        strict=True,
+    # One horizontal container, not five columns: Streamlit sends each column as an element of its own at
+    # every rerun (issue 22); style.PAGE_STYLE lays the five out as columns did, side by side or, on a phone,
+    # one under another.
+    filters = st.container(horizontal=True, key=FILTERS_ROW_KEY, gap="small", wrap=False)
+    for key, label in (
+        ("f_country", "ui.country"),
+        ("f_continent", "ui.continent"),
+        ("f_sector", "ui.sector"),
+        ("f_service", "ui.service"),
+        ("f_language", "ui.language"),
     ):
-        column.multiselect(
+        filters.multiselect(
             t(label, lang),
             options=allowed[key],
             key=key,
             placeholder=t("ui.any", lang),
             format_func=(lambda value, key=key: names[key].get(value, value)) if key in names else str,
+            width="stretch",
         )
 
 
