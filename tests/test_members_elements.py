@@ -1,0 +1,36 @@
+"""The members' search sends few elements per rerun (issue 22): the five filters are one row, not five columns."""
+
+from __future__ import annotations
+
+from tests.apptest import app, prepare
+
+FILTER_KEYS = ["f_country", "f_continent", "f_sector", "f_service", "f_language"]
+
+
+def _blocks(node):
+    for child in getattr(node, "children", {}).values():
+        if type(child).__name__ in ("Block", "Column"):
+            yield child
+        yield from _blocks(child)
+
+
+def test_the_five_filters_are_one_horizontal_row_with_a_stable_key(monkeypatch, tmp_path):
+    prepare(monkeypatch, tmp_path)
+    at = app().run()
+    assert not at.exception
+    holders = [block for block in _blocks(at._tree) if any(c.type == "multiselect" for c in block.children.values())]
+    assert len(holders) == 1, [type(block).__name__ for block in holders]  # one block, not a column each
+    row = holders[0]
+    assert row.proto.WhichOneof("type") == "flex_container"
+    assert row.proto.flex_container.direction == row.proto.flex_container.HORIZONTAL
+    assert row.proto.id.endswith("search_filters")  # style.PAGE_STYLE lays the row out by this key
+    assert [child.key for child in row.children.values()] == FILTER_KEYS
+
+
+def test_a_filter_in_the_row_still_filters(monkeypatch, tmp_path):
+    prepare(monkeypatch, tmp_path)
+    at = app().run()
+    whole = len(at.dataframe[0].value)
+    at.multiselect(key="f_country").select("PL").run()
+    assert not at.exception
+    assert 0 < len(at.dataframe[0].value) < whole
