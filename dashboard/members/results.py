@@ -50,7 +50,7 @@ from partner_directory.search.criteria import DEFAULT_RADIUS_KM, LIST_MAX_ROWS, 
 from partner_directory.search.engine import SearchResult, search
 from partner_directory.search.index import SearchIndex
 from partner_directory.search.loosening import loosening_sentence, loosenings
-from partner_directory.search.sentence import format_distance, format_kilometres
+from partner_directory.search.sentence import format_distances, format_kilometres
 from partner_directory.sheet.schema import SERVICES, split_list
 
 LIST_ROW_HEIGHT = 35  # Streamlit's data grid rows, for a list no taller than its rows
@@ -85,10 +85,7 @@ def _distances(rows: pd.DataFrame, lang: str) -> list[str]:
     # Honest about approximate placement: "≈ 57 km", "under 10 km", never "0.0 km"; the
     # column's help and the card say what the approximation means. Short, so that every
     # column fits at 1280 px.
-    return [
-        format_distance(float(km), precision, lang, short=True)
-        for km, precision in zip(rows["distance_km"], rows["geocode_precision"], strict=True)
-    ]
+    return format_distances(rows["distance_km"], rows["geocode_precision"], lang, short=True)
 
 
 @st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
@@ -98,15 +95,16 @@ def _whole_list(view: tuple[str, bool], lang: str, _index: SearchIndex) -> pa.Ta
 
 
 def found_list(view: tuple[str, bool], result: SearchResult, lang: str, index: SearchIndex, *, near: bool) -> pa.Table:
-    """The list for ``result``: its rows taken from the version's whole list, the distances (if any) added.
+    """The list for ``result`` (its first ``LIST_MAX_ROWS`` offices): rows taken from the version's whole list, distances added.
 
-    The same table as ``list_table(result.rows, lang, near=near)``, without
+    The same table as ``list_table(result.rows.iloc[:LIST_MAX_ROWS], lang, near=near)``, without
     translating every row's country and services at every search (60 ms at
     10,000 offices, most of a search that is not yet cached).
     """
-    listing = _whole_list(view, lang, index).take(pa.array(result.positions, type=pa.int64()))
+    shown = result.positions[:LIST_MAX_ROWS]  # the list shows no more: the rest is never worded
+    listing = _whole_list(view, lang, index).take(pa.array(shown, type=pa.int64()))
     if near:
-        distances = pa.array(_distances(result.rows, lang), type=pa.string())
+        distances = pa.array(_distances(result.rows.iloc[:LIST_MAX_ROWS], lang), type=pa.string())
         listing = listing.add_column(listing.column_names.index("services"), "distance", distances)
     return listing
 
