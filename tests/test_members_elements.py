@@ -34,3 +34,21 @@ def test_a_filter_in_the_row_still_filters(monkeypatch, tmp_path):
     at.multiselect(key="f_country").select("PL").run()
     assert not at.exception
     assert 0 < len(at.dataframe[0].value) < whole
+
+
+def _row_holding(at, element_type: str):
+    holders = [block for block in _blocks(at._tree) if any(c.type == element_type for c in block.children.values())]
+    assert len(holders) == 1, [type(block).__name__ for block in holders]
+    return holders[0]
+
+
+def test_the_words_place_and_radius_and_the_two_downloads_are_one_row_each(monkeypatch, tmp_path):
+    prepare(monkeypatch, tmp_path)
+    at = app().run()
+    assert not at.exception
+    words = _row_holding(at, "text_input")
+    assert words.proto.WhichOneof("type") == "flex_container" and words.proto.id.endswith("search_words")
+    assert [child.key for child in words.children.values()] == ["q", "near", "radius"]
+    downloads = _row_holding(at, "download_button")
+    assert downloads.proto.WhichOneof("type") == "flex_container" and downloads.proto.id.endswith("list_downloads")
+    assert [child.type for child in downloads.children.values()] == ["download_button", "download_button"]

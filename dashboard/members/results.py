@@ -36,7 +36,7 @@ from dashboard.members.selection import (
     pick,
 )
 from dashboard.settings import settings
-from dashboard.style import LIST_WIDTHS, MAP_FRAME_KEY, MAP_HEIGHT
+from dashboard.style import DOWNLOADS_ROW_KEY, LIST_WIDTHS, MAP_FRAME_KEY, MAP_HEIGHT
 from dashboard.text import error_text, md, say
 from partner_directory.errors import ConfigurationError
 from partner_directory.geo.countries import country_name
@@ -275,9 +275,11 @@ def offices_list(shown: Found, criteria: Criteria, lang: str) -> None:
         column_order=listing.column_names,  # what the list shows is all it receives (list_table)
     )
     pick(list_partner(event.selection.rows if event is not None else [], partners), LIST_MEMORY)
+    # One row for both buttons (style.PAGE_STYLE: side by side, on a phone one under the other), not two columns.
+    row = st.container(horizontal=True, key=DOWNLOADS_ROW_KEY, gap="small", wrap=False)
     downloads.member_downloads(
         rows,
         lang=lang,
         with_distance=bool(criteria.near) and shown.result.place is not None,
-        places=st.columns(2),
+        places=(row, row),
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.members.selection import SELECTED, SELECTION_PARAMETER
-from dashboard.style import FILTERS_ROW_KEY
+from dashboard.style import FILTERS_ROW_KEY, WORDS_ROW_KEY
 from partner_directory.i18n import t
 from partner_directory.search.criteria import DEFAULT_RADIUS_KM, MAX_RADIUS_KM, Criteria
 from partner_directory.search.index import SearchIndex, facet_values
@@ -87,10 +87,13 @@ def search_form(index: SearchIndex, lang: str) -> None:
         "f_language": dict(facets.languages),
     }
 
-    top = st.columns([3, 2, 1])
-    top[0].text_input(t("ui.search", lang), key="q", placeholder=t("ui.search_placeholder", lang))
-    top[1].text_input(t("ui.near", lang), key="near", placeholder=t("ui.near_placeholder", lang))
-    top[2].number_input(t("ui.radius", lang), key="radius", min_value=1, max_value=int(MAX_RADIUS_KM), step=50)
+    # The words, the place and the radius share their row 3 : 2 : 1 (style.PAGE_STYLE), as three columns did.
+    top = st.container(horizontal=True, key=WORDS_ROW_KEY, gap="small", wrap=False)
+    top.text_input(t("ui.search", lang), key="q", placeholder=t("ui.search_placeholder", lang), width="stretch")
+    top.text_input(t("ui.near", lang), key="near", placeholder=t("ui.near_placeholder", lang), width="stretch")
+    top.number_input(
+        t("ui.radius", lang), key="radius", min_value=1, max_value=int(MAX_RADIUS_KM), step=50, width="stretch"
+    )
     # One horizontal container, not five columns: Streamlit sends each column as an element of its own at
     # every rerun (issue 22); style.PAGE_STYLE lays the five out as columns did, side by side or, on a phone,
     # one under another.
