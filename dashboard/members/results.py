@@ -125,6 +125,8 @@ class Found:
     listed_partners: tuple[str, ...]  # the partner of each row of the list, in its order
     map_data: OfficeData
     place_labels: list[Any]
+    #: Which one filter to loosen, in a sentence, when nothing was found for a search that asked for something.
+    loosen: str = ""
 
 
 @st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
@@ -180,6 +182,9 @@ def _search(view: tuple[str, bool], public: bool, criteria: Criteria, lang: str,
         tuple(rows["partner_id"].iloc[:LIST_MAX_ROWS]),
         _map_data(view, public, rows, result.positions, lang, _index),
         data.nearby_cities(positions),
+        loosening_sentence(loosenings(_index, criteria), criteria, language=lang)
+        if not result.offices and not criteria.is_empty
+        else "",
     )
 
 
@@ -191,7 +196,7 @@ def partners(view: tuple[str, bool], table: pd.DataFrame) -> frozenset[str]:
 # -- drawing it -------------------------------------------------------------------------------------------------
 
 
-def summary(shown: Found, criteria: Criteria, index: SearchIndex, lang: str) -> None:
+def summary(shown: Found, criteria: Criteria, lang: str) -> None:
     """What the search found, in a sentence, the clear button beside it, and what to loosen when nothing was."""
     result = shown.result
     line = st.columns([5, 1])
@@ -203,8 +208,8 @@ def summary(shown: Found, criteria: Criteria, index: SearchIndex, lang: str) -> 
     line[1].button(t("ui.clear", lang), on_click=clear, width="stretch", key="clear")
     for problem in result.problems:
         st.warning(md(problem))
-    if not result.offices and not criteria.is_empty:  # say which one filter to loosen
-        st.info(md(loosening_sentence(loosenings(index, criteria), criteria, language=lang)))
+    if shown.loosen:  # say which one filter to loosen (worded once per search, in found())
+        st.info(md(shown.loosen))
 
 
 def _tiles(lang: str) -> TileConfig | None:

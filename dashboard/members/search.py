@@ -7,8 +7,11 @@ filters ``f_country``, ``f_continent``, ``f_sector``, ``f_service``,
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import streamlit as st
 
+from dashboard.members.memo import PerObject
 from dashboard.members.selection import SELECTED, SELECTION_PARAMETER
 from dashboard.style import FILTERS_ROW_KEY, WORDS_ROW_KEY
 from partner_directory.i18n import t
@@ -66,10 +69,19 @@ def criteria() -> Criteria:
     )
 
 
-def search_form(index: SearchIndex, lang: str) -> None:
-    """The search box, the place and radius, and the five filters (only options that exist)."""
+@dataclass(frozen=True)
+class _FilterOptions:
+    allowed: dict[str, list[str]]  # each filter's options, in order
+    known: dict[str, frozenset[str]]  # the same, for a membership test
+    names: dict[str, dict[str, str]]  # each option's name in the page's language
+
+
+#: Each filter's options and names, made once per published index and language (not at every rerun).
+_OPTIONS: PerObject[_FilterOptions] = PerObject(max_entries=4)
+
+
+def _filter_options(index: SearchIndex, lang: str) -> _FilterOptions:
     facets = facet_values(index, language=lang)
-    # Keep only options that exist, so a stale link cannot break a widget.
     allowed = {
         "f_country": [code for code, _ in facets.countries],
         "f_continent": [code for code, _ in facets.continents],
@@ -77,8 +89,6 @@ def search_form(index: SearchIndex, lang: str) -> None:
         "f_service": [code for code, _ in facets.services],
         "f_language": [code for code, _ in facets.languages],
     }
-    for key, options in allowed.items():
-        st.session_state[key] = [value for value in st.session_state.get(key, []) if value in options]
     names = {
         "f_country": dict(facets.countries),
         "f_continent": dict(facets.continents),
@@ -86,6 +96,19 @@ def search_form(index: SearchIndex, lang: str) -> None:
         "f_service": dict(facets.services),
         "f_language": dict(facets.languages),
     }
+    return _FilterOptions(allowed, {key: frozenset(options) for key, options in allowed.items()}, names)
+
+
+def search_form(index: SearchIndex, lang: str) -> None:
+    """The search box, the place and radius, and the five filters (only options that exist)."""
+    options = _OPTIONS.get(index, lang, lambda: _filter_options(index, lang))
+    allowed, names = options.allowed, options.names
+    # Keep only options that exist, so a stale link cannot break a widget.
+    for key, known in options.known.items():
+        chosen = st.session_state.get(key, [])
+        kept = [value for value in chosen if value in known]
+        if kept != chosen or key not in st.session_state:
+            st.session_state[key] = kept
 
     # The words, the place and the radius share their row 3 : 2 : 1 (style.PAGE_STYLE), as three columns did.
     top = st.container(horizontal=True, key=WORDS_ROW_KEY, gap="small", wrap=False)
