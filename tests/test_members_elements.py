@@ -52,3 +52,17 @@ def test_the_words_place_and_radius_and_the_two_downloads_are_one_row_each(monke
     downloads = _row_holding(at, "download_button")
     assert downloads.proto.WhichOneof("type") == "flex_container" and downloads.proto.id.endswith("list_downloads")
     assert [child.type for child in downloads.children.values()] == ["download_button", "download_button"]
+
+
+def test_the_sentence_and_the_clear_button_are_one_row_with_or_without_a_place(monkeypatch, tmp_path):
+    prepare(monkeypatch, tmp_path)
+    at = app().run()
+    row = _row_holding(at, "button")
+    assert row.proto.WhichOneof("type") == "flex_container" and row.proto.id.endswith("search_summary")
+    assert [child.type for child in row.children.values()] == ["markdown", "button"]
+    at.text_input(key="near").input("Berlin").run()
+    assert not at.exception
+    row = _row_holding(at, "button")
+    sentence, button = row.children.values()
+    assert button.key == "clear"
+    assert [child.type for child in sentence.children.values()] == ["markdown", "caption"]  # "measured from …"
