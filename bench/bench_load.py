@@ -1,7 +1,8 @@
 """Benchmark: many members at once, through Streamlit's agent API (real sessions, real script runs).
 
 ``make bench`` runs it with the defaults; alone:
-``.venv/bin/python bench/bench_load.py [--members 16,32] [--sizes 500,10000] [--journeys 2] [--targets floor,app,plain,nginx]``
+``.venv/bin/python bench/bench_load.py [--members 16,32] [--sizes 500,10000] [--journeys 2] [--targets floor,app,plain,nginx]
+[--database-url postgresql://…]``
 
 For each size it generates a partner file (bench/generate.py) and, for each number of
 members, measures in turn:
@@ -27,8 +28,9 @@ in one process it also prints how long after its start the first page was
 served (the process started, healthy, then one member's first interaction). The list
 is published first as the office publishes it -- into the office's database, checked
 and placed once (``publication.placed``) -- so that this is a server's start with a
-list in place, as after any restart or on a new machine, not the very first
-placing of a new list.
+list in place, as after any restart or on a new machine: one server has served a
+page since the publish (it made the map's files, kept for every server). The publish
+and that first page are printed on their own lines.
 """
 
 from __future__ import annotations
@@ -285,7 +287,9 @@ def publish_as_the_office(environment: dict[str, str]) -> float:
     return time.perf_counter() - started
 
 
-def measure(target: str, offices: int, members: int, journeys: int, work: Path, workers: int) -> Run:
+def measure(
+    target: str, offices: int, members: int, journeys: int, work: Path, workers: int, database_url: str = ""
+) -> Run:
     label = {
         "app": "app, 1 process",
         "plain": "plain streamlit-folium, 1 process",
@@ -301,9 +305,18 @@ def measure(target: str, offices: int, members: int, journeys: int, work: Path, 
             "PARTNER_DIRECTORY_CACHE_DIR", str(Path.home() / ".cache" / "partner_directory")
         ),
     }
-    if target in ("app", "nginx") and not (work / "visits.sqlite").exists():
+    if database_url:  # the office's database on a server (PostgreSQL) instead of SQLite beside the file
+        environment["PARTNER_DIRECTORY_DATABASE_URL"] = database_url
+    if target in ("app", "nginx") and not (work / ".published").exists():
+        (work / ".published").touch()
         seconds = publish_as_the_office(environment)
         print(f"  (published as the office does, checked and placed once: {seconds:.1f} s)", flush=True)
+        # The first server after a publish also makes what every server derives from the version (the
+        # map's files), once; the start measured below is any later one, on this machine or another.
+        started_at = time.perf_counter()
+        with server("app", work, environment, workers) as (url, _pids):
+            Member(url, seed=99_998).interact({})
+        print(f"  (the first page after the publish: {time.perf_counter() - started_at:.1f} s)", flush=True)
     started_at = time.perf_counter()
     with server(target, work, environment, workers) as (url, pids):
         if target == "app":  # how long after its start the first member gets the page (caches cold)
@@ -343,7 +356,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--targets", default="floor,app,plain,nginx", help="which of floor, app, plain, nginx to run (floor first)"
     )
+    parser.add_argument(
+        "--database-url",
+        default="",
+        help="the app servers' office database (a new, empty PostgreSQL database per size); default: SQLite",
+    )
     args = parser.parse_args(argv)
+    if args.database_url and len(args.sizes.split(",")) > 1:
+        parser.error("--database-url takes one size: each size needs its own empty database")
     targets = [t.strip() for t in args.targets.split(",") if t.strip()]
     if "nginx" in targets and not shutil.which("nginx") and not Path("/usr/sbin/nginx").exists():
         print("nginx is not installed: run `make nginx`, or leave out the nginx target.", file=sys.stderr)
@@ -365,7 +385,7 @@ def main(argv: list[str] | None = None) -> int:
             for members in crowds:
                 floor: float | None = None
                 for target in targets:
-                    run = measure(target, size, members, args.journeys, work, args.workers)
+                    run = measure(target, size, members, args.journeys, work, args.workers, args.database_url)
                     if target == "floor":
                         floor = run.rate
                     print(run.row(floor), flush=True)

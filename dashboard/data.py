@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from partner_directory.geo.geocoding.cache import DatabaseGeocodeCache
 from partner_directory.geo.geocoding.chain import Geocoder
 from partner_directory.i18n import t
 from partner_directory.publication.file_store import carry_over
-from partner_directory.publication.placed import published_directory
+from partner_directory.publication.placed import kept_bytes, published_directory
 from partner_directory.publication.published import Directory, empty_table
 from partner_directory.publication.store import Store
 from partner_directory.search.engine import SearchIndex
@@ -34,6 +35,10 @@ from partner_directory.storage.database import office_database_url
 from partner_directory.visits.register import Register
 
 log = logging.getLogger(__name__)
+
+#: Seconds after a version's index is made that its words are indexed in the background (a search
+#: with words before then indexes them at once).
+INDEX_WORDS_AFTER_SECONDS = 3.0
 
 
 @st.cache_resource(show_spinner=False)
@@ -69,6 +74,15 @@ def _directory(url: str, version: str | None) -> Directory:
     return published_directory(store(), version, geocoder=Geocoder.offline(cache=geocode_cache()))
 
 
+def kept_for_version(version: str, kind: str, make: Callable[[], bytes], *, code: tuple[str, ...] = ()) -> bytes:
+    """What ``make()`` derives from the published ``version``, made once for every server (``publication.placed``)."""
+    try:
+        database = store().database
+    except PartnerDirectoryError:
+        return make()
+    return kept_bytes(database, version, kind, make, code=code)
+
+
 def geocode_cache() -> DatabaseGeocodeCache:
     """The geocoding cache in the office's database (shared by every app server)."""
     return DatabaseGeocodeCache(store().database)
@@ -90,7 +104,10 @@ def index_of(table: pd.DataFrame, **options: Any) -> SearchIndex:
     what is left of it.
     """
     index = SearchIndex.build(table, text_later=True, **options)
-    threading.Thread(target=index.prepare_text, name="search-index-words", daemon=True).start()
+    # A moment later: the first page's own run, which asked for the index, need not share the processor.
+    words = threading.Timer(INDEX_WORDS_AFTER_SECONDS, index.prepare_text)
+    words.name, words.daemon = "search-index-words", True
+    words.start()
     return index
 
 

@@ -524,7 +524,7 @@ class OfficeMachine(RuleBasedStateMachine):
         self.published = offices(BASE_OFFICES)
         self.versions = 0  # the history starts with the first publish (then also keeps the list before it)
         self.draft: list[Office] | None = None
-        self.stale = False  # the draft was started before the version published now
+        self.draft_base: str | None = None  # the version the draft was started from
         self.added = 0  # offices added in the table so far (each gets its own id)
         self.awaiting: str | None = None  # "publish" or "restore" awaiting its yes or no
         self.at = self.signed_in()
@@ -550,7 +550,7 @@ class OfficeMachine(RuleBasedStateMachine):
     def upload(self, kind: str) -> None:
         self.at.file_uploader(key="upload").set_value((f"{kind}.csv", csv_of(UPLOADS[kind]).encode(), "text/csv")).run()
         self.draft = list(UPLOADS[kind])
-        self.stale = False
+        self.draft_base = self.store.current_version()
 
     @precondition(lambda self: self.awaiting is None)
     @rule(action=hs.sampled_from(("address", "add", "delete")), position=hs.integers(0, 9), good=hs.booleans())
@@ -574,7 +574,8 @@ class OfficeMachine(RuleBasedStateMachine):
             edit_table(self.at, {"deleted_rows": [position]})
             del rows[position]
         if rows != (self.published if self.draft is None else self.draft):
-            self.stale = self.stale and self.draft is not None  # the published list edited: a fresh draft
+            if self.draft is None:  # the published list edited: a draft from the version published now
+                self.draft_base = self.store.current_version()
             self.draft = rows  # the same value typed again changes nothing, and makes no draft
 
     @precondition(lambda self: self.awaiting is None)
@@ -661,10 +662,14 @@ class OfficeMachine(RuleBasedStateMachine):
         elif after.revision != before.revision:
             assert after.status == status and "Saved: No. " in page
 
+    @property
+    def stale(self) -> bool:
+        """Whether the draft was started from another version than the one published now (by content)."""
+        return self.draft is not None and self.draft_base != self.store.current_version()
+
     def _published(self, rows: list[Office]) -> None:
         self.versions += 2 if self.versions == 0 else 1  # the first publish also keeps the list before it
         self.published = list(rows)
-        self.stale = self.draft is not None  # a draft in progress (a publish's own is forgotten just after)
 
     # -- what always holds --
 
@@ -771,5 +776,31 @@ def test_a_draft_started_before_a_restore_is_not_offered_for_publishing():
         machine.the_table_shows_the_draft()
         machine.at.button(key="rebase").click().run()
         assert not machine.at.button(key="publish").disabled
+    finally:
+        machine.teardown()
+
+
+def test_a_draft_is_fresh_again_once_its_own_version_is_restored():
+    """Found by the long search: a version is its content, so restoring the draft's own version makes it current."""
+    machine = OfficeMachine()
+    try:
+        machine.upload(kind="grown")
+        machine.publish()
+        machine.upload(kind="other")  # started from the six offices
+        for which in (0, 1, 2):  # the five offices first (its question answered), then the six again
+            published = machine.store.current_version()
+            machine.restore(which=which)
+            if machine.awaiting:
+                machine.answer(yes=True)
+            if machine.store.current_version() == machine.draft_base:
+                break
+            assert machine.store.current_version() != published and machine.stale
+            machine.publish()  # refused, with the sentence
+        assert not machine.stale and not machine.at.button(key="publish").disabled
+        machine.publish()  # every office replaced: asked first
+        assert machine.awaiting == "publish"
+        machine.answer(yes=True)
+        machine.the_history_is_true()
+        machine.the_table_shows_the_draft()
     finally:
         machine.teardown()

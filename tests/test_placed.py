@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 
@@ -103,3 +104,44 @@ def test_any_published_file_reads_back_exactly(tmp_path_factory, file):
     first = placed.published_directory(store, version, geocoder=Geocoder.offline())
     same(first, placed.published_directory(store, version, geocoder=NOWHERE))
     assert first.problem or (first.updated is not None and first.updated <= dt.datetime.now(dt.UTC))
+
+
+def test_what_servers_derive_from_a_version_is_made_once(tmp_path):
+    store = Store.open(f"sqlite:///{tmp_path / 'office.sqlite'}")
+    version = published(store, (ROOT / "data" / "partners.csv").read_bytes())
+    placed.published_directory(store, version, geocoder=Geocoder.offline())
+    made: list[str] = []
+
+    def make(what: str):
+        return lambda: made.append(what) or what.encode()
+
+    assert placed.kept_bytes(store.database, version, "map:pl", make("first")) == b"first"
+    assert placed.kept_bytes(store.database, version, "map:pl", make("second")) == b"first"  # kept
+    assert placed.kept_bytes(store.database, version, "map:en", make("english")) == b"english"  # another kind
+    assert placed.kept_bytes(store.database, version, "map:pl", make("new code"), code=("maps",)) == b"new code"
+    assert made == ["first", "english", "new code"]
+    other = published(store, b"partner_name,city,country\r\nA,Gdynia,PL\r\n")  # not placed: nothing kept for it
+    assert placed.kept_bytes(store.database, other, "map:pl", make("other")) == b"other"
+    assert placed.kept_bytes(store.database, other, "map:pl", make("again")) == b"again"
+
+
+def test_the_map_files_from_kept_texts_are_the_files_made_anew(tmp_path):
+    from partner_directory.maps.office_file import map_texts, texts_bytes, texts_from, write_office_file
+
+    table = load_published((ROOT / "data" / "partners.csv").read_bytes()).table
+    offices = table.assign(latitude=table["lat"], longitude=table["lon"], country_name=table["country"])
+    made = write_office_file(offices, language="pl", folder=tmp_path / "made")
+    kept = texts_from(texts_bytes(map_texts(offices, language="pl")))
+    again = write_office_file(offices, language="pl", folder=tmp_path / "kept", texts=kept)
+    assert (again.name, again.texts_name, again.text, again.texts_text) == (
+        made.name,
+        made.texts_name,
+        made.text,
+        made.texts_text,
+    )
+    assert again.row_at.tolist() == made.row_at.tolist()
+    assert again.view([0, 5, 9]) == made.view([0, 5, 9])  # the same bounds, bitmap and files
+    with pytest.raises(ValueError):
+        write_office_file(offices.iloc[:10], language="pl", folder=tmp_path / "kept", texts=kept)  # other offices
+    with pytest.raises(ValueError):
+        texts_from(b"12345678\nshort")

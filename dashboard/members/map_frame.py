@@ -1,4 +1,4 @@
-"""The members' map as streamlit-folium sends it, made once per search and language, then only sent.
+"""The members' map as streamlit-folium sends it, made once per published list and language, then only sent.
 
 ``st_folium`` builds and renders the whole folium map at every call: two dozen
 elements, each with a new random id and a jinja template compiled for it, then
@@ -6,6 +6,18 @@ rendered to a script, a header and HTML -- about a third of a rerun of the
 members' page at 10,000 offices. What it sends to its frontend depends only on
 the map, so :func:`prepare` does that work once, and :meth:`MapFrame.draw`
 sends the same arguments every rerun.
+
+A search does not mount a new map. streamlit-folium keys its frame by a hash
+of the script; a map whose script is the same for every search (the whole
+published list's file) keeps its frame, its Leaflet and its clustered points,
+and the search reaches it as ``update``, a short script (partner_directory's
+``search_script``) sent as streamlit-folium's ``feature_group`` argument, which
+its frontend evaluates in the mounted map whenever it changes (and once after
+mounting). Nothing else of the frame is touched: no feature group or layer
+control is registered with streamlit-folium, so it removes nothing. While the
+frame mounts, its frontend ignores new arguments; Streamlit sends them again
+once it is mounted (``tests/test_map_search_browser.py`` holds the frame's
+scripts back while a search is made).
 
 This reaches into streamlit-folium (0.27.x, pinned in ``requirements.txt``): its
 component function and the helpers ``st_folium`` itself calls. ``tests/test_map_frame.py``
@@ -23,6 +35,9 @@ from typing import Any
 import folium
 import streamlit as st
 import streamlit_folium
+
+#: The mounted map in streamlit-folium's frame, as an ``update`` script names it (its frontend sets it).
+MOUNTED_MAP = "window.map"
 
 #: What ``st_folium`` reports before any interaction, for the objects the page asks for.
 _DEFAULTS: Mapping[str, Any] = {
@@ -47,8 +62,20 @@ class MapFrame:
     css_links: tuple[str, ...]
     js_links: tuple[str, ...]
 
-    def draw(self, *, key: str, height: int, returned_objects: Sequence[str]) -> Any:
-        """Send the map as ``st_folium(map, key=key, height=height, use_container_width=True, returned_objects=…)``."""
+    def draw(
+        self,
+        *,
+        key: str,
+        height: int,
+        returned_objects: Sequence[str],
+        update: str | None = None,
+    ) -> Any:
+        """Send the map as ``st_folium(map, key=key, height=height, use_container_width=True, returned_objects=…)``.
+
+        ``update``, a script run in the mounted map (naming it :data:`MOUNTED_MAP`)
+        once it is mounted and again whenever it changes; the frame stays as long as
+        the map's script does.
+        """
         returned = list(returned_objects)
         everything = {**_DEFAULTS, "bounds": self.bounds, "zoom": self.zoom}
         component_key = _component_key(self.script, key)
@@ -69,7 +96,8 @@ class MapFrame:
             default={name: value for name, value in everything.items() if name in returned},
             zoom=None,
             center=None,
-            feature_group=None,
+            # Private use: the frontend evaluates a changed feature_group in the mounted map (0.27.x).
+            feature_group=update,
             return_on_hover=False,
             layer_control=None,
             pixelated=False,

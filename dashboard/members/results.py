@@ -5,7 +5,9 @@ cleared search, a popular word) costs a dictionary look-up instead of a search a
 two tables. Keyed by the published version and what the session may see, so a
 publish or a signed-in member never meets another's view. The map's offices are a
 file the browser fetches once per published version (partner_directory/maps/office_file.py):
-a rerun sends which of them to show, not 2 MB of data. Kept out of the page script,
+a rerun sends which of them to show, not 2 MB of data, and a search does not mount a new map:
+the map of the version's whole file stays, and is told which rows to show
+(``maps.building.search_script``, ``map_frame``). Kept out of the page script,
 which Streamlit runs afresh at every rerun: its caches and classes are made once here.
 
 Widget keys (stable, for outside tools): ``map`` (the map), ``list`` (the list),
@@ -14,17 +16,19 @@ Widget keys (stable, for outside tools): ``map`` (the map), ``list`` (the list),
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
 from dashboard import data, downloads
-from dashboard.members.map_frame import MapFrame, prepare
+from dashboard.members.map_frame import MOUNTED_MAP, MapFrame, prepare
 from dashboard.members.memo import PerObject
 from dashboard.members.search import clear
 from dashboard.members.selection import (
@@ -41,10 +45,10 @@ from dashboard.text import error_text, md, say
 from partner_directory.errors import ConfigurationError
 from partner_directory.geo.countries import country_name
 from partner_directory.i18n import t, tn
-from partner_directory.maps.building import build_map
+from partner_directory.maps.building import build_map, search_script
 from partner_directory.maps.clicks import CLICK_RETURNED_OBJECTS, clicked_partner_id
 from partner_directory.maps.elements import TileConfig
-from partner_directory.maps.office_file import OfficeFile, write_office_file
+from partner_directory.maps.office_file import OfficeFile, map_texts, texts_bytes, texts_from, write_office_file
 from partner_directory.maps.rows import OfficeData, office_data
 from partner_directory.search.criteria import DEFAULT_RADIUS_KM, LIST_MAX_ROWS, Criteria
 from partner_directory.search.engine import SearchResult, search
@@ -116,15 +120,25 @@ def _offices_for_map(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
+class WholeMap:
+    """Every office of a published list's map file, as the map that stays mounted across searches shows them."""
+
+    data: OfficeData  # the whole file: the map's script is the same for every search
+    positions: pd.DataFrame  # partner_id, latitude, longitude of every office (a click after any search)
+
+
+@dataclass(frozen=True)
 class Found:
     """What a search shows: the result, the list, the map's data, where the offices are and the places to name."""
 
     result: SearchResult
-    positions: pd.DataFrame  # partner_id, latitude, longitude (for map clicks)
+    positions: pd.DataFrame  # partner_id, latitude, longitude (for clicks on a map made for this search)
     listing: pa.Table  # the first LIST_MAX_ROWS offices found
     listed_partners: tuple[str, ...]  # the partner of each row of the list, in its order
     map_data: OfficeData
     place_labels: list[Any]
+    whole_map: WholeMap | None = None  # the mounted map, when the offices come from the version's file
+    map_update: str | None = None  # what the mounted map is told: the rows found, the view, the places
     #: Which one filter to loosen, in a sentence, when nothing was found for a search that asked for something.
     loosen: str = ""
 
@@ -132,11 +146,36 @@ class Found:
 @st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
 def _office_file(view: tuple[str, bool], lang: str, _index: SearchIndex) -> OfficeFile | None:
     """The map file of every office in the published list (public data only), or ``None`` if it cannot be written."""
+    offices = _offices_for_map(_index.table, lang)
+    # Made once per version for every server (seconds at 100,000 offices); each server writes its own files.
+    # The table is the whole list or the one without contacts (``view[1]``), as access.visibility decides.
+    kind = f"map-files:{lang}:{'contacts' if view[1] else 'public'}"
+    kept = data.kept_for_version(
+        view[0],
+        kind,
+        lambda: texts_bytes(map_texts(offices, language=lang)),
+        code=("maps", "i18n.py", "translations", "access/visibility.py", "geo/countries.py"),
+    )
     try:
-        return write_office_file(_offices_for_map(_index.table, lang), language=lang)
+        try:
+            return write_office_file(offices, language=lang, texts=texts_from(kept))
+        except ValueError as error:  # a kept value that does not fit: made here again
+            _LOG.warning("The kept map files do not fit (%s); made again.", error)
+            return write_office_file(offices, language=lang)
     except OSError as error:  # a read-only install: the offices travel inside the map's page
         _LOG.warning("The map file could not be written (%s); map data goes inside the page.", error)
         return None
+
+
+@st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
+def _whole_map(view: tuple[str, bool], lang: str, _index: SearchIndex) -> WholeMap | None:
+    """The map of every office of the published list ``view`` (public data only): once per version and language."""
+    office_file = _office_file(view, lang, _index)
+    if office_file is None:
+        return None
+    table = _index.table
+    positions = pd.DataFrame({"partner_id": table["partner_id"], "latitude": table["lat"], "longitude": table["lon"]})
+    return WholeMap(office_file.view(np.arange(len(table))), positions)
 
 
 def _map_data(
@@ -175,13 +214,19 @@ def _search(view: tuple[str, bool], public: bool, criteria: Criteria, lang: str,
     result = search(_index, criteria, language=lang)
     rows = result.rows
     positions = pd.DataFrame({"partner_id": rows["partner_id"], "latitude": rows["lat"], "longitude": rows["lon"]})
+    map_data = _map_data(view, public, rows, result.positions, lang, _index)
+    place_labels = data.nearby_cities(positions)
+    # Offices from the version's file: the map of the whole file stays mounted and shows these rows.
+    whole_map = _whole_map(view, lang, _index) if map_data.url is not None else None
     return Found(
         result,
         positions,
         found_list(view, result, lang, _index, near=bool(criteria.near)).slice(0, LIST_MAX_ROWS),
         tuple(rows["partner_id"].iloc[:LIST_MAX_ROWS]),
-        _map_data(view, public, rows, result.positions, lang, _index),
-        data.nearby_cities(positions),
+        map_data,
+        place_labels,
+        whole_map,
+        None if whole_map is None else search_script(MOUNTED_MAP, map_data, place_labels=place_labels),
         loosening_sentence(loosenings(_index, criteria), criteria, language=lang)
         if not result.offices and not criteria.is_empty
         else "",
@@ -241,14 +286,44 @@ def _map_frame(
     return prepare(the_map)
 
 
+@st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
+def _whole_map_frame(view: tuple[str, bool], lang: str, tiles: TileConfig | None, _whole: WholeMap) -> MapFrame:
+    """The map of every office of the version as streamlit-folium sends it: the same for every search."""
+    # Not fitted to every office: each search fits the view to its own at once (an animated fit would end later).
+    the_map = build_map(
+        dataclasses.replace(_whole.data, bounds=None),
+        language=lang,
+        tiles=tiles,
+        selection_parameter=SELECTION_PARAMETER,
+    )
+    return prepare(the_map)
+
+
 def offices_map(shown: Found, view: tuple[str, bool], public: bool, criteria: Criteria, lang: str) -> None:
-    """The map of the offices found; a click on an office opens its card at once."""
-    frame = _map_frame(view, public, criteria, lang, _tiles(lang), shown)
+    """The map of the offices found; a click on an office opens its card at once.
+
+    With the offices from the version's file, the map stays mounted across searches
+    (a search redraws its clusters, see :mod:`dashboard.members.map_frame`), so the
+    click it keeps reporting may be from an earlier search: it is matched against
+    every office of the version, where it always names the same partner.
+    """
+    tiles = _tiles(lang)
     with st.container(key=MAP_FRAME_KEY):  # holds the map's height from its first paint (style.PAGE_STYLE)
-        clicked = frame.draw(key="map", height=MAP_HEIGHT, returned_objects=CLICK_RETURNED_OBJECTS)
+        if shown.whole_map is not None and shown.map_update is not None:
+            clicked = _whole_map_frame(view, lang, tiles, shown.whole_map).draw(
+                key="map",
+                height=MAP_HEIGHT,
+                returned_objects=CLICK_RETURNED_OBJECTS,
+                update=shown.map_update,
+            )
+            offices = shown.whole_map.positions
+        else:  # offices inside the page (a signed-in member's contacts): a new map per search
+            frame = _map_frame(view, public, criteria, lang, tiles, shown)
+            clicked = frame.draw(key="map", height=MAP_HEIGHT, returned_objects=CLICK_RETURNED_OBJECTS)
+            offices = shown.positions
     # A new click selects the partner and reruns at once: the card opens now.
     pick(
-        clicked_partner_id(clicked, shown.positions),
+        clicked_partner_id(clicked, offices),
         "_last_map_click",
         json.dumps((clicked or {}).get("last_object_clicked"), sort_keys=True),
     )

@@ -19,6 +19,7 @@ The folium elements that call that code are in
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Final
 
@@ -50,7 +51,14 @@ from partner_directory.maps.elements import (
     Tiles,
     has_template_syntax,
 )
-from partner_directory.maps.rows import OfficeData, PlaceLabel, office_data
+from partner_directory.maps.rows import (
+    LABELS_MIN_ZOOM,
+    OfficeData,
+    PlaceLabel,
+    office_data,
+    place_label_rows,
+    script_json,
+)
 
 # The view for a map without offices: the whole inhabited world.
 DEFAULT_CENTER: Final = (20.0, 10.0)
@@ -61,6 +69,8 @@ FIT_MAX_ZOOM: Final = 12
 FIT_PADDING_PIXELS: Final = (24, 24)
 # The clusters are built down to the map's maximum zoom, which must be finite even without tiles.
 NO_TILES_MAX_ZOOM: Final = 18
+# A JavaScript name or a dotted path of names (``window.map``): what a search script may call the map.
+_SCRIPT_NAME = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*(\.[A-Za-z_$][A-Za-z0-9_$]*)*")
 
 
 def build_map(
@@ -109,7 +119,9 @@ def build_map(
     this instance only, so folium's CDN links are never emitted. Changing any
     argument -- ``selected_id`` too -- changes the map's script, and
     streamlit-folium then mounts a fresh map at the fitted view; a selection
-    read through ``selection_parameter`` does not.
+    read through ``selection_parameter`` does not. A map of every office of a
+    published list's file can stay mounted across searches: each shows its rows
+    through :func:`search_script`.
 
     Raises :class:`~partner_directory.errors.ConfigurationError` when
     ``inline_assets`` is set but ``static/`` has not been vendored, or when
@@ -208,4 +220,41 @@ def _html_text(text: str) -> str:
         .replace(">", "&gt;")
         .replace("{", "&#123;")
         .replace("}", "&#125;")
+    )
+
+
+def search_script(map_name: str, found: OfficeData, *, place_labels: Sequence[PlaceLabel] = ()) -> str:
+    """The script that shows a search on a map already mounted, instead of a new map.
+
+    The mounted map is :func:`build_map` of the whole file that ``found`` is a
+    view of (``OfficeFile.view``: every row, no labels); the script tells it
+    which rows ``found`` shows (its bitmap), fits the view to them (or shows the
+    world when there are none) and names ``place_labels``, as a map built for
+    ``found`` alone would. The offices' layers are clustered again in the
+    browser; nothing is fetched and no frame is made. ``map_name`` is the map's
+    JavaScript variable (``window.map``: streamlit-folium's name for it).
+
+    Raises ``ValueError`` for offices inside the page (``office_data``: their
+    rows are not those of a mounted map) or a ``map_name`` that is not a name.
+
+    >>> from partner_directory.maps.rows import OfficeData
+    >>> search_script("window.map", OfficeData("x", None, url="offices/a.json", shown="AA=="))[:40]
+    'partnerDirectoryMap.search(window.map, {'
+    """
+    if found.url is None:
+        raise ValueError("only offices from a file can be shown on a mounted map")
+    if not _SCRIPT_NAME.fullmatch(map_name):
+        raise ValueError(f"not a JavaScript name: {map_name!r}")
+    change = {
+        "shown": found.shown,
+        "bounds": found.bounds,
+        "padding": list(FIT_PADDING_PIXELS),
+        "maxZoom": FIT_MAX_ZOOM,
+        "center": list(DEFAULT_CENTER),
+        "zoom": DEFAULT_ZOOM,
+    }
+    return (
+        f"partnerDirectoryMap.search({map_name}, {script_json(change)}, "
+        f"{script_json(place_label_rows(place_labels), has_objects=False)}, "
+        f"{script_json({'minZoom': LABELS_MIN_ZOOM})});\n"
     )

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import logging
 import os
 import time
@@ -121,27 +122,56 @@ class OfficeFile:
         self._touched[0] = now
 
 
-def write_office_file(offices: pd.DataFrame, *, language: str, folder: Path = MAP_FILES_DIR) -> OfficeFile:
+def map_texts(offices: pd.DataFrame, *, language: str) -> tuple[str, str]:
+    """The two map files' texts, points and texts, of every placed office in ``offices``.
+
+    The slow part of :func:`write_office_file` (seconds at 100,000 offices): a server may keep
+    it per published version and hand it back (``texts=``).
+    """
+    rows, _ = office_rows(offices.iloc[placed_positions(offices)], language=language)
+    return script_json(point_columns(rows), has_objects=False), script_json(list(pack_rows(rows)), has_objects=False)
+
+
+def texts_bytes(texts: tuple[str, str]) -> bytes:
+    """:func:`map_texts`' two texts as one stored value (:func:`texts_from` reads it back)."""
+    points = texts[0].encode("utf-8")
+    return f"{len(points)}\n".encode() + points + texts[1].encode("utf-8")
+
+
+def texts_from(data: bytes) -> tuple[str, str]:
+    """The two texts :func:`texts_bytes` stored; raises ``ValueError`` for anything else."""
+    size, _, rest = data.partition(b"\n")
+    length = int(size)
+    if not 0 <= length <= len(rest):
+        raise ValueError("not the map's texts")
+    return rest[:length].decode("utf-8"), rest[length:].decode("utf-8")
+
+
+def write_office_file(
+    offices: pd.DataFrame, *, language: str, folder: Path = MAP_FILES_DIR, texts: tuple[str, str] | None = None
+) -> OfficeFile:
     """Write the map files of every office in ``offices`` (columns as for :func:`~partner_directory.maps.building.build_map`).
 
     Writes ``folder/offices-<fingerprint>.json`` for the points and for the texts
     unless they are there (then marks them as used), removes map files unused for
-    :data:`KEEP_UNUSED_SECONDS`, and returns the :class:`OfficeFile`. Raises
-    ``OSError`` when the folder cannot be written (a read-only install): the
+    :data:`KEEP_UNUSED_SECONDS`, and returns the :class:`OfficeFile`. ``texts`` is
+    what :func:`map_texts` gives for the same ``offices`` and ``language``, when kept.
+    Raises ``OSError`` when the folder cannot be written (a read-only install): the
     caller then puts the data inside the page.
     """
     placed = placed_positions(offices)
-    rows, _ = office_rows(offices.iloc[placed], language=language)
-    text = script_json(point_columns(rows), has_objects=False)
-    texts_text = script_json(list(pack_rows(rows)), has_objects=False)
+    text, texts_text = texts if texts is not None else map_texts(offices, language=language)
     path, texts_path = (Path(folder) / f"offices-{_fingerprint(content)}.json" for content in (text, texts_text))
     _write_or_touch(path, text)
     _write_or_touch(texts_path, texts_text)
     remove_unused(Path(folder), keep=(path, texts_path))
     row_at = np.full(len(offices), -1, dtype=np.intp)
     row_at[placed] = np.arange(len(placed), dtype=np.intp)
-    latitudes = np.array([row[0] for row in rows], dtype=np.float64)
-    longitudes = np.array([row[1] for row in rows], dtype=np.float64)
+    points = json.loads(text)  # the positions exactly as the map has them (for each view's bounds)
+    latitudes = np.array(points[0], dtype=np.float64)
+    longitudes = np.array(points[1], dtype=np.float64)
+    if len(latitudes) != len(placed):
+        raise ValueError("the map's texts were made for other offices")
     return OfficeFile(
         _static_name(path), path, text, _static_name(texts_path), texts_path, texts_text, row_at, latitudes, longitudes
     )

@@ -28,6 +28,7 @@ import io
 import json
 import logging
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
 from importlib import metadata
 from pathlib import Path
@@ -65,13 +66,25 @@ placed_table = sa.Table(
     sa.Column("summary", sa.Text, nullable=False),
     sa.Column("used", sa.Float, nullable=False),
 )
+derived_table = sa.Table(
+    "placed_derived",
+    _metadata,
+    sa.Column("version", sa.String(64), primary_key=True),
+    sa.Column("kind", sa.String(200), primary_key=True),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+)
 
 
 @functools.cache
-def fingerprint() -> str:
-    """A hash of everything besides the content that decides the placed result (the code, the libraries)."""
+def fingerprint(extra_code: tuple[str, ...] = ()) -> str:
+    """A hash of everything besides the content that decides the placed result (the code, the libraries).
+
+    ``extra_code``: further folders and files of the package that decide something derived from it
+    (the map's files: ``maps``, the words).
+    """
     digest = hashlib.sha256()
-    for part in _DECIDING_CODE:
+    for part in (*_DECIDING_CODE, *extra_code):
         path = _PACKAGE / part
         files = sorted(path.rglob("*")) if path.is_dir() else [path]
         for file in files:
@@ -161,6 +174,45 @@ def keep(database: Database, directory: Directory) -> bool:
         log.info("The placing of version %s was not kept: %s", directory.version, error)
         return False
     return True
+
+
+def kept_bytes(
+    database: Database, version: str, kind: str, make: Callable[[], bytes], *, code: tuple[str, ...] = ()
+) -> bytes:
+    """What ``make()`` derives from the placed ``version`` (``kind`` names it and what it depends on), made once.
+
+    For the slow things every server makes from a version before its first page (the map's files:
+    seconds at 100,000 offices). Kept while the version's placing is kept, for the code in
+    :func:`fingerprint` ``(code)``; a failure to keep or read it only costs making it again.
+    """
+    stamp = fingerprint(code)
+    try:
+        with database.read() as connection:
+            found = connection.execute(
+                sa.select(derived_table.c.data).where(
+                    derived_table.c.version == version,
+                    derived_table.c.kind == kind,
+                    derived_table.c.fingerprint == stamp,
+                )
+            ).scalar()
+    except PartnerDirectoryError:
+        found = None
+    if found is not None:
+        return bytes(found)
+    made = make()
+    try:
+        with database.write() as connection:
+            key = (derived_table.c.version == version) & (derived_table.c.kind == kind)
+            connection.execute(sa.delete(derived_table).where(key))
+            connection.execute(
+                sa.insert(derived_table).values(version=version, kind=kind, fingerprint=stamp, data=made)
+            )
+            # Only for versions whose placing is kept (the newest few).
+            placed_versions = sa.select(placed_table.c.version).scalar_subquery()
+            connection.execute(sa.delete(derived_table).where(derived_table.c.version.not_in(placed_versions)))
+    except PartnerDirectoryError as error:
+        log.info("%s of version %s was not kept: %s", kind, version, error)
+    return made
 
 
 def _mark_used(database: Database, version: str) -> None:

@@ -50,6 +50,7 @@ import bisect
 import itertools
 import threading
 import weakref
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -280,7 +281,6 @@ class SearchIndex:
     # -- building the text index ---------------------------------------------------------
 
     def _build_text(self, resolve_place: PlaceResolver | None) -> None:
-        postings: dict[str, dict[int, float]] = {}
         word_cache: dict[str, list[str]] = {}
 
         def words_of(text: str) -> list[str]:
@@ -290,22 +290,33 @@ class SearchIndex:
             return found
 
         city_aliases = self._city_aliases(resolve_place) if resolve_place is not None else {}
-        # Fields in falling weight, so the first weight recorded for a row is its best.
-        for field_name in sorted(FIELD_WEIGHTS, key=lambda name: -FIELD_WEIGHTS[name]):
-            weight = FIELD_WEIGHTS[field_name]
+        # Every (word, row, weight) found, in three compact arrays (a dict per word held a Python
+        # object per entry: hundreds of MB at 100,000 offices, kept by the allocator afterwards).
+        numbering: dict[str, int] = {}
+        found_words, found_rows, found_weights = array("i"), array("i"), array("d")
+        for field_name, weight in FIELD_WEIGHTS.items():
             for row in range(self.size):
                 for word in self._row_words(field_name, row, words_of, city_aliases):
-                    postings.setdefault(word, {}).setdefault(row, weight)
-        self._vocabulary = sorted(postings)
-        rows_of = [postings[word] for word in self._vocabulary]
-        lengths = np.fromiter((len(rows) for rows in rows_of), dtype=np.int64, count=len(rows_of))
-        self._posting_starts = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
-        total = int(self._posting_starts[-1])
-        self._posting_rows = np.fromiter((row for rows in rows_of for row in rows), dtype=np.int32, count=total)
-        self._posting_weights = np.fromiter(
-            (weight for rows in rows_of for weight in rows.values()), dtype=np.float64, count=total
-        )
-        del rows_of, postings
+                    found_words.append(numbering.setdefault(word, len(numbering)))
+                    found_rows.append(row)
+                    found_weights.append(weight)
+        self._vocabulary = sorted(numbering)
+        rank = np.empty(len(numbering), dtype=np.int64)
+        rank[[numbering[word] for word in self._vocabulary]] = np.arange(len(numbering), dtype=np.int64)
+        del numbering
+        word_ranks = rank[np.frombuffer(found_words, dtype=np.int32)] if len(found_words) else rank[:0]
+        rows = np.frombuffer(found_rows, dtype=np.int32)
+        weights = np.frombuffer(found_weights, dtype=np.float64)
+        # By word, then row, the best weight first; then each row once per word, with its best weight.
+        order = np.lexsort((-weights, rows, word_ranks))
+        word_ranks, rows, weights = word_ranks[order], rows[order], weights[order]
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = (word_ranks[1:] != word_ranks[:-1]) | (rows[1:] != rows[:-1])
+        word_ranks = word_ranks[first]
+        self._posting_rows = np.ascontiguousarray(rows[first], dtype=np.int32)
+        self._posting_weights = np.ascontiguousarray(weights[first], dtype=np.float64)
+        counts = np.bincount(word_ranks, minlength=len(self._vocabulary))
+        self._posting_starts = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
         self._fuzzy_vocabulary = {}
         for word in self._vocabulary:
             if len(word) >= MIN_FUZZY_LENGTH and not word.isdigit():

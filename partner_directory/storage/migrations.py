@@ -283,6 +283,20 @@ def _add_placed_versions(connection: Connection) -> None:
     version_9.create_all(connection)
 
 
+def _add_placed_derived(connection: Connection) -> None:
+    # What every server derives from a placed version before its first page (the map's files), made once.
+    version_10 = sa.MetaData()
+    sa.Table(
+        "placed_derived",
+        version_10,
+        sa.Column("version", sa.String(64), primary_key=True),
+        sa.Column("kind", sa.String(200), primary_key=True),
+        sa.Column("fingerprint", sa.String(64), nullable=False),
+        sa.Column("data", sa.LargeBinary, nullable=False),
+    )
+    version_10.create_all(connection)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "the visits register", _create_visits),
     Migration(2, "a change history per visit; erasure of a member's personal data", _add_events_and_erasure),
@@ -297,4 +311,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(8, "the published list, its history and change log, the drafts, the geocoding cache", _add_publication),
     Migration(9, "each published version as members see it, checked and placed once", _add_placed_versions),
+    Migration(10, "what servers derive from a placed version (the map's files), made once", _add_placed_derived),
 )

@@ -11,6 +11,9 @@
  * needs) and the texts (`source.texts`: [texts, rows]), fetched only when a
  * text is needed -- a single office drawn (its name for the keyboard), a click
  * (its popup) or a selected partner. `source.shown` says which rows to show.
+ * A search on the app's page does not mount a new map: it calls `search` with the
+ * rows found (a bitmap of the same points), the view to fit and the places to name,
+ * and the mounted map clusters those rows again (see partner_directory/maps/building.py).
  * Options arrive as an argument; both are built on the server by
  * partner_directory/maps/ (rows.py, elements.py, office_file.py). Every text
  * from the data is set with textContent, never as HTML.
@@ -264,6 +267,8 @@
     // joins after it (once the offices are loaded). So a click on a cluster icon or a spider leg
     // is never reported, and an office click is reported only once its popup exists.
     var layer = L.featureGroup();
+    // Where each office shown is, [latitude, longitude] (for tests and tools).
+    layer.shownOffices = function () { return shown.map(function (row) { return [latitudes[row], longitudes[row]]; }); };
     var relay = L.featureGroup().addTo(map);
     var REPEAT_NUDGE_DEGREES = 1e-7;
     var lastClicked = null;
@@ -445,7 +450,16 @@
     var POPUP_SETTLE_MS = 350;  // after Leaflet's own pan of a new popup into view
     var shown = [];
     var clusterMaxZoom = 0;
+    var following = null;
+    var shows = 0;
+    // Shows `positions` (rows of the points), in place of what was shown: a search redraws the mounted map.
     function show(positions) {
+      fold();
+      layer.clearLayers();
+      drawn = Object.create(null);
+      // Off the map until the next task: streamlit-folium binds its click handler to every layer on
+      // the map right after a search's update runs, and clusters and offices must not report clicks.
+      if (map.hasLayer(layer)) { map.removeLayer(layer); }
       shown = positions;
       shownCount = positions.length;
       var features = new Array(positions.length);
@@ -464,14 +478,31 @@
         extent: 256,  // the radius in screen pixels of Leaflet's 256-pixel tiles
         maxZoom: clusterMaxZoom
       }).load(features);
+      var drawing = ++shows;
       window.setTimeout(function () {
+        if (drawing !== shows) { return; }  // a later search came first
         layer.addTo(map);
         draw();
+        // How many times offices were shown, and how many: for tools that wait for a search's map.
+        container.setAttribute("data-pd-shows", String(drawing));
+        container.setAttribute("data-pd-shown", String(shownCount));
       }, 0);
+      if (legend) { legend.remove(); legend = null; }
       if (shownCount) { addLegend(false); }
       if (selected !== null && shownCount) { withTexts(restyle); }
-      if (options.selectionParameter) { window.setInterval(followSelection, 250); }
+      if (options.selectionParameter && following === null) {
+        following = window.setInterval(followSelection, 250);
+      }
     }
+
+    // The rows to show, as `source.shown`: kept until the points are there.
+    var pointsLoaded = false;
+    var wantedShown = source.shown;
+    function showRows(bitmap) {
+      wantedShown = bitmap;
+      if (pointsLoaded) { show(shownPositions(latitudes.length, bitmap)); }
+    }
+    map.partnerDirectoryOffices = { showRows: showRows };
 
     // Should the popup's x still be under the legend (a legend that grew a line when the card
     // opened, a short map), the map moves down until the x is clear of it.
@@ -504,8 +535,8 @@
         marker.setStyle(styleOf(marker.officeIndex));
         if (isSelected(marker.officeIndex)) { marker.bringToFront(); }
       });
-      if (legend) { legend.remove(); }
-      addLegend(any);
+      if (legend) { legend.remove(); legend = null; }
+      if (shownCount) { addLegend(any); }
       clearOfLegend();
     }
 
@@ -564,7 +595,8 @@
           latitudes = points[0];
           longitudes = points[1];
           rowFlags = points[2];
-          show(shownPositions(latitudes.length, source.shown));
+          pointsLoaded = true;
+          show(shownPositions(latitudes.length, wantedShown));
         })
         .catch(notLoaded);
     } else {
@@ -575,7 +607,10 @@
       longitudes = rows.map(function (row) { return row[at.longitude]; });
       rowFlags = rows.map(function (row) { return row[at.flags]; });
       clusterCode(options.superclusterUrl)
-        .then(function () { show(shownPositions(rows.length, null)); })
+        .then(function () {
+          pointsLoaded = true;
+          show(shownPositions(rows.length, wantedShown));
+        })
         .catch(notLoaded);
     }
     return layer;
@@ -642,18 +677,29 @@
     pane.style.zIndex = "160";
     pane.style.pointerEvents = "none";
     pane.setAttribute("aria-hidden", "true");
-    var markers = labels.map(function (label) {
-      var text = document.createElement("span");
-      text.textContent = label[2];
-      var marker = L.marker([label[0], label[1]], {
-        icon: L.divIcon({ className: "pd-city-label", html: text, iconSize: null }),
-        pane: "pd-labels",
-        interactive: false,
-        keyboard: false
+    function markersOf(rows) {
+      return rows.map(function (label) {
+        var text = document.createElement("span");
+        text.textContent = label[2];
+        var marker = L.marker([label[0], label[1]], {
+          icon: L.divIcon({ className: "pd-city-label", html: text, iconSize: null }),
+          pane: "pd-labels",
+          interactive: false,
+          keyboard: false
+        });
+        marker.minZoom = Math.max(label[3], options.minZoom);
+        return marker;
       });
-      marker.minZoom = Math.max(label[3], options.minZoom);
-      return marker;
-    });
+    }
+    var markers = markersOf(labels);
+    // A search names the places near the offices it found, in place of these.
+    map.partnerDirectoryLabels = {
+      replace: function (rows) {
+        markers.forEach(function (marker) { if (map.hasLayer(marker)) { map.removeLayer(marker); } });
+        markers = markersOf(rows);
+        update();
+      }
+    };
     // Labels never overlap: the rows come largest city first, and a label whose box would touch
     // one already kept is left out at this view (Brandenburg must not cover Potsdam, nor a suburb
     // Warszawa). Each box is computed, not read from the page: the label's point at the view the
@@ -709,5 +755,25 @@
     if (document.fonts && document.fonts.ready) { document.fonts.ready.then(update); }
   }
 
-  global.partnerDirectoryMap = { offices: offices, outlines: outlines, labels: labels };
+  // A search on the mounted map: the rows found (`change.shown`, a bitmap as `source.shown`),
+  // the view (fitted to `change.bounds`, or the world), the places near them named.
+  function search(map, change, places, placeOptions) {
+    var shownOffices = map.partnerDirectoryOffices;
+    if (shownOffices) { shownOffices.showRows(change.shown); }
+    // A zoom still animating (the member's wheel) would end at its own target after this view:
+    // it ends now (Leaflet 1.9, vendored; its end is what the animation's transitionend calls).
+    if (map._animatingZoom && map._onZoomTransitionEnd) { map._onZoomTransitionEnd(); }
+    if (change.bounds) {
+      map.fitBounds(change.bounds, { padding: change.padding, maxZoom: change.maxZoom, animate: false });
+    } else {
+      map.setView(change.center, change.zoom, { animate: false });
+    }
+    if (map.partnerDirectoryLabels) {
+      map.partnerDirectoryLabels.replace(places);
+    } else if (places.length) {
+      labels(map, places, placeOptions);
+    }
+  }
+
+  global.partnerDirectoryMap = { offices: offices, outlines: outlines, labels: labels, search: search };
 })(window);
