@@ -13,6 +13,14 @@ import streamlit as st
 # the map's height from the container's first paint, before the frame exists.
 MAP_HEIGHT = 480
 MAP_FRAME_KEY = "offices_map"
+#: The members' five filters, one horizontal container (``dashboard.members.search``).
+FILTERS_ROW_KEY = "search_filters"
+#: The members' search words, place and radius, one horizontal container (``dashboard.members.search``).
+WORDS_ROW_KEY = "search_words"
+#: The members' two download buttons under the list, one horizontal container (``dashboard.members.results``).
+DOWNLOADS_ROW_KEY = "list_downloads"
+#: The members' sentence of what a search found and the clear button beside it (``dashboard.members.results``).
+SUMMARY_ROW_KEY = "search_summary"
 #: The members' list (``dashboard.members.results``: ``st.dataframe(key=…)``).
 LIST_KEY = "list"
 #: The members' list's key columns (px): Partner, City and Country fit a 390 px phone beside the row's
@@ -58,12 +66,27 @@ iframe[title="streamlit_folium.st_folium"] {{ min-height: {MAP_HEIGHT}px; }}
 /* The members' list's own toolbar offers an English "Download as CSV" that Streamlit cannot translate;
    the page's own Excel and CSV buttons under the list say it in the page's language. */
 .st-key-{LIST_KEY} [data-testid="stElementToolbarButton"]:has(button[aria-label="Download as CSV"]) {{ display: none; }}
+/* The members' rows of fields are horizontal containers (one element each, where columns were one per
+   column): the five filters and the two downloads share their rows equally, words : place : radius 3 : 2 : 1. */
+.st-key-{FILTERS_ROW_KEY} > *, .st-key-{DOWNLOADS_ROW_KEY} > * {{ flex: 1 1 0; min-width: 0; }}
+.st-key-{WORDS_ROW_KEY} > * {{ min-width: 0; }}
+.st-key-{WORDS_ROW_KEY} > :nth-child(1) {{ flex: 0 0 calc(50% - 2rem / 3); }}
+.st-key-{WORDS_ROW_KEY} > :nth-child(2) {{ flex: 0 0 calc(100% / 3 - 2rem / 3); }}
+.st-key-{WORDS_ROW_KEY} > :nth-child(3) {{ flex: 0 0 calc(100% / 6 - 2rem / 3); }}
+.st-key-{SUMMARY_ROW_KEY} > :nth-child(1) {{ flex: 0 0 calc(500% / 6 - 0.5rem); min-width: 0; }}
+.st-key-{SUMMARY_ROW_KEY} > :nth-child(2) {{ flex: 0 0 calc(100% / 6 - 0.5rem); min-width: 0; }}
 @media (max-width: {PHONE_MAX_WIDTH}px) {{
   /* A phone: the count and the map come straight after the search words and the place; the five
      filters follow the map (each field a full screen-width line would push them a screen lower). */
-  [data-testid="stLayoutWrapper"]:has(> [data-testid="stHorizontalBlock"] [data-testid="stMultiSelect"]) {{
-    order: 1;
+  [data-testid="stLayoutWrapper"]:has(> .st-key-{FILTERS_ROW_KEY}) {{ order: 1; }}
+  .st-key-{FILTERS_ROW_KEY}, .st-key-{WORDS_ROW_KEY}, .st-key-{DOWNLOADS_ROW_KEY}, .st-key-{SUMMARY_ROW_KEY} {{
+    flex-direction: column; align-items: stretch;
   }}
+  .st-key-{FILTERS_ROW_KEY} > *, .st-key-{WORDS_ROW_KEY} > *, .st-key-{DOWNLOADS_ROW_KEY} > *,
+  .st-key-{SUMMARY_ROW_KEY} > * {{
+    width: 100%; max-width: 100%; flex: 0 0 auto;
+  }}
+  .st-key-{WORDS_ROW_KEY} > :nth-child(n), .st-key-{SUMMARY_ROW_KEY} > :nth-child(n) {{ flex: 0 0 auto; }}
   [data-testid="stLayoutWrapper"]:has(> .st-key-{MAP_FRAME_KEY}) ~ * {{ order: 2; }}
   .st-key-{MAP_FRAME_KEY}, iframe[title="streamlit_folium.st_folium"] {{ min-height: {PHONE_MAP_HEIGHT}px; }}
   [data-testid="stMain"] h1 {{ font-size: 1.6rem; padding-top: 0; }}

@@ -117,3 +117,15 @@ def test_format_distance_in_polish():
     assert format_distance(12.34, "address", "pl") == "12,3 km"
     assert format_distance(57.2, "city", "pl") == "ok. 57 km (od centrum miasta)"
     assert format_distance(3.0, "country", "pl") == format_distance(float("nan"), "address", "pl") == ""
+
+
+@pytest.mark.parametrize("language", ["en", "pl"])
+@pytest.mark.parametrize("short", [False, True])
+def test_many_distances_are_worded_as_each_alone(language, short):
+    from partner_directory.search.sentence import format_distance, format_distances
+
+    distances = [0.0, 0.02, 0.2, 3.0, 9.96, 9.99, 10.0, 10.04, 12.31, 12.34, 57.2, 57.6, float("nan"), 1234.5]
+    precisions = ["address", "city", "postal", "country", "", "coordinates", " City ", None]
+    pairs = [(km, precision) for km in distances for precision in precisions]
+    worded = format_distances([km for km, _ in pairs], [precision for _, precision in pairs], language, short=short)
+    assert worded == [format_distance(km, precision, language, short=short) for km, precision in pairs]

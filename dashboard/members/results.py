@@ -29,6 +29,7 @@ import streamlit as st
 
 from dashboard import data, downloads
 from dashboard.members.map_frame import MOUNTED_MAP, MapFrame, prepare
+from dashboard.members.memo import PerObject
 from dashboard.members.search import clear
 from dashboard.members.selection import (
     LIST_KEY,
@@ -39,7 +40,7 @@ from dashboard.members.selection import (
     pick,
 )
 from dashboard.settings import settings
-from dashboard.style import LIST_WIDTHS, MAP_FRAME_KEY, MAP_HEIGHT
+from dashboard.style import DOWNLOADS_ROW_KEY, LIST_WIDTHS, MAP_FRAME_KEY, MAP_HEIGHT, SUMMARY_ROW_KEY
 from dashboard.text import error_text, md, say
 from partner_directory.errors import ConfigurationError
 from partner_directory.geo.countries import country_name
@@ -53,7 +54,7 @@ from partner_directory.search.criteria import DEFAULT_RADIUS_KM, LIST_MAX_ROWS, 
 from partner_directory.search.engine import SearchResult, search
 from partner_directory.search.index import SearchIndex
 from partner_directory.search.loosening import loosening_sentence, loosenings
-from partner_directory.search.sentence import format_distance, format_kilometres
+from partner_directory.search.sentence import format_distances, format_kilometres
 from partner_directory.sheet.schema import SERVICES, split_list
 
 LIST_ROW_HEIGHT = 35  # Streamlit's data grid rows, for a list no taller than its rows
@@ -88,10 +89,7 @@ def _distances(rows: pd.DataFrame, lang: str) -> list[str]:
     # Honest about approximate placement: "≈ 57 km", "under 10 km", never "0.0 km"; the
     # column's help and the card say what the approximation means. Short, so that every
     # column fits at 1280 px.
-    return [
-        format_distance(float(km), precision, lang, short=True)
-        for km, precision in zip(rows["distance_km"], rows["geocode_precision"], strict=True)
-    ]
+    return format_distances(rows["distance_km"], rows["geocode_precision"], lang, short=True)
 
 
 @st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
@@ -101,15 +99,16 @@ def _whole_list(view: tuple[str, bool], lang: str, _index: SearchIndex) -> pa.Ta
 
 
 def found_list(view: tuple[str, bool], result: SearchResult, lang: str, index: SearchIndex, *, near: bool) -> pa.Table:
-    """The list for ``result``: its rows taken from the version's whole list, the distances (if any) added.
+    """The list for ``result`` (its first ``LIST_MAX_ROWS`` offices): rows taken from the version's whole list, distances added.
 
-    The same table as ``list_table(result.rows, lang, near=near)``, without
+    The same table as ``list_table(result.rows.iloc[:LIST_MAX_ROWS], lang, near=near)``, without
     translating every row's country and services at every search (60 ms at
     10,000 offices, most of a search that is not yet cached).
     """
-    listing = _whole_list(view, lang, index).take(pa.array(result.positions, type=pa.int64()))
+    shown = result.positions[:LIST_MAX_ROWS]  # the list shows no more: the rest is never worded
+    listing = _whole_list(view, lang, index).take(pa.array(shown, type=pa.int64()))
     if near:
-        distances = pa.array(_distances(result.rows, lang), type=pa.string())
+        distances = pa.array(_distances(result.rows.iloc[:LIST_MAX_ROWS], lang), type=pa.string())
         listing = listing.add_column(listing.column_names.index("services"), "distance", distances)
     return listing
 
@@ -140,6 +139,8 @@ class Found:
     place_labels: list[Any]
     whole_map: WholeMap | None = None  # the mounted map, when the offices come from the version's file
     map_update: str | None = None  # what the mounted map is told: the rows found, the view, the places
+    #: Which one filter to loosen, in a sentence, when nothing was found for a search that asked for something.
+    loosen: str = ""
 
 
 @st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
@@ -191,14 +192,25 @@ def _map_data(
     return office_data(_offices_for_map(rows, lang), language=lang)
 
 
-@st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
-def found(view: tuple[str, bool], public: bool, criteria: Criteria, lang: str, _index: SearchIndex) -> Found:
+#: Searches kept per published index: every member's first word is one of a few dozen common ones, and
+#: "Clear all" or an opened page is the whole list; sixteen were dropped before the next member asked.
+FOUND_PER_INDEX = 64
+_FOUND: PerObject[Found] = PerObject(max_entries=FOUND_PER_INDEX)
+_PARTNERS: PerObject[frozenset[str]] = PerObject(max_entries=4)
+
+
+def found(view: tuple[str, bool], public: bool, criteria: Criteria, lang: str, index: SearchIndex) -> Found:
     """What the page shows for ``criteria`` in ``lang``: shared by every session with the same ``view``.
 
     ``view`` is the published version and whether the session sees contact data;
     ``public`` whether it sees no more than a visitor who is not signed in (then the
-    map's offices come from the shared file).
+    map's offices come from the shared file). Kept beside ``index`` (:mod:`dashboard.members.memo`),
+    which is the published list's own: a new publication starts afresh.
     """
+    return _FOUND.get(index, (view, public, criteria, lang), lambda: _search(view, public, criteria, lang, index))
+
+
+def _search(view: tuple[str, bool], public: bool, criteria: Criteria, lang: str, _index: SearchIndex) -> Found:
     result = search(_index, criteria, language=lang)
     rows = result.rows
     positions = pd.DataFrame({"partner_id": rows["partner_id"], "latitude": rows["lat"], "longitude": rows["lon"]})
@@ -215,32 +227,37 @@ def found(view: tuple[str, bool], public: bool, criteria: Criteria, lang: str, _
         place_labels,
         whole_map,
         None if whole_map is None else search_script(MOUNTED_MAP, map_data, place_labels=place_labels),
+        loosening_sentence(loosenings(_index, criteria), criteria, language=lang)
+        if not result.offices and not criteria.is_empty
+        else "",
     )
 
 
-@st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
-def partners(view: tuple[str, bool], _table: pd.DataFrame) -> frozenset[str]:
+def partners(view: tuple[str, bool], table: pd.DataFrame) -> frozenset[str]:
     """Every partner of the published list ``view`` names (a card may open for these only): once per version."""
-    return frozenset(_table["partner_id"])
+    return _PARTNERS.get(table, view, lambda: frozenset(table["partner_id"]))
 
 
 # -- drawing it -------------------------------------------------------------------------------------------------
 
 
-def summary(shown: Found, criteria: Criteria, index: SearchIndex, lang: str) -> None:
+def summary(shown: Found, criteria: Criteria, lang: str) -> None:
     """What the search found, in a sentence, the clear button beside it, and what to loosen when nothing was."""
     result = shown.result
-    line = st.columns([5, 1])
-    with line[0]:
-        st.markdown(f"**{md(result.description)}**")
-        if result.measured_from:  # the domain says whether a distance was used ("near Polska": none)
-            radius = format_kilometres(criteria.radius_km or DEFAULT_RADIUS_KM, lang)
-            st.caption(say("ui.near_place", lang, place=result.measured_from, radius=radius))
-    line[1].button(t("ui.clear", lang), on_click=clear, width="stretch", key="clear")
+    # One horizontal container (5 : 1, style.PAGE_STYLE), not two columns: fewer elements at every rerun.
+    line = st.container(horizontal=True, key=SUMMARY_ROW_KEY, gap="small", wrap=False)
+    if result.measured_from:  # the domain says whether a distance was used ("near Polska": none)
+        sentence = line.container()
+        sentence.markdown(f"**{md(result.description)}**")
+        radius = format_kilometres(criteria.radius_km or DEFAULT_RADIUS_KM, lang)
+        sentence.caption(say("ui.near_place", lang, place=result.measured_from, radius=radius))
+    else:
+        line.markdown(f"**{md(result.description)}**")
+    line.button(t("ui.clear", lang), on_click=clear, width="stretch", key="clear")
     for problem in result.problems:
         st.warning(md(problem))
-    if not result.offices and not criteria.is_empty:  # say which one filter to loosen
-        st.info(md(loosening_sentence(loosenings(index, criteria), criteria, language=lang)))
+    if shown.loosen:  # say which one filter to loosen (worded once per search, in found())
+        st.info(md(shown.loosen))
 
 
 def _tiles(lang: str) -> TileConfig | None:
@@ -341,9 +358,11 @@ def offices_list(shown: Found, criteria: Criteria, lang: str) -> None:
         column_order=listing.column_names,  # what the list shows is all it receives (list_table)
     )
     pick(list_partner(event.selection.rows if event is not None else [], partners), LIST_MEMORY)
+    # One row for both buttons (style.PAGE_STYLE: side by side, on a phone one under the other), not two columns.
+    row = st.container(horizontal=True, key=DOWNLOADS_ROW_KEY, gap="small", wrap=False)
     downloads.member_downloads(
         rows,
         lang=lang,
         with_distance=bool(criteria.near) and shown.result.place is not None,
-        places=st.columns(2),
+        places=(row, row),
     )

@@ -7,9 +7,13 @@ filters ``f_country``, ``f_continent``, ``f_sector``, ``f_service``,
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import streamlit as st
 
+from dashboard.members.memo import PerObject
 from dashboard.members.selection import SELECTED, SELECTION_PARAMETER
+from dashboard.style import FILTERS_ROW_KEY, WORDS_ROW_KEY
 from partner_directory.i18n import t
 from partner_directory.search.criteria import DEFAULT_RADIUS_KM, MAX_RADIUS_KM, Criteria
 from partner_directory.search.index import SearchIndex, facet_values
@@ -24,6 +28,8 @@ FILTER_KEYS = {
 }
 #: The radius field holds whole kilometres; it starts at the search's own default.
 RADIUS_START = int(DEFAULT_RADIUS_KM)
+#: What :func:`share` last wrote into the page's address, and the address it left.
+_ADDRESS_WRITTEN = "_address_written"
 
 
 def restore_from_url() -> None:
@@ -63,10 +69,19 @@ def criteria() -> Criteria:
     )
 
 
-def search_form(index: SearchIndex, lang: str) -> None:
-    """The search box, the place and radius, and the five filters (only options that exist)."""
+@dataclass(frozen=True)
+class _FilterOptions:
+    allowed: dict[str, list[str]]  # each filter's options, in order
+    known: dict[str, frozenset[str]]  # the same, for a membership test
+    names: dict[str, dict[str, str]]  # each option's name in the page's language
+
+
+#: Each filter's options and names, made once per published index and language (not at every rerun).
+_OPTIONS: PerObject[_FilterOptions] = PerObject(max_entries=4)
+
+
+def _filter_options(index: SearchIndex, lang: str) -> _FilterOptions:
     facets = facet_values(index, language=lang)
-    # Keep only options that exist, so a stale link cannot break a widget.
     allowed = {
         "f_country": [code for code, _ in facets.countries],
         "f_continent": [code for code, _ in facets.continents],
@@ -74,8 +89,6 @@ def search_form(index: SearchIndex, lang: str) -> None:
         "f_service": [code for code, _ in facets.services],
         "f_language": [code for code, _ in facets.languages],
     }
-    for key, options in allowed.items():
-        st.session_state[key] = [value for value in st.session_state.get(key, []) if value in options]
     names = {
         "f_country": dict(facets.countries),
         "f_continent": dict(facets.continents),
@@ -83,29 +96,45 @@ def search_form(index: SearchIndex, lang: str) -> None:
         "f_service": dict(facets.services),
         "f_language": dict(facets.languages),
     }
+    return _FilterOptions(allowed, {key: frozenset(options) for key, options in allowed.items()}, names)
 
-    top = st.columns([3, 2, 1])
-    top[0].text_input(t("ui.search", lang), key="q", placeholder=t("ui.search_placeholder", lang))
-    top[1].text_input(t("ui.near", lang), key="near", placeholder=t("ui.near_placeholder", lang))
-    top[2].number_input(t("ui.radius", lang), key="radius", min_value=1, max_value=int(MAX_RADIUS_KM), step=50)
-    filters = st.columns(5)
-    for column, (key, label) in zip(
-        filters,
-        [
-            ("f_country", "ui.country"),
-            ("f_continent", "ui.continent"),
-            ("f_sector", "ui.sector"),
-            ("f_service", "ui.service"),
-            ("f_language", "ui.language"),
-        ],
-        strict=True,
+
+def search_form(index: SearchIndex, lang: str) -> None:
+    """The search box, the place and radius, and the five filters (only options that exist)."""
+    options = _OPTIONS.get(index, lang, lambda: _filter_options(index, lang))
+    allowed, names = options.allowed, options.names
+    # Keep only options that exist, so a stale link cannot break a widget.
+    for key, known in options.known.items():
+        chosen = st.session_state.get(key, [])
+        kept = [value for value in chosen if value in known]
+        if kept != chosen or key not in st.session_state:
+            st.session_state[key] = kept
+
+    # The words, the place and the radius share their row 3 : 2 : 1 (style.PAGE_STYLE), as three columns did.
+    top = st.container(horizontal=True, key=WORDS_ROW_KEY, gap="small", wrap=False)
+    top.text_input(t("ui.search", lang), key="q", placeholder=t("ui.search_placeholder", lang), width="stretch")
+    top.text_input(t("ui.near", lang), key="near", placeholder=t("ui.near_placeholder", lang), width="stretch")
+    top.number_input(
+        t("ui.radius", lang), key="radius", min_value=1, max_value=int(MAX_RADIUS_KM), step=50, width="stretch"
+    )
+    # One horizontal container, not five columns: Streamlit sends each column as an element of its own at
+    # every rerun (issue 22); style.PAGE_STYLE lays the five out as columns did, side by side or, on a phone,
+    # one under another.
+    filters = st.container(horizontal=True, key=FILTERS_ROW_KEY, gap="small", wrap=False)
+    for key, label in (
+        ("f_country", "ui.country"),
+        ("f_continent", "ui.continent"),
+        ("f_sector", "ui.sector"),
+        ("f_service", "ui.service"),
+        ("f_language", "ui.language"),
     ):
-        column.multiselect(
+        filters.multiselect(
             t(label, lang),
             options=allowed[key],
             key=key,
             placeholder=t("ui.any", lang),
             format_func=(lambda value, key=key: names[key].get(value, value)) if key in names else str,
+            width="stretch",
         )
 
 
@@ -115,4 +144,12 @@ def share(criteria: Criteria, lang: str) -> None:
     params["lang"] = lang
     if st.session_state.get(SELECTED):
         params[SELECTION_PARAMETER] = st.session_state[SELECTED]
+    # Each write sends the browser a message; most reruns (a card opened, a list sorted) leave the address as it was.
+    if st.session_state.get(_ADDRESS_WRITTEN) == (params, _address()):
+        return
     st.query_params.from_dict(params)
+    st.session_state[_ADDRESS_WRITTEN] = (params, _address())
+
+
+def _address() -> dict[str, list[str]]:
+    return {key: list(st.query_params.get_all(key)) for key in st.query_params}

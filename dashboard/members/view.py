@@ -41,7 +41,7 @@ def search_and_results(lang: str) -> None:
     public = visibility.sees_only_public()
     shown = results.found(view, public, criteria, lang, index)
     heap.keep_out_of_collection(found.version)  # the version's table, index and views: built by now
-    results.summary(shown, criteria, index, lang)
+    results.summary(shown, criteria, lang)
     results.offices_map(shown, view, public, criteria, lang)
     results.offices_list(shown, criteria, lang)
     partner = selection.selected(results.partners(view, found.table))

@@ -45,7 +45,13 @@ from partner_directory.search.criteria import (
 )
 from partner_directory.search.index import SearchIndex, index_for
 from partner_directory.search.places import PlaceLike, PlaceResolver, default_resolver
-from partner_directory.search.sentence import describe, format_distance, format_kilometres, join_names, place_label
+from partner_directory.search.sentence import (
+    describe,
+    format_distances,
+    format_kilometres,
+    join_names,
+    place_label,
+)
 from partner_directory.sheet.schema import canonical_service, sector_name
 
 #: Stands in the list of fragments for "matching …" until the partner count it agrees with is known.
@@ -205,7 +211,7 @@ def search(
     rows["distance_km"] = distances[positions]
     # Without a place every distance is unknown, and its text "" (100,000 calls saved on a search of everything).
     rows["distance_text"] = (
-        [format_distance(float(distances[position]), index.precisions[position], language) for position in positions]
+        format_distances(distances[positions], [index.precisions[position] for position in positions], language)
         if place is not None
         else ""
     )

@@ -8,6 +8,8 @@ placement allows. English or Polish, from the translation tables.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from partner_directory.geo.countries import country_name
 from partner_directory.geo.distance import shown_distance_km
 from partner_directory.i18n import t, tn
@@ -73,6 +75,35 @@ def format_kilometres(value: float, language: str) -> str:
     """A distance for people: ``300``, ``12.5`` (Polish ``12,5``)."""
     text = str(int(value)) if float(value).is_integer() else f"{value:.1f}"
     return text.replace(".", ",") if language == "pl" else text
+
+
+def format_distances(
+    distances_km: Iterable[float], precisions: Iterable[str], language: str = "en", *, short: bool = False
+) -> list[str]:
+    """:func:`format_distance` for many offices at once: each distinct wording is made once.
+
+    A search near a place words every office it finds (thousands at 10,000 offices); the
+    wording depends only on the shown distance, the placement and whether a city office
+    is "close", so offices sharing those share one translated sentence.
+
+    >>> format_distances([12.34, 12.31, 57.2], ["address", "address", "city"], short=True)
+    ['12.3 km', '12.3 km', '≈ 57 km']
+    """
+    worded: dict[tuple[bool, bool, float], str] = {}
+    texts: list[str] = []
+    for distance_km, raw_precision in zip(distances_km, precisions, strict=True):
+        precision = str(raw_precision or "").strip().lower()
+        shown = shown_distance_km(distance_km, precision)
+        if shown is None:
+            texts.append("")
+            continue
+        city = precision == "city"
+        key = (city, city and float(distance_km) < CITY_DISTANCE_FLOOR_KM, shown)
+        text = worded.get(key)
+        if text is None:
+            text = worded[key] = format_distance(float(distance_km), precision, language, short=short)
+        texts.append(text)
+    return texts
 
 
 def format_distance(distance_km: float, precision: str = "", language: str = "en", *, short: bool = False) -> str:
