@@ -131,10 +131,16 @@ def directory() -> Directory:
         return _unavailable()
 
 
-def search_index() -> SearchIndex:
-    """The search index of :func:`directory`'s table, built once per published version."""
+def search_index(found: Directory) -> SearchIndex:
+    """The search index of ``found`` (what :func:`directory` gave this run), built once per published version.
+
+    Taking the directory rather than asking the database again: one query per run for which version is
+    published, not one per thing that depends on it.
+    """
+    if found.problem == "directory.problem.database":
+        return SearchIndex.build(found.table)
     try:
-        return _search_index(*_key())
+        return _search_index(office_database_url(settings()), found.version or None)
     except PartnerDirectoryError:
         return SearchIndex.build(_unavailable().table)
 

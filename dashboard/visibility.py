@@ -36,13 +36,13 @@ def directory() -> Directory:
     return found if sees_contacts() else _hidden_directory(found.version, found)
 
 
-def search_index() -> SearchIndex:
-    """The search index this session searches: one built without contact data unless it may see it,
-    so a search for a contact person's name finds nothing (no oracle for hidden data)."""
+def search_index(found: Directory) -> SearchIndex:
+    """The search index this session searches, of ``found`` (what :func:`directory` gave it this run): one
+    built without contact data unless it may see it, so a search for a contact person's name finds nothing
+    (no oracle for hidden data)."""
     if sees_contacts():
-        return data.search_index()
-    found = data.directory()
-    return _hidden_index(found.version, _hidden_directory(found.version, found))
+        return data.search_index(found)
+    return _hidden_index(found.version, found)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)

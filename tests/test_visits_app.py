@@ -206,7 +206,7 @@ def hidden_page() -> None:
     from partner_directory.search.engine import search
 
     found = visibility.directory()
-    rows = search(visibility.search_index(), Criteria(text="Marta Wiślańska")).rows
+    rows = search(visibility.search_index(found), Criteria(text="Marta Wiślańska")).rows
     st.write(f"emails:{int((found.table['contact_email'] != '').sum())} found:{len(rows)}")
 
 

@@ -34,7 +34,7 @@ def search_and_results(lang: str) -> None:
     # In the members' mode, a visitor who is not signed in gets a table and an index without contact data.
     found = visibility.directory()
     data.show_directory_problem(found, lang)
-    index = visibility.search_index()
+    index = visibility.search_index(found)
     search.search_form(index, lang)
     criteria = search.criteria()
     view = (found.version, visibility.sees_contacts())
