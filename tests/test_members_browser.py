@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from playwright.sync_api import Page, Response, WebSocket, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from partner_directory.access.passwords import hash_password
 from partner_directory.visits.register import Register, VisitFilter
@@ -108,6 +109,22 @@ def open_first_row(page: Page) -> None:
     expect(page.get_by_text("Offered under the BRA", exact=True).first).to_be_visible(timeout=WAIT_MS)
 
 
+def download_of(page: Page, label: str) -> bytes:
+    """The file the download button ``label`` gives. A click that lands while the page is still redrawing
+    the button (under CI's load, once in a run) starts nothing; a person clicks again, and so does this."""
+    button = page.get_by_role("button", name=label)
+    for attempt in range(3):
+        expect(button).to_be_enabled(timeout=WAIT_MS)
+        try:
+            with page.expect_download(timeout=20_000) as download:
+                button.click()
+            return Path(download.value.path()).read_bytes()
+        except PlaywrightTimeoutError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
 def test_a_visitor_who_is_not_signed_in_never_receives_contact_data(browser, server):
     running, _ = server
     with app_page(browser, running) as app:
@@ -126,9 +143,7 @@ def test_a_visitor_who_is_not_signed_in_never_receives_contact_data(browser, ser
         expect(page.locator("[role='dialog']")).to_have_count(0, timeout=WAIT_MS)
         app.wait_until_idle()
         for label in ("⬇️ CSV (;)", "⬇️ Excel"):
-            with page.expect_download(timeout=WAIT_MS) as download:
-                page.get_by_role("button", name=label).click()
-            saved = Path(download.value.path()).read_bytes()
+            saved = download_of(page, label)
             assert b"Bavarian" in saved or label == "⬇️ Excel"  # the Excel file is compressed
             received.chunks.append(saved)
             if label == "⬇️ Excel":
