@@ -108,6 +108,7 @@ def test_a_member_tries_dates_sends_once_keeps_details_and_sees_the_status(brows
 
         dialog.get_by_role("button", name="Close the card").click()
         expect(dialog).to_have_count(0, timeout=WAIT_MS)
+        app.wait_until_idle()  # the page redrawn without the card (meanwhile its old search box may still stand)
         search(page, "Pomeranian ICT")  # another partner's card in the same session
         app.wait_until_idle()
         open_first_row(page)
