@@ -188,6 +188,19 @@ def nginx_config(
     error_pages = "\n".join(f"    error_page {status} {ERRORS_ROUTE}{status}.html;" for status in ERROR_PAGES)
     files_limit = f"limit_req zone=bra_files burst={FILE_REQUEST_BURST} nodelay;"
 
+    # How a request reaches the Streamlit processes (the app's own responses, the map's frame).
+    to_app = "\n".join(
+        f"      {line}"
+        for line in (
+            f"limit_req zone=bra_app burst={APP_REQUEST_BURST} nodelay;",
+            "proxy_pass http://streamlit;",
+            "proxy_http_version 1.1;",
+            "proxy_set_header Host $host;",
+            "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+            "proxy_set_header X-Forwarded-Proto $scheme;",
+        )
+    )
+
     def headers(policy: str) -> str:
         # Every response's headers (a location with add_header of its own inherits none of the server's).
         return "\n".join(
@@ -293,20 +306,10 @@ http {{
     # The map's frame document: as every other response, but its policy allows the map's eval.
     location ^~ {MAP_FRAME_ROUTE} {{
 {headers(content_security_policy(tile_url, map_frame=True))}
-      limit_req zone=bra_app burst={APP_REQUEST_BURST} nodelay;
-      proxy_pass http://streamlit;
-      proxy_http_version 1.1;
-      proxy_set_header Host $host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Proto $scheme;
+{to_app}
     }}
     location / {{
-      limit_req zone=bra_app burst={APP_REQUEST_BURST} nodelay;
-      proxy_pass http://streamlit;
-      proxy_http_version 1.1;
-      proxy_set_header Host $host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Proto $scheme;
+{to_app}
       proxy_set_header Upgrade $http_upgrade;
       proxy_set_header Connection $connection_upgrade;
       proxy_read_timeout 1d;
