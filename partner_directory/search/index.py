@@ -164,61 +164,51 @@ class SearchIndex:
         """Prepare ``table``; use :meth:`build` instead of calling this."""
         self.table = table
         self.size = len(table)
-        columns = {name: _column(table, name) for name in (*FIELD_WEIGHTS, "continent")}
-        self._columns = columns
-        # Each distinct cell is read once: offices repeat their countries, cities, partners and lists
-        # (at 100,000 offices this is most of the difference between seconds and a fraction of one).
-        self._country_keys = _each(_country_key, columns["country"])
-        self._country_key_array = np.array(self._country_keys, dtype=object)
-        self.partner_ids = _factorize(_each(partner_key, columns["partner_name"]))
-        self.country_ids = _factorize(self._country_keys)
+        # Each distinct cell is read once, and what it gives is spread over its rows by array indexing:
+        # offices repeat their countries, cities, partners and lists, so at 100,000 offices this is
+        # a tenth of a second instead of a second of Python per row.
+        country_codes, countries = _distinct(table, "country")
+        country_keys = [_country_key(value) for value in countries]
+        key_codes, keys = pd.factorize(np.array(country_keys, dtype=object)[country_codes])
+        self._country_key_array: npt.NDArray[np.object_] = np.asarray(keys, dtype=object)[key_codes]
+        self.country_ids = _ids([key or None for key in keys], key_codes)
+        partner_codes, partners = _distinct(table, "partner_name")
+        self.partner_ids = _ids([partner_key(name) or None for name in partners], partner_codes)
         self.latitudes, self.longitudes = _coordinates(table)
-        self.precisions = _each(lambda value: value.strip().lower(), _column(table, "geocode_precision"))
-        unlocated = np.array([value in UNLOCATED for value in self.precisions], dtype=bool)
+        precision_codes, precisions = _distinct(table, "geocode_precision")
+        folded_precisions = [value.strip().lower() for value in precisions]
+        self.precisions: npt.NDArray[np.object_] = np.array(folded_precisions, dtype=object)[precision_codes]
+        unlocated = np.array([value in UNLOCATED for value in folded_precisions], dtype=bool)[precision_codes]
         # The country's reference point is no place to measure a distance from.
         self.latitudes[unlocated] = np.nan
         self.longitudes[unlocated] = np.nan
         self._resolve_place: PlaceResolver | None = None
         self._place_cache: dict[str, npt.NDArray[np.int64] | None] = {}
-        self._phrases = {name: np.array(_each(fold, columns[name]), dtype=object) for name in PHRASE_FIELDS}
+        self._phrases: dict[str, npt.NDArray[np.object_]] = {}  # with the words (prepare_text)
 
-        country_rows: dict[str, list[int]] = {}
-        continent_rows: dict[str, list[int]] = {}
-        sector_rows: dict[str, list[int]] = {}
+        self._country_rows = _rows_by_key(key_codes, [[key] if key else [] for key in keys])
+        continent_codes, continent_cells = _distinct(table, "continent")
+        written = np.array([cell.strip().upper() for cell in continent_cells], dtype=object)[continent_codes]
+        by_country = np.array([continent_of(key) for key in keys], dtype=object)[key_codes]
+        continent_codes, continents = pd.factorize(np.where(written != "", written, by_country))
+        self._continent_rows = _rows_by_key(continent_codes, [[code] if code else [] for code in continents])
+        sector_codes, sector_cells = _distinct(table, "sectors")
+        sectors = [[(fold(sector), sector) for sector in split_list(cell)] for cell in sector_cells]
+        self._sector_rows = _rows_by_key(sector_codes, [[folded for folded, _ in pairs] for pairs in sectors])
         sector_forms: dict[str, Counter[str]] = {}
-        service_rows: dict[str, list[int]] = {}
-        language_rows: dict[str, list[int]] = {}
-        continents = _each(
-            lambda pair: pair[1].strip().upper() or continent_of(pair[0]),
-            list(zip(self._country_keys, columns["continent"], strict=True)),
-        )
-        sectors = _each(lambda cell: [(fold(sector), sector) for sector in split_list(cell)], columns["sectors"])
-        self._row_services: list[list[str]] = _each(
-            lambda cell: [canonical_service(item) or item for item in split_list(cell)],
-            columns["services"],
-        )
-        self._row_languages: list[list[str]] = _each(
-            lambda cell: [resolve_language(item) or fold(item) for item in split_list(cell)],
-            columns["languages"],
-        )
-        for row, key in enumerate(self._country_keys):
-            if key:
-                country_rows.setdefault(key, []).append(row)
-            if continents[row]:
-                continent_rows.setdefault(continents[row], []).append(row)
-            for folded, sector in sectors[row]:
-                sector_rows.setdefault(folded, []).append(row)
-                sector_forms.setdefault(folded, Counter())[sector] += 1
-            for service in dict.fromkeys(self._row_services[row]):
-                service_rows.setdefault(service, []).append(row)
-            for code in dict.fromkeys(self._row_languages[row]):
-                language_rows.setdefault(code, []).append(row)
-        self._country_rows = _arrays(country_rows)
-        self._continent_rows = _arrays(continent_rows)
-        self._sector_rows = _arrays(sector_rows)
+        for pairs, count in zip(sectors, np.bincount(sector_codes, minlength=len(sectors)).tolist(), strict=True):
+            for folded, sector in pairs:
+                sector_forms.setdefault(folded, Counter())[sector] += count
         self._sector_display = {folded: forms.most_common(1)[0][0] for folded, forms in sector_forms.items()}
-        self._service_rows = _arrays(service_rows)
-        self._language_rows = _arrays(language_rows)
+        # Each row's services and spoken languages: the distinct cell's list, by the row's code.
+        self._service_codes, service_cells = _distinct(table, "services")
+        self._services_of = [[canonical_service(item) or item for item in split_list(cell)] for cell in service_cells]
+        self._service_rows = _rows_by_key(self._service_codes, self._services_of)
+        self._language_codes, language_cells = _distinct(table, "languages")
+        self._languages_of = [
+            [resolve_language(item) or fold(item) for item in split_list(cell)] for cell in language_cells
+        ]
+        self._language_rows = _rows_by_key(self._language_codes, self._languages_of)
         # Every word's rows and weights, one word after another in the vocabulary's order: word i's are at
         # [_posting_starts[i], _posting_starts[i + 1]). Two arrays instead of two per word: at 100,000
         # offices (half a million words) a few hundred MB less, and built in a fraction of the time.
@@ -282,6 +272,12 @@ class SearchIndex:
 
     def _build_text(self, resolve_place: PlaceResolver | None) -> None:
         word_cache: dict[str, list[str]] = {}
+        # Each row's text, for this build only (a list per field is 0.8 MB at 100,000 offices, and then unused).
+        columns = {name: _column(self.table, name) for name in FIELD_WEIGHTS}
+        country_keys: list[str] = self._country_key_array.tolist()
+        services = [self._services_of[code] for code in self._service_codes.tolist()]
+        languages = [self._languages_of[code] for code in self._language_codes.tolist()]
+        self._phrases = {name: np.array(_each(fold, columns[name]), dtype=object) for name in PHRASE_FIELDS}
 
         def words_of(text: str) -> list[str]:
             found = word_cache.get(text)
@@ -289,14 +285,15 @@ class SearchIndex:
                 found = word_cache[text] = words(text)
             return found
 
-        city_aliases = self._city_aliases(resolve_place) if resolve_place is not None else {}
+        city_aliases = _city_aliases(columns["city"], country_keys, resolve_place) if resolve_place is not None else {}
         # Every (word, row, weight) found, in three compact arrays (a dict per word held a Python
         # object per entry: hundreds of MB at 100,000 offices, kept by the allocator afterwards).
         numbering: dict[str, int] = {}
         found_words, found_rows, found_weights = array("i"), array("i"), array("d")
         for field_name, weight in FIELD_WEIGHTS.items():
             for row in range(self.size):
-                for word in self._row_words(field_name, row, words_of, city_aliases):
+                value, key = columns[field_name][row], country_keys[row]
+                for word in _row_words(field_name, value, key, services[row], languages[row], words_of, city_aliases):
                     found_words.append(numbering.setdefault(word, len(numbering)))
                     found_rows.append(row)
                     found_weights.append(weight)
@@ -322,43 +319,6 @@ class SearchIndex:
             if len(word) >= MIN_FUZZY_LENGTH and not word.isdigit():
                 self._fuzzy_vocabulary.setdefault(len(word), []).append(word)
         self._cjk_vocabulary = [w for w in self._vocabulary if has_cjk(w)]
-
-    def _row_words(
-        self,
-        field_name: str,
-        row: int,
-        words_of: Callable[[str], list[str]],
-        city_aliases: Mapping[tuple[str, str], str],
-    ) -> Iterable[str]:
-        value = self._columns[field_name][row]
-        if field_name == "country":
-            code = self._country_keys[row]
-            if len(code) == 2 and country_name(code) != code:
-                return [word for language in _NAME_LANGUAGES for word in words_of(country_name(code, language))]
-            return words_of(value)
-        if field_name == "services":
-            return [word for service in self._row_services[row] for word in _service_words(service)]
-        if field_name == "languages":
-            return [word for code in self._row_languages[row] for word in _language_words(code)]
-        if field_name == "city":
-            alias = city_aliases.get((value, self._country_keys[row]))
-            return words_of(value) + words_of(alias) if alias else words_of(value)
-        return words_of(value)
-
-    def _city_aliases(self, resolve_place: PlaceResolver) -> dict[tuple[str, str], str]:
-        aliases: dict[tuple[str, str], str] = {}
-        for city, country in dict.fromkeys(zip(self._columns["city"], self._country_keys, strict=True)):
-            if not city.strip():
-                continue
-            place = resolve_place(city)
-            if (
-                place is not None
-                and place.kind == "city"
-                and place.country == country
-                and fold(place.name) != fold(city)
-            ):
-                aliases[(city, country)] = place.name
-        return aliases
 
     # -- matching -------------------------------------------------------------------------
 
@@ -602,6 +562,80 @@ def _synonym_group(phrase: str, typed: str, *, polish: bool) -> tuple[str, ...] 
     return None
 
 
+def _row_words(
+    field_name: str,
+    value: str,
+    country_key: str,
+    services: list[str],
+    languages: list[str],
+    words_of: Callable[[str], list[str]],
+    city_aliases: Mapping[tuple[str, str], str],
+) -> Iterable[str]:
+    """The searchable words of one row's ``field_name`` (``value`` as written, the row's country, services, languages)."""
+    if field_name == "country":
+        if len(country_key) == 2 and country_name(country_key) != country_key:
+            return [word for language in _NAME_LANGUAGES for word in words_of(country_name(country_key, language))]
+        return words_of(value)
+    if field_name == "services":
+        return [word for service in services for word in _service_words(service)]
+    if field_name == "languages":
+        return [word for code in languages for word in _language_words(code)]
+    if field_name == "city":
+        alias = city_aliases.get((value, country_key))
+        return words_of(value) + words_of(alias) if alias else words_of(value)
+    return words_of(value)
+
+
+def _city_aliases(
+    cities: list[str], country_keys: list[str], resolve_place: PlaceResolver
+) -> dict[tuple[str, str], str]:
+    aliases: dict[tuple[str, str], str] = {}
+    for city, country in dict.fromkeys(zip(cities, country_keys, strict=True)):
+        if not city.strip():
+            continue
+        place = resolve_place(city)
+        if place is not None and place.kind == "city" and place.country == country and fold(place.name) != fold(city):
+            aliases[(city, country)] = place.name
+    return aliases
+
+
+def _distinct(table: pd.DataFrame, name: str) -> tuple[npt.NDArray[np.intp], list[str]]:
+    """Each row's code and the column's distinct values as text ("" for a missing cell), in order of first appearance."""
+    if name not in table.columns:
+        return np.zeros(len(table), dtype=np.intp), [""]
+    codes, uniques = pd.factorize(table[name], use_na_sentinel=True)
+    values = [value if isinstance(value, str) else str(value) for value in uniques.tolist()]
+    if (codes < 0).any():  # missing cells: one more value, the empty text
+        codes = np.where(codes < 0, len(values), codes)
+        values.append("")
+    return np.asarray(codes, dtype=np.intp), values
+
+
+def _ids(keys: list[str | None], codes: npt.NDArray[np.intp]) -> npt.NDArray[np.int64]:
+    """Each row's number of its key (``keys[code]``; -1 for ``None``), numbered in order of first appearance."""
+    numbers, _ = pd.factorize(np.array(keys, dtype=object))
+    return np.asarray(numbers, dtype=np.int64)[codes]
+
+
+def _rows_by_key(codes: npt.NDArray[np.intp], keys_of: list[list[str]]) -> dict[str, npt.NDArray[np.int64]]:
+    """Each key's rows, ascending: the rows whose distinct value (``codes``) lists it in ``keys_of``.
+
+    Keys in order of their first row, as a loop over the rows would find them.
+    """
+    holders: dict[str, list[int]] = {}
+    for distinct, keys in enumerate(keys_of):
+        for key in dict.fromkeys(keys):
+            holders.setdefault(key, []).append(distinct)
+    found: dict[str, npt.NDArray[np.int64]] = {}
+    for key, distincts in holders.items():
+        member = np.zeros(len(keys_of), dtype=bool)
+        member[distincts] = True
+        rows = np.flatnonzero(member[codes]).astype(np.int64)
+        if len(rows):
+            found[key] = rows
+    return dict(sorted(found.items(), key=lambda item: int(item[1][0])))
+
+
 def _column(table: pd.DataFrame, name: str) -> list[str]:
     if name not in table.columns:
         return [""] * len(table)
@@ -635,15 +669,6 @@ def _each(function: Callable[[Any], Any], values: list[Any]) -> list[Any]:
             result = seen[value] = function(value)
         found.append(result)
     return found
-
-
-def _factorize(values: list[str]) -> npt.NDArray[np.int64]:
-    codes, _ = pd.factorize(np.array([value or None for value in values], dtype=object))
-    return np.asarray(codes, dtype=np.int64)
-
-
-def _arrays(rows: dict[str, list[int]]) -> dict[str, npt.NDArray[np.int64]]:
-    return {key: np.asarray(values, dtype=np.int64) for key, values in rows.items()}
 
 
 def _coordinates(table: pd.DataFrame) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
