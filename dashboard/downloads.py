@@ -147,17 +147,22 @@ def table_downloads(
     )
 
 
-def member_downloads(rows: pd.DataFrame, *, lang: str, with_distance: bool, places: Sequence[Any]) -> None:
+def member_downloads(
+    rows: pd.DataFrame | Callable[[], pd.DataFrame], *, lang: str, with_distance: bool, places: Sequence[Any]
+) -> None:
     """The members' downloads of the list they see: Excel first (the main one), then a CSV for Excel.
 
     Headers in the page's language, names and words instead of codes, the
     distance for a search near a place (see :mod:`partner_directory.sheet.listing`).
-    Keys ``download_xlsx`` and ``download_csv``; files are made only when clicked.
+    Keys ``download_xlsx`` and ``download_csv``; files are made only when clicked. ``rows``
+    may be a function giving them, called only then: a page that keeps where its rows
+    are, not a copy of them, takes them from the published table at the click.
     """
     from partner_directory.sheet.listing import member_csv, member_table, member_xlsx
 
     def table() -> pd.DataFrame:
-        return member_table(rows, language=lang, with_distance=with_distance)
+        found = rows() if callable(rows) else rows
+        return member_table(found, language=lang, with_distance=with_distance)
 
     spreadsheet_downloads(
         places,

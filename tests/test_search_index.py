@@ -20,6 +20,7 @@ from tests.search_tables import (
     Place,
     found,
     frame,
+    known_places,
     office,
 )
 
@@ -376,3 +377,22 @@ def test_words_indexed_later_find_exactly_what_words_indexed_at_once():
     for query in queries:
         expected = at_once.text_scores(query)
         assert results[query] == (None if expected is None else expected.tolist()), query
+
+
+# -- what a result keeps --------------------------------------------------------------------
+
+
+def test_a_result_keeps_positions_not_a_copy_of_the_rows():
+    """A server keeps many results per published list: each holds where its rows are, and takes them when asked."""
+    index = SearchIndex.build(NEAR_TABLE, resolve_place=None)
+    result = search(index, Criteria(near="Gdańsk", radius_km=2000), resolve_place=known_places)
+    assert result.offices >= 3
+    assert result.table is index.table  # the index's own table, shared
+    kept = [value for value in vars(result).values() if isinstance(value, pd.DataFrame | pd.Series)]
+    assert kept == [index.table]  # no frame of its own
+    rows = result.rows
+    assert list(rows.index) == list(index.table.index[result.positions])
+    assert (rows["distance_km"].diff().dropna() >= 0).all() and (rows["distance_text"] != "").all()
+    pd.testing.assert_frame_equal(result.head(2), rows.iloc[:2])
+    assert result.rows is not rows  # made at each call, never kept
+    assert list(result.column("partner_id", 2)) == list(rows["partner_id"].iloc[:2])

@@ -101,14 +101,14 @@ def _whole_list(view: tuple[str, bool], lang: str, _index: SearchIndex) -> pa.Ta
 def found_list(view: tuple[str, bool], result: SearchResult, lang: str, index: SearchIndex, *, near: bool) -> pa.Table:
     """The list for ``result`` (its first ``LIST_MAX_ROWS`` offices): rows taken from the version's whole list, distances added.
 
-    The same table as ``list_table(result.rows.iloc[:LIST_MAX_ROWS], lang, near=near)``, without
+    The same table as ``list_table(result.head(LIST_MAX_ROWS), lang, near=near)``, without
     translating every row's country and services at every search (60 ms at
     10,000 offices, most of a search that is not yet cached).
     """
     shown = result.positions[:LIST_MAX_ROWS]  # the list shows no more: the rest is never worded
     listing = _whole_list(view, lang, index).take(pa.array(shown, type=pa.int64()))
     if near:
-        distances = pa.array(_distances(result.rows.iloc[:LIST_MAX_ROWS], lang), type=pa.string())
+        distances = pa.array(_distances(result.head(LIST_MAX_ROWS), lang), type=pa.string())
         listing = listing.add_column(listing.column_names.index("services"), "distance", distances)
     return listing
 
@@ -129,10 +129,13 @@ class WholeMap:
 
 @dataclass(frozen=True)
 class Found:
-    """What a search shows: the result, the list, the map's data, where the offices are and the places to name."""
+    """What a search shows: the result, the list, the map's data, where the offices are and the places to name.
+
+    Kept per search for every session (up to :data:`FOUND_PER_INDEX` per published list): it holds
+    the result's positions, not its rows, which the downloads take when clicked (:attr:`SearchResult.rows`).
+    """
 
     result: SearchResult
-    positions: pd.DataFrame  # partner_id, latitude, longitude (for clicks on a map made for this search)
     listing: pa.Table  # the first LIST_MAX_ROWS offices found
     listed_partners: tuple[str, ...]  # the partner of each row of the list, in its order
     map_data: OfficeData
@@ -141,6 +144,17 @@ class Found:
     map_update: str | None = None  # what the mounted map is told: the rows found, the view, the places
     #: Which one filter to loosen, in a sentence, when nothing was found for a search that asked for something.
     loosen: str = ""
+
+    @property
+    def positions(self) -> pd.DataFrame:
+        """partner_id, latitude, longitude of the offices found (for clicks on a map made for this search)."""
+        return _positions(self.result)
+
+
+def _positions(result: SearchResult) -> pd.DataFrame:
+    return pd.DataFrame(
+        {"partner_id": result.column("partner_id"), "latitude": result.column("lat"), "longitude": result.column("lon")}
+    )
 
 
 @st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
@@ -178,18 +192,16 @@ def _whole_map(view: tuple[str, bool], lang: str, _index: SearchIndex) -> WholeM
     return WholeMap(office_file.view(np.arange(len(table))), positions)
 
 
-def _map_data(
-    view: tuple[str, bool], public: bool, rows: pd.DataFrame, positions: Any, lang: str, index: SearchIndex
-) -> OfficeData:
-    """The map's data for ``rows``: a view of the shared file when the session sees only public data."""
+def _map_data(view: tuple[str, bool], public: bool, result: SearchResult, lang: str, index: SearchIndex) -> OfficeData:
+    """The map's data for the offices ``result`` found: a view of the shared file when the session sees only public data."""
     office_file = _office_file(view, lang, index) if public else None
     if office_file is not None:
         try:
             office_file.ensure()
-            return office_file.view(positions)
+            return office_file.view(result.positions)
         except OSError as error:
             _LOG.warning("The map file could not be written again (%s); map data goes inside the page.", error)
-    return office_data(_offices_for_map(rows, lang), language=lang)
+    return office_data(_offices_for_map(result.rows, lang), language=lang)
 
 
 #: Searches kept per published index: every member's first word is one of a few dozen common ones, and
@@ -212,17 +224,14 @@ def found(view: tuple[str, bool], public: bool, criteria: Criteria, lang: str, i
 
 def _search(view: tuple[str, bool], public: bool, criteria: Criteria, lang: str, _index: SearchIndex) -> Found:
     result = search(_index, criteria, language=lang)
-    rows = result.rows
-    positions = pd.DataFrame({"partner_id": rows["partner_id"], "latitude": rows["lat"], "longitude": rows["lon"]})
-    map_data = _map_data(view, public, rows, result.positions, lang, _index)
-    place_labels = data.nearby_cities(positions)
+    map_data = _map_data(view, public, result, lang, _index)
+    place_labels = data.nearby_cities(_positions(result))
     # Offices from the version's file: the map of the whole file stays mounted and shows these rows.
     whole_map = _whole_map(view, lang, _index) if map_data.url is not None else None
     return Found(
         result,
-        positions,
         found_list(view, result, lang, _index, near=bool(criteria.near)).slice(0, LIST_MAX_ROWS),
-        tuple(rows["partner_id"].iloc[:LIST_MAX_ROWS]),
+        tuple(result.column("partner_id", LIST_MAX_ROWS)),
         map_data,
         place_labels,
         whole_map,
@@ -331,11 +340,11 @@ def offices_map(shown: Found, view: tuple[str, bool], public: bool, criteria: Cr
 
 def offices_list(shown: Found, criteria: Criteria, lang: str) -> None:
     """The list of the offices found (a row picked opens its card), and its downloads."""
-    rows = shown.result.rows
-    if len(rows):
+    offices = shown.result.offices
+    if offices:
         st.caption(t("ui.list_keys", lang))
-    if len(rows) > LIST_MAX_ROWS:
-        st.caption(md(tn("members_list.first_rows", len(rows), lang, shown=LIST_MAX_ROWS)))
+    if offices > LIST_MAX_ROWS:
+        st.caption(md(tn("members_list.first_rows", offices, lang, shown=LIST_MAX_ROWS)))
     listing = shown.listing
     partners = shown.listed_partners
     forget_stale_list_selection(partners)
@@ -361,7 +370,7 @@ def offices_list(shown: Found, criteria: Criteria, lang: str) -> None:
     # One row for both buttons (style.PAGE_STYLE: side by side, on a phone one under the other), not two columns.
     row = st.container(horizontal=True, key=DOWNLOADS_ROW_KEY, gap="small", wrap=False)
     downloads.member_downloads(
-        rows,
+        lambda: shown.result.rows,  # taken from the published table when a download is clicked
         lang=lang,
         with_distance=bool(criteria.near) and shown.result.place is not None,
         places=(row, row),

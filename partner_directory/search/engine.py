@@ -70,9 +70,12 @@ class SearchResult:
     is one or more sentences in the chosen language; ``problems`` are sentences
     about parts of the criteria that could not be used. ``positions`` are the
     rows' positions (``iloc``) in the searched index's table, in the same order.
+
+    A result keeps the positions, not the rows: ``rows`` (and :meth:`head`) take them from
+    the searched table when asked, a new frame each time. A server keeps many results per
+    published list, and a copy of the rows in each was most of its memory at 100,000 offices.
     """
 
-    rows: pd.DataFrame
     description: str
     partners: int  # distinct partner names (folded)
     countries: int
@@ -82,11 +85,47 @@ class SearchResult:
     #: Where distances were measured from, named as the sentence names it ("Monachium (Munich, Niemcy)");
     #: "" when no distance was used -- a country is no point, so "near Polska" measures nothing.
     measured_from: str = ""
+    #: The searched table (the index's own, shared: not a copy), each found row's score and distance
+    #: (in the order of ``positions``), and the language distances are worded in.
+    table: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
+    scores: npt.NDArray[np.float64] | None = field(default=None, repr=False, compare=False)
+    distances: npt.NDArray[np.float64] = field(default_factory=lambda: np.empty(0), repr=False, compare=False)
+    language: str = "en"
 
     @property
     def offices(self) -> int:
         """Number of matching rows (offices)."""
-        return len(self.rows)
+        return len(self.positions)
+
+    @property
+    def rows(self) -> pd.DataFrame:
+        """The matching rows with ``score``, ``distance_km`` and ``distance_text`` (see the class): made at each call."""
+        return self.head(len(self.positions))
+
+    def head(self, count: int) -> pd.DataFrame:
+        """The first ``count`` of :attr:`rows` (only they are taken from the table and worded)."""
+        positions = self.positions[:count]
+        rows = self.table.iloc[positions]  # a new frame already (pandas copies on write): no second copy
+        rows["score"] = np.round(self.scores[: len(positions)], 1) if self.scores is not None else np.nan
+        distances = self.distances[: len(positions)]
+        rows["distance_km"] = distances
+        # Without a place every distance is unknown, and its text "" (100,000 calls saved on a search of everything).
+        rows["distance_text"] = (
+            format_distances(distances, _precisions(rows), self.language)
+            if self.place is not None and len(rows)
+            else ""
+        )
+        return rows
+
+    def column(self, name: str, count: int | None = None) -> pd.Series:
+        """One column of the table at the first ``count`` (all: ``None``) found rows, in their order."""
+        return self.table[name].iloc[self.positions[:count]]
+
+
+def _precisions(rows: pd.DataFrame) -> list[str]:
+    if "geocode_precision" not in rows.columns:
+        return [""] * len(rows)
+    return [value.strip().lower() if isinstance(value, str) else "" for value in rows["geocode_precision"].tolist()]
 
 
 def search(
@@ -206,15 +245,6 @@ def search(
     elif scores is not None:
         positions = positions[np.lexsort((positions, -scores[positions]))]
 
-    rows = index.table.iloc[positions]  # a new frame already (pandas copies on write): no second copy
-    rows["score"] = np.round(scores[positions], 1) if scores is not None else np.nan
-    rows["distance_km"] = distances[positions]
-    # Without a place every distance is unknown, and its text "" (100,000 calls saved on a search of everything).
-    rows["distance_text"] = (
-        format_distances(distances[positions], [index.precisions[position] for position in positions], language)
-        if place is not None
-        else ""
-    )
     partners = int(np.unique(index.partner_ids[positions][index.partner_ids[positions] >= 0]).size)
     country_count = int(np.unique(index.country_ids[positions][index.country_ids[positions] >= 0]).size)
     fragments = [
@@ -225,7 +255,6 @@ def search(
     ]
     description = describe(len(positions), partners, country_count, fragments, notes, language)
     return SearchResult(
-        rows=rows,
         description=description,
         partners=partners,
         countries=country_count,
@@ -233,6 +262,10 @@ def search(
         problems=tuple(problems),
         positions=positions,
         measured_from=measured_from,
+        table=index.table,
+        scores=scores[positions] if scores is not None else None,
+        distances=distances[positions],
+        language=language,
     )
 
 
