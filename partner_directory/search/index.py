@@ -50,9 +50,8 @@ import bisect
 import itertools
 import threading
 import weakref
-from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -213,7 +212,9 @@ class SearchIndex:
         # [_posting_starts[i], _posting_starts[i + 1]). Two arrays instead of two per word: at 100,000
         # offices (half a million words) a few hundred MB less, and built in a fraction of the time.
         self._posting_rows: npt.NDArray[np.int32] = np.empty(0, dtype=np.int32)
-        self._posting_weights: npt.NDArray[np.float64] = np.empty(0, dtype=np.float64)
+        # Each entry's field, as its number in _field_weights (a byte, not the weight's eight).
+        self._posting_fields: npt.NDArray[np.uint8] = np.empty(0, dtype=np.uint8)
+        self._field_weights: npt.NDArray[np.float64] = np.empty(0, dtype=np.float64)
         self._posting_starts: npt.NDArray[np.int64] = np.zeros(1, dtype=np.int64)
         self._vocabulary: list[str] = []
         self._fuzzy_vocabulary: dict[int, list[str]] = {}  # by length: typos change it by at most the edits
@@ -271,54 +272,88 @@ class SearchIndex:
     # -- building the text index ---------------------------------------------------------
 
     def _build_text(self, resolve_place: PlaceResolver | None) -> None:
-        word_cache: dict[str, list[str]] = {}
-        # Each row's text, for this build only (a list per field is 0.8 MB at 100,000 offices, and then unused).
-        columns = {name: _column(self.table, name) for name in FIELD_WEIGHTS}
-        country_keys: list[str] = self._country_key_array.tolist()
-        services = [self._services_of[code] for code in self._service_codes.tolist()]
-        languages = [self._languages_of[code] for code in self._language_codes.tolist()]
-        self._phrases = {name: np.array(_each(fold, columns[name]), dtype=object) for name in PHRASE_FIELDS}
-
-        def words_of(text: str) -> list[str]:
-            found = word_cache.get(text)
-            if found is None:
-                found = word_cache[text] = words(text)
-            return found
-
-        city_aliases = _city_aliases(columns["city"], country_keys, resolve_place) if resolve_place is not None else {}
-        # Every (word, row, weight) found, in three compact arrays (a dict per word held a Python
-        # object per entry: hundreds of MB at 100,000 offices, kept by the allocator afterwards).
+        # Each field's distinct cells are read once (a description, a city with its country, a list of
+        # services) and their words spread over the cells' rows by array indexing.
+        self._phrases = {}
+        for name in PHRASE_FIELDS:
+            codes, values = _distinct(self.table, name)
+            self._phrases[name] = np.array([fold(value) for value in values], dtype=object)[codes]
+        key_codes, keys = pd.factorize(self._country_key_array)
         numbering: dict[str, int] = {}
-        found_words, found_rows, found_weights = array("i"), array("i"), array("d")
-        for field_name, weight in FIELD_WEIGHTS.items():
-            for row in range(self.size):
-                value, key = columns[field_name][row], country_keys[row]
-                for word in _row_words(field_name, value, key, services[row], languages[row], words_of, city_aliases):
-                    found_words.append(numbering.setdefault(word, len(numbering)))
-                    found_rows.append(row)
-                    found_weights.append(weight)
+        found_words, found_rows, found_fields = [], [], []
+        # By falling weight: the first field a row holds a word in is its best (:data:`FIELD_WEIGHTS`).
+        fields = sorted(FIELD_WEIGHTS, key=lambda name: -FIELD_WEIGHTS[name])
+        for number, field_name in enumerate(fields):
+            codes, cells = self._field_cells(field_name, key_codes, list(keys), resolve_place)
+            lengths = np.array([len(cell) for cell in cells], dtype=np.int64)
+            ids = np.array(
+                [numbering.setdefault(word, len(numbering)) for cell in cells for word in cell], dtype=np.int32
+            )
+            del cells
+            per_row = lengths[codes]
+            rows = np.repeat(np.arange(self.size, dtype=np.int32), per_row)
+            # Row r's words are its cell's: ids[offset of the cell + 0 … its length - 1].
+            offsets = np.concatenate(([0], np.cumsum(lengths)))[:-1]
+            before = np.cumsum(per_row) - per_row
+            found_words.append(ids[np.repeat(offsets[codes] - before, per_row) + np.arange(len(rows))])
+            found_rows.append(rows)
+            found_fields.append(np.full(len(rows), number, dtype=np.int64))
         self._vocabulary = sorted(numbering)
         rank = np.empty(len(numbering), dtype=np.int64)
         rank[[numbering[word] for word in self._vocabulary]] = np.arange(len(numbering), dtype=np.int64)
         del numbering
-        word_ranks = rank[np.frombuffer(found_words, dtype=np.int32)] if len(found_words) else rank[:0]
-        rows = np.frombuffer(found_rows, dtype=np.int32)
-        weights = np.frombuffer(found_weights, dtype=np.float64)
-        # By word, then row, the best weight first; then each row once per word, with its best weight.
-        order = np.lexsort((-weights, rows, word_ranks))
-        word_ranks, rows, weights = word_ranks[order], rows[order], weights[order]
+        # One sortable number per (word, row, field): by word, then row, the best field first; then each
+        # row once per word, with its best field's weight.
+        size, count = max(self.size, 1), len(fields)
+        order = (rank[np.concatenate(found_words)] * size + np.concatenate(found_rows)) * count
+        order += np.concatenate(found_fields)
+        del found_words, found_rows, found_fields
+        order.sort()
+        entry = order // count
         first = np.ones(len(order), dtype=bool)
-        first[1:] = (word_ranks[1:] != word_ranks[:-1]) | (rows[1:] != rows[:-1])
-        word_ranks = word_ranks[first]
-        self._posting_rows = np.ascontiguousarray(rows[first], dtype=np.int32)
-        self._posting_weights = np.ascontiguousarray(weights[first], dtype=np.float64)
-        counts = np.bincount(word_ranks, minlength=len(self._vocabulary))
+        first[1:] = entry[1:] != entry[:-1]
+        entry, best = entry[first], order[first] % count
+        del order, first
+        self._field_weights = np.array([FIELD_WEIGHTS[name] for name in fields], dtype=np.float64)
+        self._posting_rows = np.ascontiguousarray(entry % size, dtype=np.int32)
+        self._posting_fields = np.ascontiguousarray(best, dtype=np.uint8)
+        counts = np.bincount(entry // size, minlength=len(self._vocabulary))
         self._posting_starts = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
         self._fuzzy_vocabulary = {}
         for word in self._vocabulary:
             if len(word) >= MIN_FUZZY_LENGTH and not word.isdigit():
                 self._fuzzy_vocabulary.setdefault(len(word), []).append(word)
         self._cjk_vocabulary = [w for w in self._vocabulary if has_cjk(w)]
+
+    def _field_cells(
+        self,
+        field_name: str,
+        key_codes: npt.NDArray[np.intp],
+        keys: list[str],
+        resolve_place: PlaceResolver | None,
+    ) -> tuple[npt.NDArray[np.intp], list[list[str]]]:
+        """Each row's cell of ``field_name`` and each cell's searchable words (see the module's docstring)."""
+        if field_name == "services":
+            return self._service_codes, [
+                [w for s in services for w in _service_words(s)] for services in self._services_of
+            ]
+        if field_name == "languages":
+            return self._language_codes, [
+                [w for c in codes for w in _language_words(c)] for codes in self._languages_of
+            ]
+        codes, values = _distinct(self.table, field_name)
+        if field_name not in ("country", "city"):
+            return codes, [words(value) for value in values]
+        # The country's names, or a city with its name in the gazetteer: the value and the row's country.
+        pairs, combined = pd.factorize(codes.astype(np.int64) * max(len(keys), 1) + key_codes)
+        cells = [(values[pair // max(len(keys), 1)], keys[pair % max(len(keys), 1)]) for pair in combined.tolist()]
+        if field_name == "country":
+            return pairs, [_country_words(value, key) for value, key in cells]
+        aliases = _city_aliases(cells, resolve_place) if resolve_place is not None else {}
+        return pairs, [
+            words(value) + words(aliases[(value, key)]) if (value, key) in aliases else words(value)
+            for value, key in cells
+        ]
 
     # -- matching -------------------------------------------------------------------------
 
@@ -459,12 +494,14 @@ class SearchIndex:
         return position if position < len(self._vocabulary) and self._vocabulary[position] == word else None
 
     def _posting(self, word: str) -> _Posting:
-        """The rows that hold ``word`` and its weight in each (views of the shared arrays); none for an unknown word."""
+        """The rows that hold ``word`` (a view of the shared array) and its weight in each; none for an unknown word."""
         position = self._word_id(word)
         if position is None:
             return _Posting(rows=np.empty(0, dtype=np.int32), weights=np.empty(0, dtype=np.float64))
         start, end = int(self._posting_starts[position]), int(self._posting_starts[position + 1])
-        return _Posting(rows=self._posting_rows[start:end], weights=self._posting_weights[start:end])
+        return _Posting(
+            rows=self._posting_rows[start:end], weights=self._field_weights[self._posting_fields[start:end]]
+        )
 
     @staticmethod
     def _raise_scores(scores: npt.NDArray[np.float64], rows: npt.NDArray[np.int64] | None, value: float) -> None:
@@ -562,35 +599,17 @@ def _synonym_group(phrase: str, typed: str, *, polish: bool) -> tuple[str, ...] 
     return None
 
 
-def _row_words(
-    field_name: str,
-    value: str,
-    country_key: str,
-    services: list[str],
-    languages: list[str],
-    words_of: Callable[[str], list[str]],
-    city_aliases: Mapping[tuple[str, str], str],
-) -> Iterable[str]:
-    """The searchable words of one row's ``field_name`` (``value`` as written, the row's country, services, languages)."""
-    if field_name == "country":
-        if len(country_key) == 2 and country_name(country_key) != country_key:
-            return [word for language in _NAME_LANGUAGES for word in words_of(country_name(country_key, language))]
-        return words_of(value)
-    if field_name == "services":
-        return [word for service in services for word in _service_words(service)]
-    if field_name == "languages":
-        return [word for code in languages for word in _language_words(code)]
-    if field_name == "city":
-        alias = city_aliases.get((value, country_key))
-        return words_of(value) + words_of(alias) if alias else words_of(value)
-    return words_of(value)
+def _country_words(value: str, country_key: str) -> list[str]:
+    """The searchable words of a row's country: its names in English and Polish, else the value as written."""
+    if len(country_key) == 2 and country_name(country_key) != country_key:
+        return [word for language in _NAME_LANGUAGES for word in words(country_name(country_key, language))]
+    return words(value)
 
 
-def _city_aliases(
-    cities: list[str], country_keys: list[str], resolve_place: PlaceResolver
-) -> dict[tuple[str, str], str]:
+def _city_aliases(cities: list[tuple[str, str]], resolve_place: PlaceResolver) -> dict[tuple[str, str], str]:
+    """The gazetteer's name of each distinct (city, country key) where it differs ("München": "Munich")."""
     aliases: dict[tuple[str, str], str] = {}
-    for city, country in dict.fromkeys(zip(cities, country_keys, strict=True)):
+    for city, country in dict.fromkeys(cities):
         if not city.strip():
             continue
         place = resolve_place(city)
@@ -636,39 +655,11 @@ def _rows_by_key(codes: npt.NDArray[np.intp], keys_of: list[list[str]]) -> dict[
     return dict(sorted(found.items(), key=lambda item: int(item[1][0])))
 
 
-def _column(table: pd.DataFrame, name: str) -> list[str]:
-    if name not in table.columns:
-        return [""] * len(table)
-    return [
-        value if isinstance(value, str) else "" if _missing(value) else str(value) for value in table[name].tolist()
-    ]
-
-
-def _missing(value: object) -> bool:
-    try:
-        return value is None or bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
 def _country_key(value: str) -> str:
     text = value.strip()
     if len(text) == 2 and text.isalpha():
         return text.upper()
     return resolve_country(text) or fold(text)
-
-
-def _each(function: Callable[[Any], Any], values: list[Any]) -> list[Any]:
-    """``[function(value) for value in values]``, calling ``function`` once per distinct value (results are shared)."""
-    seen: dict[Any, Any] = {}
-    found = []
-    for value in values:
-        try:
-            result = seen[value]
-        except KeyError:
-            result = seen[value] = function(value)
-        found.append(result)
-    return found
 
 
 def _coordinates(table: pd.DataFrame) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
