@@ -121,7 +121,9 @@ def found_list(view: tuple[str, bool], result: SearchResult, lang: str, index: S
 
 def _offices_for_map(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
     return rows.assign(
-        latitude=rows["lat"], longitude=rows["lon"], country_name=[country_name(c, lang) for c in rows["country"]]
+        latitude=rows["lat"],
+        longitude=rows["lon"],
+        country_name=_each_distinct(rows["country"], lambda code: country_name(code, lang)),
     )
 
 
