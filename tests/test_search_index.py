@@ -396,3 +396,33 @@ def test_a_result_keeps_positions_not_a_copy_of_the_rows():
     pd.testing.assert_frame_equal(result.head(2), rows.iloc[:2])
     assert result.rows is not rows  # made at each call, never kept
     assert list(result.column("partner_id", 2)) == list(rows["partner_id"].iloc[:2])
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "",
+        " Baltic  Robotics ",
+        "BALTIC\tROBOTICS",
+        "a\x0bb\x0cc",
+        "X\x1cY\x1f",
+        "Rock `n' Roll",
+        "  Łódź Hub ",
+        "東京 Bridge",
+    ],
+)
+def test_partner_keys_are_partner_key(name):
+    from partner_directory.search.index import _partner_keys
+    from partner_directory.sheet.contract import partner_key
+
+    assert _partner_keys([name, name.upper(), "x"]) == [partner_key(name), partner_key(name.upper()), "x"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(names=st.lists(st.text(alphabet="aZ \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f`'ł\xa0\x85é_-.東", max_size=10), max_size=20))
+def test_partner_keys_fold_as_partner_key_does(names):
+    """The ASCII names are folded by Arrow: exactly as partner_key folds them (the offices of one partner agree)."""
+    from partner_directory.search.index import _partner_keys
+    from partner_directory.sheet.contract import partner_key
+
+    assert _partner_keys(names) == [partner_key(name) for name in names]
