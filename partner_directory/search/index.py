@@ -689,20 +689,22 @@ def _country_key(value: str) -> str:
 def _coordinates(table: pd.DataFrame) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Latitudes and longitudes as floats: ``lat``/``lon`` where placed, else the text columns."""
 
-    def numbers(name: str) -> npt.NDArray[np.float64]:
+    def numbers(name: str, rows: npt.NDArray[np.bool_] | None = None) -> npt.NDArray[np.float64]:
         if name not in table.columns:
-            return np.full(len(table), np.nan)
-        series = table[name]
+            return np.full(len(table) if rows is None else int(rows.sum()), np.nan)
+        series = table[name] if rows is None else table[name][rows]
         if not pd.api.types.is_numeric_dtype(series):
             series = series.astype(object).where(series.notna(), "").astype(str).str.strip().str.replace(",", ".")
         return np.array(pd.to_numeric(series, errors="coerce"), dtype=np.float64)  # a writable copy
 
-    latitudes, longitudes = numbers("latitude"), numbers("longitude")
-    if "lat" in table.columns and "lon" in table.columns:
-        placed_lat, placed_lon = numbers("lat"), numbers("lon")
-        placed = ~(np.isnan(placed_lat) | np.isnan(placed_lon))
-        latitudes = np.where(placed, placed_lat, latitudes)
-        longitudes = np.where(placed, placed_lon, longitudes)
+    if "lat" not in table.columns or "lon" not in table.columns:
+        latitudes, longitudes = numbers("latitude"), numbers("longitude")
+    else:
+        latitudes, longitudes = numbers("lat"), numbers("lon")
+        # The text columns only where the office is not placed (parsing every row's text took a tenth of a second).
+        unplaced = np.isnan(latitudes) | np.isnan(longitudes)
+        if unplaced.any():
+            latitudes[unplaced], longitudes[unplaced] = numbers("latitude", unplaced), numbers("longitude", unplaced)
     bad = ~((np.abs(latitudes) <= 90) & (np.abs(longitudes) <= 180))  # also true for NaN
     latitudes[bad] = np.nan
     longitudes[bad] = np.nan
