@@ -114,7 +114,7 @@ def found_list(view: tuple[str, bool], result: SearchResult, lang: str, index: S
     shown = result.positions[:LIST_MAX_ROWS]  # the list shows no more: the rest is never worded
     listing = _whole_list(view, lang, index).take(pa.array(shown, type=pa.int64()))
     if near:
-        distances = pa.array(_distances(result.head(LIST_MAX_ROWS), lang), type=pa.string())
+        distances = pa.array(_distances(result.head(LIST_MAX_ROWS, worded=False), lang), type=pa.string())
         listing = listing.add_column(listing.column_names.index("services"), "distance", distances)
     return listing
 

@@ -102,8 +102,11 @@ class SearchResult:
         """The matching rows with ``score``, ``distance_km`` and ``distance_text`` (see the class): made at each call."""
         return self.head(len(self.positions))
 
-    def head(self, count: int) -> pd.DataFrame:
-        """The first ``count`` of :attr:`rows` (only they are taken from the table and worded)."""
+    def head(self, count: int, *, worded: bool = True) -> pd.DataFrame:
+        """The first ``count`` of :attr:`rows` (only they are taken from the table and worded).
+
+        ``worded=False``: ``distance_text`` left empty, for a caller that words the distances its own way.
+        """
         positions = self.positions[:count]
         rows = self.table.iloc[positions]  # a new frame already (pandas copies on write): no second copy
         rows["score"] = np.round(self.scores[: len(positions)], 1) if self.scores is not None else np.nan
@@ -112,7 +115,7 @@ class SearchResult:
         # Without a place every distance is unknown, and its text "" (100,000 calls saved on a search of everything).
         rows["distance_text"] = (
             format_distances(distances, _precisions(rows), self.language)
-            if self.place is not None and len(rows)
+            if worded and self.place is not None and len(rows)
             else ""
         )
         return rows
@@ -216,12 +219,16 @@ def search(
                 notes.append(t("search.note.country_radius", language, place=country_name(place.country, language)))
         else:
             radius = radius or DEFAULT_RADIUS_KM
+            # Measured only for the rows the words and filters left (100,000 distances took 10 ms a search).
+            candidates = np.flatnonzero(mask)
+            latitudes, longitudes = index.latitudes[candidates], index.longitudes[candidates]
             if isinstance(place, Area):  # any of its cities is the place
-                distances = distances_km(place, index.latitudes, index.longitudes)
+                measured = distances_km(place, latitudes, longitudes)
             else:
-                distances = great_circle_km(place.latitude, place.longitude, index.latitudes, index.longitudes)
-            unlocated = int(np.count_nonzero(mask & np.isnan(distances)))
-            mask &= distances <= radius
+                measured = great_circle_km(place.latitude, place.longitude, latitudes, longitudes)
+            distances[candidates] = measured
+            unlocated = int(np.count_nonzero(np.isnan(measured)))
+            mask[candidates] = measured <= radius
             fragments.append(
                 t(
                     "search.applied.within_area" if isinstance(place, Area) else "search.applied.within",
