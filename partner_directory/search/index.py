@@ -282,8 +282,8 @@ class SearchIndex:
             codes, values = _distinct(self.table, name)
             folded = [fold(value) for value in values]
             distinct = sorted(set(folded))
-            number = {value: position for position, value in enumerate(distinct)}
-            self._phrases[name] = (distinct, np.array([number[value] for value in folded], dtype=np.int32)[codes])
+            numbers = {value: position for position, value in enumerate(distinct)}
+            self._phrases[name] = (distinct, np.array([numbers[value] for value in folded], dtype=np.int32)[codes])
         key_codes, keys = pd.factorize(self._country_key_array)
         numbering: dict[str, int] = {}
         found_words, found_rows, found_fields = [], [], []
