@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from dashboard import heap
 from dashboard.settings import settings
 from partner_directory.errors import PartnerDirectoryError
 from partner_directory.geo.geocoding.cache import DatabaseGeocodeCache
@@ -35,6 +36,10 @@ from partner_directory.storage.database import office_database_url
 from partner_directory.visits.register import Register
 
 log = logging.getLogger(__name__)
+
+# Imported early in every start (app.py's first imports): the rest of the imports and the first
+# version's data are built without the collector's full passes over them (dashboard.heap).
+heap.pause_collection()
 
 #: Seconds after a version's index is made that its words are indexed in the background (a search
 #: with words before then indexes them at once).
