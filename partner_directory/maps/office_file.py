@@ -149,30 +149,39 @@ def texts_bytes(texts: tuple[str, str]) -> bytes:
     return f"{len(points)}\n".encode() + points + texts[1].encode("utf-8")
 
 
-def texts_from(data: bytes) -> tuple[str, str]:
-    """The two texts :func:`texts_bytes` stored; raises ``ValueError`` for anything else."""
+def texts_from(data: bytes) -> tuple[bytes, bytes]:
+    """The two texts :func:`texts_bytes` stored, as UTF-8 (as the files hold them); raises ``ValueError`` for anything else.
+
+    Not decoded: the files are their bytes (20 MB of texts at 100,000 offices, decoded and encoded
+    again at every start before), and :func:`write_office_file` reads the points back as JSON.
+    """
     size, _, rest = data.partition(b"\n")
     length = int(size)
     if not 0 <= length <= len(rest):
         raise ValueError("not the map's texts")
-    return rest[:length].decode("utf-8"), rest[length:].decode("utf-8")
+    return rest[:length], rest[length:]
 
 
 def write_office_file(
-    offices: pd.DataFrame, *, language: str, folder: Path = MAP_FILES_DIR, texts: tuple[str, str] | None = None
+    offices: pd.DataFrame,
+    *,
+    language: str,
+    folder: Path = MAP_FILES_DIR,
+    texts: tuple[str, str] | tuple[bytes, bytes] | None = None,
 ) -> OfficeFile:
     """Write the map files of every office in ``offices`` (columns as for :func:`~partner_directory.maps.building.build_map`).
 
     Writes ``folder/offices-<fingerprint>.json`` for the points and for the texts
     unless they are there (then marks them as used), removes map files unused for
     :data:`KEEP_UNUSED_SECONDS`, and returns the :class:`OfficeFile`. ``texts`` is
-    what :func:`map_texts` gives for the same ``offices`` and ``language``, when kept.
+    what :func:`map_texts` gives for the same ``offices`` and ``language`` (or :func:`texts_from`), when kept.
     Raises ``OSError`` when the folder cannot be written (a read-only install): the
     caller then puts the data inside the page.
     """
     placed = placed_positions(offices)
     data, texts_data = (
-        text.encode("utf-8") for text in (texts if texts is not None else map_texts(offices, language=language))
+        text if isinstance(text, bytes) else text.encode("utf-8")
+        for text in (texts if texts is not None else map_texts(offices, language=language))
     )
     path, texts_path = (Path(folder) / f"offices-{_fingerprint(content)}.json" for content in (data, texts_data))
     _write_or_touch(path, data)
