@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from partner_directory.config import OSM_TILES, Settings
+from partner_directory.errors import ConfigurationError
 
 
 @pytest.mark.parametrize(
@@ -21,3 +22,25 @@ from partner_directory.config import OSM_TILES, Settings
 )
 def test_an_empty_value_is_the_default_except_where_empty_means_something(environment, field, expected):
     assert getattr(Settings.from_env(environment), field) == expected
+
+
+@pytest.mark.parametrize(
+    ("environment", "code"),
+    [
+        ({"PARTNER_DIRECTORY_OFFICE_LANGUAGE": "de"}, "config_language"),
+        ({"PARTNER_DIRECTORY_OFFICE_LANGUAGE": "polski"}, "config_language"),
+        ({"PARTNER_DIRECTORY_HOST_REMINDER_DAYS": "-1"}, "config_negative"),  # a day count is never negative
+        ({"PARTNER_DIRECTORY_OFFICE_REMINDER_DAYS": "five"}, "config_number"),
+    ],
+)
+def test_a_bad_value_is_named_in_a_sentence(environment, code):
+    with pytest.raises(ConfigurationError) as raised:
+        Settings.from_env(environment)
+    assert raised.value.code == code
+    name = next(iter(environment))
+    assert name in raised.value.message("en") and name in raised.value.message("pl")
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("", "pl"), ("en", "en"), (" EN ", "en"), ("pl", "pl")])
+def test_the_office_language_is_polish_unless_set(raw, expected):
+    assert Settings.from_env({"PARTNER_DIRECTORY_OFFICE_LANGUAGE": raw}).office_language == expected
