@@ -133,6 +133,26 @@ def test_a_search_redraws_the_mounted_map_with_exactly_the_offices_found(browser
         assert after["zoom"] >= 6, after["zoom"]  # Gdańsk's offices: a close view, not the world
 
 
+def test_a_search_made_again_and_clear_all_show_their_offices_from_the_kept_clusters(browser, server, offices):
+    """offices.js keeps the clusters of the last few searches; a search made again shows exactly its offices."""
+    with window(browser, server, SIZE) as app:
+        app.goto("/")
+        wait_for_map(app)
+        everything = poll(lambda: state(app), lambda now: now["shows"] >= 1, message="the offices shown")
+        for text in ("maritime", "robotics", "maritime", "robotics"):
+            before = state(app)["shows"]
+            search_for(app, text)
+            after = poll(lambda: state(app), lambda now, b=before: now["shows"] > b, message=f"the map of “{text}”")
+            assert _rounded(after["offices"]) == found_positions(offices, text), text
+            expected = len(found_positions(offices, text))
+            poll(app.offices_on_map, lambda count, n=expected: count == n, message=f"{text}: offices drawn")
+        before = state(app)["shows"]
+        app.page.get_by_role("button", name="Clear the search").click()
+        after = poll(lambda: state(app), lambda now: now["shows"] > before, message="the map of every office")
+        assert _rounded(after["offices"]) == _rounded(everything["offices"])
+        poll(app.offices_on_map, lambda count: count == len(everything["offices"]), message="every office drawn")
+
+
 def test_a_click_on_an_office_after_a_search_opens_that_partners_card(browser, server):
     with window(browser, server, SIZE) as app:
         app.goto("/")

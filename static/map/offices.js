@@ -460,16 +460,19 @@
     var clusterMaxZoom = 0;
     var following = null;
     var shows = 0;
-    // Shows `positions` (rows of the points), in place of what was shown: a search redraws the mounted map.
-    function show(positions) {
-      fold();
-      layer.clearLayers();
-      drawn = Object.create(null);
-      // Off the map until the next task: streamlit-folium binds its click handler to every layer on
-      // the map right after a search's update runs, and clusters and offices must not report clicks.
-      if (map.hasLayer(layer)) { map.removeLayer(layer); }
-      shown = positions;
-      shownCount = positions.length;
+    // The clusters of the last few rows shown, by their bitmap ("" for all): "Clear all" after a search,
+    // or a search made again, shows its clusters without building them again (at 100,000 offices all
+    // of them take a loaded machine several hundred milliseconds).
+    var INDEXES_KEPT = 3;
+    var indexes = [];  // [bitmap, index], the last used last
+    function clustersOf(positions, bitmap) {
+      for (var kept = 0; kept < indexes.length; kept++) {
+        if (indexes[kept][0] === bitmap) {
+          var entry = indexes.splice(kept, 1)[0];
+          indexes.push(entry);
+          return entry[1];
+        }
+      }
       var features = new Array(positions.length);
       for (var n = 0; n < positions.length; n++) {
         var row = positions[n];
@@ -479,13 +482,30 @@
           geometry: { type: "Point", coordinates: [longitudes[row], latitudes[row]] }
         };
       }
-      // Clusters down to the deepest zoom: offices closer than a cluster's radius there spread out on a click.
-      clusterMaxZoom = Math.max(0, Math.round(map.getMaxZoom()) || 18);
-      index = new global.Supercluster({
+      var built = new global.Supercluster({
         radius: options.cluster.maxClusterRadius,
         extent: 256,  // the radius in screen pixels of Leaflet's 256-pixel tiles
         maxZoom: clusterMaxZoom
       }).load(features);
+      indexes.push([bitmap, built]);
+      if (indexes.length > INDEXES_KEPT) { indexes.shift(); }
+      return built;
+    }
+
+    // Shows `positions` (rows of the points; `bitmap` says which, as `source.shown`), in place of what
+    // was shown: a search redraws the mounted map.
+    function show(positions, bitmap) {
+      fold();
+      layer.clearLayers();
+      drawn = Object.create(null);
+      // Off the map until the next task: streamlit-folium binds its click handler to every layer on
+      // the map right after a search's update runs, and clusters and offices must not report clicks.
+      if (map.hasLayer(layer)) { map.removeLayer(layer); }
+      shown = positions;
+      shownCount = positions.length;
+      // Clusters down to the deepest zoom: offices closer than a cluster's radius there spread out on a click.
+      clusterMaxZoom = Math.max(0, Math.round(map.getMaxZoom()) || 18);
+      index = clustersOf(positions, bitmap || "");
       var drawing = ++shows;
       window.setTimeout(function () {
         if (drawing !== shows) { return; }  // a later search came first
@@ -509,7 +529,7 @@
     var wantedShown = source.shown;
     function showRows(bitmap) {
       wantedShown = bitmap;
-      if (pointsLoaded) { show(shownPositions(latitudes.length, bitmap)); }
+      if (pointsLoaded) { show(shownPositions(latitudes.length, bitmap), bitmap); }
     }
     map.partnerDirectoryOffices = { showRows: showRows };
 
@@ -618,7 +638,7 @@
           longitudes = points[1];
           rowFlags = points[2];
           pointsLoaded = true;
-          show(shownPositions(latitudes.length, wantedShown));
+          show(shownPositions(latitudes.length, wantedShown), wantedShown);
         })
         .catch(notLoaded);
     } else {
@@ -631,7 +651,7 @@
       clusterCode(options.superclusterUrl)
         .then(function () {
           pointsLoaded = true;
-          show(shownPositions(rows.length, wantedShown));
+          show(shownPositions(rows.length, wantedShown), wantedShown);
         })
         .catch(notLoaded);
     }
