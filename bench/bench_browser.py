@@ -2,7 +2,7 @@
 
 ``make bench`` runs it with the defaults (a few minutes: the 100,000-office server's cold start
 places half of its offices offline); alone:
-``.venv/bin/python bench/bench_browser.py [--sizes 10000,100000] [--searches 5]``
+``.venv/bin/python bench/bench_browser.py [--sizes 10000,100000] [--searches 5] [--baseline ../main]``
 
 For each size it generates a partner file (bench/generate.py), starts ``streamlit run
 app.py`` on it (the members' production options, as bench_load.py starts it) and drives
@@ -24,6 +24,10 @@ there before, or the same map once it has shown the offices again (``data-pd-sho
 its container, set by ``static/map/offices.js``, counts the times it showed offices).
 Times are the browser's own clock (``performance.now()``, from the navigation's
 start, or from the key press). Prints a Markdown table.
+
+With ``--baseline`` another checkout (a worktree of main, say) is served beside this one on the
+same file, and every opening and search alternates between the two, so that the shared machine's
+noisy minutes fall on both: the before and after of a change in one run.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ import statistics
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,7 +47,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from browser import MAP_IFRAME, app_environment, chromium, streamlit_server  # noqa: E402
+from browser import MAP_IFRAME, StreamlitServer, app_environment, chromium, streamlit_server  # noqa: E402
 from playwright.sync_api import Browser, Page  # noqa: E402
 from serve import PRODUCTION_OPTIONS  # noqa: E402
 
@@ -120,37 +126,70 @@ def admitted_size(offices: int, work: Path) -> int:
     return offices
 
 
-def measure(browser: Browser, offices: int, opens: int, searches: int, work: Path) -> str:
+@dataclass
+class Side:
+    """One checkout's server and what was measured of it."""
+
+    name: str
+    server: StreamlitServer
+    cold: float = 0.0
+    cold_wall: float = 0.0
+    warm: list[float] = field(default_factory=list)
+    in_frame: list[float] = field(default_factory=list)
+    redraws: list[float] = field(default_factory=list)
+
+    def row(self, offices: int) -> str:
+        return (
+            f"| {offices:,}{self.name} | {self.cold:.2f} s ({self.cold_wall:.1f} s wall) | "
+            f"{min(self.warm):.2f} s / {statistics.median(self.warm):.2f} s | "
+            f"{statistics.median(self.in_frame):.2f} s | "
+            f"{statistics.median(self.redraws):.2f} s / {max(self.redraws):.2f} s |"
+        )
+
+
+def measure(browser: Browser, offices: int, opens: int, searches: int, work: Path, baseline: Path | None) -> list[str]:
+    """The rows for ``offices``: this checkout's, and with ``baseline`` that checkout's first, measured in turns."""
     offices = admitted_size(offices, work)
     data_file = work / "partners.csv"
     write(data_file, generate(offices))
-    environment = app_environment(data_file, work) | {
-        "PARTNER_DIRECTORY_CACHE_DIR": os.environ.get(
-            "PARTNER_DIRECTORY_CACHE_DIR", str(Path.home() / ".cache" / "partner_directory")
-        ),
-    }
-    # Streamlit reads each option from STREAMLIT_<SECTION>_<NAME> as well.
-    environment |= {"STREAMLIT_" + _snake(option): value for option, value in PRODUCTION_OPTIONS}
-    with streamlit_server(environment, work / "streamlit.log") as server:
-        started = time.monotonic()
-        cold, _, page = open_page(browser, server.url)
-        cold_wall = time.monotonic() - started
-        page.context.close()
-        warm, in_frame = [], []
-        for _ in range(opens):
-            seconds, frame_seconds, page = open_page(browser, server.url)
-            warm.append(seconds)
-            in_frame.append(frame_seconds)
+    checkouts = ([(" (baseline)", baseline)] if baseline is not None else []) + [("", ROOT)]
+    with ExitStack() as stack:
+        sides = []
+        for number, (name, checkout) in enumerate(checkouts):
+            folder = work / f"server-{number}"
+            folder.mkdir()
+            environment = app_environment(data_file, folder) | {
+                "PARTNER_DIRECTORY_CACHE_DIR": os.environ.get(
+                    "PARTNER_DIRECTORY_CACHE_DIR", str(Path.home() / ".cache" / "partner_directory")
+                ),
+            }
+            # Streamlit reads each option from STREAMLIT_<SECTION>_<NAME> as well.
+            environment |= {"STREAMLIT_" + _snake(option): value for option, value in PRODUCTION_OPTIONS}
+            server = stack.enter_context(streamlit_server(environment, folder / "streamlit.log", cwd=checkout))
+            sides.append(Side(name, server))
+        for side in sides:  # one after the other: each start has the machine to itself
+            started = time.monotonic()
+            side.cold, _, page = open_page(browser, side.server.url)
+            side.cold_wall = time.monotonic() - started
             page.context.close()
-        _, _, page = open_page(browser, server.url)
-        page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']")
-        redraws = [search_redraw(page, SEARCH_WORDS[index % len(SEARCH_WORDS)]) for index in range(searches)]
-        page.context.close()
-    return (
-        f"| {offices:,} | {cold:.2f} s ({cold_wall:.1f} s wall) | {min(warm):.2f} s / {statistics.median(warm):.2f} s | "
-        f"{statistics.median(in_frame):.2f} s | "
-        f"{statistics.median(redraws):.2f} s / {max(redraws):.2f} s |"
-    )
+        # Every measurement in turns, so that a noisy minute of the shared machine falls on both.
+        for _ in range(opens):
+            for side in sides:
+                seconds, frame_seconds, page = open_page(browser, side.server.url)
+                side.warm.append(seconds)
+                side.in_frame.append(frame_seconds)
+                page.context.close()
+        pages = []
+        for side in sides:
+            _, _, page = open_page(browser, side.server.url)
+            page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']")
+            pages.append(page)
+        for index in range(searches):
+            for side, page in zip(sides, pages, strict=True):
+                side.redraws.append(search_redraw(page, SEARCH_WORDS[index % len(SEARCH_WORDS)]))
+        for page in pages:
+            page.context.close()
+    return [side.row(offices) for side in sides]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -158,6 +197,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="10000,100000", help="offices per run, comma-separated")
     parser.add_argument("--opens", type=int, default=3, help="warm openings per size")
     parser.add_argument("--searches", type=int, default=5, help="searches per size")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another checkout (e.g. a worktree of main): its server is measured beside this one, in turns",
+    )
     args = parser.parse_args(argv)
     print(
         "| offices | cold: page → clusters | warm: best / median | of which the map's frame (median) "
@@ -167,7 +211,8 @@ def main(argv: list[str] | None = None) -> int:
     with chromium() as browser:
         for size in (int(value) for value in args.sizes.split(",")):
             with tempfile.TemporaryDirectory(prefix="bench-browser-") as folder:
-                print(measure(browser, size, args.opens, args.searches, Path(folder)), flush=True)
+                for row in measure(browser, size, args.opens, args.searches, Path(folder), args.baseline):
+                    print(row, flush=True)
     return 0
 
 

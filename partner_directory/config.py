@@ -16,6 +16,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from partner_directory.errors import ConfigurationError
+from partner_directory.i18n import LANGUAGES
 
 PREFIX = "PARTNER_DIRECTORY_"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -96,6 +97,8 @@ class Settings:
     max_removed_share: float = 0.2
     #: The office's time zone: the register's downloads show times in it (an IANA name).
     office_time_zone: str = "Europe/Warsaw"
+    #: The language of what only the office reads (its reminders): ``pl`` or ``en``.
+    office_language: str = "pl"
     #: For tests and demos only: the date the members' pages take as today (``YYYY-MM-DD``).
     today: dt.date | None = None
     #: The SMTP server the app sends its mail through; empty: mail is not configured (see :meth:`mail_configured`).
@@ -149,6 +152,15 @@ class Settings:
             )
         if not self.public_url.lower().startswith(("http://", "https://")):
             raise ConfigurationError("config_public_url", name=PREFIX + "PUBLIC_URL", value=self.public_url)
+        language = self.office_language.strip().lower()
+        if language not in LANGUAGES:
+            raise ConfigurationError(
+                "config_language",
+                name=PREFIX + "OFFICE_LANGUAGE",
+                value=self.office_language,
+                allowed=", ".join(LANGUAGES),
+            )
+        object.__setattr__(self, "office_language", language)
         try:
             ZoneInfo(self.office_time_zone)
         except (ZoneInfoNotFoundError, ValueError):
@@ -190,11 +202,6 @@ def _convert(name: str, kind: object, raw: str) -> object:
         if raw.lower() in {"0", "false", "no", "off", "nie"}:
             return False
         raise ConfigurationError("config_bool", name=PREFIX + name.upper(), value=raw)
-    if kind == "int":
-        try:
-            return int(raw)
-        except ValueError:
-            raise ConfigurationError("config_number", name=PREFIX + name.upper(), value=raw) from None
     if "float" in kind:
         try:
             value = float(raw)

@@ -337,6 +337,17 @@ class AppPage:
         expect(heading).to_be_visible(timeout=START_TIMEOUT_SECONDS * 1000)
         self.wait_until_idle()
 
+    def sign_in_in_card(self, code: str, *, lang: str = "en") -> Locator:
+        """Sign in as a member with the members' ``code`` in the open card; return the card once its visit form shows."""
+        from partner_directory.i18n import t
+
+        dialog = self.page.locator("[role='dialog']")
+        expect(dialog.locator(".st-key-card_member_code input")).to_be_visible(timeout=START_TIMEOUT_SECONDS * 1000)
+        dialog.locator(".st-key-card_member_code input").fill(code)
+        dialog.get_by_role("button", name=t("members.sign_in", lang), exact=True).click()
+        expect(dialog.locator(".st-key-visit_company input")).to_be_visible(timeout=START_TIMEOUT_SECONDS * 1000)
+        return dialog
+
     def wait_until_idle(self, timeout: float = START_TIMEOUT_SECONDS) -> None:
         """Wait until the app's script is not running (right after an action it may not have started yet)."""
         self.page.wait_for_selector(

@@ -130,8 +130,8 @@ def test_an_unreachable_postgresql_server_is_a_sentence(tmp_path):
     register_url = f"postgresql://bra@/bra?host={tmp_path}"  # no server listens there
     with pytest.raises(DatabaseError) as caught:
         Register.open(register_url, busy_timeout=2)
-    assert "visits register" in str(caught.value)
-    assert "Rejestr wizyt" in caught.value.message("pl")
+    assert "office's database" in str(caught.value)
+    assert "Baza danych biura" in caught.value.message("pl")
 
 
 def test_an_sqlite_file_that_cannot_be_made_is_a_sentence(tmp_path):

@@ -343,13 +343,17 @@ def test_reminders_go_to_the_host_then_the_office_once_each(register, smtp_serve
     assert register.awaiting_answer() == []
 
 
-def test_a_visit_already_over_reminds_only_the_office(register, smtp_server):
-    settings = settings_for(smtp_server.port, "")
+@pytest.mark.parametrize(("office_language", "subject"), [("pl", "Brak odpowiedzi"), ("en", "No answer from")])
+def test_a_visit_already_over_reminds_only_the_office_in_its_language(register, smtp_server, office_language, subject):
+    settings = dataclasses.replace(settings_for(smtp_server.port, ""), office_language=office_language)
     requested(register, settings)
     after_the_visit = dt.datetime(2027, 1, 20, 8, tzinfo=UTC)  # the visit was on 12–13 January 2027
     assert remind(register.database, settings, after_the_visit) == 1
-    kinds = [entry.purpose for entry in outbox.entries(register.database)]
+    entries = outbox.entries(register.database)
+    kinds = [entry.purpose for entry in entries]
     assert kinds.count(mailing.OFFICE_REMINDER) == 1 and mailing.HOST_REMINDER not in kinds
+    [reminder] = [entry for entry in entries if entry.purpose == mailing.OFFICE_REMINDER]
+    assert reminder.subject.startswith(subject) and reminder.recipients == (OFFICE,)
 
 
 def test_without_mail_configured_nothing_is_reminded(register, smtp_server):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Iterator
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import Frame, Route, expect
@@ -132,6 +133,26 @@ def test_a_search_redraws_the_mounted_map_with_exactly_the_offices_found(browser
         assert after["zoom"] >= 6, after["zoom"]  # Gdańsk's offices: a close view, not the world
 
 
+def test_a_search_made_again_and_clear_all_show_their_offices_from_the_kept_clusters(browser, server, offices):
+    """offices.js keeps the clusters of the last few searches; a search made again shows exactly its offices."""
+    with window(browser, server, SIZE) as app:
+        app.goto("/")
+        wait_for_map(app)
+        everything = poll(lambda: state(app), lambda now: now["shows"] >= 1, message="the offices shown")
+        for text in ("maritime", "robotics", "maritime", "robotics"):
+            before = state(app)["shows"]
+            search_for(app, text)
+            after = poll(lambda: state(app), lambda now, b=before: now["shows"] > b, message=f"the map of “{text}”")
+            assert _rounded(after["offices"]) == found_positions(offices, text), text
+            expected = len(found_positions(offices, text))
+            poll(app.offices_on_map, lambda count, n=expected: count == n, message=f"{text}: offices drawn")
+        before = state(app)["shows"]
+        app.page.get_by_role("button", name="Clear the search").click()
+        after = poll(lambda: state(app), lambda now: now["shows"] > before, message="the map of every office")
+        assert _rounded(after["offices"]) == _rounded(everything["offices"])
+        poll(app.offices_on_map, lambda count: count == len(everything["offices"]), message="every office drawn")
+
+
 def test_a_click_on_an_office_after_a_search_opens_that_partners_card(browser, server):
     with window(browser, server, SIZE) as app:
         app.goto("/")
@@ -157,17 +178,18 @@ def test_a_click_on_an_office_after_a_search_opens_that_partners_card(browser, s
 def test_a_search_made_while_the_map_mounts_is_the_one_it_shows(browser, server, offices):
     """The frame ignores new arguments while its scripts load; the search must reach the map all the same."""
     held: list[Route] = []
+    map_code = "**/static/offices/map-*.js"  # Leaflet, supercluster and offices.js in one file (maps.assets.map_bundle)
     with window(browser, server, SIZE) as app:
-        app.page.route("**/static/leaflet/leaflet.js", lambda route: held.append(route))
+        app.page.route(map_code, lambda route: held.append(route))
         app.goto("/")
         for _ in range(300):  # Playwright's own wait, which hands the request to the route
             if held:
                 break
             app.page.wait_for_timeout(100)
-        assert held, "the map's frame never asked for Leaflet"
+        assert held, "the map's frame never asked for its code"
         search_for(app, "robotics")
         app.page.wait_for_timeout(500)  # the frame's render with the search's arguments arrives (and is ignored)
-        app.page.unroute("**/static/leaflet/leaflet.js")
+        app.page.unroute(map_code)
         for route in held:
             route.continue_()
         wait_for_map(app)
@@ -211,3 +233,43 @@ def _finds(offices, text: str, partner: str) -> bool:
     from partner_directory.search.engine import search
 
     return partner in set(search(offices, Criteria(text=text)).rows["partner_id"])
+
+
+def test_the_first_views_files_are_fetched_while_the_maps_code_loads(browser, server):
+    """static/map/prefetch.js asks for the points and outlines before the map's code arrives; each is fetched once."""
+    held: list[Route] = []
+    map_code = "**/static/offices/map-*.js"
+    with window(browser, server, SIZE) as app:
+        asked: list[str] = []
+        app.page.on("request", lambda request: asked.append(request.url))
+        app.page.route(map_code, lambda route: held.append(route))
+        app.goto("/")
+        for _ in range(300):  # Playwright's own wait, which hands the request to the route
+            if held:
+                break
+            app.page.wait_for_timeout(100)
+        assert held, "the map's frame never asked for its code"
+
+        prefetches = [url for url in asked if "/map/prefetch.js?" in url]
+        assert len(prefetches) == 1, asked
+        prefetch = prefetches[0]
+        files = [server.url + path for path in parse_qs(urlsplit(prefetch).query)["file"]]
+        assert any(re.search(r"/offices/offices-[0-9a-f]+\.json$", url) for url in files), files
+        assert any(url.endswith("/world/countries-110m.geojson") for url in files), files
+
+        def asked_for(urls: list[str]) -> list[int]:
+            return [urls.count(url) for url in files]
+
+        # The code is held back, and yet the first view's files are asked for: by the prefetch.
+        for _ in range(300):  # Playwright's own wait: a plain sleep would not hand over the requests
+            if asked_for(asked) == [1, 1]:
+                break
+            app.page.wait_for_timeout(100)
+        assert asked_for(asked) == [1, 1], asked
+        app.page.unroute(map_code)
+        for route in held:
+            route.continue_()
+        wait_for_map(app)
+        # The outlines are drawn after the offices, and the map took the prefetched answers: no second request.
+        map_frame(app).locator(".leaflet-pd-outlines-pane path").first.wait_for(state="attached", timeout=WAIT_MS)
+        assert asked_for(asked) == [1, 1], asked

@@ -325,11 +325,12 @@ def test_app_mode_loads_leaflet_and_supercluster_from_the_static_folder():
     html = app_html(frame(office()), asset_base_url="/base/app/static")
     scripts = re.findall(r'<script src="([^"]+)"', html)
     styles = re.findall(r'<link rel="stylesheet" href="([^"]+)"', html)
+    # First the prefetch of the outlines (these offices travel inside the page), then the map's code in one file.
     assert scripts == [
-        "/base/app/static/leaflet/leaflet.js",
-        "/base/app/static/map/offices.js",
+        "/base/app/static/map/prefetch.js?file=%2Fbase%2Fapp%2Fstatic%2Fworld%2Fcountries-110m.geojson",
+        "/base/app/static/" + assets.map_bundle(),
     ]
-    # The map's code loads supercluster itself, beside the offices' points.
+    # Should the bundle be missing, the map's code loads supercluster itself, beside the offices' points.
     assert '"superclusterUrl":"/base/app/static/supercluster/supercluster.min.js"' in html
     assert styles == [
         "/base/app/static/leaflet/leaflet.css",

@@ -138,6 +138,28 @@ def test_standalone_map_shows_outlines_markers_and_clusters_offline(standalone: 
     assert all(url.startswith("https://tile.openstreetmap.org/") for url in standalone.blocked)
 
 
+def test_only_the_countries_near_the_view_are_drawn(standalone: OpenedPage):
+    """Leaflet projects every shape on the map at each zoom: zoomed in, the far countries are left off."""
+    page = standalone.page
+    outlines = page.locator(".leaflet-pd-outlines-pane path")
+    world = outlines.count()
+    assert world > 150
+    zoom_to(page, 54.35, 18.65, 7)  # Gdańsk
+    near_gdansk = outlines.count()
+    assert 0 < near_gdansk < 40, near_gdansk
+    zoom_to(page, -33.87, 151.21, 7)  # a pan to Sydney at the same zoom: Australia's shape comes in
+    assert 0 < outlines.count() < 40
+    assert page.evaluate(
+        """() => [...document.querySelectorAll('.leaflet-pd-outlines-pane path')].some((path) => {
+            const box = path.getBoundingClientRect();
+            return box.width > 0 && box.left < innerWidth && box.right > 0 && box.top < innerHeight && box.bottom > 0;
+        })"""
+    ), "no outline in view after the pan"
+    zoom_to(page, 20, 10, 2)
+    assert outlines.count() == world
+    assert standalone.errors == []
+
+
 def test_approximate_offices_are_drawn_hollow_and_dashed(standalone: OpenedPage):
     page = standalone.page
     zoom_to(page, -20.0, -170.0, 9)

@@ -78,9 +78,7 @@ def test_a_member_tries_dates_sends_once_keeps_details_and_sees_the_status(brows
         app.goto(f"/?partner={MUNICH}")
         dialog = page.locator("[role='dialog']")
         expect(dialog).to_contain_text("sign in here", timeout=WAIT_MS)
-        dialog.locator(".st-key-card_member_code input").fill(CODE)
-        dialog.get_by_role("button", name="Sign in", exact=True).click()
-        expect(dialog.locator(".st-key-visit_company input")).to_be_visible(timeout=WAIT_MS)
+        app.sign_in_in_card(CODE)
         dialog.locator(".st-key-visit_company input").fill("Amber Byte Sp. z o.o.")
         dialog.locator(".st-key-visit_name input").fill("Anna Nowak")
         dialog.locator(".st-key-visit_email input").fill("anna@amberbyte.example.org")
@@ -163,9 +161,7 @@ def test_a_member_stays_signed_in_across_a_reload_and_a_shared_link_until_signin
         app.goto(f"/?partner={MUNICH}")
         dialog = page.locator("[role='dialog']")
         expect(dialog).to_contain_text("sign in here", timeout=WAIT_MS)
-        dialog.locator(".st-key-card_member_code input").fill(CODE)
-        dialog.get_by_role("button", name="Sign in", exact=True).click()
-        expect(dialog.locator(".st-key-visit_company input")).to_be_visible(timeout=WAIT_MS)
+        app.sign_in_in_card(CODE)
         cookie = poll(
             lambda: [c for c in page.context.cookies() if c["name"] == "bra_member"],
             bool,

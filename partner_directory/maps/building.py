@@ -40,6 +40,8 @@ from partner_directory.maps.assets import (
     MAP_JS,
     inlined_assets,
     inlined_outlines,
+    map_bundle,
+    prefetch_url,
 )
 from partner_directory.maps.elements import (
     OPENSTREETMAP,
@@ -151,7 +153,7 @@ def build_map(
         fmap.default_css = []
         fmap.add_child(InlineAssets(inlined_assets()))
     else:
-        fmap.default_js = [("leaflet", base_url + LEAFLET_JS), ("partner_directory_map", base_url + MAP_JS)]
+        fmap.default_js = _scripts(base_url, offices)
         fmap.default_css = [("leaflet_css", base_url + LEAFLET_CSS), ("partner_directory_map_css", base_url + MAP_CSS)]
 
     fmap.add_child(
@@ -182,6 +184,26 @@ def build_map(
     if bounds is not None:
         fmap.fit_bounds(bounds, padding=FIT_PADDING_PIXELS, max_zoom=FIT_MAX_ZOOM)
     return fmap
+
+
+def _scripts(base_url: str, offices: pd.DataFrame | OfficeData) -> list[tuple[str, str]]:
+    """The map page's scripts, in order: the prefetch of the first view's files, then the map's code.
+
+    The code is one file (:func:`~partner_directory.maps.assets.map_bundle`), or Leaflet and
+    ``offices.js`` where it cannot be written (supercluster then comes beside the offices).
+    streamlit-folium loads them one after the other; the offices' points and the outlines
+    arrive meanwhile (``static/map/prefetch.js``) instead of after them.
+    """
+    first_view = [base_url + COUNTRY_OUTLINES]
+    if isinstance(offices, OfficeData) and offices.url is not None:
+        first_view.insert(0, base_url + offices.url)
+    bundle = map_bundle()
+    code = (
+        [("partner_directory_map", base_url + bundle)]
+        if bundle is not None
+        else [("leaflet", base_url + LEAFLET_JS), ("partner_directory_map", base_url + MAP_JS)]
+    )
+    return [("partner_directory_prefetch", prefetch_url(base_url, first_view)), *code]
 
 
 def render_standalone_html(

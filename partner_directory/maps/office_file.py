@@ -37,7 +37,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from partner_directory.maps.assets import STATIC_DIR
+from partner_directory.maps.assets import STATIC_DIR, WRITTEN_DIR
 from partner_directory.maps.rows import (
     OfficeData,
     office_rows,
@@ -48,7 +48,7 @@ from partner_directory.maps.rows import (
 )
 from partner_directory.sheet.export import write_atomically
 
-MAP_FILES_DIR: Final = STATIC_DIR / "offices"
+MAP_FILES_DIR: Final = WRITTEN_DIR
 """Where the app writes its map files; served at ``/app/static/offices/``."""
 
 KEEP_UNUSED_SECONDS: Final = 24 * 3600

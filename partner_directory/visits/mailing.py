@@ -53,8 +53,6 @@ ALLOWED_ANSWERS = {"visit_confirm": ("confirmed",), "visit_answer": ("declined",
 LINK_DAYS = 30
 #: … and no longer than this many days after the visit's last day.
 LINK_GRACE_DAYS = 3
-#: The language of a message only the office reads.
-OFFICE_LANGUAGE = "pl"
 
 #: Kinds of message (``Mail.purpose``), so a page can ask the outbox where each stands.
 REQUEST = "visit_request"
@@ -324,7 +322,7 @@ def host_reminder_mail(visit: Visit, links: Links, settings: Settings) -> Mail:
 
 def office_reminder_mail(visit: Visit, settings: Settings, *, days: int) -> Mail:
     """The office is told that the host has not answered a request in ``days`` working days."""
-    language = OFFICE_LANGUAGE
+    language = settings.office_language
     lines = [
         t(
             "host_answer.reminder.office",

@@ -58,17 +58,25 @@
     return holder.__partnerDirectoryMapFiles;
   }
   var pendingFiles = Object.create(null);
+  // A file static/map/prefetch.js began to fetch before this code arrived (taken once), or null.
+  function prefetched(url) {
+    var fetched = global.partnerDirectoryPrefetched;
+    if (!fetched || !fetched[url]) { return null; }
+    var answer = fetched[url];
+    delete fetched[url];
+    return answer;
+  }
   function loadFile(url) {
     var cache = sharedCache();
     if (Object.prototype.hasOwnProperty.call(cache.files, url)) { return Promise.resolve(cache.files[url]); }
     if (pendingFiles[url]) { return pendingFiles[url]; }
     // The file is named by its content, so any copy the browser holds is the right one:
     // no revalidation (Streamlit's static route answers a conditional request in full).
-    pendingFiles[url] = fetch(url, { credentials: "same-origin", cache: "force-cache" })
+    pendingFiles[url] = (prefetched(url) || fetch(url, { credentials: "same-origin", cache: "force-cache" })
       .then(function (response) {
         if (!response.ok) { throw new Error("HTTP " + response.status); }
         return response.json();
-      })
+      }))
       .then(function (data) {
         cache.files[url] = data;
         cache.order.push(url);
@@ -452,16 +460,19 @@
     var clusterMaxZoom = 0;
     var following = null;
     var shows = 0;
-    // Shows `positions` (rows of the points), in place of what was shown: a search redraws the mounted map.
-    function show(positions) {
-      fold();
-      layer.clearLayers();
-      drawn = Object.create(null);
-      // Off the map until the next task: streamlit-folium binds its click handler to every layer on
-      // the map right after a search's update runs, and clusters and offices must not report clicks.
-      if (map.hasLayer(layer)) { map.removeLayer(layer); }
-      shown = positions;
-      shownCount = positions.length;
+    // The clusters of the last few rows shown, by their bitmap ("" for all): "Clear all" after a search,
+    // or a search made again, shows its clusters without building them again (at 100,000 offices all
+    // of them take a loaded machine several hundred milliseconds).
+    var INDEXES_KEPT = 3;
+    var indexes = [];  // [bitmap, index], the last used last
+    function clustersOf(positions, bitmap) {
+      for (var kept = 0; kept < indexes.length; kept++) {
+        if (indexes[kept][0] === bitmap) {
+          var entry = indexes.splice(kept, 1)[0];
+          indexes.push(entry);
+          return entry[1];
+        }
+      }
       var features = new Array(positions.length);
       for (var n = 0; n < positions.length; n++) {
         var row = positions[n];
@@ -471,13 +482,30 @@
           geometry: { type: "Point", coordinates: [longitudes[row], latitudes[row]] }
         };
       }
-      // Clusters down to the deepest zoom: offices closer than a cluster's radius there spread out on a click.
-      clusterMaxZoom = Math.max(0, Math.round(map.getMaxZoom()) || 18);
-      index = new global.Supercluster({
+      var built = new global.Supercluster({
         radius: options.cluster.maxClusterRadius,
         extent: 256,  // the radius in screen pixels of Leaflet's 256-pixel tiles
         maxZoom: clusterMaxZoom
       }).load(features);
+      indexes.push([bitmap, built]);
+      if (indexes.length > INDEXES_KEPT) { indexes.shift(); }
+      return built;
+    }
+
+    // Shows `positions` (rows of the points; `bitmap` says which, as `source.shown`), in place of what
+    // was shown: a search redraws the mounted map.
+    function show(positions, bitmap) {
+      fold();
+      layer.clearLayers();
+      drawn = Object.create(null);
+      // Off the map until the next task: streamlit-folium binds its click handler to every layer on
+      // the map right after a search's update runs, and clusters and offices must not report clicks.
+      if (map.hasLayer(layer)) { map.removeLayer(layer); }
+      shown = positions;
+      shownCount = positions.length;
+      // Clusters down to the deepest zoom: offices closer than a cluster's radius there spread out on a click.
+      clusterMaxZoom = Math.max(0, Math.round(map.getMaxZoom()) || 18);
+      index = clustersOf(positions, bitmap || "");
       var drawing = ++shows;
       window.setTimeout(function () {
         if (drawing !== shows) { return; }  // a later search came first
@@ -486,6 +514,7 @@
         // How many times offices were shown, and how many: for tools that wait for a search's map.
         container.setAttribute("data-pd-shows", String(drawing));
         container.setAttribute("data-pd-shown", String(shownCount));
+        officesSettled();
       }, 0);
       if (legend) { legend.remove(); legend = null; }
       if (shownCount) { addLegend(false); }
@@ -500,9 +529,21 @@
     var wantedShown = source.shown;
     function showRows(bitmap) {
       wantedShown = bitmap;
-      if (pointsLoaded) { show(shownPositions(latitudes.length, bitmap)); }
+      if (pointsLoaded) { show(shownPositions(latitudes.length, bitmap), bitmap); }
     }
     map.partnerDirectoryOffices = { showRows: showRows };
+
+    // What waits for the offices' first drawing (or their failure): the country outlines.
+    var afterOffices = [];
+    var officesDone = false;
+    map.partnerDirectoryAfterOffices = function (then) {
+      if (officesDone) { then(); } else { afterOffices.push(then); }
+    };
+    function officesSettled() {
+      if (officesDone) { return; }
+      officesDone = true;
+      afterOffices.splice(0).forEach(function (then) { window.setTimeout(then, 0); });
+    }
 
     // Should the popup's x still be under the legend (a legend that grew a line when the card
     // opened, a short map), the map moves down until the x is clear of it.
@@ -574,6 +615,7 @@
     var noticeShown = false;
     function notLoaded(error) {
       console.warn("Offices not loaded:", error);
+      officesSettled();
       if (noticeShown) { return; }
       noticeShown = true;
       var notice = L.control({ position: "bottomleft" });
@@ -596,7 +638,7 @@
           longitudes = points[1];
           rowFlags = points[2];
           pointsLoaded = true;
-          show(shownPositions(latitudes.length, wantedShown));
+          show(shownPositions(latitudes.length, wantedShown), wantedShown);
         })
         .catch(notLoaded);
     } else {
@@ -609,7 +651,7 @@
       clusterCode(options.superclusterUrl)
         .then(function () {
           pointsLoaded = true;
-          show(shownPositions(rows.length, wantedShown));
+          show(shownPositions(rows.length, wantedShown), wantedShown);
         })
         .catch(notLoaded);
     }
@@ -622,15 +664,36 @@
     var pane = map.createPane("pd-outlines");
     pane.style.zIndex = "150";
     pane.style.pointerEvents = "none";
+    // Each country is a layer of its own, and only those near the view are on the map: Leaflet
+    // projects every point of every shape on the map at each zoom, synchronously, and the 1:50m
+    // shapes of the whole world cost a search that zooms to a city tens of milliseconds.
     function layerOf(geojson) {
-      return L.geoJSON(geojson, {
+      var group = L.geoJSON(geojson, {
         pane: "pd-outlines",
         interactive: false,
         style: function () { return options.style; }
       });
+      group.pdParts = group.getLayers().map(function (part) { return [part, part.getBounds()]; });
+      group.clearLayers();
+      return group;
+    }
+    function near(shape, view) {  // or near one of the world's copies either side (shapes continue past 180°)
+      for (var shift = -360; shift <= 360; shift += 360) {
+        var moved = L.latLngBounds([view.getSouth(), view.getWest() + shift], [view.getNorth(), view.getEast() + shift]);
+        if (moved.intersects(shape)) { return true; }
+      }
+      return false;
+    }
+    function keepNear(group, view) {
+      group.pdKept = view;
+      group.pdParts.forEach(function (entry) {
+        var wanted = near(entry[1], view);
+        if (wanted && !group.hasLayer(entry[0])) { group.addLayer(entry[0]); }
+        if (!wanted && group.hasLayer(entry[0])) { group.removeLayer(entry[0]); }
+      });
     }
     function load(url) {
-      return fetch(url).then(function (response) {
+      return prefetched(url) || fetch(url).then(function (response) {
         if (!response.ok) { throw new Error("HTTP " + response.status); }
         return response.json();
       });
@@ -638,9 +701,13 @@
     var coarse = null;
     var fine = null;
     var fineRequested = false;
+    var VIEW_MARGIN = 0.5;  // of the view's size, on each side: a pan shows no missing coast
     // Zoomed in, the 1:50m outlines replace the 1:110m ones (fetched once, on first need).
-    function update() {
-      var zoomedIn = Boolean(options.fineUrl) && map.getZoom() >= options.fineMinZoom;
+    // `view`, `zoom`: where the map is about to go (a search), else where it is.
+    function update(view, zoom) {
+      view = view || map.getBounds().pad(VIEW_MARGIN);
+      zoom = zoom === undefined ? map.getZoom() : zoom;
+      var zoomedIn = Boolean(options.fineUrl) && zoom >= options.fineMinZoom;
       if (zoomedIn && !fineRequested) {
         fineRequested = true;
         load(options.fineUrl)
@@ -649,16 +716,32 @@
       }
       var showFine = zoomedIn && fine !== null;
       if (fine) {
+        if (showFine) { keepNear(fine, view); }
         if (showFine && !map.hasLayer(fine)) { fine.addTo(map); }
         if (!showFine && map.hasLayer(fine)) { map.removeLayer(fine); }
       }
       if (coarse) {
         if (showFine && map.hasLayer(coarse)) { map.removeLayer(coarse); }
+        if (!showFine) { keepNear(coarse, view); }
         if (!showFine && !map.hasLayer(coarse)) { coarse.addTo(map); }
       }
     }
-    function drawCoarse(geojson) { coarse = layerOf(geojson); update(); }
-    map.on("zoomend", update);
+    // A search is about to move the map (`search` below): only the shapes near where it goes stay.
+    map.partnerDirectoryOutlines = {
+      before: function (bounds, zoom) { update(L.latLngBounds(bounds).pad(VIEW_MARGIN), zoom); }
+    };
+    // Drawn once the offices are (177 shapes take a loaded machine tens of milliseconds, which the
+    // offices' first clusters need not wait for; tiles cover the outlines anyway when they load).
+    function drawCoarse(geojson) {
+      var draw = function () { coarse = layerOf(geojson); update(); };
+      if (map.partnerDirectoryAfterOffices) { map.partnerDirectoryAfterOffices(draw); } else { draw(); }
+    }
+    map.on("zoomend", function () { update(); });
+    // A pan past the shapes kept (not a popup's small pan into view): those near the new view.
+    map.on("moveend", function () {
+      var shown = [coarse, fine].filter(function (group) { return group && map.hasLayer(group); })[0];
+      if (shown && shown.pdKept && !shown.pdKept.contains(map.getBounds())) { update(); }
+    });
     if (options.geojson) {
       drawCoarse(options.geojson);
     } else {
@@ -667,7 +750,7 @@
         .catch(function (error) { console.warn("Country outlines not loaded:", error); });
     }
     // The map's view is set after this script; check once it is.
-    map.whenReady(function () { window.setTimeout(update, 0); });
+    map.whenReady(function () { window.setTimeout(function () { update(); }, 0); });
   }
 
   function labels(map, labels, options) {
@@ -692,12 +775,13 @@
       });
     }
     var markers = markersOf(labels);
-    // A search names the places near the offices it found, in place of these.
+    // A search names the places near the offices it found, in place of these. Called before the
+    // search moves the map: the old names are not placed and measured at the new view.
     map.partnerDirectoryLabels = {
       replace: function (rows) {
         markers.forEach(function (marker) { if (map.hasLayer(marker)) { map.removeLayer(marker); } });
         markers = markersOf(rows);
-        update();
+        later();
       }
     };
     // Labels never overlap: the rows come largest city first, and a label whose box would touch
@@ -741,8 +825,16 @@
         }
       });
     }
-    // After every view change (a zoom, the first fit to the offices, a resize), not only a zoom.
-    map.on("zoomend moveend resize viewreset", update);
+    // Once after the view changes (a zoom, the first fit to the offices, a resize), not only a zoom:
+    // in a task of its own, since one change fires several of these events, and the offices of a
+    // search are drawn first (their drawing is already waiting, static/map/offices.js `show`).
+    var updating = false;
+    function later() {
+      if (updating) { return; }
+      updating = true;
+      window.setTimeout(function () { updating = false; update(); }, 0);
+    }
+    map.on("zoomend moveend resize viewreset", later);
     map.whenReady(function () { window.setTimeout(update, 0); });
     // The page sizes the map's frame after this script has run: again once it has a size.
     if (window.ResizeObserver) { new window.ResizeObserver(update).observe(map.getContainer()); }
@@ -763,16 +855,20 @@
     // A zoom still animating (the member's wheel) would end at its own target after this view:
     // it ends now (Leaflet 1.9, vendored; its end is what the animation's transitionend calls).
     if (map._animatingZoom && map._onZoomTransitionEnd) { map._onZoomTransitionEnd(); }
+    var named = map.partnerDirectoryLabels;
+    if (named) { named.replace(places); }  // before the view moves: the old names are not placed there
+    if (map.partnerDirectoryOutlines && change.bounds) {
+      // The zoom fitBounds will choose (Leaflet 1.9: padding on both sides, then the maximum).
+      var target = L.latLngBounds(change.bounds);
+      var padding = L.point(change.padding).multiplyBy(2);
+      map.partnerDirectoryOutlines.before(target, Math.min(change.maxZoom, map.getBoundsZoom(target, false, padding)));
+    }
     if (change.bounds) {
       map.fitBounds(change.bounds, { padding: change.padding, maxZoom: change.maxZoom, animate: false });
     } else {
       map.setView(change.center, change.zoom, { animate: false });
     }
-    if (map.partnerDirectoryLabels) {
-      map.partnerDirectoryLabels.replace(places);
-    } else if (places.length) {
-      labels(map, places, placeOptions);
-    }
+    if (!named && places.length) { labels(map, places, placeOptions); }
   }
 
   global.partnerDirectoryMap = { offices: offices, outlines: outlines, labels: labels, search: search };
