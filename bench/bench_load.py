@@ -11,7 +11,8 @@ members, measures in turn:
   the same keys, nothing computed or drawn. Every other rate is also printed as
   its ratio to the floor's rate measured in the same run, a yardstick that the
   machine's other load moves together with the pages measured;
-* **app** — ``streamlit run app.py``, one process, the members' production options
+* **app** — ``streamlit run asgi.py`` (``app.py`` with the app's own routes, as
+  ``make run`` and ``make serve`` start it), one process, the members' production options
   (no file watcher, no run-on-save), agent API on;
 * **plain** — ``bench/plain_app.py``, a plain streamlit-folium page on the same file
   (pandas filter, FastMarkerCluster, st.dataframe) with the same widget keys;
@@ -22,8 +23,11 @@ Each member runs ``--journeys`` journeys of five interactions, each a
 ``POST /_stcore/agent/interact``: open the page, search a word, set a place and a
 radius, pick a service, clear. Members choose different words, places, radii and
 services. Printed per run: interactions per second over the whole run, one
-interaction's p50 and p95, a journey's p50, and the resident memory of the
-server processes at the end (Streamlit processes and nginx, summed). For the app
+interaction's p50 and p95, a journey's p50, the server processes' CPU time per
+interaction while the members ran (user + system, from ``/proc``: steadier than a
+rate when other programs share the machine, since it counts only the server's own
+work), and the resident memory of the server processes at the end (Streamlit
+processes and nginx, summed). For the app
 in one process it also prints how long after its start the first page was
 served (the process started, healthy, then one member's first interaction). The list
 is published first as the office publishes it -- into the office's database, checked
@@ -84,6 +88,12 @@ class Run:
     failures: list[str] = field(default_factory=list)
     rss_mb: float = 0.0
     first_page_s: float | None = None
+    cpu_seconds: float = 0.0  # the server processes' CPU time (user + system) while the members ran
+
+    @property
+    def cpu_ms(self) -> float:
+        """The server's CPU time per interaction, in milliseconds: steadier than a rate on a shared machine."""
+        return 1000 * self.cpu_seconds / len(self.interactions) if self.interactions else float("nan")
 
     @property
     def rate(self) -> float:
@@ -100,7 +110,7 @@ class Run:
         first = f"{self.first_page_s:.1f} s" if self.first_page_s is not None else "—"
         return (
             f"| {self.target} | {self.offices:,} | {self.members} | {rate:.1f}{failed} | {ratio} | "
-            f"{p50:.2f} s / {p95:.2f} s | {journey:.1f} s | {self.rss_mb:.0f} MB | {first} |"
+            f"{p50:.2f} s / {p95:.2f} s | {journey:.1f} s | {self.cpu_ms:.1f} ms | {self.rss_mb:.0f} MB | {first} |"
         )
 
 
@@ -176,8 +186,8 @@ class Member:
             run.journeys.append(time.perf_counter() - started)
 
 
-def rss_mb(root_pids: list[int]) -> float:
-    """Resident memory of the processes and all their descendants, in MB (from /proc)."""
+def _with_descendants(root_pids: list[int]) -> list[int]:
+    """The processes and all their descendants (from /proc)."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -188,15 +198,21 @@ def rss_mb(root_pids: list[int]) -> float:
             continue
         parent = int(stat.rsplit(")", 1)[1].split()[1])
         children.setdefault(parent, []).append(int(entry.name))
-    total_kb = 0
-    seen: set[int] = set()
+    seen: list[int] = []
     stack = list(root_pids)
     while stack:
         pid = stack.pop()
         if pid in seen:
             continue
-        seen.add(pid)
+        seen.append(pid)
         stack.extend(children.get(pid, []))
+    return seen
+
+
+def rss_mb(root_pids: list[int]) -> float:
+    """Resident memory of the processes and all their descendants, in MB (from /proc)."""
+    total_kb = 0
+    for pid in _with_descendants(root_pids):
         try:
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -204,6 +220,19 @@ def rss_mb(root_pids: list[int]) -> float:
         except OSError:
             continue
     return total_kb / 1024
+
+
+def cpu_seconds(root_pids: list[int]) -> float:
+    """CPU time (user + system) of the processes and all their descendants so far, in seconds (from /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in _with_descendants(root_pids):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
 
 
 def free_port() -> int:
@@ -238,7 +267,8 @@ def server(target: str, work: Path, environment: dict[str, str], workers: int) -
         environment = environment | {"STREAMLIT_SERVER_AGENT_MAX_SESSIONS": "2000"}
         url = f"http://127.0.0.1:{base}"
     else:
-        script = {"app": "app.py", "floor": "bench/floor_app.py"}.get(target, "bench/plain_app.py")
+        # The app as make run and make serve start it: asgi.py (app.py with the app's own routes).
+        script = {"app": "asgi.py", "floor": "bench/floor_app.py"}.get(target, "bench/plain_app.py")
         command = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port)]
         command += ["--server.address", "127.0.0.1"]
         for option, value in PRODUCTION_OPTIONS:
@@ -331,6 +361,7 @@ def measure(
             thread.join()
         lock = threading.Lock()
         crowd = [Member(url, seed=i) for i in range(members)]
+        cpu_before = cpu_seconds(pids)
         started = time.perf_counter()
 
         def member_work(member: Member) -> None:
@@ -343,6 +374,7 @@ def measure(
         for thread in threads:
             thread.join()
         run.seconds = time.perf_counter() - started
+        run.cpu_seconds = cpu_seconds(pids) - cpu_before
         run.rss_mb = rss_mb(pids)
     return run
 
@@ -373,10 +405,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start; members at once: {crowds}, ")
     print(f"{args.journeys} journeys of 5 interactions each")
     print(
-        "| server | offices | members | interactions/s | ÷ floor | interaction p50 / p95 | journey p50 | RSS "
-        "| first page after start |"
+        "| server | offices | members | interactions/s | ÷ floor | interaction p50 / p95 | journey p50 "
+        "| server CPU per interaction | RSS | first page after start |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     failed = False
     for size in [int(s) for s in args.sizes.split(",")]:
         with tempfile.TemporaryDirectory(prefix="bench-load-") as temporary:
