@@ -150,7 +150,10 @@ def test_an_unreachable_database_is_a_sentence_on_the_page(monkeypatch, tmp_path
     monkeypatch.setenv("PARTNER_DIRECTORY_DATABASE_URL", f"postgresql://bra@/bra?host={tmp_path}")
     at = run(register_page)
     assert not at.exception
-    assert "The office's database (the partner list, the visits register and mail) cannot be reached right now" in texts(at)
+    assert (
+        "The office's database (the partner list, the visits register and mail) cannot be reached right now"
+        in texts(at)
+    )
 
 
 @pytest.fixture
