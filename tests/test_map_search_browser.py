@@ -14,8 +14,8 @@ must show that search, not the one it was mounted for.
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -28,9 +28,8 @@ from tests.browser import (
     ROOT,
     AppPage,
     StreamlitServer,
-    app_environment,
+    demo_server,
     poll,
-    streamlit_server,
     window,
 )
 
@@ -58,10 +57,7 @@ MAP_STATE = """() => {
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[StreamlitServer]:
     """One dashboard on a copy of the demo data for the whole module (the tests only read)."""
-    folder = tmp_path_factory.mktemp("map-search")
-    shutil.copy(ROOT / "data" / "partners.csv", folder / "partners.csv")
-    environment = app_environment(folder / "partners.csv", folder)
-    with streamlit_server(environment, folder / "streamlit.log") as running:
+    with demo_server(tmp_path_factory.mktemp("map-search")) as running:
         yield running
 
 
@@ -175,23 +171,30 @@ def test_a_click_on_an_office_after_a_search_opens_that_partners_card(browser, s
         assert state(app)["probe"] == "the same map"
 
 
-def test_a_search_made_while_the_map_mounts_is_the_one_it_shows(browser, server, offices):
-    """The frame ignores new arguments while its scripts load; the search must reach the map all the same."""
+@contextmanager
+def maps_code_held(app: AppPage) -> Iterator[None]:
+    """Open the page with the map's code held back until the block ends (then it loads)."""
     held: list[Route] = []
     map_code = "**/static/offices/map-*.js"  # Leaflet, supercluster and offices.js in one file (maps.assets.map_bundle)
+    app.page.route(map_code, lambda route: held.append(route))
+    app.goto("/")
+    for _ in range(300):  # Playwright's own wait, which hands the request to the route
+        if held:
+            break
+        app.page.wait_for_timeout(100)
+    assert held, "the map's frame never asked for its code"
+    yield
+    app.page.unroute(map_code)
+    for route in held:
+        route.continue_()
+
+
+def test_a_search_made_while_the_map_mounts_is_the_one_it_shows(browser, server, offices):
+    """The frame ignores new arguments while its scripts load; the search must reach the map all the same."""
     with window(browser, server, SIZE) as app:
-        app.page.route(map_code, lambda route: held.append(route))
-        app.goto("/")
-        for _ in range(300):  # Playwright's own wait, which hands the request to the route
-            if held:
-                break
-            app.page.wait_for_timeout(100)
-        assert held, "the map's frame never asked for its code"
-        search_for(app, "robotics")
-        app.page.wait_for_timeout(500)  # the frame's render with the search's arguments arrives (and is ignored)
-        app.page.unroute(map_code)
-        for route in held:
-            route.continue_()
+        with maps_code_held(app):
+            search_for(app, "robotics")
+            app.page.wait_for_timeout(500)  # the frame's render with the search's arguments arrives (and is ignored)
         wait_for_map(app)
         shown = poll(lambda: state(app), lambda now: now["offices"] is not None and now["shows"] >= 1)
         poll(
@@ -237,38 +240,26 @@ def _finds(offices, text: str, partner: str) -> bool:
 
 def test_the_first_views_files_are_fetched_while_the_maps_code_loads(browser, server):
     """static/map/prefetch.js asks for the points and outlines before the map's code arrives; each is fetched once."""
-    held: list[Route] = []
-    map_code = "**/static/offices/map-*.js"
     with window(browser, server, SIZE) as app:
         asked: list[str] = []
         app.page.on("request", lambda request: asked.append(request.url))
-        app.page.route(map_code, lambda route: held.append(route))
-        app.goto("/")
-        for _ in range(300):  # Playwright's own wait, which hands the request to the route
-            if held:
-                break
-            app.page.wait_for_timeout(100)
-        assert held, "the map's frame never asked for its code"
+        with maps_code_held(app):
+            prefetches = [url for url in asked if "/map/prefetch.js?" in url]
+            assert len(prefetches) == 1, asked
+            prefetch = prefetches[0]
+            files = [server.url + path for path in parse_qs(urlsplit(prefetch).query)["file"]]
+            assert any(re.search(r"/offices/offices-[0-9a-f]+\.json$", url) for url in files), files
+            assert any(url.endswith("/world/countries-110m.geojson") for url in files), files
 
-        prefetches = [url for url in asked if "/map/prefetch.js?" in url]
-        assert len(prefetches) == 1, asked
-        prefetch = prefetches[0]
-        files = [server.url + path for path in parse_qs(urlsplit(prefetch).query)["file"]]
-        assert any(re.search(r"/offices/offices-[0-9a-f]+\.json$", url) for url in files), files
-        assert any(url.endswith("/world/countries-110m.geojson") for url in files), files
+            def asked_for(urls: list[str]) -> list[int]:
+                return [urls.count(url) for url in files]
 
-        def asked_for(urls: list[str]) -> list[int]:
-            return [urls.count(url) for url in files]
-
-        # The code is held back, and yet the first view's files are asked for: by the prefetch.
-        for _ in range(300):  # Playwright's own wait: a plain sleep would not hand over the requests
-            if asked_for(asked) == [1, 1]:
-                break
-            app.page.wait_for_timeout(100)
-        assert asked_for(asked) == [1, 1], asked
-        app.page.unroute(map_code)
-        for route in held:
-            route.continue_()
+            # The code is held back, and yet the first view's files are asked for: by the prefetch.
+            for _ in range(300):  # Playwright's own wait: a plain sleep would not hand over the requests
+                if asked_for(asked) == [1, 1]:
+                    break
+                app.page.wait_for_timeout(100)
+            assert asked_for(asked) == [1, 1], asked
         wait_for_map(app)
         # The outlines are drawn after the offices, and the map took the prefetched answers: no second request.
         map_frame(app).locator(".leaflet-pd-outlines-pane path").first.wait_for(state="attached", timeout=WAIT_MS)

@@ -725,6 +725,8 @@
         if (!showFine) { keepNear(coarse, view); }
         if (!showFine && !map.hasLayer(coarse)) { coarse.addTo(map); }
       }
+      // Which outlines the map shows, for a look from outside (the tests, the benchmark).
+      if (showFine || coarse) { pane.setAttribute("data-pd-outlines", showFine ? "fine" : "coarse"); }
     }
     // A search is about to move the map (`search` below): only the shapes near where it goes stay.
     map.partnerDirectoryOutlines = {
