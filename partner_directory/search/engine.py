@@ -91,6 +91,10 @@ class SearchResult:
     scores: npt.NDArray[np.float64] | None = field(default=None, repr=False, compare=False)
     distances: npt.NDArray[np.float64] = field(default_factory=lambda: np.empty(0), repr=False, compare=False)
     language: str = "en"
+    #: Every row's placement in the searched table (the index's own array, shared), by table position.
+    precisions: npt.NDArray[np.object_] = field(
+        default_factory=lambda: np.empty(0, dtype=object), repr=False, compare=False
+    )
 
     @property
     def offices(self) -> int:
@@ -114,7 +118,7 @@ class SearchResult:
         rows["distance_km"] = distances
         # Without a place every distance is unknown, and its text "" (100,000 calls saved on a search of everything).
         rows["distance_text"] = (
-            format_distances(distances, _precisions(rows), self.language)
+            format_distances(distances, self.precisions[positions], self.language)
             if worded and self.place is not None and len(rows)
             else ""
         )
@@ -123,12 +127,6 @@ class SearchResult:
     def column(self, name: str, count: int | None = None) -> pd.Series:
         """One column of the table at the first ``count`` (all: ``None``) found rows, in their order."""
         return self.table[name].iloc[self.positions[:count]]
-
-
-def _precisions(rows: pd.DataFrame) -> list[str]:
-    if "geocode_precision" not in rows.columns:
-        return [""] * len(rows)
-    return [value.strip().lower() if isinstance(value, str) else "" for value in rows["geocode_precision"].tolist()]
 
 
 def search(
@@ -273,6 +271,7 @@ def search(
         scores=scores[positions] if scores is not None else None,
         distances=distances[positions],
         language=language,
+        precisions=index.precisions,
     )
 
 
