@@ -18,6 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import streamlit as st
 
@@ -179,23 +181,19 @@ def published_at() -> dt.datetime | None:
         return None
 
 
-def nearby_cities(offices: pd.DataFrame) -> list[Any]:
-    """The gazetteer's larger cities near ``offices`` (``lat``/``lon`` or ``latitude``/``longitude``), for map labels.
+def nearby_cities(latitudes: npt.NDArray[np.float64], longitudes: npt.NDArray[np.float64]) -> list[Any]:
+    """The gazetteer's larger cities near the offices at ``latitudes``/``longitudes`` (degrees; NaN: not placed),
+    for map labels.
 
     A zoomed map without tiles then still names the places around its offices.
     Empty when the gazetteer cannot be loaded: the labels are a help, never a reason to fail.
     """
     from partner_directory.geo.gazetteer.queries import default_gazetteer
 
-    if offices.empty:
+    if latitudes.size == 0:
         return []
-    latitudes = offices["latitude"] if "latitude" in offices else offices["lat"]
-    longitudes = offices["longitude"] if "longitude" in offices else offices["lon"]
     try:
-        return default_gazetteer().cities_near(
-            pd.to_numeric(latitudes, errors="coerce").to_numpy(dtype=float, na_value=float("nan")),
-            pd.to_numeric(longitudes, errors="coerce").to_numpy(dtype=float, na_value=float("nan")),
-        )
+        return default_gazetteer().cities_near(latitudes, longitudes)
     except (OSError, ValueError):
         return []
 

@@ -98,9 +98,20 @@ def _distances(rows: pd.DataFrame, lang: str) -> list[str]:
     return format_distances(rows["distance_km"], rows["geocode_precision"], lang, short=True)
 
 
-@st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
-def _whole_list(view: tuple[str, bool], lang: str, _index: SearchIndex) -> pa.Table:
+def _whole_list(view: tuple[str, bool], lang: str, index: SearchIndex) -> pa.Table:
     """The list of every office of the published list ``view`` (no distances): made once per version and language."""
+    return _WHOLE_LISTS.get(index, (view, lang), lambda: _make_whole_list(view, lang, index))
+
+
+# Each made by st.cache_resource (one maker per key, even when many sessions ask at once) and then kept
+# beside the index, where a new search finds it by a look-up, without hashing its arguments again.
+_WHOLE_LISTS: PerObject[pa.Table] = PerObject(max_entries=4)
+_OFFICE_FILES: PerObject[OfficeFile | None] = PerObject(max_entries=4)
+_WHOLE_MAPS: PerObject[WholeMap | None] = PerObject(max_entries=4)
+
+
+@st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
+def _make_whole_list(view: tuple[str, bool], lang: str, _index: SearchIndex) -> pa.Table:
     return list_table(_index.table, lang, near=False)
 
 
@@ -113,8 +124,8 @@ def found_list(view: tuple[str, bool], result: SearchResult, lang: str, index: S
     """
     shown = result.positions[:LIST_MAX_ROWS]  # the list shows no more: the rest is never worded
     listing = _whole_list(view, lang, index).take(pa.array(shown, type=pa.int64()))
-    if near:
-        distances = pa.array(_distances(result.head(LIST_MAX_ROWS, worded=False), lang), type=pa.string())
+    if near:  # the result's own placements: no rows taken from the table
+        distances = pa.array(result.worded_distances(LIST_MAX_ROWS, short=True), type=pa.string())
         listing = listing.add_column(listing.column_names.index("services"), "distance", distances)
     return listing
 
@@ -165,9 +176,13 @@ def _positions(result: SearchResult) -> pd.DataFrame:
     )
 
 
-@st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
-def _office_file(view: tuple[str, bool], lang: str, _index: SearchIndex) -> OfficeFile | None:
+def _office_file(view: tuple[str, bool], lang: str, index: SearchIndex) -> OfficeFile | None:
     """The map file of every office in the published list (public data only), or ``None`` if it cannot be written."""
+    return _OFFICE_FILES.get(index, (view, lang), lambda: _make_office_file(view, lang, index))
+
+
+@st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
+def _make_office_file(view: tuple[str, bool], lang: str, _index: SearchIndex) -> OfficeFile | None:
     offices = _offices_for_map(_index.table, lang)
     # Made once per version for every server (seconds at 100,000 offices); each server writes its own files.
     # The table is the whole list or the one without contacts (``view[1]``), as access.visibility decides.
@@ -189,9 +204,13 @@ def _office_file(view: tuple[str, bool], lang: str, _index: SearchIndex) -> Offi
         return None
 
 
-@st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
-def _whole_map(view: tuple[str, bool], lang: str, _index: SearchIndex) -> WholeMap | None:
+def _whole_map(view: tuple[str, bool], lang: str, index: SearchIndex) -> WholeMap | None:
     """The map of every office of the published list ``view`` (public data only): once per version and language."""
+    return _WHOLE_MAPS.get(index, (view, lang), lambda: _make_whole_map(view, lang, index))
+
+
+@st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
+def _make_whole_map(view: tuple[str, bool], lang: str, _index: SearchIndex) -> WholeMap | None:
     office_file = _office_file(view, lang, _index)
     if office_file is None:
         return None
@@ -233,7 +252,7 @@ def found(view: tuple[str, bool], public: bool, criteria: Criteria, lang: str, i
 def _search(view: tuple[str, bool], public: bool, criteria: Criteria, lang: str, _index: SearchIndex) -> Found:
     result = search(_index, criteria, language=lang)
     map_data = _map_data(view, public, result, lang, _index)
-    place_labels = data.nearby_cities(_positions(result))
+    place_labels = data.nearby_cities(_index.latitudes[result.positions], _index.longitudes[result.positions])
     # Offices from the version's file: the map of the whole file stays mounted and shows these rows.
     whole_map = _whole_map(view, lang, _index) if map_data.url is not None else None
     return Found(

@@ -106,23 +106,25 @@ class SearchResult:
         """The matching rows with ``score``, ``distance_km`` and ``distance_text`` (see the class): made at each call."""
         return self.head(len(self.positions))
 
-    def head(self, count: int, *, worded: bool = True) -> pd.DataFrame:
-        """The first ``count`` of :attr:`rows` (only they are taken from the table and worded).
-
-        ``worded=False``: ``distance_text`` left empty, for a caller that words the distances its own way.
-        """
+    def head(self, count: int) -> pd.DataFrame:
+        """The first ``count`` of :attr:`rows` (only they are taken from the table and worded)."""
         positions = self.positions[:count]
         rows = self.table.iloc[positions]  # a new frame already (pandas copies on write): no second copy
         rows["score"] = np.round(self.scores[: len(positions)], 1) if self.scores is not None else np.nan
-        distances = self.distances[: len(positions)]
-        rows["distance_km"] = distances
+        rows["distance_km"] = self.distances[: len(positions)]
         # Without a place every distance is unknown, and its text "" (100,000 calls saved on a search of everything).
-        rows["distance_text"] = (
-            format_distances(distances, self.precisions[positions], self.language)
-            if worded and self.place is not None and len(rows)
-            else ""
-        )
+        rows["distance_text"] = self.worded_distances(count) if self.place is not None and len(rows) else ""
         return rows
+
+    def worded_distances(self, count: int, *, short: bool = False) -> list[str]:
+        """The first ``count`` found rows' distances in words (``format_distances``, by each row's placement): "" each
+        without a place. No rows are taken from the table."""
+        positions = self.positions[:count]
+        if self.place is None:
+            return [""] * len(positions)
+        return format_distances(
+            self.distances[: len(positions)], self.precisions[positions], self.language, short=short
+        )
 
     def column(self, name: str, count: int | None = None) -> pd.Series:
         """One column of the table at the first ``count`` (all: ``None``) found rows, in their order."""

@@ -66,6 +66,8 @@ from partner_directory.geo.tablecache import default_cache_dir
 NEARBY_CELL_DEGREES = 1.0
 NEARBY_PER_CELL = 3
 NEARBY_LIMIT = 400
+#: How many of the places :meth:`Gazetteer.cities_near` named it keeps made (a few MB at most).
+NEARBY_PLACES_KEPT = 20_000
 
 #: A city found by its own name beats a country of the same name (``Granada`` is
 #: also Spanish for Grenada) when it lies elsewhere and is at least this populous.
@@ -89,6 +91,8 @@ class Gazetteer:
         self._postal: PostalIndex | None = postal
         self._postal_lock = threading.Lock()
         self._city_cells_by_grid: dict[tuple[float, int], npt.NDArray[np.int64]] = {}
+        #: The places :meth:`cities_near` named before (a map asks at each new search, mostly for the same cities).
+        self._near_places: dict[int, Place] = {}
 
     @property
     def index_info(self) -> IndexInfo:
@@ -261,7 +265,15 @@ class Gazetteer:
             chosen.append(place_id)
             if len(chosen) >= limit:
                 break
-        return [self._index.place(place_id) for place_id in chosen]
+        return [self._near_place(place_id) for place_id in chosen]
+
+    def _near_place(self, place_id: int) -> Place:
+        place = self._near_places.get(place_id)
+        if place is None:
+            place = self._index.place(place_id)
+            if len(self._near_places) < NEARBY_PLACES_KEPT:  # a bound, whatever the network's spread
+                self._near_places[place_id] = place  # the same Place either way: a race only makes it twice
+        return place
 
     def _city_cells(self, size: float, columns: int) -> npt.NDArray[np.int64]:
         """Every city's grid cell, computed once per grid (the map asks at each new search)."""
