@@ -272,7 +272,9 @@ def server(target: str, work: Path, environment: dict[str, str], workers: int) -
         url = f"http://127.0.0.1:{base}"
     else:
         # The app as make run and make serve start it: asgi.py (app.py with the app's own routes).
-        script = {"app": "asgi.py", "cached": "asgi.py", "floor": "bench/floor_app.py"}.get(target, "bench/plain_app.py")
+        script = {"app": "asgi.py", "cached": "asgi.py", "floor": "bench/floor_app.py"}.get(
+            target, "bench/plain_app.py"
+        )
         command = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port)]
         command += ["--server.address", "127.0.0.1"]
         for option, value in PRODUCTION_OPTIONS:
