@@ -61,3 +61,39 @@ def test_a_new_owner_at_a_reused_address_starts_empty():
     reused = [owner for owner in fresh if id(owner) in addresses]
     assert reused  # CPython hands out freed addresses again
     assert all(memo.get(owner, "key", lambda: "new") == "new" for owner in reused)
+
+
+def test_a_value_not_to_keep_is_made_again_at_the_next_call():
+    made: list[str] = []
+    memo = PerObject[str | None](max_entries=4)
+    owner = Owner()
+    answers = iter([None, None, "made"])
+
+    def make() -> str | None:
+        made.append("x")
+        return next(answers)
+
+    found = [memo.get(owner, "key", make, keep=lambda value: value is not None) for _ in range(4)]
+    assert found == [None, None, "made", "made"]
+    assert len(made) == 3
+
+
+def test_a_map_file_that_could_not_be_written_is_asked_for_again(monkeypatch):
+    """The version's map file is kept beside its index once written; ``None`` (a read-only install) is not
+    kept there, so that the maker's own cache may write it when it tries again."""
+    from dashboard.members import results
+
+    answers = [None, None, "written"]
+    asked: list[object] = []
+
+    def make(view, lang, index):
+        asked.append(index)
+        return answers[len(asked) - 1]
+
+    monkeypatch.setattr(results, "_make_office_file", make)
+    index = Owner()
+    assert results._office_file(("v1", False), "en", index) is None
+    assert results._office_file(("v1", False), "en", index) is None
+    assert results._office_file(("v1", False), "en", index) == "written"
+    assert results._office_file(("v1", False), "en", index) == "written"  # kept now: not asked again
+    assert len(asked) == 3

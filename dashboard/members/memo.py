@@ -36,14 +36,22 @@ class PerObject(Generic[Value]):
         # By the owner's id, with a weak reference that tells a reused id from its owner.
         self._tables: dict[int, tuple[weakref.ref[object], OrderedDict[Hashable, Value]]] = {}
 
-    def get(self, owner: object, key: Hashable, make: Callable[[], Value]) -> Value:
-        """The value for ``key`` beside ``owner``, made by ``make()`` the first time (outside the lock)."""
+    def get(
+        self, owner: object, key: Hashable, make: Callable[[], Value], *, keep: Callable[[Value], bool] | None = None
+    ) -> Value:
+        """The value for ``key`` beside ``owner``, made by ``make()`` the first time (outside the lock).
+
+        With ``keep``, a made value for which ``keep(value)`` is false is returned and not kept: the next
+        call makes it again.
+        """
         table = self._table(owner)
         with self._lock:
             if key in table:
                 table.move_to_end(key)
                 return table[key]
         value = make()  # two sessions may make the same value at once: the same result, kept once
+        if keep is not None and not keep(value):
+            return value
         with self._lock:
             table[key] = value
             table.move_to_end(key)

@@ -104,10 +104,15 @@ def _whole_list(view: tuple[str, bool], lang: str, index: SearchIndex) -> pa.Tab
 
 
 # Each made by st.cache_resource (one maker per key, even when many sessions ask at once) and then kept
-# beside the index, where a new search finds it by a look-up, without hashing its arguments again.
+# beside the index, where a new search finds it by a look-up, without hashing its arguments again. A map
+# file that could not be written (None) is not kept there: the maker's cache tries again when its ttl is over.
 _WHOLE_LISTS: PerObject[pa.Table] = PerObject(max_entries=4)
 _OFFICE_FILES: PerObject[OfficeFile | None] = PerObject(max_entries=4)
 _WHOLE_MAPS: PerObject[WholeMap | None] = PerObject(max_entries=4)
+
+
+def _written(made: object) -> bool:
+    return made is not None
 
 
 @st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
@@ -178,7 +183,7 @@ def _positions(result: SearchResult) -> pd.DataFrame:
 
 def _office_file(view: tuple[str, bool], lang: str, index: SearchIndex) -> OfficeFile | None:
     """The map file of every office in the published list (public data only), or ``None`` if it cannot be written."""
-    return _OFFICE_FILES.get(index, (view, lang), lambda: _make_office_file(view, lang, index))
+    return _OFFICE_FILES.get(index, (view, lang), lambda: _make_office_file(view, lang, index), keep=_written)
 
 
 @st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
@@ -206,7 +211,7 @@ def _make_office_file(view: tuple[str, bool], lang: str, _index: SearchIndex) ->
 
 def _whole_map(view: tuple[str, bool], lang: str, index: SearchIndex) -> WholeMap | None:
     """The map of every office of the published list ``view`` (public data only): once per version and language."""
-    return _WHOLE_MAPS.get(index, (view, lang), lambda: _make_whole_map(view, lang, index))
+    return _WHOLE_MAPS.get(index, (view, lang), lambda: _make_whole_map(view, lang, index), keep=_written)
 
 
 @st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
