@@ -87,3 +87,32 @@ def test_the_sentence_is_polish_too():
     assert tn("members_list.first_rows", 100_000, "pl", shown=1000).startswith(
         "Lista pokazuje pierwsze 1000 z 100000 biur;"
     )
+
+
+def test_the_maps_place_names_are_for_the_offices_on_the_map_not_an_unplaced_offices_own_coordinates():
+    """An office the map does not show (not placed) may still carry coordinate text, which the search
+    reads for distances; the names the map puts around its offices come from the map's points only."""
+    import math
+
+    import pandas as pd
+
+    from dashboard import data
+    from dashboard.members.results import _map_points
+
+    table = pd.DataFrame(
+        {
+            "partner_name": ["Baltic Robots", "Far Away Ltd"],
+            "city": ["Gdańsk", "Porirua"],
+            "country": ["PL", "NZ"],
+            "lat": [54.35, float("nan")],
+            "lon": [18.65, float("nan")],
+            "latitude": ["54.35", "-41.13"],
+            "longitude": ["18.65", "174.85"],
+        }
+    )
+    index = SearchIndex.build(table)
+    assert index.latitudes[1] == pytest.approx(-41.13)  # the search measures from it
+    latitudes, longitudes = _map_points(index)
+    assert latitudes[0] == pytest.approx(54.35) and math.isnan(latitudes[1]) and math.isnan(longitudes[1])
+    names = {place.country for place in data.nearby_cities(latitudes, longitudes)}
+    assert "PL" in names and "NZ" not in names

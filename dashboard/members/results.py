@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import streamlit as st
@@ -143,6 +144,24 @@ def _offices_for_map(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
     )
 
 
+#: Where the map puts each office of a published list (its placement, ``lat``/``lon``), as float arrays.
+_MAP_POINTS: PerObject[tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]] = PerObject(max_entries=1)
+
+
+def _map_points(index: SearchIndex) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """The latitude and longitude the map shows for each row of ``index``'s table (NaN: not on the map).
+
+    The map's, not the search's (``SearchIndex.latitudes`` also reads an unplaced office's own coordinate
+    text, for distances): the map's place names are for the offices it shows. Once per published list.
+    """
+
+    def degrees(column: str) -> npt.NDArray[np.float64]:
+        values = pd.to_numeric(index.table[column], errors="coerce")
+        return np.asarray(values.to_numpy(dtype=float, na_value=np.nan), dtype=np.float64)
+
+    return _MAP_POINTS.get(index, "points", lambda: (degrees("lat"), degrees("lon")))
+
+
 @dataclass(frozen=True)
 class WholeMap:
     """Every office of a published list's map file, as the map that stays mounted across searches shows them."""
@@ -257,7 +276,8 @@ def found(view: tuple[str, bool], public: bool, criteria: Criteria, lang: str, i
 def _search(view: tuple[str, bool], public: bool, criteria: Criteria, lang: str, _index: SearchIndex) -> Found:
     result = search(_index, criteria, language=lang)
     map_data = _map_data(view, public, result, lang, _index)
-    place_labels = data.nearby_cities(_index.latitudes[result.positions], _index.longitudes[result.positions])
+    latitudes, longitudes = _map_points(_index)
+    place_labels = data.nearby_cities(latitudes[result.positions], longitudes[result.positions])
     # Offices from the version's file: the map of the whole file stays mounted and shows these rows.
     whole_map = _whole_map(view, lang, _index) if map_data.url is not None else None
     return Found(
